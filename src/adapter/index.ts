@@ -1,0 +1,1 @@
+export type { RawInstance, PlatformAdapter, PlatformConnection, AdapterContext, PollStatistics } from './types.js';

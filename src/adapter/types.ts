@@ -1,0 +1,92 @@
+import type { Logger } from 'pino';
+import type { Schema } from 'convict';
+import type { Clock } from '../clock/index.js';
+import type { ValidationIssue } from '../errors/index.js';
+import type { StateTable } from '../normalize/state-table.js';
+import type { ServiceType } from '../normalize/status.js';
+import type { EndpointConfig } from '../config/endpoint.js';
+
+/**
+ * One managed instance as a platform reported it, before normalization.
+ * An adapter yields only instances that carry the managed-by selector; it
+ * copies the `dcm-instance-id` label/tag value into `instanceId` untouched
+ * (the core checks it is a valid DCM id).
+ */
+export interface RawInstance {
+  /** The platform's own, stable id (vSphere VM moid, Nova server UUID, EC2 instance id). */
+  readonly platformId: string;
+  /** The value of the endpoint's `instanceIdKey` label/tag; undefined when absent. */
+  readonly instanceId: string | undefined;
+  /**
+   * The platform's state, spelled as the adapter's state table keys it.
+   * `undefined`/`null`/`''` mean "not reported yet" and normalize to PROVISIONING.
+   */
+  readonly rawState: string | null | undefined;
+  /** Optional display name, used in event messages and logs. */
+  readonly name?: string;
+  /** Optional extra platform wording (a fault message, a task state) for the event message. */
+  readonly detail?: string;
+}
+
+/** Counters an adapter keeps about its most recent poll, for health and metrics. */
+export interface PollStatistics {
+  requests: number;
+  throttled: number;
+}
+
+/** What the core hands an adapter when it opens a connection for one endpoint. */
+export interface AdapterContext {
+  /** A child logger already bound to the endpoint; it redacts credentials. */
+  readonly logger: Logger;
+  readonly clock: Clock;
+  /** Called once per platform HTTP request with its outcome, for the request metrics. */
+  readonly onRequest?: (outcome: { readonly status: number | 'error'; readonly throttled: boolean }) => void;
+}
+
+/**
+ * A live connection to one endpoint: it owns the platform session/token and
+ * reuses it across polls.
+ */
+export interface PlatformConnection {
+  /**
+   * Lists every managed instance of the endpoint, one page at a time.
+   *
+   * Contract: the iteration completes normally only when the listing was
+   * complete. Any failure, truncation or abort throws a `BridgeError`
+   * (a `PLATFORM_*`, `LIST_INCOMPLETE` or `POLL_ABORTED` code, with
+   * `retryAfterMs` when the platform gave one); it never ends early with a short list.
+   */
+  list(signal: AbortSignal): AsyncIterable<readonly RawInstance[]>;
+  /** Releases the platform session (logout) and sockets. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * A platform adapter: everything the core knows about one kind of platform.
+ * Adapters live in `adapters/<platform>/` and reach the core only through the
+ * adapter registry (`src/registry`).
+ */
+export interface PlatformAdapter {
+  /** The value of `platform:` in endpoint configs (`vsphere`, `openstack`, `ec2`). */
+  readonly platform: string;
+  /** No endpoint of this platform is polled more often than this; configs below it are rejected. */
+  readonly minimumIntervalSeconds: number;
+  /** The service types this adapter can report (today always `vm`). */
+  readonly serviceTypes: readonly ServiceType[];
+  /** Raw state → DCM status, as data. */
+  readonly stateTable: StateTable;
+  /**
+   * Convict schema of the platform's own endpoint keys (top level, beside the
+   * common ones) and of its `credentials` block. Unknown keys are rejected.
+   */
+  readonly configSchema: {
+    readonly options: Schema<Record<string, unknown>>;
+    readonly credentials: Schema<Record<string, unknown>>;
+  };
+  /** Whether `url` is required for this platform (EC2 derives it from the region). */
+  readonly urlRequired: boolean;
+  /** Cross-field checks the schema cannot express; paths are relative to the endpoint. */
+  validate?(endpoint: EndpointConfig): readonly ValidationIssue[];
+  /** Opens a connection for one endpoint. Must not do I/O before the first `list`. */
+  connect(endpoint: EndpointConfig, context: AdapterContext): PlatformConnection;
+}

@@ -1,0 +1,76 @@
+import convict, { type Schema } from 'convict';
+import type { ValidationIssue } from '../errors/index.js';
+
+/** Keys whose values are secrets: their values never appear in a message. */
+export const secretKeyPattern = /(password|secret|token|credentials|accesskey)/i;
+
+/**
+ * Loads `value` into a fresh convict instance of `schema` and validates it
+ * strictly (unknown keys are errors). Convict reports all violations in one
+ * message; this splits it into {@link ValidationIssue}s with full key paths
+ * (prefixed with `pathPrefix`) and never echoes a value under a secret key.
+ *
+ * Environment variables declared in `schema` are read from `env`, not from
+ * `process.env`, so callers decide what the environment is.
+ */
+export function validateWithConvict<T>(
+  schema: Schema<T>,
+  value: unknown,
+  options: { pathPrefix?: string; env?: Record<string, string | undefined> } = {},
+): { properties: T; issues: ValidationIssue[] } {
+  const issues: ValidationIssue[] = strictTypeIssues(schema, value, options.pathPrefix ?? '');
+  const config = convict(schema, { env: options.env ?? {}, args: [] });
+  if (value !== undefined) config.load(value as object);
+  try {
+    config.validate({ allowed: 'strict' });
+  } catch (error) {
+    for (const line of (error as Error).message.split('\n')) {
+      if (line.trim() === '') continue;
+      const issue = parseConvictLine(line, options.pathPrefix ?? '');
+      if (!issues.some((known) => known.path === issue.path)) issues.push(issue);
+    }
+  }
+  return { properties: config.getProperties(), issues };
+}
+
+/**
+ * Convict turns strings into the type of a leaf's default before validating
+ * (and any string but "false" into true). A config file that says
+ * `insecureSkipVerify: "no"` must be an error, not `true`, so strings where a
+ * boolean or number belongs are reported here, before convict sees them.
+ */
+function strictTypeIssues(schema: unknown, value: unknown, prefix: string): ValidationIssue[] {
+  if (schema === null || typeof schema !== 'object' || value === null || typeof value !== 'object' || Array.isArray(value)) return [];
+  const issues: ValidationIssue[] = [];
+  for (const [key, node] of Object.entries(schema)) {
+    const given = (value as Record<string, unknown>)[key];
+    if (given === undefined) continue;
+    const path = join(prefix, key);
+    if (node !== null && typeof node === 'object' && 'default' in node) {
+      const expected = typeof (node as { default: unknown }).default;
+      if (expected === 'boolean' && typeof given !== 'boolean') issues.push({ path, message: `must be true or false, not ${JSON.stringify(given)}` });
+      if (expected === 'number' && typeof given !== 'number') issues.push({ path, message: `must be a number, not ${JSON.stringify(given)}` });
+    } else {
+      issues.push(...strictTypeIssues(node, given, path));
+    }
+  }
+  return issues;
+}
+
+function join(prefix: string, path: string): string {
+  return prefix ? `${prefix}.${path}` : path;
+}
+
+function parseConvictLine(line: string, prefix: string): ValidationIssue {
+  const undeclared = /^configuration param '(.+)' not declared in the schema$/.exec(line);
+  if (undeclared?.[1]) return { path: join(prefix, undeclared[1]), message: 'unknown key (check its spelling and nesting)' };
+  const missing = /^configuration param '(.+)' missing from config/.exec(line);
+  if (missing?.[1]) return { path: join(prefix, missing[1]), message: 'missing' };
+  const located = /^([^:\s]+): (.*)$/.exec(line);
+  if (located?.[1] && located[2] !== undefined) {
+    const path = located[1];
+    const message = secretKeyPattern.test(path) ? located[2].replace(/: value was .*$/s, '') : located[2];
+    return { path: join(prefix, path), message };
+  }
+  return { path: prefix || '(root)', message: line };
+}

@@ -1,0 +1,169 @@
+import { readFileSync } from 'node:fs';
+import { parseDocument } from 'yaml';
+import { validationError, type ValidationIssue } from '../errors/index.js';
+import { validateWithConvict, secretKeyPattern } from './convict-validation.js';
+import { deepFreeze, validateEndpoint, type AdapterLookup, type EndpointConfig } from './endpoint.js';
+import { isReference, resolveReferences } from './references.js';
+import { environmentNameOf, settingsSchema, type BridgeSettings } from './schema.js';
+
+/** The whole validated configuration: bridge settings plus the YAML endpoints. Frozen. */
+export interface BridgeConfig extends BridgeSettings {
+  readonly endpoints: readonly EndpointConfig[];
+}
+
+/** Where configuration comes from. */
+export interface ConfigSources {
+  /** YAML text (already read) and the name to cite in errors. */
+  readonly yaml?: { readonly text: string; readonly origin: string };
+  /** The environment: `DCM_BRIDGE_*` overrides and `${env:...}` lookups. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly adapters: AdapterLookup;
+  readonly readFile?: (path: string) => string;
+}
+
+/** A loaded configuration and the non-fatal remarks an operator should see (inline secrets). */
+export interface LoadedConfig {
+  readonly config: BridgeConfig;
+  readonly warnings: readonly string[];
+}
+
+/** Environment variable holding the endpoint list as JSON or YAML, replacing the file's list. */
+export const endpointsEnvironmentName = environmentNameOf('endpoints');
+
+/** Reads `path` and loads it; a missing or unreadable file is a config error naming the path. */
+export function loadConfigFile(path: string, sources: Omit<ConfigSources, 'yaml'>): LoadedConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw validationError('configuration', [{ path: '(file)', message: `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}` }]);
+  }
+  return loadConfig({ ...sources, yaml: { text, origin: path } });
+}
+
+/**
+ * Parses, resolves and validates the configuration once. Throws a
+ * `CONFIG_INVALID` BridgeError listing every problem with its key path;
+ * returns a deeply frozen {@link BridgeConfig} otherwise.
+ */
+export function loadConfig(sources: ConfigSources): LoadedConfig {
+  const issues: ValidationIssue[] = [];
+  const tree = parseYaml(sources.yaml, issues);
+  const { endpoints: fileEndpoints, ...settingsTree } = tree;
+
+  // Environment overrides go in before references are resolved, so a
+  // DCM_BRIDGE_* variable may itself say ${file:...}.
+  const withEnvironment = applyEnvironment(settingsSchema, settingsTree, sources.env, issues);
+  const endpointsInput = endpointsFromEnvironment(sources.env, issues) ?? fileEndpoints ?? [];
+
+  const referenceSources = { env: sources.env, ...(sources.readFile ? { readFile: sources.readFile } : {}) };
+  const resolvedSettings = resolveReferences(withEnvironment, referenceSources);
+  const resolvedEndpoints = resolveReferences(endpointsInput, referenceSources, 'endpoints');
+  issues.push(...resolvedSettings.issues, ...resolvedEndpoints.issues);
+
+  const settings = validateWithConvict(settingsSchema, resolvedSettings.value);
+  issues.push(...settings.issues);
+
+  const endpoints: EndpointConfig[] = [];
+  if (!Array.isArray(resolvedEndpoints.value)) {
+    issues.push({ path: 'endpoints', message: 'must be a list of endpoints' });
+  } else {
+    const seenNames = new Map<string, number>();
+    resolvedEndpoints.value.forEach((input, index) => {
+      const result = validateEndpoint(input, sources.adapters, { pathPrefix: `endpoints[${index}]`, defaultIntervalSeconds: settings.properties.scheduler.defaultIntervalSeconds, origin: 'config' });
+      issues.push(...result.issues);
+      const name = (input as { name?: unknown } | null)?.name;
+      if (typeof name === 'string') {
+        const first = seenNames.get(name);
+        if (first !== undefined) issues.push({ path: `endpoints[${index}].name`, message: `duplicate endpoint name "${name}" (also endpoints[${first}])` });
+        else seenNames.set(name, index);
+      }
+      if (result.endpoint) endpoints.push(result.endpoint);
+    });
+  }
+
+  if (issues.length > 0) throw validationError(`configuration${sources.yaml ? ` (${sources.yaml.origin})` : ''}`, issues);
+  const config: BridgeConfig = deepFreeze({ ...settings.properties, endpoints });
+  return { config, warnings: inlineSecretWarnings({ ...settingsTree, endpoints: endpointsInput }) };
+}
+
+function parseYaml(yaml: ConfigSources['yaml'], issues: ValidationIssue[]): Record<string, unknown> {
+  if (!yaml) return {};
+  const document = parseDocument(yaml.text);
+  for (const error of document.errors) {
+    const position = error.linePos?.[0];
+    const message = (error.message.split('\n')[0] ?? error.message).replace(/ at line \d+, column \d+:?$/, '');
+    issues.push({ path: position ? `(yaml line ${position.line}, column ${position.col})` : '(yaml)', message });
+  }
+  if (document.errors.length > 0) return {};
+  const value: unknown = document.toJS();
+  if (value === null || value === undefined) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    issues.push({ path: '(root)', message: 'the configuration must be a YAML map of keys' });
+    return {};
+  }
+  return value as Record<string, unknown>;
+}
+
+function endpointsFromEnvironment(env: ConfigSources['env'], issues: ValidationIssue[]): unknown {
+  const text = env[endpointsEnvironmentName];
+  if (text === undefined || text.trim() === '') return undefined;
+  const document = parseDocument(text);
+  if (document.errors.length > 0) {
+    issues.push({ path: 'endpoints', message: `${endpointsEnvironmentName} is not valid JSON/YAML: ${document.errors[0]?.message.split('\n')[0]}` });
+    return undefined;
+  }
+  return document.toJS();
+}
+
+/**
+ * Overlays `DCM_BRIDGE_*` variables on the file's tree, one per schema leaf,
+ * coercing each to the type of the leaf's default (numbers and booleans).
+ */
+function applyEnvironment(schema: object, tree: Record<string, unknown>, env: ConfigSources['env'], issues: ValidationIssue[], path = ''): Record<string, unknown> {
+  const result: Record<string, unknown> = { ...tree };
+  for (const [key, node] of Object.entries(schema)) {
+    const at = path ? `${path}.${key}` : key;
+    if (node !== null && typeof node === 'object' && 'default' in node) {
+      const text = env[environmentNameOf(at)];
+      if (text !== undefined) result[key] = coerce(text, (node as { default: unknown }).default, at, issues);
+    } else {
+      const child = tree[key];
+      if (child !== undefined && (child === null || typeof child !== 'object' || Array.isArray(child))) {
+        result[key] = child; // not a map where one belongs: validation names it
+        continue;
+      }
+      const overlaid = applyEnvironment(node as object, (child ?? {}) as Record<string, unknown>, env, issues, at);
+      if (child !== undefined || Object.keys(overlaid).length > 0) result[key] = overlaid;
+    }
+  }
+  return result;
+}
+
+function coerce(text: string, defaultValue: unknown, path: string, issues: ValidationIssue[]): unknown {
+  if (typeof defaultValue === 'number') {
+    const value = Number(text);
+    if (text.trim() === '' || Number.isNaN(value)) issues.push({ path, message: `${environmentNameOf(path)} must be a number; got ${JSON.stringify(text)}` });
+    return value;
+  }
+  if (typeof defaultValue === 'boolean') {
+    if (text === 'true' || text === 'false') return text === 'true';
+    issues.push({ path, message: `${environmentNameOf(path)} must be true or false; got ${JSON.stringify(text)}` });
+    return text;
+  }
+  return text;
+}
+
+/** Names every secret-looking key whose value is written inline rather than as a reference. */
+function inlineSecretWarnings(tree: unknown, path = ''): string[] {
+  if (Array.isArray(tree)) return tree.flatMap((item, index) => inlineSecretWarnings(item, `${path}[${index}]`));
+  if (tree === null || typeof tree !== 'object') return [];
+  return Object.entries(tree).flatMap(([key, value]) => {
+    const at = path ? `${path}.${key}` : key;
+    const underCredentials = /(^|\.)credentials(\.|$)/.test(at);
+    if (typeof value === 'string' && value !== '' && (underCredentials || secretKeyPattern.test(key)) && !isReference(value)) {
+      return [`${at} holds a secret written inline; prefer \${env:NAME} or \${file:PATH} so it stays out of the file`];
+    }
+    return inlineSecretWarnings(value, at);
+  });
+}

@@ -1,0 +1,4 @@
+export { BridgeError, ErrorCode, isBridgeError, asBridgeError, validationError } from './bridge-error.js';
+export type { ErrorContext, ValidationIssue } from './bridge-error.js';
+export { toProblem } from './problem.js';
+export type { ProblemDocument } from './problem.js';

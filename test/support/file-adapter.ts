@@ -1,0 +1,71 @@
+import { readFileSync } from 'node:fs';
+import type { PlatformAdapter, RawInstance } from '../../src/adapter/index.js';
+import { BridgeError, ErrorCode } from '../../src/errors/index.js';
+import { defineStateTable } from '../../src/normalize/index.js';
+import type { EndpointConfig } from '../../src/config/index.js';
+
+/**
+ * What a test writes to the file the `file` test platform reads on every list.
+ * `failAfterPages` makes the listing throw after that many pages (0: at once).
+ */
+export interface FilePlatformState {
+  readonly instances: readonly RawInstance[];
+  readonly pageSize?: number;
+  readonly failAfterPages?: number;
+  readonly failure?: { readonly code?: string; readonly message: string; readonly retryAfterMs?: number };
+}
+
+/** Table of the test platform: lowercase words, so tests read like a platform's own states. */
+export const fileStateTable = defineStateTable('file', {
+  building: 'PROVISIONING',
+  on: 'RUNNING',
+  off: 'STOPPED',
+  paused: 'PAUSED',
+  stopping: 'STOPPING',
+  deleting: 'DELETING',
+  gone: 'DELETED',
+  broken: 'FAILED',
+});
+
+/**
+ * A real platform adapter over a JSON file, for tests of the core pipeline:
+ * the endpoint's `file` option names the file, re-read on every list.
+ * It runs in-process and in spawned bridge processes alike.
+ */
+export function createFileAdapter(options: { minimumIntervalSeconds?: number } = {}): PlatformAdapter {
+  return {
+    platform: 'file',
+    minimumIntervalSeconds: options.minimumIntervalSeconds ?? 10,
+    serviceTypes: ['vm'],
+    stateTable: fileStateTable,
+    urlRequired: false,
+    configSchema: {
+      options: { file: { doc: 'JSON file with the platform state.', format: String, default: '' } },
+      credentials: { token: { doc: 'Unused; lets tests check secrets stay out of logs.', format: String, default: '', sensitive: true } },
+    },
+    validate: (endpoint: EndpointConfig) => (endpoint.options['file'] ? [] : [{ path: 'file', message: 'is required' }]),
+    connect(endpoint) {
+      const file = String(endpoint.options['file']);
+      return {
+        async *list(signal) {
+          const state = JSON.parse(readFileSync(file, 'utf8')) as FilePlatformState;
+          const pageSize = state.pageSize ?? 100;
+          const pageCount = Math.ceil(state.instances.length / pageSize);
+          for (let page = 0; page < pageCount; page++) {
+            if (state.failAfterPages === page) throw failure(state, endpoint.name);
+            if (signal.aborted) throw signal.reason;
+            await new Promise((resolve) => setImmediate(resolve));
+            yield state.instances.slice(page * pageSize, (page + 1) * pageSize);
+          }
+          if (state.failAfterPages !== undefined && state.failAfterPages >= pageCount) throw failure(state, endpoint.name);
+        },
+        close: async () => undefined,
+      };
+    },
+  };
+}
+
+function failure(state: FilePlatformState, endpoint: string): BridgeError {
+  const code = (state.failure?.code as ErrorCode | undefined) ?? ErrorCode.PlatformHttp;
+  return new BridgeError(code, state.failure?.message ?? 'simulated platform failure', { endpoint, status: 503, ...(state.failure?.retryAfterMs !== undefined ? { retryAfterMs: state.failure.retryAfterMs } : {}) });
+}
