@@ -1,0 +1,197 @@
+import type { Writable } from 'node:stream';
+import type { Logger } from 'pino';
+import type { PlatformConnection } from '../adapter/index.js';
+import { openStateCache, type StateCache } from '../cache/index.js';
+import type { Clock } from '../clock/index.js';
+import type { BridgeConfig, EndpointConfig } from '../config/index.js';
+import { createDiffer } from '../diff/index.js';
+import type { BridgeError } from '../errors/index.js';
+import { createMetrics, type BridgeMetrics } from '../metrics/index.js';
+import { createEndpointPoller, type PollReport } from '../pipeline/index.js';
+import { createNatsPublisher, createStdoutPublisher, type EventPublisher } from '../publisher/index.js';
+import { createEndpointRegistry, type AdapterRegistry, type EndpointRegistry } from '../registry/index.js';
+import { createScheduler, type PollSettlement, type Scheduler } from '../scheduler/index.js';
+
+/** The last known condition of one endpoint. */
+export interface EndpointStatus {
+  readonly endpoint: string;
+  readonly lastSuccessAt?: number;
+  readonly lastReport?: PollReport;
+  readonly lastError?: { readonly code: string; readonly message: string; readonly at: number };
+  readonly consecutiveFailures: number;
+  readonly nextPollAt?: number;
+}
+
+/** Result of {@link Bridge.runOnce}. */
+export interface OnceResult {
+  /** True when every endpoint was polled and every change acknowledged. */
+  readonly ok: boolean;
+  readonly endpoints: readonly EndpointStatus[];
+}
+
+/** A running bridge: the pipeline of every endpoint, its cache and its broker. */
+export interface Bridge {
+  readonly endpoints: EndpointRegistry;
+  readonly metrics: BridgeMetrics;
+  readonly cache: StateCache;
+  readonly publisher: EventPublisher;
+  /** Schedules every endpoint and follows registry changes. */
+  start(): void;
+  /** Polls every endpoint once, publishes and commits; nothing stays scheduled. */
+  runOnce(options?: { resync?: boolean; signal?: AbortSignal }): Promise<OnceResult>;
+  status(endpoint: string): EndpointStatus | undefined;
+  /** Stops scheduling, finishes in-flight publish+commit, logs out of platforms, closes Redis and NATS. */
+  stop(): Promise<void>;
+}
+
+export interface BridgeDependencies {
+  readonly adapters: AdapterRegistry;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Where the stdout publisher prints events. */
+  readonly stdout: Writable;
+  readonly random?: () => number;
+  /** Replaces the publisher built from config (tests that need a failing broker). */
+  readonly publisher?: EventPublisher;
+}
+
+/** Opens the cache and the broker and wires the pipeline for every configured endpoint. */
+export async function createBridge(config: BridgeConfig, dependencies: BridgeDependencies): Promise<Bridge> {
+  const { adapters, clock, logger } = dependencies;
+  const metrics = createMetrics();
+  if (!config.cache.url) logger.warn('cache.url is empty: using an in-memory cache; state is lost on restart (demo and tests only)');
+  const cache = await openStateCache({
+    url: config.cache.url,
+    namespace: config.cache.namespace,
+    onOperation: (operation, seconds) => metrics.cacheLatency.observe({ operation }, seconds),
+  });
+  const publisher = dependencies.publisher ?? createPublisher(config, logger, dependencies.stdout);
+  if (publisher.guarantee === 'core') logger.warn('publisher.jetstream is false: events are published at most once (core NATS)');
+  const differ = createDiffer({ cache, deleteAfterMissedLists: config.diff.deleteAfterMissedLists, debounceMs: config.diff.debounceSeconds * 1000 });
+  const registry = createEndpointRegistry(config.endpoints);
+  const statuses = new Map<string, EndpointStatus>();
+  const connections = new Map<string, PlatformConnection>();
+
+  const recordSettlement = (settlement: PollSettlement, report?: PollReport): void => {
+    const previous = statuses.get(settlement.name) ?? { endpoint: settlement.name, consecutiveFailures: 0 };
+    const error: BridgeError | undefined = settlement.error;
+    statuses.set(settlement.name, {
+      ...previous,
+      consecutiveFailures: settlement.consecutiveFailures,
+      ...(settlement.nextRunAt !== undefined ? { nextPollAt: settlement.nextRunAt } : {}),
+      ...(error ? { lastError: { code: error.code, message: error.message, at: settlement.finishedAt } } : { lastSuccessAt: settlement.finishedAt, ...(report ? { lastReport: report } : {}) }),
+    });
+    const endpointLogger = logger.child({ endpoint: settlement.name });
+    if (error) {
+      const next = settlement.nextRunAt !== undefined ? new Date(settlement.nextRunAt).toISOString() : undefined;
+      endpointLogger.warn({ err: error, consecutiveFailures: settlement.consecutiveFailures, nextPollAt: next }, `poll failed: ${error.message}`);
+    }
+  };
+
+  const lastReports = new Map<string, PollReport>();
+  const scheduler: Scheduler = createScheduler({
+    clock,
+    logger,
+    maxConcurrentPolls: config.scheduler.maxConcurrentPolls,
+    jitterRatio: config.scheduler.jitterRatio,
+    backoffMaxMs: config.scheduler.backoffMaxSeconds * 1000,
+    ...(dependencies.random ? { random: dependencies.random } : {}),
+    onSettled: (settlement) => recordSettlement(settlement, settlement.error ? undefined : lastReports.get(settlement.name)),
+  });
+
+  const schedule = (endpoint: EndpointConfig, resyncOnFirstPoll: boolean): void => {
+    const adapter = adapters.require(endpoint.platform);
+    const endpointLogger = logger.child({ endpoint: endpoint.name, platform: endpoint.platform });
+    const connection = adapter.connect(endpoint, {
+      logger: endpointLogger,
+      clock,
+      onRequest: ({ status, throttled }) => {
+        metrics.platformRequests.inc({ endpoint: endpoint.name, code: String(status) });
+        if (throttled) metrics.throttles.inc({ endpoint: endpoint.name });
+      },
+    });
+    connections.set(endpoint.name, connection);
+    const poller = createEndpointPoller({
+      endpoint,
+      adapter,
+      connection,
+      differ,
+      publisher,
+      clock,
+      logger: endpointLogger,
+      metrics,
+      providerName: config.provider.name,
+      pollTimeoutMs: config.scheduler.pollTimeoutSeconds * 1000,
+      resyncMs: config.diff.resyncSeconds * 1000,
+      resyncOnFirstPoll,
+    });
+    scheduler.add({
+      name: endpoint.name,
+      intervalMs: endpoint.intervalSeconds * 1000,
+      floorMs: adapter.minimumIntervalSeconds * 1000,
+      run: async (signal) => {
+        lastReports.set(endpoint.name, await poller.poll(signal));
+      },
+    });
+  };
+
+  const unschedule = async (name: string): Promise<void> => {
+    await scheduler.remove(name);
+    const connection = connections.get(name);
+    connections.delete(name);
+    statuses.delete(name);
+    await connection?.close().catch((error: unknown) => logger.warn({ err: error, endpoint: name }, 'closing the platform connection failed'));
+  };
+
+  let started = false;
+  return {
+    endpoints: registry,
+    metrics,
+    cache,
+    publisher,
+    start() {
+      if (started) return;
+      started = true;
+      for (const endpoint of registry.list()) schedule(endpoint, true);
+      registry.subscribe(async (event) => {
+        if (event.kind === 'added') schedule(event.endpoint, true);
+        else await unschedule(event.endpoint.name);
+      });
+      scheduler.start();
+      logger.info({ endpoints: registry.list().map((endpoint) => endpoint.name), publisher: publisher.guarantee, cache: cache.kind }, 'bridge started');
+    },
+    async runOnce(options = {}) {
+      for (const endpoint of registry.list()) if (!scheduler.has(endpoint.name)) schedule(endpoint, options.resync ?? false);
+      const settlements = await scheduler.runAllOnce(options.signal);
+      const polled = new Set(settlements.map((settlement) => settlement.name));
+      const endpoints = registry.list().map((endpoint) => statuses.get(endpoint.name) ?? { endpoint: endpoint.name, consecutiveFailures: 0 });
+      const ok = settlements.every((settlement) => !settlement.error) && registry.list().every((endpoint) => polled.has(endpoint.name));
+      return { ok, endpoints };
+    },
+    status: (name) => statuses.get(name),
+    async stop() {
+      await scheduler.stop();
+      await Promise.all([...connections.keys()].map((name) => unschedule(name)));
+      await publisher.close();
+      await cache.close();
+      logger.info('bridge stopped');
+    },
+  };
+}
+
+function createPublisher(config: BridgeConfig, logger: Logger, stdout: Writable): EventPublisher {
+  if (config.publisher.kind === 'stdout') return createStdoutPublisher(stdout);
+  return createNatsPublisher({
+    url: config.publisher.url,
+    jetstream: config.publisher.jetstream,
+    createStream: config.publisher.createStream,
+    streamName: config.publisher.streamName,
+    maxInFlight: config.publisher.maxInFlight,
+    ackTimeoutMs: config.publisher.ackTimeoutSeconds * 1000,
+    user: config.publisher.user,
+    password: config.publisher.password,
+    token: config.publisher.token,
+    connectionName: `dcm-poll-bridge ${config.provider.name}`,
+    logger: logger.child({ component: 'publisher' }),
+  });
+}

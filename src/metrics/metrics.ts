@@ -1,0 +1,42 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/**
+ * The bridge's Prometheus metrics, on a registry of its own (never prom-client's
+ * global one) so several bridges in one process (tests) do not collide.
+ * Labels carry endpoint names, statuses and HTTP codes only; never a URL with
+ * credentials or a secret.
+ */
+export interface BridgeMetrics {
+  readonly registry: Registry;
+  readonly pollDuration: Histogram<'endpoint' | 'outcome'>;
+  readonly lastSuccess: Gauge<'endpoint'>;
+  readonly instances: Gauge<'endpoint' | 'status'>;
+  readonly eventsPublished: Counter<'endpoint' | 'status' | 'kind'>;
+  readonly publishFailures: Counter<'endpoint'>;
+  readonly platformRequests: Counter<'endpoint' | 'code'>;
+  readonly throttles: Counter<'endpoint'>;
+  readonly unknownRawStates: Counter<'endpoint' | 'platform' | 'raw_state'>;
+  readonly invalidInstanceIds: Counter<'endpoint'>;
+  readonly debounced: Counter<'endpoint'>;
+  readonly cacheLatency: Histogram<'operation'>;
+}
+
+/** Creates the metric set on a fresh registry. */
+export function createMetrics(): BridgeMetrics {
+  const registry = new Registry();
+  const registers = [registry];
+  return {
+    registry,
+    pollDuration: new Histogram({ name: 'dcm_bridge_poll_duration_seconds', help: 'Duration of endpoint polls (list, diff, publish, commit).', labelNames: ['endpoint', 'outcome'], buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120], registers }),
+    lastSuccess: new Gauge({ name: 'dcm_bridge_last_success_timestamp_seconds', help: 'Unix time of the last successful poll per endpoint.', labelNames: ['endpoint'], registers }),
+    instances: new Gauge({ name: 'dcm_bridge_instances', help: 'Managed instances seen in the last complete list, by status.', labelNames: ['endpoint', 'status'], registers }),
+    eventsPublished: new Counter({ name: 'dcm_bridge_events_published_total', help: 'Events acknowledged by the broker.', labelNames: ['endpoint', 'status', 'kind'], registers }),
+    publishFailures: new Counter({ name: 'dcm_bridge_publish_failures_total', help: 'Events the broker did not acknowledge.', labelNames: ['endpoint'], registers }),
+    platformRequests: new Counter({ name: 'dcm_bridge_platform_requests_total', help: 'HTTP requests to platforms by status code.', labelNames: ['endpoint', 'code'], registers }),
+    throttles: new Counter({ name: 'dcm_bridge_throttles_total', help: 'Platform throttling answers (429, RequestLimitExceeded, overLimit).', labelNames: ['endpoint'], registers }),
+    unknownRawStates: new Counter({ name: 'dcm_bridge_unknown_raw_states_total', help: 'Instances whose raw state no table entry knows (reported FAILED).', labelNames: ['endpoint', 'platform', 'raw_state'], registers }),
+    invalidInstanceIds: new Counter({ name: 'dcm_bridge_invalid_instance_ids_total', help: 'Instances whose DCM id is not a DNS label (not published).', labelNames: ['endpoint'], registers }),
+    debounced: new Counter({ name: 'dcm_bridge_debounced_total', help: 'Status changes held back by the debounce window.', labelNames: ['endpoint'], registers }),
+    cacheLatency: new Histogram({ name: 'dcm_bridge_cache_operation_seconds', help: 'State cache operation latency.', labelNames: ['operation'], buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1], registers }),
+  };
+}

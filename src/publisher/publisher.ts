@@ -1,0 +1,37 @@
+import type { OutgoingEvent } from './status-event.js';
+
+/** The broker's verdict on one event. */
+export type PublishOutcome = { readonly ok: true; readonly duplicate: boolean } | { readonly ok: false; readonly error: Error };
+
+/**
+ * Sends events to the broker. `publish` never throws for a single event's
+ * failure: it answers one outcome per event, in order, so the caller commits
+ * exactly the acknowledged ones.
+ */
+export interface EventPublisher {
+  /** `jetstream` acknowledges durably; `core` and `stdout` only confirm the write. */
+  readonly guarantee: 'jetstream' | 'core' | 'stdout';
+  publish(events: readonly OutgoingEvent[]): Promise<PublishOutcome[]>;
+  /** Sends one event on a subject outside `dcm.*` (bridge health), at most once. */
+  announce(subject: string, body: string): Promise<void>;
+  /** True when the broker connection is up. */
+  isConnected(): boolean;
+  close(): Promise<void>;
+}
+
+/**
+ * Runs `task` over `items` with at most `limit` in flight, keeping results in
+ * input order.
+ */
+export async function mapBounded<Item, Result>(items: readonly Item[], limit: number, task: (item: Item) => Promise<Result>): Promise<Result[]> {
+  const results = new Array<Result>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await task(items[index] as Item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}

@@ -1,0 +1,76 @@
+import { CloudEvent } from 'cloudevents';
+import { v5 as uuidv5 } from 'uuid';
+import type { ServiceType } from '../normalize/index.js';
+
+/**
+ * Namespace of the bridge's v5 event ids. Fixed forever: changing it changes
+ * every id, and a retried event would no longer be recognised as a duplicate.
+ */
+export const eventIdNamespace = '6f1d0c4e-8a39-5b2e-9c51-2d6b0f3a7e14';
+
+/** The facts one status event is built from. */
+export interface StatusEventInput {
+  readonly providerName: string;
+  readonly endpoint: string;
+  readonly platform: string;
+  readonly serviceType: ServiceType;
+  readonly platformId: string;
+  /** DCM instance id; becomes `data.id`. */
+  readonly instanceId: string;
+  readonly status: string;
+  readonly previousStatus: string | undefined;
+  readonly message: string;
+  /** Epoch ms when the state was observed; becomes `time`. */
+  readonly observedAt: number;
+  /** The instance's transition sequence; with endpoint and platform id it makes the id. */
+  readonly sequence: number;
+  /** Set on resync re-publications: a fresh id per resync round, so the broker does not drop it. */
+  readonly resyncRound?: number;
+}
+
+/** A serialized event ready for the broker. */
+export interface OutgoingEvent {
+  /** NATS subject: `dcm.{serviceType}`. */
+  readonly subject: string;
+  /** CloudEvent id, also sent as `Nats-Msg-Id`. */
+  readonly id: string;
+  /** The structured-mode JSON of the CloudEvent. */
+  readonly body: string;
+}
+
+/**
+ * The deterministic event id: UUID v5 of endpoint, platform instance id and
+ * transition sequence (plus the resync round for resyncs). A retry after a
+ * crash or a lost ack rebuilds the same id, which JetStream's duplicate
+ * window then drops.
+ */
+export function statusEventId(input: Pick<StatusEventInput, 'endpoint' | 'platformId' | 'sequence' | 'resyncRound'>): string {
+  const parts = [input.endpoint, input.platformId, String(input.sequence)];
+  if (input.resyncRound !== undefined) parts.push('resync', String(input.resyncRound));
+  return uuidv5(parts.join('\u0000'), eventIdNamespace);
+}
+
+/**
+ * Builds the CloudEvent exactly as DCM consumes it (shared/DESIGN.md, "Contracts"),
+ * with the bridge's extensions, which DCM ignores.
+ */
+export function buildStatusEvent(input: StatusEventInput): OutgoingEvent {
+  const id = statusEventId(input);
+  const subject = `dcm.${input.serviceType}`;
+  const event = new CloudEvent({
+    specversion: '1.0',
+    id,
+    source: `dcm/providers/${input.providerName}`,
+    type: `dcm.status.${input.serviceType}`,
+    subject,
+    time: new Date(input.observedAt).toISOString(),
+    datacontenttype: 'application/json',
+    data: { id: input.instanceId, status: input.status, message: input.message },
+    dcmendpoint: input.endpoint,
+    dcmplatform: input.platform,
+    dcmplatformid: input.platformId,
+    dcmresync: input.resyncRound !== undefined,
+    ...(input.previousStatus ? { dcmpreviousstatus: input.previousStatus } : {}),
+  });
+  return { subject, id, body: JSON.stringify(event) };
+}

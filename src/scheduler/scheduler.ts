@@ -1,0 +1,235 @@
+import type { Logger } from 'pino';
+import type { Clock, TimerHandle } from '../clock/index.js';
+import { BridgeError, ErrorCode, asBridgeError } from '../errors/index.js';
+import { nextPollAt } from './delay.js';
+
+/** One endpoint's recurring poll, as the scheduler sees it. */
+export interface PollJob {
+  readonly name: string;
+  readonly intervalMs: number;
+  /** The adapter's minimum interval. */
+  readonly floorMs: number;
+  /**
+   * One poll. Throws on failure (a `retryAfterMs` in the BridgeError context
+   * is honoured). `signal` aborts when the job is removed or the scheduler stops.
+   */
+  run(signal: AbortSignal): Promise<void>;
+}
+
+/** What happened in one poll, reported to `onSettled`. */
+export interface PollSettlement {
+  readonly name: string;
+  readonly startedAt: number;
+  readonly finishedAt: number;
+  readonly error?: BridgeError;
+  readonly consecutiveFailures: number;
+  /** When the next poll is due; undefined when the job is not rescheduled. */
+  readonly nextRunAt?: number;
+}
+
+/** A job's scheduling state, for health reporting and tests. */
+export interface JobState {
+  readonly running: boolean;
+  readonly consecutiveFailures: number;
+  readonly lastStartedAt?: number;
+  readonly nextRunAt?: number;
+}
+
+export interface SchedulerOptions {
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Polls running at once across all jobs. */
+  readonly maxConcurrentPolls: number;
+  readonly jitterRatio: number;
+  readonly backoffMaxMs: number;
+  /** Source of randomness in [0, 1); injectable for tests. */
+  readonly random?: () => number;
+  readonly onSettled?: (settlement: PollSettlement) => void;
+}
+
+/** Runs every endpoint's poll on its own timer; see {@link createScheduler}. */
+export interface Scheduler {
+  /** Adds a job; when started, its first poll comes after a jitter of at most `jitterRatio × interval`. */
+  add(job: PollJob): void;
+  /** Removes a job: no further polls; an in-flight one is aborted and awaited. */
+  remove(name: string): Promise<void>;
+  has(name: string): boolean;
+  start(): void;
+  /** Stops scheduling, aborts in-flight listings and waits for in-flight polls to finish. */
+  stop(): Promise<void>;
+  /** Runs every job once (bounded by the concurrency limit) without scheduling; the `once` command. */
+  runAllOnce(signal?: AbortSignal): Promise<PollSettlement[]>;
+  state(name: string): JobState | undefined;
+}
+
+interface JobEntry {
+  readonly job: PollJob;
+  timer?: TimerHandle;
+  running?: Promise<void>;
+  abort?: AbortController;
+  consecutiveFailures: number;
+  lastStartedAt?: number;
+  nextRunAt?: number;
+  removed: boolean;
+}
+
+/**
+ * Creates the scheduler. Invariant 1 lives here: a job never runs twice at
+ * once, never starts sooner than its floor after its previous start, backs
+ * off exponentially (with jitter and a cap) while it fails, and waits at
+ * least as long as the platform's retry-after hint.
+ */
+export function createScheduler(options: SchedulerOptions): Scheduler {
+  const { clock, logger } = options;
+  const random = options.random ?? Math.random;
+  const jobs = new Map<string, JobEntry>();
+  const slots = createSlots(options.maxConcurrentPolls);
+  let started = false;
+  let stopping = false;
+
+  const scheduleAt = (entry: JobEntry, at: number): void => {
+    if (entry.removed || stopping) return;
+    entry.nextRunAt = at;
+    entry.timer = clock.schedule(at - clock.now(), () => {
+      entry.timer = undefined;
+      void runEntry(entry, true);
+    });
+  };
+
+  const runEntry = async (entry: JobEntry, reschedule: boolean): Promise<PollSettlement | undefined> => {
+    if (entry.running || entry.removed) return undefined;
+    const abort = new AbortController();
+    entry.abort = abort;
+    let settle!: () => void;
+    entry.running = new Promise<void>((resolve) => (settle = resolve));
+    try {
+      await slots.acquire();
+      if (entry.removed || abort.signal.aborted) {
+        slots.release();
+        return undefined;
+      }
+      const startedAt = clock.now();
+      entry.lastStartedAt = startedAt;
+      let error: BridgeError | undefined;
+      try {
+        await entry.job.run(abort.signal);
+        entry.consecutiveFailures = 0;
+      } catch (thrown) {
+        error = asBridgeError(thrown, ErrorCode.Internal, { endpoint: entry.job.name });
+        entry.consecutiveFailures++;
+      } finally {
+        slots.release();
+      }
+      const finishedAt = clock.now();
+      const nextRunAt =
+        reschedule && !entry.removed && !stopping
+          ? nextPollAt({
+              intervalMs: entry.job.intervalMs,
+              floorMs: entry.job.floorMs,
+              startedAt,
+              finishedAt,
+              consecutiveFailures: entry.consecutiveFailures,
+              backoffMaxMs: options.backoffMaxMs,
+              jitterRatio: options.jitterRatio,
+              random: random(),
+              ...(typeof error?.context.retryAfterMs === 'number' ? { retryAfterMs: error.context.retryAfterMs } : {}),
+            })
+          : undefined;
+      const settlement: PollSettlement = { name: entry.job.name, startedAt, finishedAt, consecutiveFailures: entry.consecutiveFailures, ...(error ? { error } : {}), ...(nextRunAt !== undefined ? { nextRunAt } : {}) };
+      try {
+        options.onSettled?.(settlement);
+      } catch (callbackError) {
+        logger.error({ err: callbackError, endpoint: entry.job.name }, 'poll settlement callback failed');
+      }
+      if (nextRunAt !== undefined) scheduleAt(entry, nextRunAt);
+      return settlement;
+    } finally {
+      entry.running = undefined;
+      entry.abort = undefined;
+      settle();
+    }
+  };
+
+  const startEntry = (entry: JobEntry): void => {
+    scheduleAt(entry, clock.now() + Math.floor(random() * options.jitterRatio * entry.job.intervalMs));
+  };
+
+  const halt = async (entry: JobEntry, reason: string): Promise<void> => {
+    if (entry.timer) clock.cancel(entry.timer);
+    entry.timer = undefined;
+    entry.nextRunAt = undefined;
+    entry.abort?.abort(new BridgeError(ErrorCode.PollAborted, `poll of ${entry.job.name} aborted: ${reason}`, { endpoint: entry.job.name }));
+    await entry.running;
+  };
+
+  return {
+    add(job) {
+      if (jobs.has(job.name)) throw new BridgeError(ErrorCode.AlreadyExists, `endpoint ${job.name} is already scheduled`, { endpoint: job.name });
+      if (job.intervalMs < job.floorMs) throw new BridgeError(ErrorCode.ConfigInvalid, `endpoint ${job.name}: interval ${job.intervalMs} ms is below the floor of ${job.floorMs} ms`, { endpoint: job.name });
+      const entry: JobEntry = { job, consecutiveFailures: 0, removed: false };
+      jobs.set(job.name, entry);
+      if (started && !stopping) startEntry(entry);
+    },
+    async remove(name) {
+      const entry = jobs.get(name);
+      if (!entry) return;
+      entry.removed = true;
+      jobs.delete(name);
+      await halt(entry, 'endpoint removed');
+    },
+    has: (name) => jobs.has(name),
+    start() {
+      if (started) return;
+      started = true;
+      for (const entry of jobs.values()) startEntry(entry);
+    },
+    async stop() {
+      stopping = true;
+      await Promise.all([...jobs.values()].map((entry) => halt(entry, 'shutting down')));
+    },
+    async runAllOnce(signal) {
+      const settlements = await Promise.all(
+        [...jobs.values()].map(async (entry) => {
+          const onAbort = (): void => entry.abort?.abort(signal?.reason);
+          signal?.addEventListener('abort', onAbort, { once: true });
+          try {
+            return await runEntry(entry, false);
+          } finally {
+            signal?.removeEventListener('abort', onAbort);
+          }
+        }),
+      );
+      return settlements.filter((settlement): settlement is PollSettlement => settlement !== undefined);
+    },
+    state(name) {
+      const entry = jobs.get(name);
+      if (!entry) return undefined;
+      return {
+        running: entry.running !== undefined,
+        consecutiveFailures: entry.consecutiveFailures,
+        ...(entry.lastStartedAt !== undefined ? { lastStartedAt: entry.lastStartedAt } : {}),
+        ...(entry.nextRunAt !== undefined ? { nextRunAt: entry.nextRunAt } : {}),
+      };
+    },
+  };
+}
+
+/** A counting semaphore with FIFO waiters. */
+function createSlots(limit: number): { acquire(): Promise<void>; release(): void } {
+  let free = limit;
+  const waiters: Array<() => void> = [];
+  return {
+    acquire() {
+      if (free > 0) {
+        free--;
+        return Promise.resolve();
+      }
+      return new Promise((resolve) => waiters.push(resolve));
+    },
+    release() {
+      const next = waiters.shift();
+      if (next) next();
+      else free++;
+    },
+  };
+}

@@ -1,0 +1,173 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { pino } from 'pino';
+import { createFakeClock, type FakeClock } from '../../../src/clock/index.js';
+import { BridgeError, ErrorCode } from '../../../src/errors/index.js';
+import { createScheduler, type PollSettlement, type SchedulerOptions } from '../../../src/scheduler/index.js';
+
+const silent = pino({ level: 'silent' });
+
+function setup(overrides: Partial<SchedulerOptions> = {}) {
+  const clock = createFakeClock();
+  const settlements: PollSettlement[] = [];
+  const scheduler = createScheduler({ clock, logger: silent, maxConcurrentPolls: 4, jitterRatio: 0, backoffMaxMs: 300_000, random: () => 0, onSettled: (settlement) => settlements.push(settlement), ...overrides });
+  return { clock, scheduler, settlements };
+}
+
+/** A job that records its start times and takes `durationMs` of fake time. */
+function timedJob(clock: FakeClock, name: string, intervalMs: number, durationMs: number, behaviour: (count: number) => void = () => undefined) {
+  const starts: number[] = [];
+  let running = 0;
+  let maxRunning = 0;
+  return {
+    starts,
+    maxRunning: () => maxRunning,
+    job: {
+      name,
+      intervalMs,
+      floorMs: 10_000,
+      async run(signal: AbortSignal) {
+        starts.push(clock.now());
+        running++;
+        maxRunning = Math.max(maxRunning, running);
+        try {
+          await clock.sleep(durationMs, signal);
+          behaviour(starts.length);
+        } finally {
+          running--;
+        }
+      },
+    },
+  };
+}
+
+test('polls every interval and never more often than the floor', async () => {
+  const { clock, scheduler } = setup();
+  const fast = timedJob(clock, 'fast', 10_000, 100);
+  scheduler.add(fast.job);
+  scheduler.start();
+  await clock.advance(60_000);
+  const gaps = fast.starts.slice(1).map((start, index) => start - (fast.starts[index] as number));
+  assert.equal(fast.starts.length, 7, 'polls at 0, 10, … 60 s');
+  assert.ok(gaps.every((gap) => gap >= 10_000), `gaps ${gaps.join(', ')}`);
+  await scheduler.stop();
+});
+
+test('rejects a job whose interval is below its floor', () => {
+  const { clock, scheduler } = setup();
+  const job = timedJob(clock, 'too-fast', 5_000, 10).job;
+  assert.throws(() => scheduler.add(job), (error: unknown) => error instanceof BridgeError && error.code === ErrorCode.ConfigInvalid);
+});
+
+test('a poll that outlasts its interval is not overlapped; the next starts when it ends', async () => {
+  const { clock, scheduler } = setup();
+  const slow = timedJob(clock, 'slow', 10_000, 25_000);
+  scheduler.add(slow.job);
+  scheduler.start();
+  await clock.advance(100_000);
+  assert.equal(slow.maxRunning(), 1, 'never two polls at once');
+  assert.deepEqual(slow.starts.slice(0, 4), [clock.now() - 100_000, clock.now() - 75_000, clock.now() - 50_000, clock.now() - 25_000]);
+  await scheduler.stop();
+});
+
+test('backoff grows and caps while polls fail, and resets after a success', async () => {
+  const { clock, scheduler, settlements } = setup({ backoffMaxMs: 80_000 });
+  const failing = timedJob(clock, 'failing', 10_000, 0, (count) => {
+    if (count <= 5) throw new BridgeError(ErrorCode.PlatformHttp, 'HTTP 503', { status: 503 });
+  });
+  scheduler.add(failing.job);
+  scheduler.start();
+  await clock.advance(400_000);
+  const gaps = failing.starts.slice(1, 7).map((start, index) => start - (failing.starts[index] as number));
+  assert.deepEqual(gaps, [20_000, 40_000, 80_000, 80_000, 80_000, 10_000], 'doubling, capped at 80 s, back to the interval after the 6th poll succeeded');
+  assert.deepEqual(settlements.slice(0, 6).map((settlement) => settlement.consecutiveFailures), [1, 2, 3, 4, 5, 0]);
+  await scheduler.stop();
+});
+
+test('jitter delays within its bounds, never sooner', async () => {
+  const randoms = [0.9, 0.1, 0.5, 0.99, 0.0, 0.7];
+  let draw = 0;
+  const { clock, scheduler } = setup({ jitterRatio: 0.2, random: () => randoms[draw++ % randoms.length] as number });
+  const job = timedJob(clock, 'jittered', 20_000, 0);
+  scheduler.add(job.job);
+  scheduler.start();
+  await clock.advance(200_000);
+  const gaps = job.starts.slice(1).map((start, index) => start - (job.starts[index] as number));
+  assert.ok(gaps.length >= 5);
+  for (const gap of gaps) assert.ok(gap >= 20_000 && gap <= 24_000, `gap ${gap} within [20 s, 24 s]`);
+  assert.ok(new Set(gaps).size > 1, 'the jitter actually varies');
+  await scheduler.stop();
+});
+
+test('a retry-after hint from the platform is honoured', async () => {
+  const { clock, scheduler } = setup();
+  const throttled = timedJob(clock, 'throttled', 10_000, 0, (count) => {
+    if (count === 1) throw new BridgeError(ErrorCode.PlatformThrottled, 'HTTP 429', { status: 429, retryAfterMs: 120_000 });
+  });
+  scheduler.add(throttled.job);
+  scheduler.start();
+  await clock.advance(200_000);
+  assert.ok((throttled.starts[1] as number) - (throttled.starts[0] as number) >= 120_000, 'waited at least the advertised time');
+  assert.equal((throttled.starts[2] as number) - (throttled.starts[1] as number), 10_000, 'back to normal after');
+  await scheduler.stop();
+});
+
+test('the global concurrency limit holds across endpoints', async () => {
+  const { clock, scheduler } = setup({ maxConcurrentPolls: 2 });
+  let running = 0;
+  let peak = 0;
+  for (let index = 0; index < 5; index++) {
+    scheduler.add({
+      name: `endpoint-${index}`,
+      intervalMs: 10_000,
+      floorMs: 10_000,
+      async run(signal) {
+        running++;
+        peak = Math.max(peak, running);
+        await clock.sleep(3_000, signal).finally(() => running--);
+      },
+    });
+  }
+  scheduler.start();
+  await clock.advance(60_000);
+  assert.equal(peak, 2);
+  await scheduler.stop();
+});
+
+test('stop aborts waiting, lets a running poll finish, and schedules nothing more', async () => {
+  const { clock, scheduler } = setup();
+  let finished = false;
+  let aborted = false;
+  scheduler.add({
+    name: 'in-flight',
+    intervalMs: 10_000,
+    floorMs: 10_000,
+    async run(signal) {
+      signal.addEventListener('abort', () => (aborted = true));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      finished = true;
+    },
+  });
+  scheduler.start();
+  await clock.advance(0);
+  await scheduler.stop();
+  assert.ok(aborted, 'the poll was told to stop listing');
+  assert.ok(finished, 'stop waited for it');
+  assert.equal(clock.pendingCount(), 0, 'nothing left scheduled');
+});
+
+test('remove stops one endpoint while others go on', async () => {
+  const { clock, scheduler } = setup();
+  const kept = timedJob(clock, 'kept', 10_000, 0);
+  const removed = timedJob(clock, 'removed', 10_000, 0);
+  scheduler.add(kept.job);
+  scheduler.add(removed.job);
+  scheduler.start();
+  await clock.advance(15_000);
+  await scheduler.remove('removed');
+  const removedCount = removed.starts.length;
+  await clock.advance(50_000);
+  assert.equal(removed.starts.length, removedCount);
+  assert.ok(kept.starts.length >= 6);
+  await scheduler.stop();
+});
