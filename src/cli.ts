@@ -5,11 +5,12 @@ import type { Writable } from 'node:stream';
 import { runCommand, type CommandIo } from './main.js';
 
 /**
- * The `dcm-poll-bridge` executable: the only module that touches `process`.
- * Everything else receives what it needs through {@link runCommand}.
+ * The process's surroundings as a {@link CommandIo}: arguments, environment,
+ * standard streams and SIGTERM/SIGINT. This module is the only one that
+ * touches `process`; everything else receives what it needs.
  */
-async function main(): Promise<void> {
-  const io: CommandIo = {
+export function processIo(): CommandIo {
+  return {
     argv: process.argv.slice(2),
     env: process.env,
     stdout: process.stdout as Writable,
@@ -24,13 +25,17 @@ async function main(): Promise<void> {
       process.on('SIGINT', once);
     },
   };
-  process.exitCode = await runCommand(io);
+}
+
+/** Runs a command with `io` and sets the process exit code. */
+export async function runProcess(io: CommandIo): Promise<void> {
+  try {
+    process.exitCode = await runCommand(io);
+  } catch (error) {
+    process.stderr.write(`dcm-poll-bridge: ${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exitCode = 70;
+  }
 }
 
 const invokedDirectly = process.argv[1] !== undefined && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
-if (invokedDirectly) {
-  main().catch((error: unknown) => {
-    process.stderr.write(`dcm-poll-bridge: ${error instanceof Error ? error.stack : String(error)}\n`);
-    process.exitCode = 70;
-  });
-}
+if (invokedDirectly) void runProcess(processIo());

@@ -144,6 +144,7 @@ export async function createBridge(config: BridgeConfig, dependencies: BridgeDep
   };
 
   let started = false;
+  let stopping: Promise<void> | undefined;
   return {
     endpoints: registry,
     metrics,
@@ -169,12 +170,15 @@ export async function createBridge(config: BridgeConfig, dependencies: BridgeDep
       return { ok, endpoints };
     },
     status: (name) => statuses.get(name),
-    async stop() {
-      await scheduler.stop();
-      await Promise.all([...connections.keys()].map((name) => unschedule(name)));
-      await publisher.close();
-      await cache.close();
-      logger.info('bridge stopped');
+    stop() {
+      stopping ??= (async () => {
+        await scheduler.stop();
+        await Promise.all([...connections.keys()].map((name) => unschedule(name)));
+        await publisher.close();
+        await cache.close();
+        logger.info('bridge stopped');
+      })();
+      return stopping;
     },
   };
 }

@@ -38,6 +38,7 @@ export function createNatsPublisher(options: NatsPublisherOptions): EventPublish
   let connection: NatsConnection | undefined;
   let client: JetStreamClient | undefined;
   let closed = false;
+  let closing: Promise<void> | undefined;
   let reconnecting = false;
 
   const ready: Promise<NatsConnection> = connect({
@@ -126,10 +127,12 @@ export function createNatsPublisher(options: NatsPublisherOptions): EventPublish
 
     isConnected: () => connection !== undefined && !connection.isClosed() && !reconnecting,
 
-    async close() {
+    close() {
       closed = true;
-      if (connection) await connection.drain().catch(() => connection?.close());
-      else ready.then((late) => late.close()).catch(() => undefined);
+      closing ??= connection
+        ? connection.drain().catch(() => connection?.close())
+        : ready.then((late) => late.close()).catch(() => undefined);
+      return closing;
     },
   };
 }

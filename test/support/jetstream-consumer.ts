@@ -1,0 +1,62 @@
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { jetstream, jetstreamManager, DeliverPolicy } from '@nats-io/jetstream';
+
+/** One message as DCM's JetStream consumer receives it. */
+export interface ReceivedMessage {
+  readonly subject: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly event: Record<string, unknown> & { data: { id: string; status: string; message: string } };
+  readonly streamSequence: number;
+}
+
+/**
+ * Stands in for DCM's side of the broker: creates the `dcm-status` stream on
+ * `dcm.*` (as DCM does; the bridge never creates it by default) and reads it
+ * back with an ordered consumer.
+ */
+export interface DcmStream {
+  /** Every message in the stream so far, in order. */
+  messages(): Promise<ReceivedMessage[]>;
+  close(): Promise<void>;
+}
+
+export async function createDcmStream(natsUrl: string, options: { duplicateWindowMs?: number } = {}): Promise<DcmStream> {
+  const connection: NatsConnection = await connect({ servers: natsUrl, maxReconnectAttempts: -1, reconnectTimeWait: 200 });
+  const manager = await jetstreamManager(connection);
+  await manager.streams.add({ name: 'dcm-status', subjects: ['dcm.*'], duplicate_window: (options.duplicateWindowMs ?? 120_000) * 1_000_000 });
+  const client = jetstream(connection);
+  return {
+    async messages() {
+      const info = await retryWhileReconnecting(() => manager.streams.info('dcm-status'));
+      const total = info.state.messages;
+      if (total === 0) return [];
+      const consumer = await client.consumers.get('dcm-status', { deliver_policy: DeliverPolicy.All });
+      const received: ReceivedMessage[] = [];
+      const batch = await consumer.fetch({ max_messages: total, expires: 2000 });
+      for await (const message of batch) {
+        const headers: Record<string, string> = {};
+        for (const [key, values] of message.headers ?? []) headers[key] = values.join(',');
+        received.push({ subject: message.subject, headers, event: message.json(), streamSequence: message.seq });
+        if (received.length === total) break;
+      }
+      await consumer.delete().catch(() => undefined);
+      return received;
+    },
+    async close() {
+      await connection.close();
+    },
+  };
+}
+
+/** After a broker restart this test connection may still be reconnecting; give it up to 15 s. */
+async function retryWhileReconnecting<T>(action: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    try {
+      return await action();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+}
