@@ -1,0 +1,228 @@
+import { controlError, emptyResponse, isJsonObject, jsonResponse, readJsonBody, type Route, type RouteHandler, type SimRequest, type SimResponse } from '../common/index.js';
+import { InventoryError, type NewVm, type VsphereInventory } from './inventory.js';
+import { isPowerState, type PowerState, type TagReference } from './model.js';
+import type { SessionStore } from './sessions.js';
+
+/** Thrown by the body readers below; answered as a 400 of the control API. */
+class ControlInputError extends Error {}
+
+function objectBody(request: SimRequest): Record<string, unknown> {
+  const parsed = readJsonBody(request);
+  if (!parsed.ok || !isJsonObject(parsed.value)) {
+    throw new ControlInputError('body must be a JSON object');
+  }
+  return parsed.value;
+}
+
+function optionalString(body: Record<string, unknown>, key: string): string | undefined {
+  const value = body[key];
+  if (value !== undefined && typeof value !== 'string') {
+    throw new ControlInputError(`${key} must be a string`);
+  }
+  return value;
+}
+
+function requiredString(body: Record<string, unknown>, key: string): string {
+  const value = optionalString(body, key);
+  if (value === undefined || value === '') {
+    throw new ControlInputError(`${key} is required`);
+  }
+  return value;
+}
+
+function optionalCount(body: Record<string, unknown>, key: string): number | undefined {
+  const value = body[key];
+  if (value !== undefined && (typeof value !== 'number' || !Number.isInteger(value) || value < 0)) {
+    throw new ControlInputError(`${key} must be a non-negative integer`);
+  }
+  return value;
+}
+
+function requiredCount(body: Record<string, unknown>, key: string): number {
+  const value = optionalCount(body, key);
+  if (value === undefined) {
+    throw new ControlInputError(`${key} is required`);
+  }
+  return value;
+}
+
+function optionalPowerState(body: Record<string, unknown>, key: string): PowerState | undefined {
+  const value = optionalString(body, key);
+  if (value !== undefined && !isPowerState(value)) {
+    throw new ControlInputError(`${key} must be POWERED_ON, POWERED_OFF or SUSPENDED`);
+  }
+  return value;
+}
+
+function tagReference(value: unknown, where: string): TagReference {
+  if (!isJsonObject(value) || typeof value.category !== 'string' || typeof value.tag !== 'string') {
+    throw new ControlInputError(`${where} must be {"category": string, "tag": string}`);
+  }
+  return { category: value.category, tag: value.tag };
+}
+
+function optionalTags(body: Record<string, unknown>): TagReference[] | undefined {
+  const value = body.tags;
+  if (value === undefined) {
+    return undefined;
+  }
+  if (!Array.isArray(value)) {
+    throw new ControlInputError('tags must be an array');
+  }
+  return value.map((entry, index) => tagReference(entry, `tags[${index}]`));
+}
+
+/** Turns input and inventory refusals into control-API errors. */
+function control(handler: RouteHandler): RouteHandler {
+  return async (request): Promise<SimResponse> => {
+    try {
+      return await handler(request);
+    } catch (error) {
+      if (error instanceof ControlInputError) {
+        return controlError(400, error.message);
+      }
+      if (error instanceof InventoryError) {
+        return controlError(error.code === 'not_found' ? 404 : 400, error.message);
+      }
+      throw error;
+    }
+  };
+}
+
+/** What the vSphere control routes drive. */
+export interface VsphereControlTarget {
+  readonly inventory: VsphereInventory;
+  readonly sessions: SessionStore;
+}
+
+/**
+ * The vSphere simulator's control routes under `/_sim/` (the kit adds stats, faults
+ * and reset). Bodies and answers are plain JSON; errors are `{"error": "..."}`.
+ */
+export function vsphereControlRoutes({ inventory, sessions }: VsphereControlTarget): Route[] {
+  const vmParam = (request: SimRequest): string => request.params.vm ?? '';
+  const describeVm = (vmId: string): unknown => {
+    const vm = inventory.getVm(vmId);
+    if (vm === undefined) {
+      throw new InventoryError('not_found', `no VM ${vmId}`);
+    }
+    const tags = [...inventory.tagsOnVm(vmId)].flatMap((tagId) => {
+      const tag = inventory.getTag(tagId);
+      const category = tag === undefined ? undefined : inventory.getCategory(tag.categoryId);
+      return tag === undefined || category === undefined ? [] : [{ category: category.name, tag: tag.name, tagId }];
+    });
+    return { ...vm, tags };
+  };
+
+  const routes: Route[] = [
+    { method: 'GET', path: '/_sim/vms/{vm}', handle: (request) => jsonResponse(200, describeVm(vmParam(request))) },
+    {
+      method: 'POST',
+      path: '/_sim/vms',
+      handle: (request) => {
+        const body = objectBody(request);
+        const input: NewVm = {
+          id: optionalString(body, 'id'),
+          name: requiredString(body, 'name'),
+          powerState: optionalPowerState(body, 'powerState'),
+          cpuCount: optionalCount(body, 'cpuCount'),
+          memorySizeMiB: optionalCount(body, 'memorySizeMiB'),
+          tags: optionalTags(body),
+        };
+        return jsonResponse(201, describeVm(inventory.addVm(input).id));
+      },
+    },
+    {
+      method: 'DELETE',
+      path: '/_sim/vms/{vm}',
+      handle: (request) => (inventory.removeVm(vmParam(request)) ? emptyResponse(204) : controlError(404, `no VM ${vmParam(request)}`)),
+    },
+    {
+      method: 'POST',
+      path: '/_sim/vms/{vm}/power',
+      handle: (request) => {
+        const state = optionalPowerState(objectBody(request), 'state');
+        if (state === undefined) {
+          throw new ControlInputError('state is required');
+        }
+        inventory.setPowerState(vmParam(request), state);
+        return jsonResponse(200, describeVm(vmParam(request)));
+      },
+    },
+    {
+      method: 'POST',
+      path: '/_sim/vms/{vm}/tags',
+      handle: (request) => {
+        inventory.tagVm(vmParam(request), tagReference(objectBody(request), 'body'));
+        return jsonResponse(200, describeVm(vmParam(request)));
+      },
+    },
+    {
+      method: 'POST',
+      path: '/_sim/vms/{vm}/tags/detach',
+      handle: (request) => {
+        inventory.untagVm(vmParam(request), tagReference(objectBody(request), 'body'));
+        return jsonResponse(200, describeVm(vmParam(request)));
+      },
+    },
+    {
+      method: 'POST',
+      path: '/_sim/vms/bulk',
+      handle: (request) => {
+        const body = objectBody(request);
+        const vmIds = inventory.bulkCreateVms({
+          count: requiredCount(body, 'count'),
+          namePrefix: optionalString(body, 'namePrefix'),
+          powerState: optionalPowerState(body, 'powerState'),
+          tags: optionalTags(body),
+        });
+        return jsonResponse(201, { vmIds });
+      },
+    },
+    {
+      method: 'POST',
+      path: '/_sim/seed-dcm',
+      handle: (request) => {
+        const body = objectBody(request);
+        const vms = inventory.seedDcmVms({
+          count: requiredCount(body, 'count'),
+          tagged: requiredCount(body, 'tagged'),
+          managedByCategory: optionalString(body, 'managedByCategory'),
+          managedByTag: optionalString(body, 'managedByTag'),
+          instanceIdCategory: optionalString(body, 'instanceIdCategory'),
+          namePrefix: optionalString(body, 'namePrefix'),
+          powerState: optionalPowerState(body, 'powerState'),
+        });
+        return jsonResponse(201, { vms });
+      },
+    },
+    {
+      method: 'POST',
+      path: '/_sim/categories',
+      handle: (request) => {
+        const body = objectBody(request);
+        const cardinality = optionalString(body, 'cardinality');
+        if (cardinality !== undefined && cardinality !== 'SINGLE' && cardinality !== 'MULTIPLE') {
+          throw new ControlInputError('cardinality must be SINGLE or MULTIPLE');
+        }
+        return jsonResponse(201, inventory.createCategory({ name: requiredString(body, 'name'), description: optionalString(body, 'description'), cardinality }));
+      },
+    },
+    {
+      method: 'POST',
+      path: '/_sim/tags',
+      handle: (request) => {
+        const body = objectBody(request);
+        const categoryName = requiredString(body, 'category');
+        const category = inventory.findCategoryByName(categoryName);
+        if (category === undefined) {
+          throw new InventoryError('not_found', `no category named ${categoryName}`);
+        }
+        return jsonResponse(201, inventory.createTag(category.id, requiredString(body, 'name'), optionalString(body, 'description')));
+      },
+    },
+    { method: 'GET', path: '/_sim/sessions', handle: () => jsonResponse(200, sessions.counters()) },
+    { method: 'POST', path: '/_sim/sessions/expire-all', handle: () => jsonResponse(200, { expired: sessions.expireAll() }) },
+  ];
+  return routes.map((route) => ({ ...route, handle: control(route.handle) }));
+}

@@ -1,0 +1,110 @@
+import {
+  createSimulatorServer,
+  type FaultSwitch,
+  type RunningServer,
+  type SimulatorStats,
+  type StartOptions,
+} from '../common/index.js';
+import { vsphereControlRoutes } from './control-routes.js';
+import { vsphereErrorResponse } from './flavors.js';
+import { createInventory, type SeedDcmOptions, type SeededVm, type VsphereInventory } from './inventory.js';
+import type { TagRecord, TagReference } from './model.js';
+import type { Credentials, VsphereContext } from './operations.js';
+import { createSessionStore, type SessionCounters } from './sessions.js';
+import { ACTION_PARAMS, vcenterRoutes } from './vcenter-routes.js';
+
+/** The test user the simulator accepts unless told otherwise. Not a secret: a fixture. */
+export const DEFAULT_CREDENTIALS: Credentials = { username: 'administrator@vsphere.local', password: 'Simulator-Passw0rd!' };
+
+/** Options of {@link createVsphereSimulator}; every one has a default. */
+export interface VsphereSimulatorOptions {
+  /** The one user accepted by `POST /api/session` (Basic auth). Default {@link DEFAULT_CREDENTIALS}. */
+  readonly credentials?: Credentials;
+  /** Clock in milliseconds, for session idle expiry. Default `Date.now`. */
+  readonly now?: () => number;
+  /** A session unused this long answers 401 on its next use. Default 1800 (30 minutes). */
+  readonly sessionIdleSeconds?: number;
+  /** Concurrent sessions per user before login answers 503. Default 550, as vCenter 7. */
+  readonly maxSessionsPerUser?: number;
+  /** Most VMs one list call returns before answering `unable_to_allocate_resource`. Default 4000 (vCenter 7+; 6.5 had 1000). */
+  readonly maxVmListResults?: number;
+  /** Accept `vms=a,b` besides `vms=a&vms=b` on `/api` list calls. Default true; set false to insist on the documented repeated form. */
+  readonly acceptCommaSeparatedFilters?: boolean;
+  /** Seed of the fault RNG. Default 1. */
+  readonly seed?: number;
+  /** How latency faults wait. Default a real timer. */
+  readonly delay?: (milliseconds: number) => Promise<void>;
+  /** Session token generator. Default 32 random hex characters. */
+  readonly newSessionToken?: () => string;
+}
+
+/** A simulated vCenter serving the `/api` and `/rest` flavors, driven in process or over `/_sim/`. */
+export interface VsphereSimulator {
+  /** Starts listening (default `http://127.0.0.1:<free port>`); pass `tls` for HTTPS. */
+  start(options?: StartOptions): Promise<RunningServer>;
+  close(): Promise<void>;
+  readonly credentials: Credentials;
+  /** VMs, categories, tags and associations. */
+  readonly inventory: VsphereInventory;
+  /** Fault switches (5xx, 429, latency, truncation, drop). */
+  readonly faults: FaultSwitch;
+  /** Request counts per route, fault firings, and `platform.sessions` / `platform.vmCount`. */
+  stats(): SimulatorStats;
+  resetStats(): void;
+  /** Clears faults, counters, inventory and sessions. */
+  reset(): void;
+  /** Shortcut of `inventory.tagVm`: attaches category/tag by name, creating them on first use. */
+  tagVm(vmId: string, reference: TagReference): TagRecord;
+  /** Shortcut of `inventory.seedDcmVms`. */
+  seedDcmVms(options: SeedDcmOptions): SeededVm[];
+  /** Ends every session now; their next call answers 401. */
+  expireAllSessions(): number;
+  sessionCounters(): SessionCounters;
+}
+
+/** Creates a vCenter simulator with an empty inventory. */
+export function createVsphereSimulator(options: VsphereSimulatorOptions = {}): VsphereSimulator {
+  const credentials = options.credentials ?? DEFAULT_CREDENTIALS;
+  const inventory = createInventory();
+  const sessions = createSessionStore({
+    now: options.now ?? Date.now,
+    idleSeconds: options.sessionIdleSeconds ?? 1800,
+    maxSessionsPerUser: options.maxSessionsPerUser ?? 550,
+    ...(options.newSessionToken === undefined ? {} : { newToken: options.newSessionToken }),
+  });
+  const context: VsphereContext = {
+    inventory,
+    sessions,
+    credentials,
+    maxVmListResults: options.maxVmListResults ?? 4000,
+    acceptCommaSeparatedFilters: options.acceptCommaSeparatedFilters ?? true,
+  };
+  const server = createSimulatorServer({
+    routes: vcenterRoutes(context),
+    controlRoutes: vsphereControlRoutes({ inventory, sessions }),
+    discriminatorParams: ACTION_PARAMS,
+    errorResponse: vsphereErrorResponse,
+    platformStats: () => ({ sessions: sessions.counters(), vmCount: inventory.vmCount() }),
+    onReset: () => {
+      inventory.clear();
+      sessions.clear();
+    },
+    ...(options.seed === undefined ? {} : { seed: options.seed }),
+    ...(options.delay === undefined ? {} : { delay: options.delay }),
+  });
+
+  return {
+    start: (startOptions) => server.start(startOptions),
+    close: () => server.close(),
+    credentials,
+    inventory,
+    faults: server.faults,
+    stats: () => server.stats(),
+    resetStats: () => server.resetStats(),
+    reset: () => server.reset(),
+    tagVm: (vmId, reference) => inventory.tagVm(vmId, reference),
+    seedDcmVms: (seedOptions) => inventory.seedDcmVms(seedOptions),
+    expireAllSessions: () => sessions.expireAll(),
+    sessionCounters: () => sessions.counters(),
+  };
+}

@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { rawRequest, type RunningServer } from '../common/index.js';
+import { createVsphereSimulator, DEFAULT_CREDENTIALS } from './index.js';
+import { basicAuthorization } from './support.js';
+
+/** Makes a throw-away self-signed certificate for 127.0.0.1; the key never leaves the temp folder. */
+function selfSignedCertificate(): { key: Buffer; cert: Buffer } | undefined {
+  const folder = mkdtempSync(join(tmpdir(), 'vsphere-sim-tls-'));
+  try {
+    execFileSync(
+      'openssl',
+      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-days', '1', '-keyout', join(folder, 'key.pem'), '-out', join(folder, 'cert.pem')],
+      { stdio: 'ignore' },
+    );
+    return { key: readFileSync(join(folder, 'key.pem')), cert: readFileSync(join(folder, 'cert.pem')) };
+  } catch {
+    return undefined;
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+}
+
+const certificate = selfSignedCertificate();
+const simulator = createVsphereSimulator();
+let running: RunningServer | undefined;
+
+describe('vSphere simulator over HTTPS', { skip: certificate === undefined ? 'openssl is not available' : false }, () => {
+  before(async () => {
+    simulator.inventory.addVm({ id: 'vm-1', name: 'secure' });
+    running = await simulator.start({ tls: certificate });
+  });
+  after(() => running?.close());
+
+  it('serves a login and a list to a client trusting the self-signed certificate', async () => {
+    assert.ok(running !== undefined && certificate !== undefined);
+    assert.match(running.url, /^https:\/\/127\.0\.0\.1:\d+$/);
+    const login = await rawRequest(running.url, '/api/session', { method: 'POST', headers: { authorization: basicAuthorization(DEFAULT_CREDENTIALS) }, ca: certificate.cert });
+    assert.equal(login.kind, 'response');
+    assert.ok(login.kind === 'response');
+    assert.equal(login.status, 201);
+    const token = JSON.parse(login.body.toString('utf8')) as string;
+    const list = await rawRequest(running.url, '/api/vcenter/vm', { headers: { 'vmware-api-session-id': token }, ca: certificate.cert });
+    assert.ok(list.kind === 'response');
+    assert.deepEqual(JSON.parse(list.body.toString('utf8')), [{ vm: 'vm-1', name: 'secure', power_state: 'POWERED_ON', cpu_count: 2, memory_size_MiB: 4096 }]);
+  });
+
+  it('is refused by a client that does not trust the certificate', async () => {
+    assert.ok(running !== undefined);
+    const outcome = await rawRequest(running.url, '/api/vcenter/vm');
+    assert.equal(outcome.kind, 'failed');
+  });
+});
