@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { pino, type Logger } from 'pino';
@@ -32,8 +32,8 @@ export interface Harness {
   dispose(): Promise<void>;
 }
 
-const projectRoot = resolve(fileURLToPath(import.meta.url), '..', '..', '..', '..');
-export const bridgeProcessScript = join(projectRoot, 'dist', 'test', 'support', 'bridge-process.js');
+/** The compiled bridge process entry, next to this module wherever the build put it. */
+export const bridgeProcessScript = join(dirname(fileURLToPath(import.meta.url)), 'bridge-process.js');
 
 /** A pino logger that keeps its lines (for secret scans) and prints nothing. */
 export function memoryLogger(level = 'info'): { logger: Logger; lines: string[] } {

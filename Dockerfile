@@ -1,0 +1,33 @@
+# syntax=docker/dockerfile:1
+# dcm-poll-bridge: build with the dev toolchain, run with production dependencies only.
+
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json ./
+COPY src ./src
+COPY adapters ./adapters
+COPY test ./test
+COPY bench ./bench
+RUN npx tsc -p tsconfig.json
+
+FROM node:20-bookworm-slim AS dependencies
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production \
+    DCM_BRIDGE_CONFIG=/etc/dcm-poll-bridge/config.yaml
+WORKDIR /app
+COPY --from=dependencies /app/node_modules ./node_modules
+COPY --from=build /app/dist/src ./dist/src
+COPY --from=build /app/dist/adapters ./dist/adapters
+COPY package.json ./
+COPY config/default.yaml /etc/dcm-poll-bridge/config.yaml
+COPY config ./config
+# Runs unprivileged; mount secrets as files and reference them with ${file:...}.
+USER node
+ENTRYPOINT ["node", "dist/src/cli.js"]
+CMD ["run"]
