@@ -1,1 +1,1 @@
-export type { RawInstance, PlatformAdapter, PlatformConnection, AdapterContext, PollStatistics } from './types.js';
+export type { RawInstance, PlatformAdapter, PlatformConnection, AdapterContext } from './types.js';

@@ -28,12 +28,6 @@ export interface RawInstance {
   readonly detail?: string;
 }
 
-/** Counters an adapter keeps about its most recent poll, for health and metrics. */
-export interface PollStatistics {
-  requests: number;
-  throttled: number;
-}
-
 /** What the core hands an adapter when it opens a connection for one endpoint. */
 export interface AdapterContext {
   /** A child logger already bound to the endpoint; it redacts credentials. */

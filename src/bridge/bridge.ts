@@ -5,7 +5,7 @@ import { openStateCache, type StateCache } from '../cache/index.js';
 import type { Clock } from '../clock/index.js';
 import type { BridgeConfig, EndpointConfig } from '../config/index.js';
 import { createDiffer } from '../diff/index.js';
-import type { BridgeError } from '../errors/index.js';
+import { asBridgeError, ErrorCode, type BridgeError } from '../errors/index.js';
 import { createMetrics, type BridgeMetrics } from '../metrics/index.js';
 import { createEndpointPoller, type PollReport } from '../pipeline/index.js';
 import { createNatsPublisher, createStdoutPublisher, type EventPublisher } from '../publisher/index.js';
@@ -99,7 +99,18 @@ export async function createBridge(config: BridgeConfig, dependencies: BridgeDep
     onSettled: (settlement) => recordSettlement(settlement, settlement.error ? undefined : lastReports.get(settlement.name)),
   });
 
+  /** Starts polling one endpoint; an adapter that refuses it fails that endpoint only (invariant 7). */
   const schedule = (endpoint: EndpointConfig, resyncOnFirstPoll: boolean): void => {
+    try {
+      scheduleOrThrow(endpoint, resyncOnFirstPoll);
+    } catch (error) {
+      const failure = asBridgeError(error, ErrorCode.Internal, { endpoint: endpoint.name });
+      statuses.set(endpoint.name, { endpoint: endpoint.name, consecutiveFailures: 1, lastError: { code: failure.code, message: failure.message, at: clock.now() } });
+      logger.error({ err: failure, endpoint: endpoint.name }, `endpoint ${endpoint.name} cannot be polled: ${failure.message}`);
+    }
+  };
+
+  const scheduleOrThrow = (endpoint: EndpointConfig, resyncOnFirstPoll: boolean): void => {
     const adapter = adapters.require(endpoint.platform);
     const endpointLogger = logger.child({ endpoint: endpoint.name, platform: endpoint.platform });
     const connection = adapter.connect(endpoint, {
