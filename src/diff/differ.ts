@@ -68,11 +68,19 @@ export interface PollDiff {
   finish(): Promise<PollPlan>;
 }
 
-/** The diff stage: observations + cached state → changes; and the commit after the acks. */
+/**
+ * The diff stage: observations + cached state → changes; and the commit after
+ * the acks, in two steps so a large poll can commit chunk by chunk.
+ */
 export interface Differ {
   begin(endpoint: string, options: { observedAt: number; resyncRound?: number }): PollDiff;
-  /** Writes the records of acknowledged transitions and the index, keeping unacknowledged ones pending. */
-  commit(plan: PollPlan, acknowledged: readonly Change[]): Promise<void>;
+  /** Writes the records of acknowledged transitions (call once per published chunk). */
+  commitTransitions(endpoint: string, acknowledged: readonly Change[]): Promise<void>;
+  /**
+   * Writes the endpoint's index after the poll. Absence deletions whose event
+   * was not acknowledged stay members, so the next complete list retries them.
+   */
+  commitIndex(plan: PollPlan, acknowledgedDeletions: ReadonlySet<string>): Promise<void>;
 }
 
 const rfc3339 = (epochMs: number): string => new Date(epochMs).toISOString();
@@ -203,10 +211,12 @@ export function createDiffer(options: DifferOptions): Differ {
       };
     },
 
-    async commit(plan, acknowledged) {
-      const records = acknowledged.flatMap((change) => (change.record ? [change.record] : []));
-      await cache.writeInstances(plan.endpoint, records);
-      const leaving = acknowledged.filter((change) => change.leavesIndex);
+    async commitTransitions(endpoint, acknowledged) {
+      await cache.writeInstances(endpoint, acknowledged.flatMap((change) => (change.record ? [change.record] : [])));
+    },
+
+    async commitIndex(plan, acknowledgedDeletions) {
+      const leaving = plan.changes.filter((change) => change.leavesIndex && acknowledgedDeletions.has(change.platformId));
       if (!plan.indexChanged && leaving.length === 0) return;
       const members = { ...plan.nextIndex.members };
       for (const change of leaving) delete members[change.platformId];

@@ -8,6 +8,9 @@ import type { BridgeMetrics } from '../metrics/index.js';
 import { createNormalizer, vmStatuses, type VmStatus } from '../normalize/index.js';
 import { buildStatusEvent, type EventPublisher } from '../publisher/index.js';
 
+/** Events built, published and committed together; bounds the memory a large first poll needs. */
+const publishChunkSize = 1000;
+
 /** What one successful poll did, for logs, `once` and the status API. */
 export interface PollReport {
   readonly endpoint: string;
@@ -103,43 +106,54 @@ export function createEndpointPoller(options: EndpointPollerOptions): EndpointPo
     }
   };
 
+  /**
+   * Publishes the plan chunk by chunk (bounding the events held in memory) and
+   * commits each chunk's acknowledged transitions before the next; the index
+   * last. Invariant 2: only what the broker acknowledged reaches the cache.
+   */
   const publishAndCommit = async (plan: PollPlan, resyncRound: number | undefined): Promise<void> => {
-    const events = plan.changes.map((change) =>
-      buildStatusEvent({
-        providerName: options.providerName,
-        endpoint: endpoint.name,
-        platform: endpoint.platform,
-        serviceType: endpoint.serviceType,
-        platformId: change.platformId,
-        instanceId: change.instanceId,
-        status: change.status,
-        previousStatus: change.previousStatus,
-        message: change.message,
-        observedAt: change.observedAt,
-        sequence: change.sequence,
-        ...(change.kind === 'resync' ? { resyncRound } : {}),
-      }),
-    );
-    const outcomes = await publisher.publish(events);
-    const acknowledged: Change[] = [];
+    const acknowledgedDeletions = new Set<string>();
+    let failed = 0;
     let firstFailure: Error | undefined;
-    outcomes.forEach((outcome, index) => {
-      const change = plan.changes[index] as Change;
-      if (outcome.ok) {
-        acknowledged.push(change);
-        metrics.eventsPublished.inc({ endpoint: endpoint.name, status: change.status, kind: change.kind });
-      } else {
-        firstFailure ??= outcome.error;
-        metrics.publishFailures.inc({ endpoint: endpoint.name });
-      }
-    });
-    // Invariant 2: only what the broker acknowledged reaches the cache.
-    await differ.commit(plan, acknowledged);
+    for (let offset = 0; offset < plan.changes.length; offset += publishChunkSize) {
+      const chunk = plan.changes.slice(offset, offset + publishChunkSize);
+      const outcomes = await publisher.publish(chunk.map((change) => toEvent(change, resyncRound)));
+      const acknowledged: Change[] = [];
+      outcomes.forEach((outcome, index) => {
+        const change = chunk[index] as Change;
+        if (outcome.ok) {
+          acknowledged.push(change);
+          if (change.leavesIndex) acknowledgedDeletions.add(change.platformId);
+          metrics.eventsPublished.inc({ endpoint: endpoint.name, status: change.status, kind: change.kind });
+        } else {
+          failed++;
+          firstFailure ??= outcome.error;
+          metrics.publishFailures.inc({ endpoint: endpoint.name });
+        }
+      });
+      await differ.commitTransitions(endpoint.name, acknowledged);
+    }
+    await differ.commitIndex(plan, acknowledgedDeletions);
     if (firstFailure) {
-      const failed = outcomes.length - acknowledged.length;
-      throw new BridgeError(ErrorCode.PublishFailed, `${failed} of ${outcomes.length} events for ${endpoint.name} were not acknowledged: ${firstFailure.message}`, { endpoint: endpoint.name }, { cause: firstFailure });
+      throw new BridgeError(ErrorCode.PublishFailed, `${failed} of ${plan.changes.length} events for ${endpoint.name} were not acknowledged: ${firstFailure.message}`, { endpoint: endpoint.name }, { cause: firstFailure });
     }
   };
+
+  const toEvent = (change: Change, resyncRound: number | undefined) =>
+    buildStatusEvent({
+      providerName: options.providerName,
+      endpoint: endpoint.name,
+      platform: endpoint.platform,
+      serviceType: endpoint.serviceType,
+      platformId: change.platformId,
+      instanceId: change.instanceId,
+      status: change.status,
+      previousStatus: change.previousStatus,
+      message: change.message,
+      observedAt: change.observedAt,
+      sequence: change.sequence,
+      ...(change.kind === 'resync' ? { resyncRound } : {}),
+    });
 
   return {
     async poll(signal) {

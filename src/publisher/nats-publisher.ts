@@ -73,9 +73,10 @@ export function createNatsPublisher(options: NatsPublisherOptions): EventPublish
 
   const publishFailure = (error: unknown, subject: string): BridgeError => {
     const text = error instanceof Error ? error.message : String(error);
-    const noStream = /no responders|503/i.test(text) || (error as { code?: string })?.code === '503';
+    // A publish nobody answers: the client reports "no responders" or, in 3.x, "jetstream is not enabled".
+    const noStream = /no responders|not enabled|503/i.test(text) || (error as { code?: string })?.code === '503';
     const message = noStream
-      ? `no JetStream stream captures ${subject}: DCM's stream is missing (for a standalone setup set publisher.createStream: true)`
+      ? `no JetStream stream captures ${subject} (${text}): DCM's stream is missing or JetStream is off (for a standalone setup set publisher.createStream: true)`
       : `publish to ${subject} failed: ${text}`;
     return new BridgeError(ErrorCode.PublishFailed, message, { subject }, { cause: error });
   };

@@ -14,7 +14,9 @@ async function setup(options: { debounceMs?: number; deleteAfterMissedLists?: nu
     const diff = differ.begin('lab', { observedAt: at, ...(resyncRound !== undefined ? { resyncRound } : {}) });
     await diff.addPage(observations);
     const plan = await diff.finish();
-    await differ.commit(plan, plan.changes.filter(acknowledge));
+    const acknowledged = plan.changes.filter(acknowledge);
+    await differ.commitTransitions('lab', acknowledged);
+    await differ.commitIndex(plan, new Set(acknowledged.filter((change) => change.leavesIndex).map((change) => change.platformId)));
     return plan;
   };
   return { cache, differ, poll };
