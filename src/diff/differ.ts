@@ -1,15 +1,8 @@
 import type { EndpointIndex, InstanceRecord, StateCache } from '../cache/index.js';
 import type { VmStatus } from '../normalize/index.js';
 
-/** One managed instance as seen in this poll, normalized. */
-export interface Observation {
-  readonly platformId: string;
-  readonly instanceId: string;
-  readonly status: VmStatus;
-  readonly message: string;
-  readonly rawState: string | null;
-  readonly name?: string;
-}
+/** One managed instance as seen in this poll, normalized: the facts a record keeps of it. */
+export type Observation = Pick<InstanceRecord, 'platformId' | 'instanceId' | 'status' | 'message' | 'rawState' | 'name'>;
 
 /**
  * Something DCM must be told. A `transition` carries the record to commit

@@ -1,36 +1,30 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { statusEventId } from '../../src/publisher/index.js';
-import { instances, startHarness, type Harness } from '../support/harness.js';
+import { instances, useHarness } from '../support/harness.js';
 
-let harness: Harness;
-before(async () => {
-  harness = await startHarness();
-});
-after(async () => {
-  await harness.dispose();
-});
+const harness = useHarness();
 
 test('first poll: one event per instance; unchanged: none; one change: exactly one, as DCM receives it', async () => {
-  harness.setPlatform('lab', { instances: instances(5), pageSize: 2 });
-  const bridge = await harness.bridge(harness.config());
+  harness().setPlatform('lab', { instances: instances(5), pageSize: 2 });
+  const bridge = await harness().bridge(harness().config());
 
   const first = await bridge.runOnce();
   assert.ok(first.ok, JSON.stringify(first.endpoints));
-  let received = await harness.dcm.messages();
+  let received = await harness().dcm.messages();
   assert.equal(received.length, 5, 'one event per managed instance');
   assert.deepEqual(received.map((message) => message.event.data.id).sort(), ['inst-1', 'inst-2', 'inst-3', 'inst-4', 'inst-5']);
   assert.ok(received.every((message) => message.event.data.status === 'RUNNING'));
 
   assert.ok((await bridge.runOnce()).ok);
-  assert.equal((await harness.dcm.messages()).length, 5, 'an unchanged poll publishes nothing');
+  assert.equal((await harness().dcm.messages()).length, 5, 'an unchanged poll publishes nothing');
 
   const changed = instances(5);
   changed[2] = { ...changed[2]!, rawState: 'off' };
-  harness.setPlatform('lab', { instances: changed, pageSize: 2 });
+  harness().setPlatform('lab', { instances: changed, pageSize: 2 });
   const before = Date.now();
   assert.ok((await bridge.runOnce()).ok);
-  received = await harness.dcm.messages();
+  received = await harness().dcm.messages();
   assert.equal(received.length, 6, 'exactly one more event');
 
   const message = received[5]!;
@@ -55,12 +49,12 @@ test('first poll: one event per instance; unchanged: none; one change: exactly o
 });
 
 test('instances with an id DCM cannot route are not published, and not counted missing', async () => {
-  harness.setPlatform('odd', { instances: [...instances(2), { platformId: 'vm-bad', instanceId: 'Not_A_Label', rawState: 'on' }, { platformId: 'vm-none', instanceId: undefined, rawState: 'on' }] });
-  const bridge = await harness.bridge(harness.config({ endpoints: ['odd'] }));
-  const beforeCount = (await harness.dcm.messages()).length;
+  harness().setPlatform('odd', { instances: [...instances(2), { platformId: 'vm-bad', instanceId: 'Not_A_Label', rawState: 'on' }, { platformId: 'vm-none', instanceId: undefined, rawState: 'on' }] });
+  const bridge = await harness().bridge(harness().config({ endpoints: ['odd'] }));
+  const beforeCount = (await harness().dcm.messages()).length;
   const result = await bridge.runOnce();
   assert.ok(result.ok);
-  const published = (await harness.dcm.messages()).slice(beforeCount);
+  const published = (await harness().dcm.messages()).slice(beforeCount);
   assert.deepEqual(published.map((message) => message.event.data.id).sort(), ['inst-1', 'inst-2']);
   assert.equal(result.endpoints[0]?.lastReport?.invalidIds, 2);
   const metrics = await bridge.metrics.registry.getSingleMetricAsString('dcm_bridge_invalid_instance_ids_total');

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { after, before } from 'node:test';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -116,4 +117,22 @@ export function writeConfig(harness: Harness, name: string, yaml: string): strin
   const path = join(harness.dir, name);
   writeFileSync(path, yaml);
   return path;
+}
+
+/**
+ * Starts a harness before the test file's tests and disposes of it after;
+ * returns an accessor, since the harness exists only once `before` ran.
+ */
+export function useHarness(): () => Harness {
+  let harness: Harness | undefined;
+  before(async () => {
+    harness = await startHarness();
+  });
+  after(async () => {
+    await harness?.dispose();
+  });
+  return () => {
+    if (!harness) throw new Error('the harness is not started yet');
+    return harness;
+  };
 }
