@@ -63,6 +63,15 @@ export function urlWithScheme(schemes: readonly string[], optional = false): Con
   };
 }
 
+/** A comma-separated list of absolute URLs, each with one of `schemes`. */
+export function urlListWithScheme(schemes: readonly string[]): ConvictFormat {
+  const single = urlWithScheme(schemes);
+  return (value) => {
+    requiredString(value);
+    for (const entry of (value as string).split(',')) single(entry.trim());
+  };
+}
+
 /** A flat map of string keys to string values (labels, overrides). */
 export function stringMap(valueFormat?: ConvictFormat): ConvictFormat {
   return (value) => {

@@ -1,5 +1,5 @@
 import type { Schema } from 'convict';
-import { booleanValue, dnsLabel, integerAtLeast, numberBetween, oneOf, optionalString, requiredString, urlWithScheme } from './formats.js';
+import { booleanValue, dnsLabel, integerAtLeast, numberBetween, oneOf, optionalString, requiredString, urlListWithScheme, urlWithScheme } from './formats.js';
 
 /** Prefix of every environment variable that sets a configuration key. */
 export const environmentPrefix = 'DCM_BRIDGE_';
@@ -52,7 +52,7 @@ export const settingsSchema: Schema<BridgeSettings> = {
   },
   publisher: {
     kind: { doc: 'nats publishes to NATS; stdout prints one event JSON per line.', format: oneOf(['nats', 'stdout']), default: 'nats' },
-    url: { doc: 'NATS server URL(s), comma-separated.', format: requiredString, default: 'nats://127.0.0.1:4222' },
+    url: { doc: 'NATS server URL(s), comma-separated.', format: urlListWithScheme(['nats', 'tls', 'ws', 'wss']), default: 'nats://127.0.0.1:4222' },
     jetstream: { doc: 'Publish through JetStream and wait for the ack (at-least-once); false uses core NATS (at-most-once).', format: booleanValue, default: true },
     createStream: { doc: 'Create the stream on dcm.* if missing. Only for a standalone setup without DCM.', format: booleanValue, default: false },
     streamName: { doc: 'Stream created when createStream is true.', format: requiredString, default: 'dcm-status' },

@@ -37,6 +37,7 @@ const badConfigs: readonly BadConfig[] = [
   { name: 'wrong publisher kind', yaml: 'publisher:\n  kind: kafka\n', expected: [['publisher.kind', 'one of nats, stdout']] },
   { name: 'wrong boolean type', yaml: 'publisher:\n  jetstream: "yes"\n', expected: [['publisher.jetstream', 'true or false']] },
   { name: 'cache url with a wrong scheme', yaml: 'cache:\n  url: http://redis:6379\n', expected: [['cache.url', 'redis or rediss']] },
+  { name: 'NATS URL with a wrong scheme', yaml: 'publisher:\n  url: nats://a:4222,http://b:4222\n', expected: [['publisher.url', 'must use nats or tls or ws or wss']] },
   { name: 'endpoints not a list', yaml: 'endpoints:\n  name: lab\n', expected: [['endpoints', 'list']] },
   { name: 'state override to a status DCM lacks', yaml: endpoint('    stateOverrides:\n      limbo: ASLEEP'), expected: [['endpoints[0].stateOverrides', 'entry "limbo" must be one of']] },
   { name: 'unknown endpoint key', yaml: endpoint('    intervalSecond: 30'), expected: [['endpoints[0].intervalSecond', 'unknown key']] },
