@@ -1,0 +1,111 @@
+import { computeUrl, type OpenstackContext } from './context.js';
+import { atLeast, type Microversion } from './microversions.js';
+import { statusOf, type ServerRecord } from './model.js';
+
+/** The image and flavor every simulated server boots from (values of the reference samples). */
+const IMAGE_ID = '70a599e0-31e7-49b7-b260-868f441e862b';
+const FLAVOR = { id: '1', name: 'm1.tiny', vcpus: 1, ram: 512, disk: 1 };
+
+/** Nova's `created`/`updated` style: seconds and `Z` (`2013-09-03T04:01:32Z`). */
+export function novaTime(milliseconds: number): string {
+  return new Date(milliseconds).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** Nova's `OS-SRV-USG:*` style: microseconds, no zone (`2017-02-14T19:24:43.891568`). */
+function usageTime(milliseconds: number | null): string | null {
+  return milliseconds === null ? null : new Date(milliseconds).toISOString().replace('Z', '000');
+}
+
+/** A small stable number per server, for addresses and host ids that repeat from run to run. */
+function serverNumber(server: ServerRecord): number {
+  let hash = 0;
+  for (const character of server.id) {
+    hash = (Math.imul(hash, 31) + character.charCodeAt(0)) >>> 0;
+  }
+  return hash;
+}
+
+function hostId(server: ServerRecord): string {
+  return (serverNumber(server).toString(16).padStart(8, '0') + 'a5c2').repeat(5).slice(0, 56);
+}
+
+function addresses(server: ServerRecord): unknown {
+  const number = serverNumber(server);
+  const octets = [(number >>> 16) & 0xff, (number >>> 8) & 0xff, number & 0xff];
+  const mac = ['fa', '16', '3e', ...octets.map((octet) => octet.toString(16).padStart(2, '0'))].join(':');
+  return { private: [{ 'OS-EXT-IPS-MAC:mac_addr': mac, 'OS-EXT-IPS:type': 'fixed', addr: `10.${octets[0] ?? 0}.${octets[1] ?? 0}.${(octets[2] ?? 0) | 1}`, version: 4 }] };
+}
+
+/** `<compute>` without the version: where Nova's bookmark links point. */
+function bookmarkBase(context: OpenstackContext): string {
+  return `${context.publicUrl()}${context.paths.compute}`;
+}
+
+/** The `self` and `bookmark` links of a server. */
+function serverLinks(context: OpenstackContext, server: ServerRecord): unknown[] {
+  return [
+    { href: `${computeUrl(context)}/servers/${server.id}`, rel: 'self' },
+    { href: `${bookmarkBase(context)}/servers/${server.id}`, rel: 'bookmark' },
+  ];
+}
+
+/** Before 2.47 a flavor reference with a link; from 2.47 the flavor's own fields. */
+function flavorView(context: OpenstackContext, version: Microversion): unknown {
+  if (atLeast(version, '2.47')) {
+    return { disk: FLAVOR.disk, ephemeral: 0, extra_specs: {}, original_name: FLAVOR.name, ram: FLAVOR.ram, swap: 0, vcpus: FLAVOR.vcpus };
+  }
+  return { id: FLAVOR.id, links: [{ href: `${bookmarkBase(context)}/flavors/${FLAVOR.id}`, rel: 'bookmark' }] };
+}
+
+/** One server of `GET /servers`: id, links and name only. */
+export function serverSummary(context: OpenstackContext, server: ServerRecord): Record<string, unknown> {
+  return { id: server.id, links: serverLinks(context, server), name: server.name };
+}
+
+/**
+ * One server of `GET /servers/detail` and `GET /servers/{id}` as a project member sees
+ * it at the given microversion: `locked` from 2.9, `description` from 2.19, `tags` from
+ * 2.26, the embedded flavor from 2.47. Admin-only fields (`OS-EXT-SRV-ATTR:*`,
+ * `host_status`) are left out, as Nova's default policy does for non-admins.
+ */
+export function serverDetail(context: OpenstackContext, server: ServerRecord, version: Microversion): Record<string, unknown> {
+  const view: Record<string, unknown> = {
+    'OS-DCF:diskConfig': 'AUTO',
+    'OS-EXT-AZ:availability_zone': 'nova',
+    'OS-EXT-STS:power_state': server.powerState,
+    'OS-EXT-STS:task_state': server.taskState,
+    'OS-EXT-STS:vm_state': server.vmState,
+    'OS-SRV-USG:launched_at': usageTime(server.launchedAt),
+    'OS-SRV-USG:terminated_at': usageTime(server.deletedAt),
+    accessIPv4: '',
+    accessIPv6: '',
+    addresses: addresses(server),
+    config_drive: '',
+    created: novaTime(server.createdAt),
+    flavor: flavorView(context, version),
+    hostId: hostId(server),
+    id: server.id,
+    image: { id: IMAGE_ID, links: [{ href: `${bookmarkBase(context)}/images/${IMAGE_ID}`, rel: 'bookmark' }] },
+    key_name: null,
+    links: serverLinks(context, server),
+    metadata: { ...server.metadata },
+    name: server.name,
+    'os-extended-volumes:volumes_attached': [],
+    progress: 0,
+    security_groups: [{ name: 'default' }],
+    status: statusOf(server.vmState, server.taskState),
+    tenant_id: context.ids.projectId,
+    updated: novaTime(server.updatedAt),
+    user_id: context.ids.userId,
+  };
+  if (atLeast(version, '2.9')) {
+    view.locked = server.locked;
+  }
+  if (atLeast(version, '2.19')) {
+    view.description = server.description;
+  }
+  if (atLeast(version, '2.26')) {
+    view.tags = [...server.tags];
+  }
+  return view;
+}

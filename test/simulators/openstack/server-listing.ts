@@ -1,0 +1,125 @@
+import { atLeast, type Microversion } from './microversions.js';
+import { statusOf, STATUSES, type ServerRecord } from './model.js';
+import type { PageQuery } from './servers.js';
+
+/** A list request Nova refuses with 400 `badRequest`. */
+export class ListingError extends Error {}
+
+/** The tag filters of `GET /servers` (microversion 2.26+), each a comma-separated list. */
+export const TAG_FILTERS = ['tags', 'tags-any', 'not-tags', 'not-tags-any'] as const;
+
+/** A list request as Nova reads it, or an empty-result shortcut. */
+export type ListPlan = { readonly empty: true } | ({ readonly empty: false } & PageQuery);
+
+function tagList(query: URLSearchParams, name: string): string[] | undefined {
+  const values = query.getAll(name);
+  if (values.length === 0) {
+    return undefined;
+  }
+  return values
+    .flatMap((value) => value.split(','))
+    .map((tag) => tag.trim())
+    .filter((tag) => tag !== '');
+}
+
+/** Nova's `limit`: a non-negative integer, clamped to `max_limit` (missing → `max_limit`). */
+function readLimit(query: URLSearchParams, maxLimit: number): number {
+  const raw = query.get('limit');
+  if (raw === null) {
+    return maxLimit;
+  }
+  if (!/^\d+$/.test(raw)) {
+    throw new ListingError(`Invalid input for query parameters limit. Value: ${raw}. '${raw}' does not match '^[0-9]*$'`);
+  }
+  return Math.min(maxLimit, Number(raw));
+}
+
+function readChangesSince(query: URLSearchParams): number | undefined {
+  const raw = query.get('changes-since');
+  if (raw === null) {
+    return undefined;
+  }
+  const parsed = Date.parse(raw);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(raw) || Number.isNaN(parsed)) {
+    throw new ListingError(`Invalid input for query parameters changes-since. Value: ${raw}. '${raw}' is not a 'date-time'`);
+  }
+  return parsed;
+}
+
+function nameMatcher(query: URLSearchParams): ((name: string) => boolean) | undefined {
+  const raw = query.get('name');
+  if (raw === null) {
+    return undefined;
+  }
+  // Nova matches `name` as a regular expression against the display name.
+  try {
+    const pattern = new RegExp(raw);
+    return (name) => pattern.test(name);
+  } catch {
+    throw new ListingError(`Invalid input for query parameters name. Value: ${raw}. '${raw}' is not a 'regex'`);
+  }
+}
+
+/**
+ * Reads a `GET /servers[/detail]` query into a page walk, following Nova: `limit` clamped
+ * to `max_limit`; `status` matched on the derived status (an unknown one → empty list,
+ * or 400 "Invalid status value" from 2.38); `name` a regex; `changes-since` also returns
+ * deleted servers; tag filters only from 2.26 — below it Nova drops them from a
+ * non-admin's query without a word, so the list comes back unfiltered.
+ */
+export function planListing(query: URLSearchParams, version: Microversion, maxLimit: number): ListPlan {
+  const limit = readLimit(query, maxLimit);
+  const changesSince = readChangesSince(query);
+  const matchesName = nameMatcher(query);
+  const statuses = query.getAll('status').flatMap((value) => value.split(',')).map((status) => status.trim().toUpperCase()).filter((status) => status !== '');
+  if (statuses.length > 0 && statuses.every((status) => !STATUSES.has(status))) {
+    if (atLeast(version, '2.38')) {
+      throw new ListingError('Invalid status value');
+    }
+    return { empty: true };
+  }
+  const tagsOn = atLeast(version, '2.26');
+  const allOf = tagsOn ? tagList(query, 'tags') : undefined;
+  const anyOf = tagsOn ? tagList(query, 'tags-any') : undefined;
+  const notAll = tagsOn ? tagList(query, 'not-tags') : undefined;
+  const notAny = tagsOn ? tagList(query, 'not-tags-any') : undefined;
+
+  const accept = (server: ServerRecord): boolean => {
+    if (changesSince !== undefined && server.updatedAt < changesSince) {
+      return false;
+    }
+    if (statuses.length > 0 && !statuses.includes(statusOf(server.vmState, server.taskState))) {
+      return false;
+    }
+    if (matchesName !== undefined && !matchesName(server.name)) {
+      return false;
+    }
+    const has = (tag: string): boolean => server.tags.includes(tag);
+    return (
+      (allOf === undefined || allOf.every(has)) &&
+      (anyOf === undefined || anyOf.some(has)) &&
+      (notAll === undefined || !notAll.every(has)) &&
+      (notAny === undefined || !notAny.some(has))
+    );
+  };
+  const marker = query.get('marker') ?? undefined;
+  return { empty: false, limit, accept, includeDeleted: changesSince !== undefined, ...(marker === undefined ? {} : { marker }) };
+}
+
+/**
+ * The `next` link of a full page, built as Nova's `ViewBuilder._get_next_link` does:
+ * the request's parameters sorted by name (a repeated one keeps only its last value),
+ * `marker` set to the last id on the page (in place if it was there, else appended),
+ * form-encoded. A page shorter than the effective limit gets no link; a full last page
+ * does, and the page after it is empty.
+ */
+export function nextLink(collectionUrl: string, query: URLSearchParams, items: readonly { id: string }[], limit: number): { href: string; rel: 'next' }[] {
+  const last = items.at(-1);
+  if (limit === 0 || items.length !== limit || last === undefined) {
+    return [];
+  }
+  const sorted = [...query.entries()].sort(([leftKey, leftValue], [rightKey, rightValue]) => (leftKey === rightKey ? (leftValue < rightValue ? -1 : 1) : leftKey < rightKey ? -1 : 1));
+  const params = new Map<string, string>(sorted);
+  params.set('marker', last.id);
+  return [{ href: `${collectionUrl}?${new URLSearchParams([...params.entries()]).toString()}`, rel: 'next' }];
+}
