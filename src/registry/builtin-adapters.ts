@@ -1,9 +1,10 @@
 import type { PlatformAdapter } from '../adapter/index.js';
+import { createVsphereAdapter } from '../../adapters/vsphere/index.js';
 
 /**
  * The adapters shipped with the bridge. This is the only module of `src/`
  * that imports from `adapters/`; each platform joins by one line here.
  */
 export function builtinAdapters(): readonly PlatformAdapter[] {
-  return [];
+  return [createVsphereAdapter()];
 }

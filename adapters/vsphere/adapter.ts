@@ -1,0 +1,80 @@
+import type { PlatformAdapter } from '../../src/adapter/index.js';
+import { createPlatformHttpClient } from '../../src/platform-http/index.js';
+import type { ApiFlavorSetting } from './api-flavors.js';
+import { vsphereConfigSchema } from './config-schema.js';
+import { listManagedVms } from './listing.js';
+import { describeVapiError } from './payloads.js';
+import { createVsphereSession } from './session.js';
+import { vsphereStateTable } from './state-table.js';
+import { createTagDirectory } from './tag-directory.js';
+import { createVcenterApi } from './vcenter-api.js';
+
+/** Tuning of the adapter; the defaults suit a real vCenter, tests make them small. */
+export interface VsphereAdapterOptions {
+  /** Per-request limit. Default 30 s. */
+  readonly requestTimeoutMs?: number;
+  /** VM ids per list call, at most 1,000 (6.5 refuses lists matching more). Default 1,000. */
+  readonly vmBatchSize?: number;
+  /** Tag ids per `list-attached-objects-on-tags` call. Default 1,000. */
+  readonly tagBatchSize?: number;
+  /** Requests in flight at once (tag name lookups, association calls) and sockets kept. Default 8. */
+  readonly concurrency?: number;
+}
+
+/** vCenter refuses a list matching more than 1,000 VMs on 6.5 (4,000 from 7.0); never ask for more. */
+export const maxVmBatchSize = 1000;
+
+/**
+ * The vSphere adapter: DCM's VMs are those tagged `managed-by/dcm`, their
+ * instance id is the name of their tag in the `dcm-instance-id` category
+ * (both names from the endpoint's selector). See adapters/vsphere/README.md.
+ */
+export function createVsphereAdapter(options: VsphereAdapterOptions = {}): PlatformAdapter {
+  const vmBatchSize = Math.min(options.vmBatchSize ?? maxVmBatchSize, maxVmBatchSize);
+  const tagBatchSize = options.tagBatchSize ?? 1000;
+  const concurrency = options.concurrency ?? 8;
+  return {
+    platform: 'vsphere',
+    minimumIntervalSeconds: 10,
+    serviceTypes: ['vm'],
+    stateTable: vsphereStateTable,
+    configSchema: vsphereConfigSchema,
+    urlRequired: true,
+    validate(endpoint) {
+      // The common schema already checked the URL; a query would be sent on every call.
+      return !endpoint.url || new URL(endpoint.url).search === '' ? [] : [{ path: 'url', message: 'must be the vCenter base URL without a query string (https://vcenter.example)' }];
+    },
+    connect(endpoint, context) {
+      const http = createPlatformHttpClient({
+        endpoint: endpoint.name,
+        platform: 'vsphere',
+        baseUrl: endpoint.url ?? '',
+        tls: endpoint.tls,
+        logger: context.logger,
+        clock: context.clock,
+        ...(context.onRequest ? { onRequest: context.onRequest } : {}),
+        ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
+        connections: concurrency,
+        describeErrorBody: describeVapiError,
+      });
+      const session = createVsphereSession({
+        http,
+        endpoint: endpoint.name,
+        credentials: { username: endpoint.credentials['username'] ?? '', password: endpoint.credentials['password'] ?? '' },
+        apiFlavor: endpoint.options['apiFlavor'] as ApiFlavorSetting,
+        logger: context.logger,
+      });
+      const api = createVcenterApi(session, endpoint.name);
+      const directory = createTagDirectory({ api, selector: endpoint.selector, endpoint: endpoint.name, concurrency, logger: context.logger });
+      let closing: Promise<void> | undefined;
+      return {
+        list: (signal) => listManagedVms({ api, directory, endpoint: endpoint.name, vmBatchSize, tagBatchSize, concurrency, logger: context.logger }, signal),
+        close: () =>
+          (closing ??= (async () => {
+            await session.logout();
+            await http.close();
+          })()),
+      };
+    },
+  };
+}

@@ -1,0 +1,7 @@
+/** The vSphere (vCenter REST API) platform adapter; see README.md beside this file. */
+export { createVsphereAdapter, maxVmBatchSize } from './adapter.js';
+export type { VsphereAdapterOptions } from './adapter.js';
+export { vsphereStateTable } from './state-table.js';
+export { vsphereConfigSchema } from './config-schema.js';
+export { apiFlavorSettings } from './api-flavors.js';
+export type { ApiFlavorSetting } from './api-flavors.js';

@@ -1,0 +1,38 @@
+import type { Readable } from 'node:stream';
+
+/** A body read in full, or the fact that it was larger than allowed. */
+export type BodyRead = { readonly ok: true; readonly bytes: Buffer } | { readonly ok: false; readonly tooLarge: true };
+
+/**
+ * Reads a response body up to `limit` bytes. A stream error (a connection cut
+ * mid-body, an abort) is thrown as is; the caller classifies it.
+ */
+export async function readBody(body: Readable, limit: number): Promise<BodyRead> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    const buffer = chunk as Buffer;
+    size += buffer.length;
+    if (size > limit) {
+      body.destroy();
+      return { ok: false, tooLarge: true };
+    }
+    chunks.push(buffer);
+  }
+  return { ok: true, bytes: Buffer.concat(chunks) };
+}
+
+/** Parses JSON bytes; an empty body is `undefined`. Throws SyntaxError on anything else that is not JSON. */
+export function parseJson(bytes: Buffer): unknown {
+  if (bytes.length === 0) return undefined;
+  return JSON.parse(bytes.toString('utf8')) as unknown;
+}
+
+/** Like {@link parseJson} but never throws: an error body that is not JSON is just not described. */
+export function parseJsonQuietly(bytes: Buffer): unknown {
+  try {
+    return parseJson(bytes);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,203 @@
+import { readFileSync } from 'node:fs';
+import type { Logger } from 'pino';
+import { Pool } from 'undici';
+import type { AdapterContext } from '../adapter/index.js';
+import type { Clock } from '../clock/index.js';
+import { BridgeError, ErrorCode } from '../errors/index.js';
+import { parseJson, parseJsonQuietly, readBody } from './body.js';
+import { abortedError, errorCodeOf, payloadError, retryAfterStatuses, statusError, timeoutCodes, timeoutError, unreachableError, type ErrorBodyDetail, type RequestTarget } from './errors.js';
+import { parseRetryAfter } from './retry-after.js';
+import { tlsConnectOptions, type TlsSettings } from './tls.js';
+
+/** How one endpoint's HTTP client is built. Everything it needs is passed in. */
+export interface PlatformHttpOptions {
+  /** The endpoint name; every error and log line carries it. */
+  readonly endpoint: string;
+  /** The platform (`vsphere`), for error context. */
+  readonly platform: string;
+  /** The endpoint URL. Its path, if any, prefixes every request path; user info in it is never sent. */
+  readonly baseUrl: string;
+  readonly tls: TlsSettings;
+  readonly logger: Logger;
+  /** Times every request (and measures Retry-After dates). */
+  readonly clock: Clock;
+  /** Told about every request that was sent, with its status or `'error'`. */
+  readonly onRequest?: AdapterContext['onRequest'];
+  /** Per-request limit from sending to the last body byte. Default 30 s. */
+  readonly requestTimeoutMs?: number;
+  /** Sockets kept to the endpoint. Default 8. */
+  readonly connections?: number;
+  /** A larger body fails with PLATFORM_PAYLOAD. Default 64 MiB. */
+  readonly maxResponseBytes?: number;
+  /** Picks the platform's message and error code out of a parsed error body, for error messages. */
+  readonly describeErrorBody?: (body: unknown) => ErrorBodyDetail | undefined;
+  /** Reads `tls.caFile`. Default `fs.readFileSync`. */
+  readonly readFile?: (path: string) => Buffer;
+}
+
+/** One request. `path` has no query string: give `query`, which never reaches errors or logs. */
+export interface PlatformRequest {
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  readonly path: string;
+  /** Repeated keys are written as arrays (`vms=a&vms=b`). */
+  readonly query?: Readonly<Record<string, string | readonly string[]>>;
+  /** Extra headers; they are never logged nor put in errors. */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Sent as a JSON body. */
+  readonly json?: unknown;
+  /** The poll's signal: aborting it ends the request with POLL_ABORTED. */
+  readonly signal: AbortSignal;
+  /** Overrides the client's per-request timeout. */
+  readonly timeoutMs?: number;
+}
+
+/** A 2xx answer with its JSON body decoded (`undefined` for an empty body). */
+export interface PlatformResponse {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly body: unknown;
+}
+
+/** A keep-alive HTTP client for one platform endpoint. */
+export interface PlatformHttpClient {
+  /**
+   * Sends one request and resolves with the 2xx answer. Every other outcome
+   * throws a BridgeError naming the endpoint, method, path and status:
+   * 401/403 → PLATFORM_AUTH; 429 → PLATFORM_THROTTLED; other statuses →
+   * PLATFORM_HTTP (429 and 503 carry `retryAfterMs` from Retry-After);
+   * timeout → PLATFORM_TIMEOUT; refused/reset/dropped/TLS → PLATFORM_UNREACHABLE;
+   * a cut-off, oversized or non-JSON body → PLATFORM_PAYLOAD; the caller's
+   * signal → POLL_ABORTED.
+   */
+  request(request: PlatformRequest): Promise<PlatformResponse>;
+  /** Closes the sockets; later requests fail. Idempotent. */
+  close(): Promise<void>;
+}
+
+const defaults = { requestTimeoutMs: 30_000, connections: 8, maxResponseBytes: 64 * 1024 * 1024 } as const;
+/** Enough of an error body to describe it; the rest is not worth holding. */
+const errorBodyLimit = 64 * 1024;
+
+/**
+ * Creates the HTTP client of one endpoint. No socket is opened and no file is
+ * read until the first request, so an adapter's `connect` stays free of I/O.
+ */
+export function createPlatformHttpClient(options: PlatformHttpOptions): PlatformHttpClient {
+  const base = new URL(options.baseUrl);
+  const basePath = base.pathname.replace(/\/+$/, '');
+  const requestTimeoutMs = options.requestTimeoutMs ?? defaults.requestTimeoutMs;
+  const maxResponseBytes = options.maxResponseBytes ?? defaults.maxResponseBytes;
+  const readFile = options.readFile ?? ((path: string) => readFileSync(path));
+  let pool: Pool | undefined;
+  let closed = false;
+
+  const dispatcher = (target: RequestTarget): Pool => {
+    if (closed) throw new BridgeError(ErrorCode.PollAborted, `${options.platform} endpoint ${options.endpoint}: the connection is closed`, { endpoint: options.endpoint });
+    if (pool) return pool;
+    let connect: ReturnType<typeof tlsConnectOptions>;
+    try {
+      connect = tlsConnectOptions(options.tls, readFile);
+    } catch (error) {
+      throw unreachableError(target, new Error(`cannot read tls.caFile ${options.tls.caFile ?? ''}: ${errorCodeOf(error) ?? String(error)}`));
+    }
+    if (options.tls.insecureSkipVerify) {
+      options.logger.warn({ endpoint: options.endpoint }, 'tls.insecureSkipVerify is on: the platform certificate is not verified (labs only)');
+    }
+    // Keep sockets across polls (≥ 10 s apart) unless the server says otherwise.
+    pool = new Pool(base.origin, { connections: options.connections ?? defaults.connections, keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000, connect });
+    return pool;
+  };
+
+  const report = (status: number | 'error'): void => {
+    try {
+      options.onRequest?.({ status, throttled: status === 429 });
+    } catch (error) {
+      options.logger.warn({ err: error }, 'the request hook failed');
+    }
+  };
+
+  return {
+    async request(request) {
+      const target: RequestTarget = { endpoint: options.endpoint, platform: options.platform, method: request.method, path: basePath + request.path };
+      if (request.signal.aborted) throw abortedError(target, request.signal.reason);
+      // Before the timer: a closed client or an unreadable CA file sends nothing, so nothing is reported.
+      const endpointPool = dispatcher(target);
+      const timeoutMs = request.timeoutMs ?? requestTimeoutMs;
+      const controller = new AbortController();
+      const onAbort = (): void => controller.abort(request.signal.reason);
+      request.signal.addEventListener('abort', onAbort, { once: true });
+      let timedOut = false;
+      const timer = options.clock.schedule(timeoutMs, () => {
+        timedOut = true;
+        controller.abort(new Error(`no answer within ${timeoutMs} ms`));
+      });
+      let outcome: number | 'error' = 'error';
+      let status: number | undefined;
+      try {
+        const response = await endpointPool.request({
+          method: request.method,
+          path: target.path + queryString(request.query),
+          headers: { accept: 'application/json', ...(request.json === undefined ? {} : { 'content-type': 'application/json' }), ...request.headers },
+          ...(request.json === undefined ? {} : { body: JSON.stringify(request.json) }),
+          signal: controller.signal,
+        });
+        status = response.statusCode;
+        if (status < 200 || status >= 300) {
+          outcome = status;
+          const detail = await readErrorDetail(response.body, options.describeErrorBody);
+          const retryAfterMs = retryAfterStatuses.has(status) ? parseRetryAfter(response.headers['retry-after'], options.clock.now()) : undefined;
+          throw statusError(target, status, retryAfterMs, detail);
+        }
+        const read = await readBody(response.body, maxResponseBytes);
+        if (!read.ok) throw payloadError(target, status, `a body larger than ${maxResponseBytes} bytes`);
+        let body: unknown;
+        try {
+          body = parseJson(read.bytes);
+        } catch (error) {
+          // Not the parser's message: it quotes the body, which may hold a token.
+          const endsEarly = /end of JSON|Unterminated/i.test((error as Error).message);
+          throw payloadError(target, status, `a body that is not valid JSON (${read.bytes.length} bytes${endsEarly ? ', ending mid-document' : ''})`);
+        }
+        outcome = status;
+        return { status, headers: response.headers, body };
+      } catch (error) {
+        if (error instanceof BridgeError) throw error;
+        if (request.signal.aborted) throw abortedError(target, request.signal.reason);
+        if (timedOut || timeoutCodes.has(errorCodeOf(error) ?? '')) throw timeoutError(target, timeoutMs, error);
+        // Headers arrived, then the connection broke: the body is cut off.
+        if (status !== undefined) throw payloadError(target, status, `a body cut off before its end (${errorCodeOf(error) ?? 'connection closed'})`, error);
+        throw unreachableError(target, error);
+      } finally {
+        options.clock.cancel(timer);
+        request.signal.removeEventListener('abort', onAbort);
+        report(outcome);
+      }
+    },
+    async close() {
+      closed = true;
+      const open = pool;
+      pool = undefined;
+      await open?.destroy();
+    },
+  };
+}
+
+function queryString(query: PlatformRequest['query']): string {
+  if (!query) return '';
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    for (const item of typeof value === 'string' ? [value] : value) params.append(key, item);
+  }
+  const text = params.toString();
+  return text === '' ? '' : `?${text}`;
+}
+
+/** The platform's words from an error body; a body that cannot be read just says nothing. */
+async function readErrorDetail(body: Parameters<typeof readBody>[0], describe: PlatformHttpOptions['describeErrorBody']): Promise<ErrorBodyDetail | undefined> {
+  try {
+    const read = await readBody(body, errorBodyLimit);
+    return read.ok && describe ? describe(parseJsonQuietly(read.bytes)) : undefined;
+  } catch {
+    return undefined;
+  }
+}

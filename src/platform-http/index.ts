@@ -1,0 +1,11 @@
+/**
+ * The HTTP client shared by the REST platform adapters (vSphere, OpenStack):
+ * one keep-alive pool per endpoint, TLS from the endpoint, per-request
+ * timeouts, the poll's AbortSignal, JSON decoding and the mapping of every
+ * outcome to a typed BridgeError.
+ */
+export { createPlatformHttpClient } from './client.js';
+export type { PlatformHttpClient, PlatformHttpOptions, PlatformRequest, PlatformResponse } from './client.js';
+export type { ErrorBodyDetail, RequestTarget } from './errors.js';
+export { parseRetryAfter } from './retry-after.js';
+export type { TlsSettings } from './tls.js';

@@ -1,0 +1,38 @@
+import type { Bridge } from '../../src/bridge/index.js';
+import { loadConfig, type BridgeConfig } from '../../src/config/index.js';
+import { createAdapterRegistry, type AdapterRegistry } from '../../src/registry/index.js';
+import { createVsphereAdapter, type VsphereAdapterOptions } from '../../adapters/vsphere/index.js';
+import type { Harness } from './harness.js';
+import type { ReceivedMessage } from './jetstream-consumer.js';
+import type { EndpointInputOptions, VsphereLab } from './vsphere-lab.js';
+
+/** A bridge on the harness's Redis and NATS whose endpoints are vsphere ones on simulators. */
+export interface VsphereBridge {
+  readonly bridge: Bridge;
+  readonly config: BridgeConfig;
+  /** The events DCM received from endpoint `name` so far, in order. */
+  events(name: string): Promise<ReceivedMessage[]>;
+}
+
+/** Config of a bridge polling `endpoints` (each a lab and how to reach it), on the harness's servers. */
+export function vsphereBridgeConfig(harness: Harness, endpoints: readonly { lab: VsphereLab; input: EndpointInputOptions }[], adapters: AdapterRegistry): BridgeConfig {
+  const yaml = `provider: { name: test-bridge }
+cache: { url: ${harness.redis.url}, namespace: ns-${Math.random().toString(36).slice(2)} }
+publisher: { kind: nats, url: ${harness.nats.url}, jetstream: true, ackTimeoutSeconds: 2 }
+scheduler: { jitterRatio: 0 }
+endpoints: ${JSON.stringify(endpoints.map(({ lab, input }) => lab.endpointInput(input)))}
+`;
+  return loadConfig({ yaml: { text: yaml, origin: 'test' }, env: {}, adapters }).config;
+}
+
+/** Starts an in-process bridge (stopped by `harness.dispose`) with the real vSphere adapter. */
+export async function startVsphereBridge(harness: Harness, endpoints: readonly { lab: VsphereLab; input: EndpointInputOptions }[], adapterOptions: VsphereAdapterOptions = {}): Promise<VsphereBridge> {
+  const adapters = createAdapterRegistry([createVsphereAdapter(adapterOptions)]);
+  const config = vsphereBridgeConfig(harness, endpoints, adapters);
+  const bridge = await harness.bridge(config, { adapters });
+  return {
+    bridge,
+    config,
+    events: async (name) => (await harness.dcm.messages()).filter((message) => message.event['dcmendpoint'] === name),
+  };
+}
