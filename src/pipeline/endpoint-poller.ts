@@ -3,7 +3,7 @@ import type { PlatformAdapter, PlatformConnection, RawInstance } from '../adapte
 import type { Clock } from '../clock/index.js';
 import { dnsLabelPattern, type EndpointConfig } from '../config/index.js';
 import type { Change, Differ, Observation, PollPlan } from '../diff/index.js';
-import { BridgeError, ErrorCode, asBridgeError, isBridgeError } from '../errors/index.js';
+import { BridgeError, ErrorCode, asBridgeError } from '../errors/index.js';
 import type { BridgeMetrics } from '../metrics/index.js';
 import { createNormalizer, vmStatuses, type VmStatus } from '../normalize/index.js';
 import { buildStatusEvent, type EventPublisher } from '../publisher/index.js';
@@ -184,9 +184,8 @@ export function createEndpointPoller(options: EndpointPollerOptions): EndpointPo
         logger.info({ poll: report }, transitions > 0 ? `poll published ${transitions} change(s)` : 'poll found no changes');
         return report;
       } catch (error) {
-        const failure = asBridgeError(error, ErrorCode.Internal, { endpoint: endpoint.name });
-        if (isBridgeError(failure, ErrorCode.PlatformThrottled)) metrics.throttles.inc({ endpoint: endpoint.name });
-        throw failure;
+        // Throttling is counted per request by the adapter's onRequest hook, not again here.
+        throw asBridgeError(error, ErrorCode.Internal, { endpoint: endpoint.name });
       } finally {
         metrics.pollDuration.observe({ endpoint: endpoint.name, outcome }, (performance.now() - started) / 1000);
       }
