@@ -1,10 +1,11 @@
 import type { PlatformAdapter } from '../adapter/index.js';
 import { createVsphereAdapter } from '../../adapters/vsphere/index.js';
+import { createOpenstackAdapter } from '../../adapters/openstack/index.js';
 
 /**
  * The adapters shipped with the bridge. This is the only module of `src/`
  * that imports from `adapters/`; each platform joins by one line here.
  */
 export function builtinAdapters(): readonly PlatformAdapter[] {
-  return [createVsphereAdapter()];
+  return [createVsphereAdapter(), createOpenstackAdapter()];
 }

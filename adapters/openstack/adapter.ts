@@ -1,0 +1,47 @@
+import { homedir } from 'node:os';
+import type { PlatformAdapter } from '../../src/adapter/index.js';
+import type { CloudsYamlSources } from './clouds-yaml.js';
+import { openstackConfigSchema } from './config-schema.js';
+import { createOpenstackConnection } from './connection.js';
+import { resolveOpenstackSettings } from './settings.js';
+import { openstackStateTable } from './state-table.js';
+
+/** Tuning and sources of the adapter; the defaults suit a real cloud, tests make them small. */
+export interface OpenstackAdapterOptions {
+  /** Per-request limit. Default 30 s (platform-http's). */
+  readonly requestTimeoutMs?: number;
+  /** `limit` of each servers page; Nova clamps it to its `max_limit`. Default 1,000. */
+  readonly pageSize?: number;
+  /** Where clouds.yaml is looked for. Default: this process's environment, working directory and home directory. */
+  readonly cloudsYaml?: CloudsYamlSources;
+}
+
+/** The default `limit` of a servers page: Nova's default `[api] max_limit`. */
+export const defaultPageSize = 1000;
+
+/**
+ * The OpenStack adapter: Keystone v3 (password or application credential,
+ * inline or from clouds.yaml) and Nova's `servers/detail` at microversion
+ * 2.26. DCM's servers carry the tag `<managedByKey>=<managedByValue>`; the
+ * instance id is the metadata value under `instanceIdKey` (or, with
+ * `instanceIdSource: tag`, the tag `<instanceIdKey>=<id>`). See README.md.
+ */
+export function createOpenstackAdapter(options: OpenstackAdapterOptions = {}): PlatformAdapter {
+  // The one place the process is read: the adapter factory is the edge.
+  const cloudsYaml = options.cloudsYaml ?? { env: process.env, cwd: process.cwd(), homeDir: homedir() };
+  const pageSize = options.pageSize ?? defaultPageSize;
+  return {
+    platform: 'openstack',
+    minimumIntervalSeconds: 10,
+    serviceTypes: ['vm'],
+    stateTable: openstackStateTable,
+    configSchema: openstackConfigSchema,
+    // Not required by the schema: a clouds.yaml entry may give auth_url. `validate` requires it otherwise.
+    urlRequired: false,
+    validate: (endpoint) => resolveOpenstackSettings(endpoint, cloudsYaml).issues,
+    connect(endpoint, context) {
+      const knownStates = { ...openstackStateTable.entries, ...endpoint.stateOverrides };
+      return createOpenstackConnection(endpoint, context, { requestTimeoutMs: options.requestTimeoutMs, pageSize, cloudsYaml }, knownStates);
+    },
+  };
+}

@@ -1,0 +1,12 @@
+/** The OpenStack (Keystone v3 + Nova) platform adapter; see README.md beside this file. */
+export { createOpenstackAdapter, defaultPageSize } from './adapter.js';
+export type { OpenstackAdapterOptions } from './adapter.js';
+export { openstackStateTable, novaStatuses, taskKeyPrefix, rawStateKey } from './state-table.js';
+export { openstackConfigSchema, endpointInterfaces, instanceIdSources } from './config-schema.js';
+export type { EndpointInterface, InstanceIdSource } from './config-schema.js';
+export { cloudsYamlLocations, findCloud } from './clouds-yaml.js';
+export type { CloudsYamlSources, CloudsYamlLocation, CloudEntry, CloudLookup } from './clouds-yaml.js';
+export { resolveOpenstackSettings } from './settings.js';
+export type { OpenstackSettings, OpenstackAuth } from './settings.js';
+export { computeMicroversion, microversionHeader } from './listing.js';
+export { renewalMarginMs } from './keystone.js';
