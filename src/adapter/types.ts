@@ -48,7 +48,9 @@ export interface PlatformConnection {
    * Contract: the iteration completes normally only when the listing was
    * complete. Any failure, truncation or abort throws a `BridgeError`
    * (a `PLATFORM_*`, `LIST_INCOMPLETE` or `POLL_ABORTED` code, with
-   * `retryAfterMs` when the platform gave one); it never ends early with a short list.
+   * `retryAfterMs` when the platform gave one; `CONFIG_INVALID` when the
+   * platform shows the endpoint's settings cannot work, e.g. no compute
+   * endpoint in the region asked for); it never ends early with a short list.
    */
   list(signal: AbortSignal): AsyncIterable<readonly RawInstance[]>;
   /** Releases the platform session (logout) and sockets. Idempotent. */
