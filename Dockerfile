@@ -27,6 +27,8 @@ COPY --from=build /app/dist/adapters ./dist/adapters
 COPY package.json ./
 COPY config/default.yaml /etc/dcm-poll-bridge/config.yaml
 COPY config ./config
+# The OpenAPI document: the API derives its routes and validation from it at start-up.
+COPY api ./api
 # Runs unprivileged; mount secrets as files and reference them with ${file:...}.
 USER node
 ENTRYPOINT ["node", "dist/src/cli.js"]

@@ -4,9 +4,11 @@ import { fileURLToPath } from 'node:url';
 import type { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import type { PlatformAdapter } from './adapter/index.js';
+import { createBridgeApi, createBridgeEndpoints, type EndpointService } from './api/index.js';
 import { createBridge, type Bridge } from './bridge/index.js';
 import { createSystemClock, type Clock } from './clock/index.js';
-import { loadConfigFile, type LoadedConfig } from './config/index.js';
+import { loadConfigFile, type BridgeConfig, type LoadedConfig } from './config/index.js';
+import { createDcmRegistrar, providerRegistration } from './dcm-registration/index.js';
 import { isBridgeError } from './errors/index.js';
 import { createLogger, type Logger } from './logger/index.js';
 import { builtinAdapters, createAdapterRegistry } from './registry/index.js';
@@ -27,6 +29,8 @@ export interface CommandIo {
   readonly logDestination?: Writable;
   /** Called once the bridge runs (tests reach into it to stop it). */
   readonly onStarted?: (bridge: Bridge) => void;
+  /** Called with the API's base URL once it listens (`run`). */
+  readonly onApiListening?: (url: string) => void;
 }
 
 /** Exit codes: 0 success, 1 a poll or publish failed (`once`), 2 bad usage or configuration, 70 internal error. */
@@ -56,8 +60,11 @@ and DCM_BRIDGE_ENDPOINTS may hold the endpoint list as JSON or YAML.
   run: `Usage: dcm-poll-bridge run [--config FILE]
 
 Polls every endpoint on its schedule, publishes changes and commits them once
-acknowledged. On SIGTERM/SIGINT it stops scheduling, lets in-flight publishes
-finish and commit, logs out of the platforms and exits 0.
+acknowledged, and serves the HTTP API on api.listen (endpoint registration,
+observed VMs, health, readiness, metrics); registers with DCM when
+dcm.registrationUrl is set. On SIGTERM/SIGINT it closes the API, stops
+scheduling, lets in-flight publishes finish and commit, logs out of the
+platforms and exits 0.
 `,
   once: `Usage: dcm-poll-bridge once [--config FILE] [--resync]
 
@@ -167,7 +174,17 @@ export async function runCommand(io: CommandIo): Promise<number> {
     return isBridgeError(error) ? ExitCode.Failed : ExitCode.Internal;
   }
 
-  return command === 'once' ? runOnceCommand(bridge, logger, parsed.values.resync ?? false, io) : runForever(bridge, logger, io);
+  // Endpoints registered over the API are the bridge's endpoints too, for `once` as for `run`.
+  const registrations = createBridgeEndpoints({ config, bridge, adapters, clock, logger });
+  try {
+    await registrations.load();
+  } catch (error) {
+    logger.error({ err: error }, 'the endpoint registrations could not be loaded');
+    await bridge.stop();
+    return isBridgeError(error) ? ExitCode.Failed : ExitCode.Internal;
+  }
+
+  return command === 'once' ? runOnceCommand(bridge, logger, parsed.values.resync ?? false, io) : runForever({ bridge, config, registrations, clock, logger, io });
 }
 
 async function runOnceCommand(bridge: Bridge, logger: Logger, resync: boolean, io: CommandIo): Promise<number> {
@@ -187,12 +204,42 @@ async function runOnceCommand(bridge: Bridge, logger: Logger, resync: boolean, i
   }
 }
 
-async function runForever(bridge: Bridge, logger: Logger, io: CommandIo): Promise<number> {
+interface RunContext {
+  readonly bridge: Bridge;
+  readonly config: BridgeConfig;
+  readonly registrations: EndpointService;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly io: CommandIo;
+}
+
+async function runForever({ bridge, config, registrations, clock, logger, io }: RunContext): Promise<number> {
   const stopped = new Promise<string>((resolve) => io.onShutdownSignal?.(resolve));
   bridge.start();
+  const api = await createBridgeApi({ config, bridge, endpoints: registrations, clock, logger, version: version() });
+  try {
+    io.onApiListening?.(await api.listen());
+  } catch (error) {
+    logger.error({ err: error, listen: config.api.listen }, `the HTTP API cannot listen on ${config.api.listen}`);
+    await bridge.stop();
+    return ExitCode.Failed;
+  }
+  const registrar = config.dcm.registrationUrl
+    ? createDcmRegistrar({
+        registrationUrl: config.dcm.registrationUrl,
+        registration: providerRegistration({ providerName: config.provider.name, ...config.api, ...config.dcm }),
+        periodMs: config.dcm.registrationIntervalSeconds * 1000,
+        clock,
+        logger: logger.child({ component: 'dcm-registration' }),
+        onOutcome: (outcome) => bridge.metrics.dcmRegistrations.inc({ outcome: outcome.kind }),
+      })
+    : undefined;
+  registrar?.start();
   io.onStarted?.(bridge);
   const signal = await stopped;
-  logger.info({ signal }, 'shutting down: no new polls; finishing in-flight publishes');
+  logger.info({ signal }, 'shutting down: closing the API, no new polls; finishing in-flight publishes');
+  await registrar?.stop();
+  await api.close();
   await bridge.stop();
   return ExitCode.Ok;
 }

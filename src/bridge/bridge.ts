@@ -7,6 +7,7 @@ import type { BridgeConfig, EndpointConfig } from '../config/index.js';
 import { createDiffer } from '../diff/index.js';
 import { asBridgeError, ErrorCode, type BridgeError } from '../errors/index.js';
 import { createMetrics, type BridgeMetrics } from '../metrics/index.js';
+import { createHealthAnnouncer, healthStates, judgeEndpointHealth } from '../health/index.js';
 import { createEndpointPoller, type PollReport } from '../pipeline/index.js';
 import { createNatsPublisher, createStdoutPublisher, type EventPublisher } from '../publisher/index.js';
 import { createEndpointRegistry, type AdapterRegistry, type EndpointRegistry } from '../registry/index.js';
@@ -20,6 +21,10 @@ export interface EndpointStatus {
   readonly lastError?: { readonly code: string; readonly message: string; readonly at: number };
   readonly consecutiveFailures: number;
   readonly nextPollAt?: number;
+  /** When polling of this endpoint (as currently configured) began. */
+  readonly since?: number;
+  /** Platform requests and throttling answers of the last settled poll. */
+  readonly lastPoll?: { readonly requests: number; readonly throttles: number; readonly finishedAt: number };
 }
 
 /** Result of {@link Bridge.runOnce}. */
@@ -71,16 +76,31 @@ export async function createBridge(config: BridgeConfig, dependencies: BridgeDep
   const registry = createEndpointRegistry(config.endpoints);
   const statuses = new Map<string, EndpointStatus>();
   const connections = new Map<string, PlatformConnection>();
+  /** Requests of the poll in progress per endpoint; copied into the status when it settles. */
+  const pollRequests = new Map<string, { requests: number; throttles: number }>();
+  // stdout carries status events only (one per line, for the demo and pipes); health events need a broker subject.
+  const health = publisher.guarantee === 'stdout' ? undefined : createHealthAnnouncer({ publisher, subject: config.health.subject, providerName: config.provider.name, clock, logger: logger.child({ component: 'health' }) });
+
+  const recordHealth = (status: EndpointStatus): void => {
+    const verdict = judgeEndpointHealth(status);
+    for (const state of healthStates) metrics.endpointHealth.set({ endpoint: status.endpoint, state }, state === verdict.state ? 1 : 0);
+    metrics.consecutiveFailures.set({ endpoint: status.endpoint }, status.consecutiveFailures);
+    void health?.observe(status.endpoint, status);
+  };
 
   const recordSettlement = (settlement: PollSettlement, report?: PollReport): void => {
     const previous = statuses.get(settlement.name) ?? { endpoint: settlement.name, consecutiveFailures: 0 };
     const error: BridgeError | undefined = settlement.error;
-    statuses.set(settlement.name, {
+    const counted = pollRequests.get(settlement.name) ?? { requests: 0, throttles: 0 };
+    const status: EndpointStatus = {
       ...previous,
       consecutiveFailures: settlement.consecutiveFailures,
+      lastPoll: { ...counted, finishedAt: settlement.finishedAt },
       ...(settlement.nextRunAt !== undefined ? { nextPollAt: settlement.nextRunAt } : {}),
       ...(error ? { lastError: { code: error.code, message: error.message, at: settlement.finishedAt } } : { lastSuccessAt: settlement.finishedAt, ...(report ? { lastReport: report } : {}) }),
-    });
+    };
+    statuses.set(settlement.name, status);
+    recordHealth(status);
     const endpointLogger = logger.child({ endpoint: settlement.name });
     if (error) {
       const next = settlement.nextRunAt !== undefined ? new Date(settlement.nextRunAt).toISOString() : undefined;
@@ -105,7 +125,9 @@ export async function createBridge(config: BridgeConfig, dependencies: BridgeDep
       scheduleOrThrow(endpoint, resyncOnFirstPoll);
     } catch (error) {
       const failure = asBridgeError(error, ErrorCode.Internal, { endpoint: endpoint.name });
-      statuses.set(endpoint.name, { endpoint: endpoint.name, consecutiveFailures: 1, lastError: { code: failure.code, message: failure.message, at: clock.now() } });
+      const status: EndpointStatus = { endpoint: endpoint.name, consecutiveFailures: 1, since: clock.now(), lastError: { code: failure.code, message: failure.message, at: clock.now() } };
+      statuses.set(endpoint.name, status);
+      recordHealth(status);
       logger.error({ err: failure, endpoint: endpoint.name }, `endpoint ${endpoint.name} cannot be polled: ${failure.message}`);
     }
   };
@@ -119,6 +141,11 @@ export async function createBridge(config: BridgeConfig, dependencies: BridgeDep
       onRequest: ({ status, throttled }) => {
         metrics.platformRequests.inc({ endpoint: endpoint.name, code: String(status) });
         if (throttled) metrics.throttles.inc({ endpoint: endpoint.name });
+        const counted = pollRequests.get(endpoint.name);
+        if (counted) {
+          counted.requests++;
+          if (throttled) counted.throttles++;
+        }
       },
     });
     connections.set(endpoint.name, connection);
@@ -141,9 +168,11 @@ export async function createBridge(config: BridgeConfig, dependencies: BridgeDep
       intervalMs: endpoint.intervalSeconds * 1000,
       floorMs: adapter.minimumIntervalSeconds * 1000,
       run: async (signal) => {
+        pollRequests.set(endpoint.name, { requests: 0, throttles: 0 });
         lastReports.set(endpoint.name, await poller.poll(signal));
       },
     });
+    statuses.set(endpoint.name, { endpoint: endpoint.name, consecutiveFailures: 0, since: clock.now() });
   };
 
   const unschedule = async (name: string): Promise<void> => {
@@ -151,6 +180,11 @@ export async function createBridge(config: BridgeConfig, dependencies: BridgeDep
     const connection = connections.get(name);
     connections.delete(name);
     statuses.delete(name);
+    pollRequests.delete(name);
+    lastReports.delete(name);
+    health?.forget(name);
+    metrics.consecutiveFailures.remove({ endpoint: name });
+    for (const state of healthStates) metrics.endpointHealth.remove({ endpoint: name, state });
     await connection?.close().catch((error: unknown) => logger.warn({ err: error, endpoint: name }, 'closing the platform connection failed'));
   };
 

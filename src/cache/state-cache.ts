@@ -42,6 +42,16 @@ export interface StateCache {
   writeIndex(endpoint: string, index: EndpointIndex): Promise<void>;
   /** Drops an endpoint's index (its records expire or are overwritten). */
   forgetEndpoint(endpoint: string): Promise<void>;
+  /**
+   * Small JSON documents kept beside the state, by kind and id (REST
+   * registrations of endpoints). Writes of one cache are serialized, so the
+   * per-kind id list stays consistent within a process.
+   */
+  readDocument(kind: string, id: string): Promise<unknown>;
+  /** Every document of `kind`, in id order. */
+  listDocuments(kind: string): Promise<Array<{ readonly id: string; readonly value: unknown }>>;
+  writeDocument(kind: string, id: string, value: unknown): Promise<void>;
+  deleteDocument(kind: string, id: string): Promise<void>;
   /** Resolves when the store answers. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -61,6 +71,8 @@ export interface StateCacheOptions {
 
 const instanceKey = (endpoint: string, platformId: string): string => `instance:${endpoint}:${platformId}`;
 const indexKey = (endpoint: string): string => `index:${endpoint}`;
+const documentKey = (kind: string, id: string): string => `doc:${kind}:${id}`;
+const documentListKey = (kind: string): string => `docs:${kind}`;
 
 /**
  * Opens the state cache: Redis through keyv + @keyv/redis, or keyv's in-memory
@@ -92,6 +104,15 @@ export async function openStateCache(options: StateCacheOptions): Promise<StateC
     }
   };
 
+  // keyv has no sets: the id list is read, changed and written back, so writes take turns.
+  let documentWrites: Promise<unknown> = Promise.resolve();
+  const inTurn = <T>(action: () => Promise<T>): Promise<T> => {
+    const result = documentWrites.then(action, action);
+    documentWrites = result.catch(() => undefined);
+    return result;
+  };
+  const documentIds = async (kind: string): Promise<string[]> => ((await keyv.get(documentListKey(kind))) as string[] | undefined) ?? [];
+
   const cache: StateCache = {
     kind,
     readInstances: (endpoint, platformIds) =>
@@ -110,6 +131,30 @@ export async function openStateCache(options: StateCacheOptions): Promise<StateC
       guard('forget endpoint', async () => {
         await keyv.delete(indexKey(endpoint));
       }),
+    readDocument: (kind, id) => guard('read document', async () => keyv.get(documentKey(kind, id))),
+    listDocuments: (kind) =>
+      guard('list documents', async () => {
+        const ids = await documentIds(kind);
+        if (ids.length === 0) return [];
+        const values = await keyv.getMany(ids.map((id) => documentKey(kind, id)));
+        return ids.flatMap((id, index) => (values[index] === undefined ? [] : [{ id, value: values[index] }]));
+      }),
+    writeDocument: (kind, id, value) =>
+      inTurn(() =>
+        guard('write document', async () => {
+          await keyv.set(documentKey(kind, id), value);
+          const ids = await documentIds(kind);
+          if (!ids.includes(id)) await keyv.set(documentListKey(kind), [...ids, id].sort());
+        }),
+      ),
+    deleteDocument: (kind, id) =>
+      inTurn(() =>
+        guard('delete document', async () => {
+          const ids = await documentIds(kind);
+          await keyv.set(documentListKey(kind), ids.filter((known) => known !== id));
+          await keyv.delete(documentKey(kind, id));
+        }),
+      ),
     ping: () =>
       guard('ping', async () => {
         await keyv.get('ping');

@@ -5,5 +5,5 @@ export type { EndpointConfig, Selector, AdapterLookup } from './endpoint.js';
 export { settingsSchema, environmentNameOf, environmentPrefix } from './schema.js';
 export type { BridgeSettings, PublisherKind, LogLevel } from './schema.js';
 export { resolveReferences, isReference } from './references.js';
-export { validateWithConvict } from './convict-validation.js';
+export { validateWithConvict, secretKeyPattern } from './convict-validation.js';
 export { dnsLabelPattern } from './formats.js';

@@ -4,7 +4,7 @@ import { validationError, type ValidationIssue } from '../errors/index.js';
 import { validateWithConvict, secretKeyPattern } from './convict-validation.js';
 import { deepFreeze, validateEndpoint, type AdapterLookup, type EndpointConfig } from './endpoint.js';
 import { isReference, resolveReferences } from './references.js';
-import { environmentNameOf, settingsSchema, type BridgeSettings } from './schema.js';
+import { crossSettingIssues, environmentNameOf, settingsSchema, type BridgeSettings } from './schema.js';
 
 /** The whole validated configuration: bridge settings plus the YAML endpoints. Frozen. */
 export interface BridgeConfig extends BridgeSettings {
@@ -63,6 +63,7 @@ export function loadConfig(sources: ConfigSources): LoadedConfig {
 
   const settings = validateWithConvict(settingsSchema, resolvedSettings.value);
   issues.push(...settings.issues);
+  if (settings.issues.length === 0) issues.push(...crossSettingIssues(settings.properties));
 
   const endpoints: EndpointConfig[] = [];
   if (!Array.isArray(resolvedEndpoints.value)) {
@@ -118,7 +119,8 @@ function endpointsFromEnvironment(env: ConfigSources['env'], issues: ValidationI
 
 /**
  * Overlays `DCM_BRIDGE_*` variables on the file's tree, one per schema leaf,
- * coercing each to the type of the leaf's default (numbers and booleans).
+ * coercing each to the type of the leaf's default (numbers, booleans and
+ * comma-separated lists).
  */
 function applyEnvironment(schema: object, tree: Record<string, unknown>, env: ConfigSources['env'], issues: ValidationIssue[], path = ''): Record<string, unknown> {
   const result: Record<string, unknown> = { ...tree };
@@ -141,6 +143,7 @@ function applyEnvironment(schema: object, tree: Record<string, unknown>, env: Co
 }
 
 function coerce(text: string, defaultValue: unknown, path: string, issues: ValidationIssue[]): unknown {
+  if (Array.isArray(defaultValue)) return text.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
   if (typeof defaultValue === 'number') {
     const value = Number(text);
     if (text.trim() === '' || Number.isNaN(value)) issues.push({ path, message: `${environmentNameOf(path)} must be a number; got ${JSON.stringify(text)}` });

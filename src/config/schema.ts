@@ -1,5 +1,7 @@
 import type { Schema } from 'convict';
-import { booleanValue, dnsLabel, integerAtLeast, numberBetween, oneOf, optionalString, requiredString, urlListWithScheme, urlWithScheme } from './formats.js';
+import { parseTargetEntry } from '../api/targets/index.js';
+import type { ValidationIssue } from '../errors/index.js';
+import { booleanValue, describeType, dnsLabel, integerAtLeast, numberBetween, oneOf, optionalString, requiredString, urlListWithScheme, urlWithScheme, type ConvictFormat } from './formats.js';
 
 /** Prefix of every environment variable that sets a configuration key. */
 export const environmentPrefix = 'DCM_BRIDGE_';
@@ -36,7 +38,63 @@ export interface BridgeSettings {
     readonly resyncSeconds: number;
   };
   readonly log: { readonly level: LogLevel };
+  readonly api: {
+    /** `host:port` of the HTTP server; port 0 picks a free one (tests). */
+    readonly listen: string;
+    /** Base URL DCM reaches this bridge at; required for DCM registration. */
+    readonly publicBaseUrl: string;
+    readonly writeToken: string | null;
+    readonly readToken: string | null;
+    readonly maxBodyBytes: number;
+    readonly allowedTargets: readonly string[];
+    readonly allowPrivateTargets: boolean;
+  };
+  readonly health: { readonly subject: string };
+  readonly dcm: {
+    readonly registrationUrl: string;
+    readonly displayName: string;
+    readonly regionCode: string;
+    readonly zone: string;
+    readonly registrationIntervalSeconds: number;
+  };
 }
+
+/** `host:port`, `[ipv6]:port` or `:port` (all interfaces). */
+const listenAddress: ConvictFormat = (value) => {
+  requiredString(value);
+  const match = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]*):(\d{1,5})$/.exec(value as string);
+  if (!match || Number(match[2]) > 65535) throw new Error(`must be host:port (port 0-65535), e.g. 0.0.0.0:8080; got ${JSON.stringify(value)}`);
+};
+
+/** A bearer token: unset, or long enough not to be guessed. Its value is never echoed. */
+const optionalToken: ConvictFormat = (value) => {
+  if (value === null || value === undefined) return;
+  if (typeof value !== 'string') throw new Error(`must be a string, not ${typeof value}`);
+  if (value.length < 16 || /\s/.test(value)) throw new Error('must be at least 16 characters without spaces (write it as ${env:...} or ${file:...})');
+};
+
+function stringList(entry: (text: string) => string | undefined): ConvictFormat {
+  return (value) => {
+    if (!Array.isArray(value)) throw new Error(`must be a list of strings, not ${describeType(value)}`);
+    value.forEach((item, index) => {
+      const problem = typeof item === 'string' ? entry(item) : `must be a string, not ${describeType(item)}`;
+      if (problem) throw new Error(`entry ${index} ${problem}`);
+    });
+  };
+}
+
+const targetEntry = (text: string): string | undefined => (parseTargetEntry(text) ? undefined : `"${text}" is neither a CIDR (10.0.0.0/8, fd00::/8), an address nor a host name (*.example.com)`);
+
+/**
+ * A NATS subject to publish on, outside `dcm.*`: DCM's stream captures every
+ * two-token `dcm.X` subject and would take bridge health for a status report.
+ */
+export const healthSubject: ConvictFormat = (value) => {
+  requiredString(value);
+  const tokens = (value as string).split('.');
+  if (tokens.some((token) => token === '' || /[\s*>]/.test(token))) throw new Error(`must be a NATS subject without wildcards or spaces; got ${JSON.stringify(value)}`);
+  if (tokens.length === 2 && tokens[0] === 'dcm') throw new Error(`${JSON.stringify(value)} falls inside dcm.*, which DCM consumes as status reports; use e.g. dcm.bridge.health`);
+};
 
 /**
  * The convict schema of {@link BridgeSettings}. Defaults here are the documented
@@ -77,7 +135,33 @@ export const settingsSchema: Schema<BridgeSettings> = {
   log: {
     level: { doc: 'pino log level.', format: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), default: 'info' },
   },
+  api: {
+    listen: { doc: 'host:port of the HTTP API (run only); port 0 picks a free port.', format: listenAddress, default: '0.0.0.0:8080' },
+    publicBaseUrl: { doc: 'Base URL DCM reaches this bridge at (http://bridge:8080); required when dcm.registrationUrl is set.', format: urlWithScheme(['http', 'https'], true), default: '' },
+    writeToken: { doc: 'Bearer token required by every write (use ${env:...}); writes are refused while unset.', format: optionalToken, default: null, nullable: true, sensitive: true },
+    readToken: { doc: 'Bearer token required by reads and /metrics; reads are open while unset. The write token reads too.', format: optionalToken, default: null, nullable: true, sensitive: true },
+    maxBodyBytes: { doc: 'Largest request body accepted, in bytes.', format: integerAtLeast(256), default: 65536 },
+    allowedTargets: { doc: 'CIDRs, addresses and host names (*.example.com) registered endpoints may point at; empty allows any public address.', format: stringList(targetEntry), default: [] },
+    allowPrivateTargets: { doc: 'Let registered endpoints point at private and loopback addresses.', format: booleanValue, default: false },
+  },
+  health: {
+    subject: { doc: 'NATS subject of endpoint health events; must lie outside dcm.*.', format: healthSubject, default: 'dcm.bridge.health' },
+  },
+  dcm: {
+    registrationUrl: { doc: 'DCM service provider manager URL (http://spm:8080/api/v1alpha1); empty turns registration off.', format: urlWithScheme(['http', 'https'], true), default: '' },
+    displayName: { doc: 'Human-readable name in the DCM registration.', format: optionalString, default: '' },
+    regionCode: { doc: 'Region code in the registration metadata.', format: optionalString, default: '' },
+    zone: { doc: 'Availability zone in the registration metadata.', format: optionalString, default: '' },
+    registrationIntervalSeconds: { doc: 'Re-register with DCM this often.', format: integerAtLeast(1), default: 60 },
+  },
 };
+
+/** Rules spanning several keys, checked once every key is valid on its own. */
+export function crossSettingIssues(settings: BridgeSettings): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  if (settings.dcm.registrationUrl && !settings.api.publicBaseUrl) issues.push({ path: 'api.publicBaseUrl', message: 'is required when dcm.registrationUrl is set (DCM must know where to reach the bridge)' });
+  return issues;
+}
 
 /** `publisher.createStream` → `DCM_BRIDGE_PUBLISHER_CREATE_STREAM`. */
 export function environmentNameOf(path: string): string {

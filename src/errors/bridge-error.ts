@@ -37,6 +37,10 @@ export const ErrorCode = {
   CacheFailed: 'CACHE_FAILED',
   /** A request to the bridge's own API is malformed. */
   InvalidArgument: 'INVALID_ARGUMENT',
+  /** A request body is larger than the API accepts (`api.maxBodyBytes`). */
+  PayloadTooLarge: 'PAYLOAD_TOO_LARGE',
+  /** A request body has a media type the API does not read. */
+  UnsupportedMediaType: 'UNSUPPORTED_MEDIA_TYPE',
   /** A requested resource does not exist. */
   NotFound: 'NOT_FOUND',
   /** A resource with that id exists already. */

@@ -29,6 +29,9 @@ const problemKindByCode: Readonly<Record<ErrorCode, ProblemKind>> = {
   CONFIG_REFERENCE: invalidArgument,
   PLATFORM_UNKNOWN: invalidArgument,
   INVALID_ARGUMENT: invalidArgument,
+  // DCM's vocabulary has no own types for these; the HTTP status says what is wrong.
+  PAYLOAD_TOO_LARGE: { slug: 'invalid-argument', title: 'Payload too large', status: 413 },
+  UNSUPPORTED_MEDIA_TYPE: { slug: 'invalid-argument', title: 'Unsupported media type', status: 415 },
   NOT_FOUND: { slug: 'not-found', title: 'Not found', status: 404 },
   ALREADY_EXISTS: { slug: 'already-exists', title: 'Already exists', status: 409 },
   UNAUTHENTICATED: { slug: 'unauthenticated', title: 'Unauthenticated', status: 401 },

@@ -19,6 +19,11 @@ export interface BridgeMetrics {
   readonly invalidInstanceIds: Counter<'endpoint'>;
   readonly debounced: Counter<'endpoint'>;
   readonly cacheLatency: Histogram<'operation'>;
+  /** 1 for the endpoint's current three-state health, 0 for the other two. */
+  readonly endpointHealth: Gauge<'endpoint' | 'state'>;
+  readonly consecutiveFailures: Gauge<'endpoint'>;
+  readonly apiRequests: Counter<'method' | 'route' | 'code'>;
+  readonly dcmRegistrations: Counter<'outcome'>;
 }
 
 /** Creates the metric set on a fresh registry. */
@@ -38,5 +43,9 @@ export function createMetrics(): BridgeMetrics {
     invalidInstanceIds: new Counter({ name: 'dcm_bridge_invalid_instance_ids_total', help: 'Instances whose DCM id is not a DNS label (not published).', labelNames: ['endpoint'], registers }),
     debounced: new Counter({ name: 'dcm_bridge_debounced_total', help: 'Status changes held back by the debounce window.', labelNames: ['endpoint'], registers }),
     cacheLatency: new Histogram({ name: 'dcm_bridge_cache_operation_seconds', help: 'State cache operation latency.', labelNames: ['operation'], buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1], registers }),
+    endpointHealth: new Gauge({ name: 'dcm_bridge_endpoint_health', help: 'Endpoint health in the three-state model (1 = the current state).', labelNames: ['endpoint', 'state'], registers }),
+    consecutiveFailures: new Gauge({ name: 'dcm_bridge_endpoint_consecutive_failures', help: 'Failed polls in a row per endpoint.', labelNames: ['endpoint'], registers }),
+    apiRequests: new Counter({ name: 'dcm_bridge_api_requests_total', help: 'HTTP API requests by route and status code.', labelNames: ['method', 'route', 'code'], registers }),
+    dcmRegistrations: new Counter({ name: 'dcm_bridge_dcm_registrations_total', help: 'Registration attempts with DCM by outcome (accepted, rejected, failed).', labelNames: ['outcome'], registers }),
   };
 }

@@ -77,7 +77,7 @@ export async function startHarness(): Promise<Harness> {
 cache: { url: ${redis.url}, namespace: ns-${Math.random().toString(36).slice(2)} }
 publisher: { kind: nats, url: ${nats.url}, jetstream: true, ackTimeoutSeconds: ${options.ackTimeoutSeconds ?? 2} }
 scheduler: { jitterRatio: 0 }
-log: { level: info }
+${/^api:/m.test(options.extra ?? '') ? '' : 'api: { listen: "127.0.0.1:0" }\n'}log: { level: info }
 ${options.extra ?? ''}
 endpoints:
 ${endpoints}`;

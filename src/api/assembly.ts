@@ -1,0 +1,64 @@
+import type { Logger } from 'pino';
+import type { Bridge } from '../bridge/index.js';
+import type { Clock } from '../clock/index.js';
+import type { AdapterLookup, BridgeConfig } from '../config/index.js';
+import { createHealthProbe } from '../health/index.js';
+import { createEndpointService, createRegistrationStore, type EndpointService } from './endpoints/index.js';
+import { loadOpenApiDocument, type OpenApiDocument } from './openapi.js';
+import { createApiServer, type ApiServer } from './server.js';
+import { createTargetPolicy, type Resolver } from './targets/index.js';
+import { createVmReader } from './vms/index.js';
+
+/** What wiring the API to a bridge needs. */
+export interface BridgeApiDependencies {
+  readonly config: BridgeConfig;
+  readonly bridge: Pick<Bridge, 'endpoints' | 'cache' | 'publisher' | 'metrics' | 'status'>;
+  readonly adapters: AdapterLookup;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** DNS for the target policy (tests pass their own). */
+  readonly resolver?: Resolver;
+  readonly newId?: () => string;
+}
+
+/**
+ * The endpoint registrations of a bridge, persisted beside its state in
+ * Redis. Call `load()` before the bridge starts, so registered endpoints are
+ * polled from the first round (the `once` command polls them too).
+ */
+export function createBridgeEndpoints(dependencies: BridgeApiDependencies): EndpointService {
+  const { config, bridge } = dependencies;
+  return createEndpointService({
+    registry: bridge.endpoints,
+    store: createRegistrationStore(bridge.cache),
+    adapters: dependencies.adapters,
+    targets: createTargetPolicy(config.api, dependencies.resolver),
+    defaultIntervalSeconds: config.scheduler.defaultIntervalSeconds,
+    clock: dependencies.clock,
+    logger: dependencies.logger.child({ component: 'api' }),
+    ...(dependencies.newId ? { newId: dependencies.newId } : {}),
+  });
+}
+
+/** The HTTP API of a bridge (not yet listening). */
+export function createBridgeApi(
+  dependencies: Omit<BridgeApiDependencies, 'adapters' | 'resolver' | 'newId'> & { readonly endpoints: EndpointService; readonly version: string; readonly document?: OpenApiDocument },
+): Promise<ApiServer> {
+  const { config, bridge, clock } = dependencies;
+  const endpoints = (): ReturnType<typeof bridge.endpoints.list> => bridge.endpoints.list();
+  return createApiServer({
+    listen: config.api.listen,
+    tokens: { writeToken: config.api.writeToken, readToken: config.api.readToken },
+    maxBodyBytes: config.api.maxBodyBytes,
+    providerName: config.provider.name,
+    version: dependencies.version,
+    document: dependencies.document ?? loadOpenApiDocument(),
+    endpoints: dependencies.endpoints,
+    statusOf: (name) => bridge.status(name),
+    vms: createVmReader({ cache: bridge.cache, endpoints }),
+    probe: createHealthProbe({ cache: bridge.cache, publisher: bridge.publisher, endpoints, statusOf: (name) => bridge.status(name), clock }),
+    metrics: bridge.metrics,
+    clock,
+    logger: dependencies.logger.child({ component: 'api' }),
+  });
+}

@@ -1,0 +1,200 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Clock } from '../../clock/index.js';
+import { validateEndpoint, type AdapterLookup, type EndpointConfig } from '../../config/index.js';
+import { BridgeError, ErrorCode, validationError, type ValidationIssue } from '../../errors/index.js';
+import type { EndpointRegistry } from '../../registry/index.js';
+import { fromApiFields, toApiPath } from '../case.js';
+import { mergePatch } from '../merge-patch.js';
+import type { TargetPolicy } from '../targets/index.js';
+import type { RegistrationTimes } from './representation.js';
+import type { RegistrationStore, StoredRegistration } from './registration-store.js';
+
+/** An endpoint and, when registered over the API, its times. */
+export interface EndpointView {
+  readonly endpoint: EndpointConfig;
+  readonly times?: RegistrationTimes;
+}
+
+/**
+ * Registration of endpoints over the API: validation (the YAML rules plus the
+ * API's own), the target policy, persistence and the endpoint registry, which
+ * the bridge follows to start and stop polling. Changes take turns, so two
+ * requests for one id cannot interleave.
+ */
+export interface EndpointService {
+  /** Puts the stored registrations into the registry (start-up). One that no longer validates is logged and skipped. */
+  load(): Promise<void>;
+  /** Every endpoint, configuration file and API alike, by id. */
+  list(): EndpointView[];
+  /** Throws `NOT_FOUND`. */
+  get(id: string): EndpointView;
+  /** Registers `body` (snake_case API fields) under `id`, or a generated id. */
+  create(id: string | undefined, body: unknown): Promise<EndpointView>;
+  /** Applies a JSON merge patch (snake_case) to the stored registration. */
+  update(id: string, patch: unknown): Promise<EndpointView>;
+  /** Unregisters; resolves once polling stopped. */
+  remove(id: string): Promise<void>;
+}
+
+export interface EndpointServiceOptions {
+  readonly registry: EndpointRegistry;
+  readonly store: RegistrationStore;
+  readonly adapters: AdapterLookup;
+  readonly targets: TargetPolicy;
+  readonly defaultIntervalSeconds: number;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Id of a registration created without `?id=`. */
+  readonly newId?: () => string;
+}
+
+/** Fields the API writes and a body may not. */
+const outputOnlyFields = ['id', 'path', 'origin', 'credential_keys', 'create_time', 'update_time'];
+
+/**
+ * Keys that make the bridge read files or credentials of its own host
+ * (a CA file, clouds.yaml, an AWS profile): only the operator's configuration
+ * file may set them.
+ */
+const hostOnlyKeys: ReadonlyArray<readonly string[]> = [['tls', 'caFile'], ['cloud'], ['profile']];
+
+function isMap(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function valueAt(tree: Record<string, unknown>, path: readonly string[]): unknown {
+  return path.reduce<unknown>((node, key) => (isMap(node) ? node[key] : undefined), tree);
+}
+
+export function createEndpointService(options: EndpointServiceOptions): EndpointService {
+  const { registry, store, adapters, targets, clock, logger } = options;
+  const newId = options.newId ?? randomUUID;
+  const times = new Map<string, RegistrationTimes>();
+  let turn: Promise<unknown> = Promise.resolve();
+  const inTurn = <T>(action: () => Promise<T>): Promise<T> => {
+    const result = turn.then(action, action);
+    turn = result.catch(() => undefined);
+    return result;
+  };
+
+  /** Checks of the body as sent, before it becomes configuration input. */
+  const bodyIssues = (body: unknown): ValidationIssue[] => {
+    if (!isMap(body)) return [{ path: 'body', message: 'must be a JSON object' }];
+    const issues: ValidationIssue[] = outputOnlyFields.filter((field) => field in body).map((field) => ({ path: `body.${field}`, message: 'is output only' }));
+    if ('name' in body) issues.push({ path: 'body.name', message: 'is the id: choose it with ?id= when registering; it cannot change' });
+    return issues;
+  };
+
+  /** The full check of a registration: the YAML rules, then the API's own, then the target policy. */
+  const validate = async (input: Record<string, unknown>): Promise<EndpointConfig> => {
+    const result = validateEndpoint(input, adapters, { pathPrefix: 'body', defaultIntervalSeconds: options.defaultIntervalSeconds, origin: 'api', checkFiles: false });
+    const issues: ValidationIssue[] = result.issues.map((issue) => ({ path: toApiPath(issue.path), message: issue.message }));
+    for (const path of hostOnlyKeys) {
+      const value = valueAt(input, path);
+      if (value !== undefined && value !== null && value !== false) issues.push({ path: toApiPath(['body', ...path].join('.')), message: 'can only be set in the configuration file (it makes the bridge read its own files)' });
+    }
+    const credentials = isMap(input['credentials']) ? Object.values(input['credentials']) : [];
+    if (!credentials.some((value) => typeof value === 'string' && value !== '')) {
+      issues.push({ path: 'body.credentials', message: 'are required: an endpoint registered over the API brings its own credentials (the bridge never lends its own)' });
+    }
+    if (issues.length > 0 || !result.endpoint) throw validationError('the endpoint registration', issues);
+    const endpoint = result.endpoint;
+    const urls = [['url', endpoint.url] as const, ...Object.entries(endpoint.options).filter(([key]) => /Url$/.test(key))];
+    for (const [key, value] of urls) if (typeof value === 'string' && value !== '') await targets.check(value, toApiPath(`body.${key}`));
+    return endpoint;
+  };
+
+  const fromBody = (body: unknown): Record<string, unknown> => {
+    const early = bodyIssues(body);
+    const converted = fromApiFields(body, 'body');
+    const issues = [...early, ...converted.issues];
+    if (issues.length > 0) throw validationError('the endpoint registration', issues);
+    return converted.value as Record<string, unknown>;
+  };
+
+  const requireRegistered = (id: string): EndpointConfig => {
+    const endpoint = registry.get(id);
+    if (!endpoint) throw new BridgeError(ErrorCode.NotFound, `endpoint ${id} does not exist`, { endpoint: id });
+    if (endpoint.origin === 'config') throw new BridgeError(ErrorCode.PermissionDenied, `endpoint ${id} is defined in the configuration file and is read-only over the API`, { endpoint: id });
+    return endpoint;
+  };
+
+  const view = (endpoint: EndpointConfig): EndpointView => {
+    const known = times.get(endpoint.name);
+    return known ? { endpoint, times: known } : { endpoint };
+  };
+  const now = (): string => new Date(clock.now()).toISOString();
+
+  return {
+    async load() {
+      for (const { id, registration } of await store.list()) {
+        if (registry.get(id)) {
+          logger.warn({ endpoint: id }, `registration ${id} is shadowed by the configuration file's endpoint of that name; not loaded`);
+          continue;
+        }
+        try {
+          const endpoint = await validate({ ...registration.input, name: id });
+          times.set(id, { createTime: registration.createTime, updateTime: registration.updateTime });
+          await registry.add(endpoint);
+        } catch (error) {
+          // Issues name paths and rules, never values, so they are safe to log.
+          const issues = error instanceof BridgeError ? error.context.issues : undefined;
+          logger.error({ endpoint: id, issues }, `registration ${id} is no longer valid and is not polled; fix it with PATCH or remove it with DELETE`);
+        }
+      }
+    },
+
+    list: () => [...registry.list()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map(view),
+
+    get(id) {
+      const endpoint = registry.get(id);
+      if (!endpoint) throw new BridgeError(ErrorCode.NotFound, `endpoint ${id} does not exist`, { endpoint: id });
+      return view(endpoint);
+    },
+
+    create: (requestedId, body) =>
+      inTurn(async () => {
+        const id = requestedId ?? newId();
+        const input = { ...fromBody(body), name: id };
+        const endpoint = await validate(input);
+        if (registry.get(id) || (await store.get(id))) throw new BridgeError(ErrorCode.AlreadyExists, `endpoint ${id} already exists`, { endpoint: id });
+        const created = now();
+        const stored: StoredRegistration = { input, createTime: created, updateTime: created };
+        await store.put(id, stored);
+        times.set(id, { createTime: created, updateTime: created });
+        await registry.add(endpoint);
+        logger.info({ endpoint: id, platform: endpoint.platform }, `endpoint ${id} registered over the API`);
+        return view(endpoint);
+      }),
+
+    update: (id, patch) =>
+      inTurn(async () => {
+        requireRegistered(id);
+        const stored = await store.get(id);
+        if (!stored) throw new BridgeError(ErrorCode.NotFound, `endpoint ${id} does not exist`, { endpoint: id });
+        const input = { ...(mergePatch(stored.input, fromBody(patch)) as Record<string, unknown>), name: id };
+        const endpoint = await validate(input);
+        const updated: StoredRegistration = { input, createTime: stored.createTime, updateTime: now() };
+        await store.put(id, updated);
+        times.set(id, { createTime: updated.createTime, updateTime: updated.updateTime });
+        await registry.replace(endpoint);
+        logger.info({ endpoint: id }, `endpoint ${id} changed over the API`);
+        return view(endpoint);
+      }),
+
+    remove: (id) =>
+      inTurn(async () => {
+        // A stored registration that failed to load is not in the registry, yet it can be removed.
+        if (!registry.get(id) && (await store.get(id))) {
+          await store.delete(id);
+          return;
+        }
+        requireRegistered(id);
+        await store.delete(id);
+        times.delete(id);
+        await registry.remove(id);
+        logger.info({ endpoint: id }, `endpoint ${id} unregistered over the API`);
+      }),
+  };
+}

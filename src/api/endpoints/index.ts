@@ -1,0 +1,7 @@
+export { createEndpointService } from './endpoint-service.js';
+export type { EndpointService, EndpointServiceOptions, EndpointView } from './endpoint-service.js';
+export { createRegistrationStore } from './registration-store.js';
+export type { RegistrationStore, StoredRegistration } from './registration-store.js';
+export { endpointResource } from './representation.js';
+export type { RegistrationTimes } from './representation.js';
+export { endpointStatusResource } from './status-view.js';

@@ -1,0 +1,28 @@
+import type { EndpointStatus } from '../../bridge/index.js';
+import { judgeEndpointHealth } from '../../health/index.js';
+
+const time = (epochMs: number | undefined): string | undefined => (epochMs === undefined ? undefined : new Date(epochMs).toISOString());
+
+/**
+ * The `/endpoints/{id}/status` resource: three-state health with its reason,
+ * the last success and error (error messages are secret-free by the error
+ * contract), instance counts of the last successful poll, and the platform
+ * requests and throttling answers of the last poll.
+ */
+export function endpointStatusResource(id: string, status: EndpointStatus | undefined): Record<string, unknown> {
+  const history = status ?? { consecutiveFailures: 0 };
+  const verdict = judgeEndpointHealth(history);
+  const counts = status?.lastReport?.countsByStatus ?? {};
+  return {
+    id,
+    path: `endpoints/${id}/status`,
+    health: verdict.state,
+    reason: verdict.reason,
+    consecutive_failures: history.consecutiveFailures,
+    ...(status?.lastSuccessAt !== undefined ? { last_success_time: time(status.lastSuccessAt) } : {}),
+    ...(status?.nextPollAt !== undefined ? { next_poll_time: time(status.nextPollAt) } : {}),
+    ...(status?.lastError ? { last_error: { code: status.lastError.code, message: status.lastError.message, time: time(status.lastError.at) } } : {}),
+    instance_counts: { ...counts },
+    ...(status?.lastPoll ? { last_poll: { finish_time: time(status.lastPoll.finishedAt), requests: status.lastPoll.requests, throttles: status.lastPoll.throttles } } : {}),
+  };
+}

@@ -1,0 +1,18 @@
+export { createBridgeApi, createBridgeEndpoints } from './assembly.js';
+export type { BridgeApiDependencies } from './assembly.js';
+export { createApiServer } from './server.js';
+export type { ApiServer, ApiServerOptions } from './server.js';
+export { createTokenGuard } from './auth.js';
+export type { Access, TokenGuard, TokenSettings } from './auth.js';
+export { camelToSnake, snakeToCamel, toApiFields, fromApiFields, toApiPath } from './case.js';
+export { mergePatch } from './merge-patch.js';
+export { encodePageToken, decodePageToken, pageOf, compareKeys, defaultPageSize, maximumPageSize } from './pagination.js';
+export type { PageKey } from './pagination.js';
+export { loadOpenApiDocument, findOpenApiFile, routesOf, dereference } from './openapi.js';
+export type { OpenApiDocument, RouteDefinition } from './openapi.js';
+export { createEndpointService, createRegistrationStore, endpointResource, endpointStatusResource } from './endpoints/index.js';
+export type { EndpointService, EndpointServiceOptions, EndpointView, RegistrationStore, StoredRegistration } from './endpoints/index.js';
+export { createVmReader } from './vms/index.js';
+export type { VmReader, VmResource, VmQuery } from './vms/index.js';
+export { createTargetPolicy, judgeAddress, parseTargetEntry, parseIp, parseCidr, cidrContains, unwrapIpv4, classifyAddress, systemResolver } from './targets/index.js';
+export type { TargetPolicy, TargetEntry, Resolver, IpAddress, Cidr, AddressClass } from './targets/index.js';

@@ -1,0 +1,99 @@
+import { lookup } from 'node:dns/promises';
+import { BridgeError, ErrorCode } from '../../errors/index.js';
+import { cidrContains, classifyAddress, parseCidr, parseIp, unwrapIpv4, type Cidr, type IpAddress } from './ip.js';
+
+/** One entry of `api.allowedTargets`: an address block, or a host name (`*.` allows its subdomains). */
+export type TargetEntry = { readonly kind: 'cidr'; readonly cidr: Cidr } | { readonly kind: 'host'; readonly host: string; readonly subdomains: boolean };
+
+/** Resolves a host name to every address it has (A and AAAA). Injectable so tests need no DNS. */
+export type Resolver = (host: string) => Promise<readonly string[]>;
+
+export interface TargetPolicySettings {
+  readonly allowedTargets: readonly string[];
+  readonly allowPrivateTargets: boolean;
+}
+
+/** Decides whether a registered endpoint may point at a URL (the SSRF guard of the API). */
+export interface TargetPolicy {
+  /** Resolves when every address of `url`'s host is allowed; throws an `INVALID_ARGUMENT` BridgeError naming `path` otherwise. */
+  check(url: string, path: string): Promise<void>;
+}
+
+const hostNamePattern = /^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/** Parses one allow-list entry; undefined when it is neither a CIDR/address nor a host name. */
+export function parseTargetEntry(text: string): TargetEntry | undefined {
+  const trimmed = text.trim().toLowerCase();
+  const cidr = parseCidr(trimmed);
+  if (cidr) return { kind: 'cidr', cidr: { ...cidr, base: unwrapIpv4(cidr.base) } };
+  if (trimmed.length > 253 || !hostNamePattern.test(trimmed)) return undefined;
+  return trimmed.startsWith('*.') ? { kind: 'host', host: trimmed.slice(2), subdomains: true } : { kind: 'host', host: trimmed, subdomains: false };
+}
+
+/** The system resolver: every address, in the order getaddrinfo gives them. */
+export const systemResolver: Resolver = async (host) => (await lookup(host, { all: true, verbatim: true })).map((entry) => entry.address);
+
+function hostMatches(entry: TargetEntry, host: string): boolean {
+  if (entry.kind !== 'host') return false;
+  return host === entry.host || (entry.subdomains && host.endsWith(`.${entry.host}`));
+}
+
+/**
+ * Why `address` (one address `host` resolves to) may not be polled, or
+ * undefined when it may. The rules, in order:
+ * 1. an address inside a CIDR of the allow-list is allowed, whatever it is
+ *    (the operator named it);
+ * 2. with a non-empty allow-list, the host must match one of its names;
+ * 3. metadata and link-local addresses are refused;
+ * 4. loopback and private addresses are refused unless `allowPrivateTargets`;
+ * 5. unspecified, multicast and reserved addresses are refused;
+ * 6. anything else (public) is allowed.
+ * IPv4 carried in IPv6 (mapped, NAT64) is judged as the IPv4 address it reaches.
+ */
+export function judgeAddress(host: string, address: IpAddress, entries: readonly TargetEntry[], allowPrivateTargets: boolean): string | undefined {
+  const reached = unwrapIpv4(address);
+  if (entries.some((entry) => entry.kind === 'cidr' && cidrContains(entry.cidr, reached))) return undefined;
+  if (entries.length > 0 && !entries.some((entry) => hostMatches(entry, host))) return 'is not in api.allowedTargets';
+  const kind = classifyAddress(reached);
+  if (kind === 'metadata' || kind === 'link-local') return `is a ${kind} address (refused unless a CIDR in api.allowedTargets covers it)`;
+  if ((kind === 'loopback' || kind === 'private') && !allowPrivateTargets) return `is a ${kind} address (refused unless api.allowPrivateTargets is true or a CIDR in api.allowedTargets covers it)`;
+  if (kind === 'unspecified' || kind === 'multicast' || kind === 'reserved') return `is ${kind === 'unspecified' ? 'an unspecified' : `a ${kind}`} address, never a platform`;
+  return undefined;
+}
+
+/** Compiles the policy; throws when an allow-list entry cannot be read (config validation catches that first). */
+export function createTargetPolicy(settings: TargetPolicySettings, resolver: Resolver = systemResolver): TargetPolicy {
+  const entries = settings.allowedTargets.map((text) => {
+    const entry = parseTargetEntry(text);
+    if (!entry) throw new BridgeError(ErrorCode.ConfigInvalid, `api.allowedTargets: "${text}" is neither a CIDR, an address nor a host name`);
+    return entry;
+  });
+  const refuse = (path: string, message: string): BridgeError => new BridgeError(ErrorCode.InvalidArgument, `${path}: ${message}`, { issues: [{ path, message }] });
+
+  return {
+    async check(url, path) {
+      let host: string;
+      try {
+        host = new URL(url).hostname.toLowerCase().replace(/^\[(.*)\]$/, '$1');
+      } catch {
+        throw refuse(path, 'must be an absolute URL');
+      }
+      const literal = parseIp(host);
+      let addresses: readonly string[];
+      if (literal) addresses = [host];
+      else {
+        try {
+          addresses = await resolver(host);
+        } catch {
+          addresses = [];
+        }
+        if (addresses.length === 0) throw refuse(path, `host ${host} does not resolve`);
+      }
+      for (const text of addresses) {
+        const address = parseIp(text);
+        const reason = address ? judgeAddress(host, address, entries, settings.allowPrivateTargets) : 'is not an IP address';
+        if (reason) throw refuse(path, literal ? `${host} ${reason}` : `host ${host} resolves to ${text}, which ${reason}`);
+      }
+    },
+  };
+}

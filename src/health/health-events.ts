@@ -1,0 +1,71 @@
+import { CloudEvent } from 'cloudevents';
+import type { Logger } from 'pino';
+import { v5 as uuidv5 } from 'uuid';
+import type { Clock } from '../clock/index.js';
+import { eventIdNamespace, type EventPublisher } from '../publisher/index.js';
+import { judgeEndpointHealth, type HealthState, type PollHistory } from './endpoint-health.js';
+
+/** CloudEvent type of endpoint health changes. */
+export const endpointHealthEventType = 'dcm.bridge.endpoint.health';
+
+export interface HealthAnnouncerOptions {
+  readonly publisher: Pick<EventPublisher, 'announce'>;
+  /** Outside `dcm.*` (the config refuses anything else). */
+  readonly subject: string;
+  readonly providerName: string;
+  readonly clock: Clock;
+  readonly logger: Logger;
+}
+
+/**
+ * Publishes a `dcm.bridge.endpoint.health` CloudEvent whenever an endpoint's
+ * three-state health differs from the one last announced (the first verdict
+ * after a poll included). Announcements are at most once: a broker failure
+ * is logged and never fails a poll.
+ */
+export interface HealthAnnouncer {
+  /** Called after every settled poll of `endpoint`. */
+  observe(endpoint: string, history: PollHistory): Promise<void>;
+  /** The endpoint is gone; a later endpoint of that name starts afresh. */
+  forget(endpoint: string): void;
+}
+
+export function createHealthAnnouncer(options: HealthAnnouncerOptions): HealthAnnouncer {
+  const announced = new Map<string, HealthState>();
+  return {
+    async observe(endpoint, history) {
+      const verdict = judgeEndpointHealth(history);
+      const previous = announced.get(endpoint);
+      if (previous === verdict.state) return;
+      announced.set(endpoint, verdict.state);
+      const at = options.clock.now();
+      const event = new CloudEvent({
+        specversion: '1.0',
+        // Deterministic like status events, so a subscriber can drop a duplicate.
+        id: uuidv5(['health', endpoint, String(at), verdict.state].join('\u0000'), eventIdNamespace),
+        source: `dcm/providers/${options.providerName}`,
+        type: endpointHealthEventType,
+        subject: `endpoints/${endpoint}`,
+        time: new Date(at).toISOString(),
+        datacontenttype: 'application/json',
+        data: {
+          endpoint,
+          status: verdict.state,
+          previous_status: previous ?? null,
+          reason: verdict.reason,
+          consecutive_failures: history.consecutiveFailures,
+          last_success_time: history.lastSuccessAt !== undefined ? new Date(history.lastSuccessAt).toISOString() : null,
+        },
+      });
+      try {
+        await options.publisher.announce(options.subject, JSON.stringify(event));
+        options.logger.info({ endpoint, health: verdict.state, previous }, `endpoint ${endpoint} is ${verdict.state}`);
+      } catch (error) {
+        options.logger.warn({ err: error, endpoint, subject: options.subject }, 'announcing endpoint health failed');
+      }
+    },
+    forget: (endpoint) => {
+      announced.delete(endpoint);
+    },
+  };
+}

@@ -1,0 +1,8 @@
+export { judgeEndpointHealth, healthStates, unavailableAfterFailures } from './endpoint-health.js';
+export type { HealthState, HealthVerdict, PollHistory } from './endpoint-health.js';
+export { createHealthAnnouncer, endpointHealthEventType } from './health-events.js';
+export type { HealthAnnouncer, HealthAnnouncerOptions } from './health-events.js';
+export { evaluateReadiness, staleAfterIntervals } from './readiness.js';
+export type { Readiness, ReadinessCheck, ReadinessInput, EndpointFreshness } from './readiness.js';
+export { createHealthProbe } from './probe.js';
+export type { HealthProbe, HealthProbeOptions } from './probe.js';
