@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import { validationError, type ValidationIssue } from '../errors/index.js';
-import { validateWithConvict, secretKeyPattern } from './convict-validation.js';
+import { validateWithConvict } from './convict-validation.js';
 import { deepFreeze, validateEndpoint, type AdapterLookup, type EndpointConfig } from './endpoint.js';
 import { isReference, resolveReferences } from './references.js';
 import { crossSettingIssues, environmentNameOf, settingsSchema, type BridgeSettings } from './schema.js';
@@ -26,6 +26,9 @@ export interface LoadedConfig {
   readonly config: BridgeConfig;
   readonly warnings: readonly string[];
 }
+
+/** Keys whose inline values draw a warning: they hold a secret itself, not a name. */
+const secretValueKeyPattern = /(password|secret|token)/i;
 
 /** Environment variable holding the endpoint list as JSON or YAML, replacing the file's list. */
 export const endpointsEnvironmentName = environmentNameOf('endpoints');
@@ -163,8 +166,8 @@ function inlineSecretWarnings(tree: unknown, path = ''): string[] {
   if (tree === null || typeof tree !== 'object') return [];
   return Object.entries(tree).flatMap(([key, value]) => {
     const at = path ? `${path}.${key}` : key;
-    const underCredentials = /(^|\.)credentials(\.|$)/.test(at);
-    if (typeof value === 'string' && value !== '' && (underCredentials || secretKeyPattern.test(key)) && !isReference(value)) {
+    // Names, domains and projects under `credentials` are not secret; passwords, secrets and tokens are.
+    if (typeof value === 'string' && value !== '' && secretValueKeyPattern.test(key) && !isReference(value)) {
       return [`${at} holds a secret written inline; prefer \${env:NAME} or \${file:PATH} so it stays out of the file`];
     }
     return inlineSecretWarnings(value, at);

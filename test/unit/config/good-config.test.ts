@@ -40,6 +40,12 @@ test('an inline secret is accepted with a warning naming its key', () => {
   assert.doesNotMatch(warnings[0] ?? '', /inline-value/);
 });
 
+test('names written inline draw no warning; only passwords, secrets and tokens do', () => {
+  const yaml = 'publisher:\n  user: bridge\n  password: inline-password\n';
+  const { warnings } = loadConfig({ yaml: { text: yaml, origin: 't.yaml' }, env: {}, adapters });
+  assert.deepEqual(warnings.map((warning) => warning.split(' ')[0]), ['publisher.password']);
+});
+
 test('every key is settable from the environment, endpoints included', () => {
   const env = {
     DCM_BRIDGE_PROVIDER_NAME: 'from-env',
