@@ -1,0 +1,113 @@
+import { createOpenstackSimulator, statusOf, type VmState } from '../test/simulators/openstack/index.js';
+import { POWER_STATES, createVsphereSimulator } from '../test/simulators/vsphere/index.js';
+
+/** One simulated platform of the demo, seeded with DCM-managed and unmanaged instances. */
+export interface DemoPlatform {
+  /** Endpoint name, also used in the operator notes. */
+  readonly name: string;
+  /** Starts the simulator; resolves to its endpoint (YAML keys) and the variables its `${env:…}` references read. */
+  start(): Promise<StartedDemoPlatform>;
+  /** Moves one random managed instance to another state; returns the note for the operator. */
+  churn(random: () => number): string | undefined;
+  /** Stops the simulator; resolves to a closing note (sessions and tokens left open, say). */
+  close(): Promise<string>;
+}
+
+export interface StartedDemoPlatform {
+  readonly endpoint: Readonly<Record<string, unknown>>;
+  readonly env: Readonly<Record<string, string>>;
+  readonly banner: string;
+}
+
+/** Sizes of each demo platform: instances in all, and how many DCM manages. */
+export const demoPlatformSize = { instances: 20, managed: 15 } as const;
+
+function pick<T>(items: readonly T[], random: () => number): T | undefined {
+  return items[Math.floor(random() * items.length)];
+}
+
+/** A vCenter (REST API) with tagged VMs whose power states change. */
+export function vsphereDemoPlatform(options: { seed: number; intervalSeconds: number }): DemoPlatform {
+  const simulator = createVsphereSimulator({ seed: options.seed });
+  const managed = simulator.seedDcmVms({ count: demoPlatformSize.instances, tagged: demoPlatformSize.managed }).filter((vm) => vm.instanceId !== undefined);
+  let close: (() => Promise<void>) | undefined;
+  return {
+    name: 'vc-demo',
+    async start() {
+      const running = await simulator.start();
+      close = running.close;
+      return {
+        endpoint: {
+          name: 'vc-demo',
+          platform: 'vsphere',
+          url: running.url,
+          intervalSeconds: options.intervalSeconds,
+          credentials: { username: '${env:DEMO_VSPHERE_USERNAME}', password: '${env:DEMO_VSPHERE_PASSWORD}' },
+        },
+        env: { DEMO_VSPHERE_USERNAME: simulator.credentials.username, DEMO_VSPHERE_PASSWORD: simulator.credentials.password },
+        banner: `vCenter simulator on ${running.url}: ${demoPlatformSize.instances} VMs, ${demoPlatformSize.managed} tagged managed-by=dcm with a dcm-instance-id tag`,
+      };
+    },
+    churn(random) {
+      const vm = pick(managed, random);
+      const current = vm ? simulator.inventory.getVm(vm.vmId)?.powerState : undefined;
+      const state = pick(POWER_STATES.filter((candidate) => candidate !== current), random);
+      if (!vm || !current || !state) return undefined;
+      simulator.inventory.setPowerState(vm.vmId, state);
+      return `vCenter: ${vm.vmId} (${vm.instanceId}) is now ${state}`;
+    },
+    async close() {
+      await close?.();
+      const sessions = simulator.sessionCounters();
+      return `vCenter sessions: ${sessions.logins} login(s), ${sessions.logouts} logout(s), ${sessions.active} left open`;
+    },
+  };
+}
+
+/** Nova states the OpenStack churn moves servers between (vm_state → the status DCM sees). */
+const novaChurnStates: readonly VmState[] = ['active', 'stopped', 'paused'];
+
+/** A Keystone + Nova with tagged servers moving between ACTIVE, SHUTOFF and PAUSED. */
+export function openstackDemoPlatform(options: { intervalSeconds: number }): DemoPlatform {
+  const simulator = createOpenstackSimulator();
+  const managed = simulator.seedDcmServers({ count: demoPlatformSize.instances, tagged: demoPlatformSize.managed }).filter((server) => server.instanceId !== undefined);
+  let close: (() => Promise<void>) | undefined;
+  return {
+    name: 'os-demo',
+    async start() {
+      const running = await simulator.start();
+      close = running.close;
+      const { credentials } = simulator;
+      return {
+        endpoint: {
+          name: 'os-demo',
+          platform: 'openstack',
+          url: simulator.authUrl(),
+          intervalSeconds: options.intervalSeconds,
+          credentials: {
+            username: credentials.username,
+            password: '${env:DEMO_OPENSTACK_PASSWORD}',
+            userDomainName: credentials.userDomainName,
+            projectName: credentials.projectName,
+            projectDomainName: credentials.projectDomainName,
+          },
+        },
+        env: { DEMO_OPENSTACK_PASSWORD: credentials.password },
+        banner: `Keystone + Nova simulator on ${running.url}: ${demoPlatformSize.instances} servers, ${demoPlatformSize.managed} tagged managed-by=dcm with dcm-instance-id metadata`,
+      };
+    },
+    churn(random) {
+      const server = pick(managed, random);
+      const current = server ? simulator.servers.get(server.serverId)?.vmState : undefined;
+      const vmState = pick(novaChurnStates.filter((candidate) => candidate !== current), random);
+      if (!server || !current || !vmState) return undefined;
+      const record = simulator.servers.setState(server.serverId, { vmState, taskState: null });
+      return `Nova: ${server.name} (${server.instanceId}) is now ${statusOf(record.vmState, record.taskState)}`;
+    },
+    async close() {
+      await close?.();
+      const tokens = simulator.tokenCounters();
+      return `Keystone tokens issued: ${tokens.issued}`;
+    },
+  };
+}
