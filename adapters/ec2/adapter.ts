@@ -1,0 +1,107 @@
+import { DescribeInstancesCommand, type EC2Client } from '@aws-sdk/client-ec2';
+import { readFileSync } from 'node:fs';
+import type { PlatformAdapter } from '../../src/adapter/index.js';
+import { createEc2Client } from './client.js';
+import { ec2ConfigSchema, ec2CredentialsOf, ec2OptionsOf, validateEc2Endpoint } from './config-schema.js';
+import { accountKeyOf, credentialSourceFor, type CredentialSettings } from './credentials.js';
+import { toBridgeError, type ErrorScope } from './errors.js';
+import { listManagedInstances } from './listing.js';
+import { createRetryStrategy, defaultRetryPolicy, requestTimeoutsFor, type RequestTimeouts, type RetryPolicy } from './retry-strategy.js';
+import { ec2StateTable } from './state-table.js';
+import { createAccountBuckets, defaultBucketSettings, type AccountBuckets, type TokenBucketSettings } from './token-bucket.js';
+
+/** Tuning and dependencies of the adapter; the defaults suit real EC2, tests make waits short. */
+export interface Ec2AdapterOptions {
+  /** SDK retries per call. Default {@link defaultRetryPolicy}. */
+  readonly retryPolicy?: Partial<RetryPolicy>;
+  /** The per-account request bucket. Default {@link defaultBucketSettings}. */
+  readonly bucket?: TokenBucketSettings;
+  /** Shares buckets with another adapter instance (tests); default: a registry of this instance's own. */
+  readonly accountBuckets?: AccountBuckets;
+  /** Shared config files and the STS endpoint (tests, private networks). */
+  readonly credentials?: CredentialSettings;
+  /** Fixed socket timeouts instead of ones derived from each endpoint's interval. */
+  readonly requestTimeouts?: RequestTimeouts;
+  /** MaxResults per DescribeInstances call, 5–1000. Default 1000. */
+  readonly pageSize?: number;
+  /** Jitter source of the retry backoff. */
+  readonly random?: () => number;
+  readonly readFile?: (path: string) => Buffer;
+}
+
+/**
+ * The AWS EC2 adapter: DCM's instances are those tagged
+ * `<managedByKey>=<managedByValue>` with a `<instanceIdKey>` tag holding the
+ * DCM id, selected server-side by DescribeInstances filters, through the AWS
+ * SDK v3 (its credential chain, SigV4 and retries). See adapters/ec2/README.md.
+ */
+export function createEc2Adapter(options: Ec2AdapterOptions = {}): PlatformAdapter {
+  const policy: RetryPolicy = { ...defaultRetryPolicy, ...options.retryPolicy };
+  const buckets = options.accountBuckets ?? createAccountBuckets(options.bucket ?? defaultBucketSettings);
+  const readFile = options.readFile ?? ((path: string) => readFileSync(path));
+  return {
+    platform: 'ec2',
+    minimumIntervalSeconds: 10,
+    serviceTypes: ['vm'],
+    stateTable: ec2StateTable,
+    configSchema: ec2ConfigSchema,
+    urlRequired: false,
+    validate: validateEc2Endpoint,
+    connect(endpoint, context) {
+      const { region } = ec2OptionsOf(endpoint);
+      const keys = ec2CredentialsOf(endpoint);
+      const scope: ErrorScope = { endpoint: endpoint.name, region, secrets: [keys.secretAccessKey, keys.sessionToken, keys.accessKeyId].filter((value): value is string => value !== undefined) };
+      const bucket = buckets.forAccount(accountKeyOf(endpoint), context.clock);
+      // Polls of one endpoint never overlap (scheduler invariant), so one slot suffices.
+      let activeSignal: AbortSignal | undefined;
+      let client: EC2Client | undefined;
+      const clientOf = (): EC2Client =>
+        (client ??= createEc2Client({
+          endpoint,
+          region,
+          credentials: credentialSourceFor(endpoint, options.credentials),
+          maxAttempts: policy.maxAttempts,
+          retryStrategy: createRetryStrategy(policy, {
+            clock: context.clock,
+            bucket,
+            signal: () => activeSignal,
+            ...(options.random ? { random: options.random } : {}),
+            onRetry: (retry) => context.logger.debug(retry, 'retrying DescribeInstances'),
+          }),
+          timeouts: options.requestTimeouts ?? requestTimeoutsFor(endpoint.intervalSeconds, policy),
+          readFile,
+          ...(context.onRequest ? { onRequest: context.onRequest } : {}),
+        }));
+      return {
+        async *list(signal) {
+          activeSignal = signal;
+          try {
+            yield* listManagedInstances(
+              {
+                describe: async (input, callSignal) => {
+                  try {
+                    return await clientOf().send(new DescribeInstancesCommand(input), { abortSignal: callSignal });
+                  } catch (error) {
+                    throw toBridgeError(error, scope, callSignal);
+                  }
+                },
+                selector: endpoint.selector,
+                stateOverrides: endpoint.stateOverrides,
+                endpoint: endpoint.name,
+                region,
+                ...(options.pageSize !== undefined ? { pageSize: options.pageSize } : {}),
+              },
+              signal,
+            );
+          } finally {
+            activeSignal = undefined;
+          }
+        },
+        async close() {
+          client?.destroy();
+          client = undefined;
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,75 @@
+import { EC2Client, type EC2ClientConfig } from '@aws-sdk/client-ec2';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import type { AdapterContext } from '../../src/adapter/index.js';
+import type { EndpointConfig } from '../../src/config/index.js';
+import type { Ec2CredentialSource } from './credentials.js';
+import type { RequestTimeouts, SdkRetryStrategy } from './retry-strategy.js';
+
+/** Everything one endpoint's SDK client is built from. */
+export interface Ec2ClientSettings {
+  readonly endpoint: EndpointConfig;
+  readonly region: string;
+  readonly credentials: Ec2CredentialSource;
+  readonly retryStrategy: SdkRetryStrategy;
+  readonly maxAttempts: number;
+  readonly timeouts: RequestTimeouts;
+  /** Reads `tls.caFile`. */
+  readonly readFile: (path: string) => Buffer;
+  readonly onRequest?: AdapterContext['onRequest'];
+}
+
+/** Sockets per endpoint: the listing is sequential, so one is busy and a spare covers a reconnect. */
+const socketsPerEndpoint = 2;
+
+/** Error names the SDK gives throttling answers (EC2's own is RequestLimitExceeded, HTTP 503). */
+const throttleNames: ReadonlySet<string> = new Set(['RequestLimitExceeded', 'Throttling', 'ThrottlingException', 'RequestThrottled']);
+
+/**
+ * The endpoint's `EC2Client`. Transport is the SDK's NodeHttpHandler, built
+ * by the SDK from the options given here: our own agents (keep-alive,
+ * `tls.caFile` replacing the trust store, verification off only with
+ * `tls.insecureSkipVerify`) and its timeouts (`connectionTimeout`,
+ * `requestTimeout` as an error, `socketTimeout` for a stalled body).
+ * `url` overrides the EC2 endpoint; signing (SigV4) and credential
+ * resolution stay the SDK's.
+ */
+export function createEc2Client(settings: Ec2ClientSettings): EC2Client {
+  const { endpoint, timeouts } = settings;
+  const ca = endpoint.tls.caFile ? settings.readFile(endpoint.tls.caFile) : undefined;
+  const config: EC2ClientConfig = {
+    region: settings.region,
+    ...(endpoint.url ? { endpoint: endpoint.url } : {}),
+    credentials: settings.credentials,
+    maxAttempts: settings.maxAttempts,
+    retryStrategy: settings.retryStrategy,
+    requestHandler: {
+      httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: socketsPerEndpoint, rejectUnauthorized: !endpoint.tls.insecureSkipVerify, ...(ca ? { ca } : {}) }),
+      httpAgent: new HttpAgent({ keepAlive: true, maxSockets: socketsPerEndpoint }),
+      connectionTimeout: timeouts.connectionTimeoutMs,
+      requestTimeout: timeouts.requestTimeoutMs,
+      throwOnRequestTimeout: true,
+      socketTimeout: timeouts.requestTimeoutMs,
+    },
+  };
+  const client = new EC2Client(config);
+  const onRequest = settings.onRequest;
+  if (onRequest) {
+    // In the deserialize step, inside the retry loop: one report per attempt, as the metric counts requests.
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        try {
+          const result = await next(args);
+          onRequest({ status: (result.response as { statusCode?: number }).statusCode ?? 200, throttled: false });
+          return result;
+        } catch (error) {
+          const fields = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+          onRequest({ status: fields.$metadata?.httpStatusCode ?? 'error', throttled: throttleNames.has(fields.name ?? '') || fields.$metadata?.httpStatusCode === 429 });
+          throw error;
+        }
+      },
+      { step: 'deserialize', name: 'dcmRequestOutcome', priority: 'high' },
+    );
+  }
+  return client;
+}

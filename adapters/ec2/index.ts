@@ -1,0 +1,15 @@
+/** The AWS EC2 platform adapter; see README.md beside this file. */
+export { createEc2Adapter } from './adapter.js';
+export type { Ec2AdapterOptions } from './adapter.js';
+export { ec2StateTable, stateReasonQualifiers, rawStateOf } from './state-table.js';
+export { ec2ConfigSchema, validateEc2Endpoint } from './config-schema.js';
+export type { Ec2Options, Ec2Credentials } from './config-schema.js';
+export { accountKeyOf, credentialSourceFor } from './credentials.js';
+export type { CredentialSettings } from './credentials.js';
+export { createTokenBucket, createAccountBuckets, defaultBucketSettings } from './token-bucket.js';
+export type { TokenBucket, TokenBucketSettings, AccountBuckets } from './token-bucket.js';
+export { createRetryStrategy, defaultRetryPolicy, requestTimeoutsFor, worstCaseRetryDelayMs } from './retry-strategy.js';
+export type { RetryPolicy, RequestTimeouts } from './retry-strategy.js';
+export { listManagedInstances, selectorFilters, toRawInstance, maxPageSize } from './listing.js';
+export type { DescribePage, ListingOptions } from './listing.js';
+export { toBridgeError } from './errors.js';
