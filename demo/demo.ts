@@ -6,7 +6,7 @@ import { createSeededRandom } from '../test/simulators/common/index.js';
 import { startStateChurn } from './churn.js';
 import { demoEnvironment } from './demo-config.js';
 import { tapDcmSubjects } from './nats-tap.js';
-import { openstackDemoPlatform, vsphereDemoPlatform, type DemoPlatform } from './platforms.js';
+import { ec2DemoPlatform, openstackDemoPlatform, vsphereDemoPlatform, type DemoPlatform } from './platforms.js';
 
 /** The demo's surroundings; `demo/cli.ts` passes the process's. */
 export interface DemoIo {
@@ -24,7 +24,11 @@ export const demoSetup = { churnSeconds: 3, intervalSeconds: 10, seed: 7 } as co
 
 /** The platforms the demo runs: one simulator per adapter. */
 export function demoPlatforms(): DemoPlatform[] {
-  return [vsphereDemoPlatform({ seed: demoSetup.seed, intervalSeconds: demoSetup.intervalSeconds }), openstackDemoPlatform({ intervalSeconds: demoSetup.intervalSeconds })];
+  return [
+    vsphereDemoPlatform({ seed: demoSetup.seed, intervalSeconds: demoSetup.intervalSeconds }),
+    openstackDemoPlatform({ intervalSeconds: demoSetup.intervalSeconds }),
+    ec2DemoPlatform({ intervalSeconds: demoSetup.intervalSeconds }),
+  ];
 }
 
 /**

@@ -5,7 +5,7 @@ export { demoEnvironment } from './demo-config.js';
 export type { DemoConfigOptions } from './demo-config.js';
 export { startStateChurn } from './churn.js';
 export type { StateChurn, StateChurnOptions } from './churn.js';
-export { vsphereDemoPlatform, openstackDemoPlatform, demoPlatformSize } from './platforms.js';
+export { vsphereDemoPlatform, openstackDemoPlatform, ec2DemoPlatform, demoPlatformSize } from './platforms.js';
 export type { DemoPlatform, StartedDemoPlatform } from './platforms.js';
 export { tapDcmSubjects } from './nats-tap.js';
 export type { NatsTap } from './nats-tap.js';

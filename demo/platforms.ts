@@ -1,3 +1,4 @@
+import { createEc2Simulator, type InstanceStateName } from '../test/simulators/ec2/index.js';
 import { createOpenstackSimulator, statusOf, type VmState } from '../test/simulators/openstack/index.js';
 import { POWER_STATES, createVsphereSimulator } from '../test/simulators/vsphere/index.js';
 
@@ -70,7 +71,8 @@ const novaChurnStates: readonly VmState[] = ['active', 'stopped', 'paused'];
 /** A Keystone + Nova with tagged servers moving between ACTIVE, SHUTOFF and PAUSED. */
 export function openstackDemoPlatform(options: { intervalSeconds: number }): DemoPlatform {
   const simulator = createOpenstackSimulator();
-  const managed = simulator.seedDcmServers({ count: demoPlatformSize.instances, tagged: demoPlatformSize.managed }).filter((server) => server.instanceId !== undefined);
+  // DCM ids are unique across platforms: OpenStack's start at inst-00101.
+  const managed = simulator.seedDcmServers({ count: demoPlatformSize.instances, tagged: demoPlatformSize.managed, firstInstanceNumber: 101 }).filter((server) => server.instanceId !== undefined);
   let close: (() => Promise<void>) | undefined;
   return {
     name: 'os-demo',
@@ -108,6 +110,55 @@ export function openstackDemoPlatform(options: { intervalSeconds: number }): Dem
       await close?.();
       const tokens = simulator.tokenCounters();
       return `Keystone tokens issued: ${tokens.issued}`;
+    },
+  };
+}
+
+/** EC2 states the churn moves instances between; hibernation rides on `stopped`. */
+const ec2ChurnStates: ReadonlyArray<{ readonly state: InstanceStateName; readonly hibernate?: boolean }> = [{ state: 'running' }, { state: 'stopped' }, { state: 'stopped', hibernate: true }];
+
+/** An EC2 Query API (SigV4-checked) with tagged instances running, stopped or hibernated. */
+export function ec2DemoPlatform(options: { intervalSeconds: number }): DemoPlatform {
+  const simulator = createEc2Simulator();
+  // DCM ids are unique across platforms: EC2's are inst-00201 and up.
+  const managed = simulator
+    .seedDcmInstances({ count: demoPlatformSize.instances, tagged: demoPlatformSize.managed, state: 'running' })
+    .flatMap((instance, index) => {
+      if (instance.dcmInstanceId === undefined) return [];
+      const dcmInstanceId = `inst-${String(201 + index).padStart(5, '0')}`;
+      simulator.inventory.setTags(instance.instanceId, { 'dcm-instance-id': dcmInstanceId });
+      return [{ instanceId: instance.instanceId, dcmInstanceId }];
+    });
+  let close: (() => Promise<void>) | undefined;
+  return {
+    name: 'aws-demo',
+    async start() {
+      const running = await simulator.start();
+      close = running.close;
+      return {
+        endpoint: {
+          name: 'aws-demo',
+          platform: 'ec2',
+          url: running.url,
+          region: simulator.region,
+          intervalSeconds: options.intervalSeconds,
+          credentials: { accessKeyId: simulator.credentials.accessKeyId, secretAccessKey: '${env:DEMO_AWS_SECRET_ACCESS_KEY}' },
+        },
+        env: { DEMO_AWS_SECRET_ACCESS_KEY: simulator.credentials.secretAccessKey },
+        banner: `EC2 simulator on ${running.url}: ${demoPlatformSize.instances} instances, ${demoPlatformSize.managed} tagged managed-by=dcm with a dcm-instance-id tag`,
+      };
+    },
+    churn(random) {
+      const instance = pick(managed, random);
+      const current = instance ? simulator.inventory.getInstance(instance.instanceId)?.state : undefined;
+      const target = pick(ec2ChurnStates.filter((candidate) => candidate.state !== current), random);
+      if (!instance || !current || !target) return undefined;
+      simulator.inventory.setState(instance.instanceId, target.state, target.hibernate ? { reason: 'userHibernate' } : {});
+      return `EC2: ${instance.instanceId} (${instance.dcmInstanceId}) is now ${target.state}${target.hibernate ? ' (hibernated)' : ''}`;
+    },
+    async close() {
+      await close?.();
+      return 'EC2 simulator stopped';
     },
   };
 }
