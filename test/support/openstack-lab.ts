@@ -1,23 +1,16 @@
-import type { Logger } from 'pino';
 import type { PlatformConnection, RawInstance } from '../../src/adapter/index.js';
 import type { Bridge, BridgeDependencies } from '../../src/bridge/index.js';
 import { createSystemClock, type Clock } from '../../src/clock/index.js';
-import { loadConfig, validateEndpoint, type BridgeConfig, type EndpointConfig } from '../../src/config/index.js';
-import { validationError } from '../../src/errors/index.js';
+import { loadConfig, type BridgeConfig } from '../../src/config/index.js';
 import { createAdapterRegistry } from '../../src/registry/index.js';
 import { createOpenstackAdapter, type OpenstackAdapterOptions } from '../../adapters/openstack/index.js';
 import { createOpenstackSimulator, type OpenstackSimulator, type OpenstackSimulatorOptions } from '../simulators/openstack/index.js';
-import { memoryLogger, type Harness } from './harness.js';
+import { connectLabAdapter, startSimulatorLab, validateLabEndpoint, type AdapterLabConnection, type SimulatorLab } from './adapter-lab.js';
+import type { Harness } from './harness.js';
 import type { ReceivedMessage } from './jetstream-consumer.js';
 
 /** A running Keystone + Nova simulator and ways to point openstack endpoints at it. */
-export interface OpenstackLab {
-  readonly simulator: OpenstackSimulator;
-  readonly url: string;
-  /** An endpoint as an operator writes it (YAML or a REST body). */
-  endpointInput(options?: OpenstackEndpointOptions): Record<string, unknown>;
-  close(): Promise<void>;
-}
+export type OpenstackLab = SimulatorLab<OpenstackSimulator, OpenstackEndpointOptions>;
 
 export interface OpenstackEndpointOptions {
   readonly name?: string;
@@ -32,48 +25,30 @@ export interface OpenstackEndpointOptions {
 /** Starts a simulator (HTTPS when `tls` is given) on a free loopback port. */
 export async function startOpenstackLab(options: { simulator?: OpenstackSimulatorOptions; tls?: { key: Buffer; cert: Buffer } } = {}): Promise<OpenstackLab> {
   const simulator = createOpenstackSimulator(options.simulator);
-  const running = await simulator.start(options.tls ? { tls: options.tls } : {});
   const { credentials } = simulator;
-  return {
-    simulator,
-    url: running.url,
-    endpointInput(input = {}) {
-      const auth = input.auth ?? 'password';
-      const password = { username: credentials.username, password: input.password ?? credentials.password, userDomainName: credentials.userDomainName, projectName: credentials.projectName, projectDomainName: credentials.projectDomainName };
-      const application = { applicationCredentialId: credentials.applicationCredentialId, applicationCredentialSecret: credentials.applicationCredentialSecret };
-      const url = input.url === undefined ? simulator.authUrl() : input.url;
-      return {
-        name: input.name ?? 'os-lab',
-        platform: 'openstack',
-        ...(url === null ? {} : { url }),
-        intervalSeconds: input.intervalSeconds ?? 10,
-        ...(auth === 'none' ? {} : { credentials: auth === 'password' ? password : application }),
-        ...input.extra,
-      };
-    },
-    close: () => running.close(),
-  };
+  return startSimulatorLab(simulator, options.tls, (_running, input: OpenstackEndpointOptions = {}) => {
+    const auth = input.auth ?? 'password';
+    const password = { username: credentials.username, password: input.password ?? credentials.password, userDomainName: credentials.userDomainName, projectName: credentials.projectName, projectDomainName: credentials.projectDomainName };
+    const application = { applicationCredentialId: credentials.applicationCredentialId, applicationCredentialSecret: credentials.applicationCredentialSecret };
+    const url = input.url === undefined ? simulator.authUrl() : input.url;
+    return {
+      name: input.name ?? 'os-lab',
+      platform: 'openstack',
+      ...(url === null ? {} : { url }),
+      intervalSeconds: input.intervalSeconds ?? 10,
+      ...(auth === 'none' ? {} : { credentials: auth === 'password' ? password : application }),
+      ...input.extra,
+    };
+  });
 }
 
 /** A connection of the OpenStack adapter to an endpoint, with what it reported and logged. */
-export interface OpenstackLabConnection {
-  readonly endpoint: EndpointConfig;
-  readonly connection: PlatformConnection;
-  /** Every `onRequest` report. */
-  readonly requests: { status: number | 'error'; throttled: boolean }[];
-  readonly logLines: string[];
-  readonly logger: Logger;
-}
+export type OpenstackLabConnection = AdapterLabConnection;
 
 /** Validates `input` as the bridge does (throws CONFIG_INVALID) and connects the OpenStack adapter to it. */
 export function connectOpenstack(input: Record<string, unknown>, adapterOptions: OpenstackAdapterOptions = {}, clock: Clock = createSystemClock()): OpenstackLabConnection {
   const adapter = createOpenstackAdapter(adapterOptions);
-  const { endpoint, issues } = validateEndpoint(input, createAdapterRegistry([adapter]), { pathPrefix: 'endpoints[0]', defaultIntervalSeconds: 30, origin: 'config' });
-  if (!endpoint) throw validationError('test endpoint', issues);
-  const { logger, lines } = memoryLogger('debug');
-  const requests: OpenstackLabConnection['requests'] = [];
-  const connection = adapter.connect(endpoint, { logger, clock, onRequest: (outcome) => requests.push(outcome) });
-  return { endpoint, connection, requests, logLines: lines, logger };
+  return connectLabAdapter(adapter, validateLabEndpoint(input, adapter), clock);
 }
 
 /** Runs one listing to the end; returns every instance and the number of pages yielded. */

@@ -16,3 +16,7 @@ export { describeShapeDifferences } from './json-shape.js';
 export type { ShapeOptions } from './json-shape.js';
 export { rawRequest } from './raw-http.js';
 export type { RawOutcome, RawRequestOptions } from './raw-http.js';
+export { closeOnSignal, nonNegativeIntegerOption, parseSimulatorArguments, readListenOptions, readSharedSettings, readTlsFiles, runSimulatorCli, SHARED_CLI_OPTIONS, startChurnTimer } from './cli-support.js';
+export type { CliOptionDeclarations, ListenArguments, SharedCliSettings } from './cli-support.js';
+export { createTestCertificates, throwAwayCertificate } from './tls-certificates.js';
+export type { PemKeyAndCertificate, TestCertificates } from './tls-certificates.js';

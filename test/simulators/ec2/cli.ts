@@ -1,9 +1,7 @@
 #!/usr/bin/env node
 // Standalone EC2 Query API simulator for demos and manual checks:
 //   node dist/test/simulators/ec2/cli.js --port 8990 --instances 50 --tagged 40 --churn-seconds 5
-import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { createSeededRandom } from '../common/index.js';
+import { closeOnSignal, createSeededRandom, nonNegativeIntegerOption, parseSimulatorArguments, readSharedSettings, runSimulatorCli, startChurnTimer } from '../common/index.js';
 import { LIFECYCLE } from './model.js';
 import { createEc2Simulator, DEFAULT_CREDENTIALS } from './simulator.js';
 
@@ -21,55 +19,27 @@ const USAGE = `Usage: cli.js [options]
   --tls-cert <file>       PEM certificate
   --help`;
 
-function integerOption(value: string | undefined, name: string, fallback: number): number {
-  if (value === undefined) {
-    return fallback;
-  }
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 0) {
-    throw new Error(`--${name} must be a non-negative integer, got "${value}"`);
-  }
-  return parsed;
-}
-
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      port: { type: 'string' },
-      host: { type: 'string' },
-      instances: { type: 'string' },
-      tagged: { type: 'string' },
-      region: { type: 'string' },
-      'churn-seconds': { type: 'string' },
-      seed: { type: 'string' },
-      'access-key-id': { type: 'string' },
-      'secret-access-key': { type: 'string' },
-      'tls-key': { type: 'string' },
-      'tls-cert': { type: 'string' },
-      help: { type: 'boolean' },
-    },
+  const values = parseSimulatorArguments({
+    instances: { type: 'string' },
+    tagged: { type: 'string' },
+    region: { type: 'string' },
+    'access-key-id': { type: 'string' },
+    'secret-access-key': { type: 'string' },
   });
   if (values.help === true) {
     console.log(USAGE);
     return;
   }
-  const count = integerOption(values.instances, 'instances', 50);
-  const tagged = Math.min(integerOption(values.tagged, 'tagged', 40), count);
-  const churnSeconds = integerOption(values['churn-seconds'], 'churn-seconds', 0);
-  const seed = integerOption(values.seed, 'seed', 1);
-  if ((values['tls-key'] === undefined) !== (values['tls-cert'] === undefined)) {
-    throw new Error('--tls-key and --tls-cert go together');
-  }
+  const count = nonNegativeIntegerOption(values.instances, 'instances', 50);
+  const tagged = Math.min(nonNegativeIntegerOption(values.tagged, 'tagged', 40), count);
+  const { churnSeconds, seed, listen } = readSharedSettings(values, 8990);
   const credentials = { accessKeyId: values['access-key-id'] ?? DEFAULT_CREDENTIALS.accessKeyId, secretAccessKey: values['secret-access-key'] ?? DEFAULT_CREDENTIALS.secretAccessKey };
   const region = values.region ?? 'us-east-1';
 
   const simulator = createEc2Simulator({ credentials: [credentials], region, seed });
   const seeded = simulator.seedDcmInstances({ count, tagged });
-  const running = await simulator.start({
-    port: integerOption(values.port, 'port', 8990),
-    host: values.host ?? '127.0.0.1',
-    ...(values['tls-key'] === undefined || values['tls-cert'] === undefined ? {} : { tls: { key: readFileSync(values['tls-key']), cert: readFileSync(values['tls-cert']) } }),
-  });
+  const running = await simulator.start(listen);
 
   console.log(`EC2 simulator (DescribeInstances, API 2016-11-15) listening on ${running.url}`);
   console.log(`  region: ${region}; access key id: ${credentials.accessKeyId}; secret: ${credentials.secretAccessKey}`);
@@ -78,33 +48,18 @@ async function main(): Promise<void> {
 
   const managed = seeded.filter((instance) => instance.dcmInstanceId !== undefined);
   const random = createSeededRandom(seed);
-  const churn =
-    churnSeconds > 0 && managed.length > 0
-      ? setInterval(() => {
-          const picked = managed[Math.floor(random() * managed.length)];
-          const record = picked === undefined ? undefined : simulator.inventory.getInstance(picked.instanceId);
-          if (picked === undefined || record === undefined || record.state === 'terminated') {
-            return;
-          }
-          // Cycle between running and stopped rather than ending the demo's instances.
-          const next = record.state === 'stopped' ? 'running' : (LIFECYCLE[LIFECYCLE.indexOf(record.state) + 1] ?? 'running');
-          simulator.inventory.setState(picked.instanceId, next);
-          console.log(`churn: ${picked.instanceId} (${picked.dcmInstanceId ?? '?'}) ${record.state} -> ${next}`);
-        }, churnSeconds * 1000)
-      : undefined;
-
-  const stop = (): void => {
-    if (churn !== undefined) {
-      clearInterval(churn);
+  const churn = startChurnTimer(churnSeconds, managed, () => {
+    const picked = managed[Math.floor(random() * managed.length)];
+    const record = picked === undefined ? undefined : simulator.inventory.getInstance(picked.instanceId);
+    if (picked === undefined || record === undefined || record.state === 'terminated') {
+      return;
     }
-    void running.close().then(() => process.exit(0));
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+    // Cycle between running and stopped rather than ending the demo's instances.
+    const next = record.state === 'stopped' ? 'running' : (LIFECYCLE[LIFECYCLE.indexOf(record.state) + 1] ?? 'running');
+    simulator.inventory.setState(picked.instanceId, next);
+    console.log(`churn: ${picked.instanceId} (${picked.dcmInstanceId ?? '?'}) ${record.state} -> ${next}`);
+  });
+  closeOnSignal(running, churn);
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
-  console.error(USAGE);
-  process.exit(2);
-});
+runSimulatorCli(main, USAGE);

@@ -1,9 +1,7 @@
 // Helpers shared by this folder's tests (not part of the simulator's public surface).
 import { EC2Client } from '@aws-sdk/client-ec2';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { Agent } from 'node:https';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { rawRequest } from '../common/index.js';
@@ -175,21 +173,4 @@ export function loadEc2ServiceModel(): { readonly shapes: Readonly<Record<string
   }
   const raw = readFileSync(path);
   return JSON.parse((path.endsWith('.gz') ? gunzipSync(raw) : raw).toString('utf8')) as { shapes: Record<string, ModelShape>; metadata: Record<string, unknown> };
-}
-
-/** Makes a throw-away self-signed certificate for 127.0.0.1, or undefined without openssl. */
-export function throwAwayCertificate(): { key: Buffer; cert: Buffer } | undefined {
-  const folder = mkdtempSync(join(tmpdir(), 'ec2-sim-tls-'));
-  const keyFile = join(folder, 'key.pem');
-  const certFile = join(folder, 'cert.pem');
-  try {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', keyFile, '-out', certFile], {
-      stdio: 'ignore',
-    });
-    return { key: readFileSync(keyFile), cert: readFileSync(certFile) };
-  } catch {
-    return undefined;
-  } finally {
-    rmSync(folder, { recursive: true, force: true });
-  }
 }

@@ -1,9 +1,9 @@
 import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { RunningServer } from '../common/index.js';
+import { throwAwayCertificate, type RunningServer } from '../common/index.js';
 import { createEc2Simulator } from './index.js';
-import { sdkClient, signedCall, throwAwayCertificate } from './support.js';
+import { sdkClient, signedCall } from './support.js';
 
 const certificate = throwAwayCertificate();
 

@@ -1,7 +1,5 @@
 // Helpers shared by this folder's tests (not part of the simulator's public surface).
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { call, projectRoot, type HttpAnswer } from '../vsphere/support.js';
 import type { OpenstackCredentials } from './context.js';
@@ -65,15 +63,4 @@ export async function listAll(firstUrl: string, token: string, microversion: str
     next = page.servers_links?.find((link) => link.rel === 'next')?.href;
   }
   return { servers: pages.flatMap((page) => page.servers), calls: pages.length, pages };
-}
-
-/** A throw-away EC certificate for 127.0.0.1 made with the openssl CLI; undefined when openssl is missing. */
-export function throwAwayCertificate(): { key: Buffer; cert: Buffer } | undefined {
-  const folder = mkdtempSync(join(tmpdir(), 'openstack-sim-tls-'));
-  const keyFile = join(folder, 'key.pem');
-  const certFile = join(folder, 'cert.pem');
-  const made = spawnSync('openssl', ['req', '-x509', '-nodes', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-subj', '/CN=openstack-sim', '-addext', 'subjectAltName=IP:127.0.0.1', '-days', '1', '-keyout', keyFile, '-out', certFile]);
-  const material = made.status === 0 ? { key: readFileSync(keyFile), cert: readFileSync(certFile) } : undefined;
-  rmSync(folder, { recursive: true, force: true });
-  return material;
 }

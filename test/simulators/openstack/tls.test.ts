@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { rawRequest, type RunningServer } from '../common/index.js';
+import { rawRequest, throwAwayCertificate, type RunningServer } from '../common/index.js';
 import { createOpenstackSimulator } from './index.js';
-import { passwordAuth, throwAwayCertificate } from './support.js';
+import { passwordAuth } from './support.js';
 
 const certificate = throwAwayCertificate();
 const simulator = createOpenstackSimulator();

@@ -1,9 +1,7 @@
 #!/usr/bin/env node
 // Standalone vCenter simulator for demos and manual checks:
 //   node dist/test/simulators/vsphere/cli.js --port 8989 --vms 50 --tagged 40 --churn-seconds 5
-import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { createSeededRandom } from '../common/index.js';
+import { closeOnSignal, createSeededRandom, nonNegativeIntegerOption, parseSimulatorArguments, readSharedSettings, runSimulatorCli, startChurnTimer } from '../common/index.js';
 import { POWER_STATES } from './model.js';
 import { createVsphereSimulator, DEFAULT_CREDENTIALS } from './simulator.js';
 
@@ -20,55 +18,25 @@ const USAGE = `Usage: cli.js [options]
   --tls-cert <file>     PEM certificate
   --help`;
 
-function integerOption(value: string | undefined, name: string, fallback: number): number {
-  if (value === undefined) {
-    return fallback;
-  }
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 0) {
-    throw new Error(`--${name} must be a non-negative integer, got "${value}"`);
-  }
-  return parsed;
-}
-
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      port: { type: 'string' },
-      host: { type: 'string' },
-      vms: { type: 'string' },
-      tagged: { type: 'string' },
-      'churn-seconds': { type: 'string' },
-      seed: { type: 'string' },
-      username: { type: 'string' },
-      password: { type: 'string' },
-      'tls-key': { type: 'string' },
-      'tls-cert': { type: 'string' },
-      help: { type: 'boolean' },
-    },
+  const values = parseSimulatorArguments({
+    vms: { type: 'string' },
+    tagged: { type: 'string' },
+    username: { type: 'string' },
+    password: { type: 'string' },
   });
   if (values.help === true) {
     console.log(USAGE);
     return;
   }
-  const vmCount = integerOption(values.vms, 'vms', 50);
-  const tagged = Math.min(integerOption(values.tagged, 'tagged', 40), vmCount);
-  const churnSeconds = integerOption(values['churn-seconds'], 'churn-seconds', 0);
-  const seed = integerOption(values.seed, 'seed', 1);
-  if ((values['tls-key'] === undefined) !== (values['tls-cert'] === undefined)) {
-    throw new Error('--tls-key and --tls-cert go together');
-  }
+  const vmCount = nonNegativeIntegerOption(values.vms, 'vms', 50);
+  const tagged = Math.min(nonNegativeIntegerOption(values.tagged, 'tagged', 40), vmCount);
+  const { churnSeconds, seed, listen } = readSharedSettings(values, 8989);
   const credentials = { username: values.username ?? DEFAULT_CREDENTIALS.username, password: values.password ?? DEFAULT_CREDENTIALS.password };
 
   const simulator = createVsphereSimulator({ credentials, seed });
   const seeded = simulator.seedDcmVms({ count: vmCount, tagged });
-  const running = await simulator.start({
-    port: integerOption(values.port, 'port', 8989),
-    host: values.host ?? '127.0.0.1',
-    ...(values['tls-key'] === undefined || values['tls-cert'] === undefined
-      ? {}
-      : { tls: { key: readFileSync(values['tls-key']), cert: readFileSync(values['tls-cert']) } }),
-  });
+  const running = await simulator.start(listen);
 
   console.log(`vCenter simulator listening on ${running.url}`);
   console.log(`  user:     ${credentials.username}`);
@@ -78,30 +46,15 @@ async function main(): Promise<void> {
 
   const managed = seeded.filter((vm) => vm.instanceId !== undefined);
   const random = createSeededRandom(seed);
-  const churn =
-    churnSeconds > 0 && managed.length > 0
-      ? setInterval(() => {
-          const picked = managed[Math.floor(random() * managed.length)];
-          const state = POWER_STATES[Math.floor(random() * POWER_STATES.length)];
-          if (picked !== undefined && state !== undefined) {
-            simulator.inventory.setPowerState(picked.vmId, state);
-            console.log(`churn: ${picked.vmId} (${picked.instanceId ?? '?'}) -> ${state}`);
-          }
-        }, churnSeconds * 1000)
-      : undefined;
-
-  const stop = (): void => {
-    if (churn !== undefined) {
-      clearInterval(churn);
+  const churn = startChurnTimer(churnSeconds, managed, () => {
+    const picked = managed[Math.floor(random() * managed.length)];
+    const state = POWER_STATES[Math.floor(random() * POWER_STATES.length)];
+    if (picked !== undefined && state !== undefined) {
+      simulator.inventory.setPowerState(picked.vmId, state);
+      console.log(`churn: ${picked.vmId} (${picked.instanceId ?? '?'}) -> ${state}`);
     }
-    void running.close().then(() => process.exit(0));
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  });
+  closeOnSignal(running, churn);
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
-  console.error(USAGE);
-  process.exit(2);
-});
+runSimulatorCli(main, USAGE);

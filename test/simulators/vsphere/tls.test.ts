@@ -1,31 +1,10 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { rawRequest, type RunningServer } from '../common/index.js';
+import { rawRequest, throwAwayCertificate, type RunningServer } from '../common/index.js';
 import { createVsphereSimulator, DEFAULT_CREDENTIALS } from './index.js';
 import { basicAuthorization } from './support.js';
 
-/** Makes a throw-away self-signed certificate for 127.0.0.1; the key never leaves the temp folder. */
-function selfSignedCertificate(): { key: Buffer; cert: Buffer } | undefined {
-  const folder = mkdtempSync(join(tmpdir(), 'vsphere-sim-tls-'));
-  try {
-    execFileSync(
-      'openssl',
-      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-days', '1', '-keyout', join(folder, 'key.pem'), '-out', join(folder, 'cert.pem')],
-      { stdio: 'ignore' },
-    );
-    return { key: readFileSync(join(folder, 'key.pem')), cert: readFileSync(join(folder, 'cert.pem')) };
-  } catch {
-    return undefined;
-  } finally {
-    rmSync(folder, { recursive: true, force: true });
-  }
-}
-
-const certificate = selfSignedCertificate();
+const certificate = throwAwayCertificate();
 const simulator = createVsphereSimulator();
 let running: RunningServer | undefined;
 
