@@ -31,5 +31,8 @@ COPY config ./config
 COPY api ./api
 # Runs unprivileged; mount secrets as files and reference them with ${file:...}.
 USER node
+# The HTTP API (api.listen); /healthz is the liveness probe.
+EXPOSE 8080
+HEALTHCHECK --interval=30s --timeout=5s CMD ["node", "-e", "fetch('http://127.0.0.1:8080/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 ENTRYPOINT ["node", "dist/src/cli.js"]
 CMD ["run"]
