@@ -6,4 +6,5 @@ export { settingsSchema, environmentNameOf, environmentPrefix } from './schema.j
 export type { BridgeSettings, PublisherKind, LogLevel } from './schema.js';
 export { resolveReferences, isReference } from './references.js';
 export { validateWithConvict, secretKeyPattern } from './convict-validation.js';
-export { dnsLabelPattern } from './formats.js';
+export { dnsLabelPattern, requiredString, optionalString, oneOf, urlWithScheme } from './formats.js';
+export type { ConvictFormat } from './formats.js';
