@@ -97,6 +97,10 @@ export function createEc2Adapter(options: Ec2AdapterOptions = {}): PlatformAdapt
             activeSignal = undefined;
           }
         },
+        async confirmAbsence(platformIds) {
+          // Placeholder until the EC2 adapter asks the platform (issue 9, item 4): nothing is confirmed gone.
+          return new Map(platformIds.map((platformId) => [platformId, { verdict: 'unknown', evidence: 'not asked yet' } as const]));
+        },
         async close() {
           client?.destroy();
           client = undefined;

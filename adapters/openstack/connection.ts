@@ -103,6 +103,10 @@ export function createOpenstackConnection(endpoint: EndpointConfig, context: Ada
         signal,
       );
     },
+    async confirmAbsence(platformIds) {
+      // Placeholder until the OpenStack adapter asks the platform (issue 9, item 4): nothing is confirmed gone.
+      return new Map(platformIds.map((platformId) => [platformId, { verdict: 'unknown', evidence: 'not asked yet' } as const]));
+    },
     async close() {
       if (closed) return;
       closed = true;

@@ -69,6 +69,10 @@ export function createVsphereAdapter(options: VsphereAdapterOptions = {}): Platf
       let closing: Promise<void> | undefined;
       return {
         list: (signal) => listManagedVms({ api, directory, endpoint: endpoint.name, vmBatchSize, tagBatchSize, concurrency, logger: context.logger }, signal),
+        async confirmAbsence(platformIds) {
+          // Placeholder until the vSphere adapter asks the platform (issue 9, item 4): nothing is confirmed gone.
+          return new Map(platformIds.map((platformId) => [platformId, { verdict: 'unknown', evidence: 'not asked yet' } as const]));
+        },
         close: () =>
           (closing ??= (async () => {
             await session.logout();

@@ -26,6 +26,14 @@ export interface RawInstance {
   readonly name?: string;
   /** Optional extra platform wording (a fault message, a task state) for the event message. */
   readonly detail?: string;
+  /**
+   * Set when the platform lists the instance but cannot report its state now
+   * (a Nova server in a down cell, listed from microversion 2.69 as a partial
+   * record with status `UNKNOWN`): the reason, for the logs. The core counts
+   * the instance present and keeps the state DCM was last told; it publishes
+   * nothing for it.
+   */
+  readonly stateUnavailable?: string;
 }
 
 /** What the core hands an adapter when it opens a connection for one endpoint. */
@@ -35,6 +43,32 @@ export interface AdapterContext {
   readonly clock: Clock;
   /** Called once per platform HTTP request with its outcome, for the request metrics. */
   readonly onRequest?: (outcome: { readonly status: number | 'error'; readonly throttled: boolean }) => void;
+}
+
+/**
+ * The platform's answer about one instance that a complete list left out
+ * (invariant 3: absence from a list is not deletion).
+ *
+ * - `gone`: the platform confirms the instance no longer exists (vCenter 404,
+ *   Nova 404 or its deleted record, EC2 `terminated` or not found). The only
+ *   verdict that lets the core publish DELETED.
+ * - `present`: it exists and still carries DCM's selector: the list was wrong
+ *   (a down cell, a dropped page, tags missing from one answer). The core
+ *   keeps the last state and counts it present.
+ * - `unmanaged`: it exists but no longer carries `managed-by=dcm` or its
+ *   instance id (retagged), or the account may no longer see it. It left
+ *   DCM's scope without being deleted: the core publishes nothing DELETED and
+ *   stops tracking it.
+ * - `unknown`: the platform could not say now (5xx, timeout, down cell). The
+ *   core keeps the last state and asks again after the next complete list.
+ */
+export type AbsenceVerdict = 'gone' | 'present' | 'unmanaged' | 'unknown';
+
+/** One instance's {@link AbsenceVerdict}, with the platform's words for the logs and the DELETED message. */
+export interface AbsenceFinding {
+  readonly verdict: AbsenceVerdict;
+  /** Short evidence, e.g. `GET /vcenter/vm/vm-42 answered 404` or `state terminated`. */
+  readonly evidence: string;
 }
 
 /**
@@ -53,6 +87,15 @@ export interface PlatformConnection {
    * endpoint in the region asked for); it never ends early with a short list.
    */
   list(signal: AbortSignal): AsyncIterable<readonly RawInstance[]>;
+  /**
+   * Asks the platform about instances a complete list left out, by platform
+   * id, in as few requests as the platform allows (batched where it can).
+   * Answers a finding for every id asked; an id left out of the map counts
+   * as `unknown`. It throws only when nothing could be asked at all (no
+   * session, the platform unreachable): the core then treats every id as
+   * `unknown`. Each adapter README states the request budget of this call.
+   */
+  confirmAbsence(platformIds: readonly string[], signal: AbortSignal): Promise<ReadonlyMap<string, AbsenceFinding>>;
   /** Releases the platform session (logout) and sockets. Idempotent. */
   close(): Promise<void>;
 }

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { PlatformAdapter, RawInstance } from '../../src/adapter/index.js';
+import type { AbsenceVerdict, PlatformAdapter, RawInstance } from '../../src/adapter/index.js';
 import { BridgeError, ErrorCode } from '../../src/errors/index.js';
 import { defineStateTable } from '../../src/normalize/index.js';
 import type { EndpointConfig } from '../../src/config/index.js';
@@ -13,6 +13,14 @@ export interface FilePlatformState {
   readonly pageSize?: number;
   readonly failAfterPages?: number;
   readonly failure?: { readonly code?: string; readonly message: string; readonly retryAfterMs?: number };
+  /**
+   * What the platform answers when asked about an instance its list left out,
+   * by platform id; an id not named here is `gone` (the file is the platform's
+   * whole truth). Models lists that are not authoritative.
+   */
+  readonly absence?: Readonly<Record<string, AbsenceVerdict>>;
+  /** Makes `confirmAbsence` throw (the platform unreachable when asked). */
+  readonly absenceFailure?: string;
 }
 
 /** Table of the test platform: lowercase words, so tests read like a platform's own states. */
@@ -58,6 +66,17 @@ export function createFileAdapter(options: { minimumIntervalSeconds?: number } =
             yield state.instances.slice(page * pageSize, (page + 1) * pageSize);
           }
           if (state.failAfterPages !== undefined && state.failAfterPages >= pageCount) throw failure(state, endpoint.name);
+        },
+        async confirmAbsence(platformIds) {
+          const state = JSON.parse(readFileSync(file, 'utf8')) as FilePlatformState;
+          if (state.absenceFailure) throw new BridgeError(ErrorCode.PlatformHttp, state.absenceFailure, { endpoint: endpoint.name, status: 503 });
+          const listed = new Set(state.instances.map((instance) => instance.platformId));
+          return new Map(
+            platformIds.map((platformId) => {
+              const verdict: AbsenceVerdict = state.absence?.[platformId] ?? (listed.has(platformId) ? 'present' : 'gone');
+              return [platformId, { verdict, evidence: `the file platform says ${verdict}` }] as const;
+            }),
+          );
         },
         close: async () => undefined,
       };

@@ -25,6 +25,7 @@ test('the status resource reports the platform requests and throttles of the las
           context.onRequest?.({ status: 429, throttled: true });
           yield [{ platformId: 'vm-1', instanceId: 'inst-1', rawState: 'on' }];
         },
+        confirmAbsence: async (platformIds) => new Map(platformIds.map((platformId) => [platformId, { verdict: 'gone', evidence: 'test' }] as const)),
         close: async () => undefined,
       };
     },
