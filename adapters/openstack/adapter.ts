@@ -12,6 +12,8 @@ export interface OpenstackAdapterOptions {
   readonly requestTimeoutMs?: number;
   /** `limit` of each servers page; Nova clamps it to its `max_limit`. Default 1,000. */
   readonly pageSize?: number;
+  /** `GET /servers/{id}` requests in flight at once when confirming absent servers. Default {@link defaultAbsenceConcurrency}. */
+  readonly absenceConcurrency?: number;
   /** Where clouds.yaml is looked for. Default: this process's environment, working directory and home directory. */
   readonly cloudsYaml?: CloudsYamlSources;
 }
@@ -19,10 +21,13 @@ export interface OpenstackAdapterOptions {
 /** The default `limit` of a servers page: Nova's default `[api] max_limit`. */
 export const defaultPageSize = 1000;
 
+/** Confirmation GETs in flight at once: enough to confirm 100 ids in a few seconds, few enough not to load one nova-api worker. */
+export const defaultAbsenceConcurrency = 4;
+
 /**
  * The OpenStack adapter: Keystone v3 (password or application credential,
- * inline or from clouds.yaml) and Nova's `servers/detail` at microversion
- * 2.26. DCM's servers carry the tag `<managedByKey>=<managedByValue>`; the
+ * inline or from clouds.yaml), Nova's `servers/detail` at microversion 2.26,
+ * and `GET /servers/{id}` at 2.69 to confirm that an absent server is gone. DCM's servers carry the tag `<managedByKey>=<managedByValue>`; the
  * instance id is the metadata value under `instanceIdKey` (or, with
  * `instanceIdSource: tag`, the tag `<instanceIdKey>=<id>`). See README.md.
  */
@@ -41,7 +46,7 @@ export function createOpenstackAdapter(options: OpenstackAdapterOptions = {}): P
     validate: (endpoint) => resolveOpenstackSettings(endpoint, cloudsYaml).issues,
     connect(endpoint, context) {
       const knownStates = { ...openstackStateTable.entries, ...endpoint.stateOverrides };
-      return createOpenstackConnection(endpoint, context, { requestTimeoutMs: options.requestTimeoutMs, pageSize, cloudsYaml }, knownStates);
+      return createOpenstackConnection(endpoint, context, { requestTimeoutMs: options.requestTimeoutMs, pageSize, absenceConcurrency: options.absenceConcurrency ?? defaultAbsenceConcurrency, cloudsYaml }, knownStates);
     },
   };
 }

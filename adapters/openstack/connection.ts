@@ -4,9 +4,10 @@ import { BridgeError, ErrorCode, isBridgeError, validationError } from '../../sr
 import { createPlatformHttpClient, type PlatformHttpClient, type PlatformRequest, type PlatformResponse } from '../../src/platform-http/index.js';
 import { selectComputeUrl } from './catalog.js';
 import type { CloudsYamlSources } from './clouds-yaml.js';
+import { absenceMicroversion, confirmServersAbsent, type AbsenceMemory } from './absence.js';
 import { createErrorBodyReader, withBodyRetryAfter } from './error-bodies.js';
 import { createKeystoneSession, type KeystoneSession, type KeystoneToken } from './keystone.js';
-import { listManagedServers, type ComputeGet } from './listing.js';
+import { listManagedServers, type ComputeGet, type ListingMemory } from './listing.js';
 import { createScrubber } from './redact.js';
 import { resolveOpenstackSettings, type OpenstackSettings } from './settings.js';
 
@@ -14,6 +15,8 @@ import { resolveOpenstackSettings, type OpenstackSettings } from './settings.js'
 export interface ConnectionOptions {
   readonly requestTimeoutMs: number | undefined;
   readonly pageSize: number;
+  /** Confirmation GETs in flight at once. */
+  readonly absenceConcurrency: number;
   readonly cloudsYaml: CloudsYamlSources;
 }
 
@@ -36,6 +39,8 @@ export function createOpenstackConnection(endpoint: EndpointConfig, context: Ada
   let live: Live | undefined;
   let closed = false;
   let secrets: readonly string[] = [];
+  const listingMemory: ListingMemory = { novaPageLimit: undefined };
+  const absenceMemory: AbsenceMemory = { microversion: absenceMicroversion };
   const scrub = createScrubber(() => [...secrets, live?.session.currentTokenId() ?? '']);
   const bodies = createErrorBodyReader(scrub);
 
@@ -51,8 +56,8 @@ export function createOpenstackConnection(endpoint: EndpointConfig, context: Ada
         clock,
         ...(context.onRequest ? { onRequest: context.onRequest } : {}),
         ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
-        // Requests of one poll run one after another; a spare socket covers a token renewal.
-        connections: 2,
+        // Pages run one after another; confirmations run absenceConcurrency at once; one spare covers a token renewal.
+        connections: options.absenceConcurrency + 1,
         describeErrorBody: bodies.describe,
       });
       clients.set(baseUrl, client);
@@ -99,13 +104,22 @@ export function createOpenstackConnection(endpoint: EndpointConfig, context: Ada
       live ??= start();
       const { settings, get } = live;
       yield* listManagedServers(
-        { get, pageSize: options.pageSize, logger, endpoint: endpoint.name, managedByTag: settings.managedByTag, instanceIdSource: settings.instanceIdSource, instanceIdKey: settings.instanceIdKey, knownStates },
+        { get, pageSize: options.pageSize, memory: listingMemory, logger, endpoint: endpoint.name, managedByTag: settings.managedByTag, instanceIdSource: settings.instanceIdSource, instanceIdKey: settings.instanceIdKey, knownStates },
         signal,
       );
     },
-    async confirmAbsence(platformIds) {
-      // Placeholder until the OpenStack adapter asks the platform (issue 9, item 4): nothing is confirmed gone.
-      return new Map(platformIds.map((platformId) => [platformId, { verdict: 'unknown', evidence: 'not asked yet' } as const]));
+    async confirmAbsence(platformIds, signal) {
+      if (closed) throw new BridgeError(ErrorCode.PollAborted, `openstack endpoint ${endpoint.name}: the connection is closed`, { endpoint: endpoint.name, platform: 'openstack' });
+      if (platformIds.length === 0) return new Map();
+      live ??= start();
+      const { settings, get, session } = live;
+      // Without a token nothing can be asked: the error tells the core every id is unknown.
+      await session.token(signal);
+      return confirmServersAbsent(
+        platformIds,
+        { get, concurrency: options.absenceConcurrency, memory: absenceMemory, logger, endpoint: endpoint.name, managedByTag: settings.managedByTag, instanceIdSource: settings.instanceIdSource, instanceIdKey: settings.instanceIdKey },
+        signal,
+      );
     },
     async close() {
       if (closed) return;

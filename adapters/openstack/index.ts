@@ -1,5 +1,5 @@
 /** The OpenStack (Keystone v3 + Nova) platform adapter; see README.md beside this file. */
-export { createOpenstackAdapter, defaultPageSize } from './adapter.js';
+export { createOpenstackAdapter, defaultAbsenceConcurrency, defaultPageSize } from './adapter.js';
 export type { OpenstackAdapterOptions } from './adapter.js';
 export { openstackStateTable, novaStatuses, taskKeyPrefix, rawStateKey } from './state-table.js';
 export { openstackConfigSchema, endpointInterfaces, instanceIdSources } from './config-schema.js';
@@ -9,4 +9,5 @@ export type { CloudsYamlSources, CloudsYamlLocation, CloudEntry, CloudLookup } f
 export { resolveOpenstackSettings } from './settings.js';
 export type { OpenstackSettings, OpenstackAuth } from './settings.js';
 export { computeMicroversion, microversionHeader } from './listing.js';
+export { absenceMicroversion, fallbackMicroversion } from './absence.js';
 export { renewalMarginMs } from './keystone.js';

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { RawInstance } from '../../src/adapter/index.js';
 import { BridgeError, ErrorCode } from '../../src/errors/index.js';
 import type { PlatformResponse } from '../../src/platform-http/index.js';
+import { jsonContentTypeProblem } from './answers.js';
 import { isMap } from './json.js';
 import { readServer, type ServerReading } from './servers.js';
 
@@ -16,12 +17,24 @@ export const microversionHeader = `compute ${computeMicroversion.major}.${comput
 /** A GET to Nova with the connection's token (and its 401 retry) already handled. */
 export type ComputeGet = (request: { readonly path: string; readonly query: Readonly<Record<string, string>>; readonly headers: Readonly<Record<string, string>> }, signal: AbortSignal) => Promise<PlatformResponse>;
 
+/**
+ * What a connection remembers from one listing to the next: the page size Nova
+ * really serves. Nova clamps `limit` to its `[api] max_limit` and links only a
+ * page that holds that many servers, so a linked page shorter than the asked
+ * `limit` shows the clamp.
+ */
+export interface ListingMemory {
+  novaPageLimit: number | undefined;
+}
+
 /** What one listing needs. */
 export interface ListingOptions extends ServerReading {
   readonly get: ComputeGet;
   /** `limit` per page; Nova clamps it to its `[api] max_limit` (1000 by default). */
   readonly pageSize: number;
   readonly logger: Logger;
+  /** The connection's memory, updated by the listing. */
+  readonly memory: ListingMemory;
 }
 
 const listPath = '/servers/detail';
@@ -30,41 +43,69 @@ const listPath = '/servers/detail';
  * Lists the endpoint's managed servers, one Nova page at a time:
  * `GET /servers/detail?tags=<managed-by tag>&limit=<pageSize>` at microversion
  * 2.26, then the `marker` of each `servers_links` rel=next until a page has
- * none. Any failed page, a microversion below 2.26, a malformed page or a next
- * link that repeats a marker throws; the listing never ends short.
+ * none. A full page without a next link is not taken as the end (Nova links
+ * every full page; a proxy or a bug dropped it): the page after its last
+ * server is asked for too. Any failed page, an answer that is not Nova's
+ * documented JSON (empty, another content type, no `servers` list, a server
+ * without id or status), a microversion below 2.26, or a next link that
+ * repeats a marker throws; the listing never ends short.
  */
 export async function* listManagedServers(options: ListingOptions, signal: AbortSignal): AsyncIterable<readonly RawInstance[]> {
   const seenMarkers = new Set<string>();
   let marker: string | undefined;
-  let untagged = 0;
+  const counts = { untagged: 0, tagsMissing: 0, partial: 0, linksMissing: 0 };
   for (let page = 1; ; page++) {
     const answer = await options.get(
       { path: listPath, query: { tags: options.managedByTag, limit: String(options.pageSize), ...(marker === undefined ? {} : { marker }) }, headers: { 'openstack-api-version': microversionHeader } },
       signal,
     );
+    const { servers, nextHref } = readPage(answer, options.endpoint, page);
     requireMicroversion(answer, options.endpoint);
-    const { servers, nextHref } = readPage(answer.body, options.endpoint, page);
     const instances: RawInstance[] = [];
     servers.forEach((server, index) => {
       const outcome = readServer(server, index, options);
       if (outcome.kind === 'untagged') {
-        untagged++;
+        counts.untagged++;
         return;
       }
+      if (outcome.tagsMissing) counts.tagsMissing++;
+      if (outcome.partial) counts.partial++;
       if (outcome.ambiguousId) options.logger.warn({ serverId: outcome.instance.platformId, instanceIds: outcome.ambiguousId }, 'server has several instance-id tags; reported without an id');
       instances.push(outcome.instance);
     });
     if (instances.length > 0) yield instances;
-    if (nextHref === undefined) break;
-    const next = nextMarker(nextHref, servers, options.endpoint, page);
+
+    let next: string;
+    if (nextHref !== undefined) {
+      options.memory.novaPageLimit = servers.length < options.pageSize ? servers.length : undefined;
+      next = nextMarker(nextHref, servers, options.endpoint, page);
+    } else if (servers.length > 0 && servers.length >= fullPageSize(options)) {
+      counts.linksMissing++;
+      options.logger.warn({ page, servers: servers.length }, 'a full page came without its next link; asking for the page after its last server before trusting it as the end');
+      next = lastServerId(servers) ?? '';
+    } else {
+      break;
+    }
     if (seenMarkers.has(next)) {
-      throw payloadError(options.endpoint, `page ${page}'s next link repeats marker ${next}; stopping a listing that would loop`);
+      throw payloadError(options.endpoint, `page ${page}'s next link repeats marker ${next.slice(0, 80)}; stopping a listing that would loop`);
     }
     seenMarkers.add(next);
     marker = next;
   }
   // The tag filter runs in Nova; a server without the tag means a proxy or an old Nova dropped it.
-  if (untagged > 0) options.logger.warn({ untagged }, 'Nova returned servers without the managed-by tag despite the tag filter; they were skipped');
+  if (counts.untagged > 0) options.logger.warn({ untagged: counts.untagged }, 'Nova returned servers without the managed-by tag despite the tag filter; they were skipped');
+  if (counts.tagsMissing > 0) options.logger.warn({ tagsMissing: counts.tagsMissing }, 'Nova returned servers without their tags; reported on the strength of the server-side tag filter');
+  if (counts.partial > 0) options.logger.warn({ partial: counts.partial }, 'Nova listed partial records of servers in a down cell; their last state is kept');
+}
+
+/** The page size that makes a page "full": the asked `limit`, or Nova's smaller `max_limit` once a page showed it. */
+function fullPageSize(options: ListingOptions): number {
+  return Math.min(options.pageSize, options.memory.novaPageLimit ?? options.pageSize);
+}
+
+function lastServerId(servers: readonly unknown[]): string | undefined {
+  const last = servers.at(-1);
+  return isMap(last) && typeof last['id'] === 'string' ? last['id'] : undefined;
 }
 
 /** Fails unless Nova says it answered at 2.26 or later: below it the tag filter is silently ignored. */
@@ -93,9 +134,21 @@ export function answeredMicroversion(headers: PlatformResponse['headers']): { ma
   return match ? { major: Number(match[1]), minor: Number(match[2]) } : undefined;
 }
 
-function readPage(body: unknown, endpoint: string, page: number): { servers: unknown[]; nextHref: string | undefined } {
-  if (!isMap(body) || !Array.isArray(body['servers'])) throw payloadError(endpoint, `page ${page} of GET ${listPath} has no "servers" list`);
-  const links = Array.isArray(body['servers_links']) ? (body['servers_links'] as unknown[]) : [];
+/**
+ * The `servers` and next link of a page, after checking it is Nova's
+ * documented answer: a JSON object with a `servers` list, under
+ * `application/json`, and `servers_links` (when present) a list.
+ */
+function readPage(answer: PlatformResponse, endpoint: string, page: number): { servers: unknown[]; nextHref: string | undefined } {
+  const where = `page ${page} of GET ${listPath}`;
+  const body = answer.body;
+  if (body === undefined) throw payloadError(endpoint, `${where} came with an empty body (HTTP ${answer.status}), not a servers list`);
+  const contentProblem = jsonContentTypeProblem(answer.headers);
+  if (contentProblem !== undefined) throw payloadError(endpoint, `${where} ${contentProblem}`);
+  if (!isMap(body) || !Array.isArray(body['servers'])) throw payloadError(endpoint, `${where} has no "servers" list`);
+  const rawLinks = body['servers_links'];
+  if (rawLinks !== undefined && !Array.isArray(rawLinks)) throw payloadError(endpoint, `${where} has a "servers_links" that is not a list`);
+  const links = (rawLinks ?? []) as unknown[];
   const next = links.find((link) => isMap(link) && link['rel'] === 'next');
   const href = isMap(next) && typeof next['href'] === 'string' ? next['href'] : undefined;
   if (next !== undefined && href === undefined) throw payloadError(endpoint, `page ${page}'s next link has no href`);
@@ -114,9 +167,7 @@ function nextMarker(href: string, servers: readonly unknown[], endpoint: string,
   } catch {
     throw payloadError(endpoint, `page ${page}'s next link is not a URL`);
   }
-  const last = servers.at(-1);
-  const lastId = isMap(last) && typeof last['id'] === 'string' ? last['id'] : undefined;
-  const marker = fromLink || lastId;
+  const marker = fromLink || lastServerId(servers);
   if (marker === undefined) throw payloadError(endpoint, `page ${page} has a next link but neither a marker nor servers to continue after`);
   return marker;
 }

@@ -15,28 +15,54 @@ export interface ServerReading {
   readonly endpoint: string;
 }
 
-/** One server of a page, or why it is not DCM's or its id is unclear. */
+/**
+ * One server of a page, or why it is not DCM's. `tagsMissing`: the answer left
+ * out the server's `tags`, so the server-side tag filter is trusted for it.
+ * `partial`: a down cell's partial record, yielded with `stateUnavailable`.
+ */
 export type ServerOutcome =
-  | { readonly kind: 'instance'; readonly instance: RawInstance; readonly ambiguousId?: readonly string[] }
+  | { readonly kind: 'instance'; readonly instance: RawInstance; readonly ambiguousId?: readonly string[]; readonly tagsMissing?: true; readonly partial?: true }
   | { readonly kind: 'untagged'; readonly platformId: string };
 
 const faultDetailLimit = 200;
 
+/** Why a partial record's state is not reported; the core logs it. */
+export const downCellReason = 'Nova answers a partial record (status UNKNOWN): the cell holding the server is down';
+
 /**
- * Reads one entry of `servers` (microversion 2.26+, so `tags` is present).
- * A server without an id fails the whole listing: skipping it would make it
- * look deleted. Two different instance-id tags leave the id unset (guessing
- * could report one server under another instance's id).
+ * A down cell's partial record (api-guide "Handling Down Cells", microversion
+ * 2.69+): status `UNKNOWN` and none of the keys only the cell database knows.
+ * Nova's own test is the missing display name (`views/servers.py`, `basic`).
+ */
+export function isPartialRecord(server: Record<string, unknown>): boolean {
+  return server['status'] === 'UNKNOWN' && !('name' in server);
+}
+
+/**
+ * Reads one entry of `servers` from a `tags`-filtered list at 2.26+. A server
+ * without an id or without a status fails the whole listing: skipping it would
+ * make it look deleted. A server whose `tags` the answer left out is yielded
+ * (Nova filtered on the tag; dropping it would make it look deleted); one whose
+ * `tags` lack the managed-by tag is `untagged`. A down cell's partial record
+ * is yielded with `stateUnavailable`. Two different instance-id tags leave the
+ * id unset (guessing could report one server under another instance's id).
  */
 export function readServer(server: unknown, index: number, reading: ServerReading): ServerOutcome {
   const id = isMap(server) ? server['id'] : undefined;
   if (!isMap(server) || typeof id !== 'string' || id === '') {
     throw new BridgeError(ErrorCode.PlatformPayload, `openstack endpoint ${reading.endpoint}: GET /servers/detail returned a server without an id (entry ${index} of the page)`, { endpoint: reading.endpoint, platform: 'openstack' });
   }
-  const tags = Array.isArray(server['tags']) ? (server['tags'] as unknown[]).filter((tag): tag is string => typeof tag === 'string') : [];
-  if (!tags.includes(reading.managedByTag)) return { kind: 'untagged', platformId: id };
+  const status = server['status'];
+  if (typeof status !== 'string' || status === '') {
+    throw new BridgeError(ErrorCode.PlatformPayload, `openstack endpoint ${reading.endpoint}: GET /servers/detail returned server ${id} without a status (entry ${index} of the page)`, { endpoint: reading.endpoint, platform: 'openstack' });
+  }
+  if (isPartialRecord(server)) {
+    return { kind: 'instance', instance: { platformId: id, instanceId: undefined, rawState: undefined, stateUnavailable: downCellReason }, partial: true };
+  }
+  const tagsMissing = !Array.isArray(server['tags']);
+  const tags = tagsMissing ? [] : (server['tags'] as unknown[]).filter((tag): tag is string => typeof tag === 'string');
+  if (!tagsMissing && !tags.includes(reading.managedByTag)) return { kind: 'untagged', platformId: id };
 
-  const status = typeof server['status'] === 'string' ? server['status'] : undefined;
   const taskState = typeof server['OS-EXT-STS:task_state'] === 'string' ? server['OS-EXT-STS:task_state'] : undefined;
   const rawState = rawStateKey(status, taskState, reading.knownStates);
   const name = typeof server['name'] === 'string' ? server['name'] : undefined;
@@ -49,10 +75,11 @@ export function readServer(server: unknown, index: number, reading: ServerReadin
     ...(name ? { name } : {}),
     ...(detail ? { detail } : {}),
   };
-  return ids.length > 1 ? { kind: 'instance', instance, ambiguousId: ids } : { kind: 'instance', instance };
+  return { kind: 'instance', instance, ...(ids.length > 1 ? { ambiguousId: ids } : {}), ...(tagsMissing ? { tagsMissing: true } : {}) };
 }
 
-function instanceIds(server: Record<string, unknown>, tags: readonly string[], reading: ServerReading): string[] {
+/** The instance ids a server carries under the endpoint's `instanceIdSource` (metadata value, or `<key>=<id>` tags). */
+export function instanceIds(server: Record<string, unknown>, tags: readonly string[], reading: Pick<ServerReading, 'instanceIdSource' | 'instanceIdKey'>): string[] {
   if (reading.instanceIdSource === 'metadata') {
     const metadata = isMap(server['metadata']) ? server['metadata'] : {};
     const value = metadata[reading.instanceIdKey];

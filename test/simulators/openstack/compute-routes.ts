@@ -1,9 +1,13 @@
 import { jsonResponse, type Route, type SimRequest, type SimResponse } from '../common/index.js';
 import { computeUrl, identityUrl, type OpenstackContext } from './context.js';
-import { novaFault, tokenRejected } from './errors.js';
-import { formatMicroversion, MIN_MICROVERSION, microversionHeaders, negotiateMicroversion, type Microversion } from './microversions.js';
-import { serverDetail, serverSummary } from './representations.js';
-import { ListingError, nextLink, planListing } from './server-listing.js';
+import { novaFault, tokenRejected, UNEXPECTED_API_ERROR } from './errors.js';
+import { atLeast, formatMicroversion, MIN_MICROVERSION, microversionHeaders, negotiateMicroversion, type Microversion } from './microversions.js';
+import type { ServerRecord } from './model.js';
+import { partialListEntry, partialShow, serverDetail, serverSummary } from './representations.js';
+import { cellDownSupported, ListingError, nextLink, planListing } from './server-listing.js';
+
+/** The 500 Nova answers when a down cell makes a read fail (`NovaException` "Cell … is not responding"). */
+const downCellFault = (): SimResponse => novaFault(500, `${UNEXPECTED_API_ERROR}\n<class 'nova.exception.NovaException'>`);
 
 /** A versioned compute call that passed authentication and version negotiation. */
 interface ComputeCall {
@@ -39,6 +43,14 @@ function versioned(context: OpenstackContext, operation: (call: ComputeCall) => 
   };
 }
 
+/** A list route whose next request a `proxyAnswer` listing fault may answer in Nova's place. */
+function behindProxy(context: OpenstackContext, handle: (request: SimRequest) => SimResponse): (request: SimRequest) => SimResponse {
+  return (request) => {
+    const proxied = context.listingFaults.takeProxyAnswer(request.routeName);
+    return proxied === undefined ? handle(request) : { status: proxied.status, headers: { 'content-type': proxied.contentType }, body: proxied.body };
+  };
+}
+
 /** `GET /servers` and `GET /servers/detail`: one page, with `servers_links` when the page is full. */
 function listServers(context: OpenstackContext, call: ComputeCall, detailed: boolean): SimResponse {
   const query = call.request.url.searchParams;
@@ -54,13 +66,46 @@ function listServers(context: OpenstackContext, call: ComputeCall, detailed: boo
   if (plan.empty) {
     return jsonResponse(200, { servers: [] });
   }
-  const outcome = context.servers.page(plan);
+  // Down cells (quirks.ts): partial records only for an unfiltered, unpaged list from 2.69;
+  // every other list skips their servers, or fails when the operator asked Nova to.
+  const { quirks } = context;
+  const inDownCell = (server: ServerRecord): boolean => quirks.isCellDown(server.cell);
+  const partialView = cellDownSupported(query, call.version);
+  if (!partialView && !quirks.settings().listRecordsBySkippingDownCells) {
+    const anyDown = context.servers.page({ limit: 1, includeDeleted: true, accept: inDownCell });
+    if (anyDown.ok && anyDown.servers.length > 0) {
+      return downCellFault();
+    }
+  }
+  const outcome = context.servers.page({ ...plan, accept: (server) => !inDownCell(server) && plan.accept(server) });
   if (!outcome.ok) {
     return novaFault(400, `marker [${plan.marker ?? ''}] not found`);
   }
   context.listingFaults.served({ hasMarker: plan.marker !== undefined, routeName: call.request.routeName, token: call.token });
-  const servers = outcome.servers.map((server) => (detailed ? serverDetail(context, server, call.version) : serverSummary(context, server)));
-  const links = nextLink(`${computeUrl(context)}/servers${detailed ? '/detail' : ''}`, query, outcome.servers, plan.limit);
+  // Nova puts the down cells' minimal constructs first and fills the rest of the limit with them
+  // (`_generate_minimal_construct_for_down_cells`); soft-deleted ones are queued for delete and left out.
+  const partial = partialView
+    ? context.servers.page({ limit: Math.max(0, plan.limit - outcome.servers.length), includeDeleted: false, accept: (server) => inDownCell(server) && server.vmState !== 'soft-delete' })
+    : { ok: true as const, servers: [] };
+  const partialServers = partial.ok ? partial.servers : [];
+  const withoutTags = detailed && atLeast(call.version, '2.26') && outcome.servers.length > 0 && quirks.strike('omitListTags');
+  const servers = [
+    ...partialServers.map((server) => partialListEntry(context, server, detailed)),
+    ...outcome.servers.map((server) => {
+      if (!detailed) {
+        return serverSummary(context, server);
+      }
+      const view = serverDetail(context, server, call.version);
+      if (withoutTags) {
+        delete view.tags;
+      }
+      return view;
+    }),
+  ];
+  let links = nextLink(`${computeUrl(context)}/servers${detailed ? '/detail' : ''}`, query, [...partialServers, ...outcome.servers], plan.limit);
+  if (links.length > 0 && quirks.strike('dropNextLink')) {
+    links = [];
+  }
   return jsonResponse(200, links.length === 0 ? { servers } : { servers, servers_links: links });
 }
 
@@ -103,16 +148,25 @@ export function computeRoutes(context: OpenstackContext): Route[] {
     },
     { method: 'GET', path: api, handle: () => jsonResponse(200, { version: versionEntry(context, true) }) },
     // `/servers/detail` comes before `/servers/{server_id}`, which would match it too.
-    { method: 'GET', path: `${api}/servers/detail`, handle: versioned(context, (call) => listServers(context, call, true)) },
-    { method: 'GET', path: `${api}/servers`, handle: versioned(context, (call) => listServers(context, call, false)) },
+    { method: 'GET', path: `${api}/servers/detail`, handle: behindProxy(context, versioned(context, (call) => listServers(context, call, true))) },
+    { method: 'GET', path: `${api}/servers`, handle: behindProxy(context, versioned(context, (call) => listServers(context, call, false))) },
     {
       method: 'GET',
       path: `${api}/servers/{server_id}`,
       handle: versioned(context, (call) => {
         const id = call.request.params.server_id ?? '';
         const server = context.servers.getLive(id);
+        const notFound = (): SimResponse => novaFault(404, `Instance ${id} could not be found.`);
         if (server === undefined) {
-          return novaFault(404, `Instance ${id} could not be found.`);
+          return notFound();
+        }
+        if (context.quirks.isCellDown(server.cell)) {
+          // `_get_instance_from_cell`: below 2.69 an error; from 2.69 a partial record, or
+          // 404 for a server queued for delete (soft-deleted), as if it were deleted.
+          if (!atLeast(call.version, '2.69')) {
+            return downCellFault();
+          }
+          return server.vmState === 'soft-delete' ? notFound() : jsonResponse(200, { server: partialShow(context, server, call.version) });
         }
         return jsonResponse(200, { server: serverDetail(context, server, call.version) });
       }),

@@ -1,5 +1,6 @@
 import type { ListingFaults } from './listing-faults.js';
 import type { Microversion } from './microversions.js';
+import type { NovaQuirks } from './quirks.js';
 import type { ServerStore } from './servers.js';
 import type { TokenStore } from './tokens.js';
 
@@ -49,6 +50,8 @@ export interface OpenstackContext {
   /** The origin clients reach the simulator at (`http://127.0.0.1:40123`), for catalogs and links. */
   publicUrl(): string;
   readonly listingFaults: ListingFaults;
+  /** Down cells, dropped next links, tags missing from lists. */
+  readonly quirks: NovaQuirks;
 }
 
 /** `<origin><identity root>`: what the catalog lists for identity and `WWW-Authenticate` names. */

@@ -3,6 +3,7 @@ import type { OpenstackContext } from './context.js';
 import { advanceLifecycle } from './lifecycle.js';
 import type { ListingFault, ListingFaultAction } from './listing-faults.js';
 import { isTaskState, isVmState, statusOf, type ServerRecord, type TaskState, type VmState } from './model.js';
+import { parseQuirkSettings, QuirkSettingError } from './quirks.js';
 import { InventoryError } from './servers.js';
 
 /** A control request the simulator cannot act on: answered 400 with the reason. */
@@ -108,6 +109,10 @@ function listingAction(value: unknown): ListingFaultAction {
   if (isJsonObject(value) && value.kind === 'revokeToken') {
     return { kind: 'revokeToken' };
   }
+  if (isJsonObject(value) && value.kind === 'proxyAnswer') {
+    const fields = new BodyFields(value);
+    return { kind: 'proxyAnswer', status: fields.whole('status', false) ?? 200, contentType: fields.requiredText('contentType'), body: fields.text('body') ?? '' };
+  }
   const [spec] = parseFaultSpecs([value]);
   if (spec === undefined) {
     throw new BadControlRequest('action is required');
@@ -122,7 +127,7 @@ function guarded(handler: RouteHandler): RouteHandler {
     try {
       return await handler(request);
     } catch (error) {
-      if (error instanceof BadControlRequest || error instanceof FaultSpecError || error instanceof RangeError) {
+      if (error instanceof BadControlRequest || error instanceof FaultSpecError || error instanceof QuirkSettingError || error instanceof RangeError) {
         return controlError(400, error.message);
       }
       if (error instanceof InventoryError) {
@@ -138,7 +143,7 @@ function guarded(handler: RouteHandler): RouteHandler {
  * reset). Plain JSON in and out; errors are `{"error": "..."}`.
  */
 export function openstackControlRoutes(context: OpenstackContext): Route[] {
-  const { servers, tokens, listingFaults } = context;
+  const { servers, tokens, listingFaults, quirks } = context;
   const serverId = (request: SimRequest): string => request.params.server ?? '';
   const existing = (request: SimRequest): ServerRecord => {
     const server = servers.get(serverId(request));
@@ -163,6 +168,7 @@ export function openstackControlRoutes(context: OpenstackContext): Route[] {
           ...(taskState === undefined ? {} : { taskState }),
           powerState: body.whole('powerState', false),
           tags: body.texts('tags'),
+          cell: body.text('cell'),
           metadata: metadata === undefined ? undefined : (Object.fromEntries(Object.entries(metadata).filter(([, value]) => value !== null)) as Record<string, string>),
         });
         return jsonResponse(201, describe(server));
@@ -207,6 +213,7 @@ export function openstackControlRoutes(context: OpenstackContext): Route[] {
         return jsonResponse(200, describe(servers.setMetadata(serverId(request), body.textMap('metadata') ?? {}, replace === true)));
       },
     },
+    { method: 'PUT', path: '/_sim/servers/{server}/cell', handle: (request) => jsonResponse(200, describe(servers.setCell(serverId(request), BodyFields.of(request).requiredText('cell')))) },
     { method: 'POST', path: '/_sim/servers/{server}/lifecycle', handle: (request) => jsonResponse(200, { step: advanceLifecycle(servers, serverId(request)), server: describe(existing(request)) }) },
     {
       method: 'POST',
@@ -233,6 +240,26 @@ export function openstackControlRoutes(context: OpenstackContext): Route[] {
     { method: 'GET', path: '/_sim/tokens', handle: () => jsonResponse(200, tokens.counters()) },
     { method: 'POST', path: '/_sim/tokens/expire-all', handle: () => jsonResponse(200, { expired: tokens.expireAll() }) },
     { method: 'POST', path: '/_sim/tokens/revoke-all', handle: () => jsonResponse(200, { revoked: tokens.revokeAll() }) },
+    { method: 'GET', path: '/_sim/quirks', handle: () => jsonResponse(200, quirks.settings()) },
+    {
+      method: 'POST',
+      path: '/_sim/quirks',
+      handle: (request) => {
+        const parsed = readJsonBody(request);
+        if (!parsed.ok) {
+          throw new BadControlRequest('body must be a JSON object of quirk settings');
+        }
+        return jsonResponse(200, quirks.set(parseQuirkSettings(parsed.value)));
+      },
+    },
+    {
+      method: 'DELETE',
+      path: '/_sim/quirks',
+      handle: () => {
+        quirks.reset();
+        return jsonResponse(200, quirks.settings());
+      },
+    },
     { method: 'GET', path: '/_sim/listing-faults', handle: () => jsonResponse(200, { listingFaults: listingFaults.pending() }) },
     {
       method: 'POST',

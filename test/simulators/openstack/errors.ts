@@ -70,11 +70,14 @@ export function tokenRejected(identityUrl: string): SimResponse {
   return keystoneError(401, AUTHENTICATION_REQUIRED, wwwAuthenticate(identityUrl));
 }
 
+/** Nova's 500 for an exception no handler expected (`nova/api/openstack/wsgi.py`, `expected_errors`). */
+export const UNEXPECTED_API_ERROR = 'Unexpected API Error. Please report this at http://bugs.launchpad.net/nova/ and attach the Nova API log if possible.';
+
 const NOVA_STATUS_MESSAGES: Readonly<Record<number, string>> = {
   404: 'The resource could not be found.',
   413: 'Request is too large.',
   429: 'This request was rate-limited.',
-  500: 'Unexpected API Error. Please report this at http://bugs.launchpad.net/nova/ and attach the Nova API log if possible.',
+  500: UNEXPECTED_API_ERROR,
   503: 'The server is currently unavailable. Please try again at a later time.',
 };
 

@@ -7,12 +7,24 @@ type WithoutTriggerAndScope<Spec> = Spec extends FaultSpec ? Omit<Spec, 'trigger
 export type PageFaultSpec = WithoutTriggerAndScope<FaultSpec>;
 
 /**
+ * A proxy in front of Nova answering a page itself (an HTML error page with 200, an empty
+ * 200, JSON under the wrong content type): the request never reaches Nova.
+ */
+export interface ProxyAnswer {
+  readonly kind: 'proxyAnswer';
+  readonly status: number;
+  readonly contentType: string;
+  readonly body: string;
+}
+
+/**
  * What happens to one page of a server listing:
  * - a kit fault (`http5xx`, `throttle429`, `latencyMs`, `truncateBody`, `dropConnection`) on that page's request;
  * - `revokeToken`: the token that fetched the previous page is revoked right after that
- *   page is answered, so the page's request gets a genuine 401 (token invalidated between pages).
+ *   page is answered, so the page's request gets a genuine 401 (token invalidated between pages);
+ * - `proxyAnswer`: the page's request is answered by a proxy instead of Nova.
  */
-export type ListingFaultAction = PageFaultSpec | { readonly kind: 'revokeToken' };
+export type ListingFaultAction = PageFaultSpec | { readonly kind: 'revokeToken' } | ProxyAnswer;
 
 /** A fault aimed at page `page` (2 or more) of the next listing that gets that far. */
 export interface ListingFault {
@@ -40,16 +52,23 @@ export interface ListingFaults {
   pending(): readonly ListingFault[];
   /** Called by the list handlers once a page is answered; returns the page number. */
   served(page: Omit<ServedPage, 'page'> & { readonly hasMarker: boolean }): number;
+  /** The proxy answer due for the next request of a list route, if any (taken once). */
+  takeProxyAnswer(routeName: string): ProxyAnswer | undefined;
 }
 
 /** Creates the listing faults of one simulator; `faults` is read lazily (the server is built after the routes). */
 export function createListingFaults(faults: () => FaultSwitch, tokens: TokenStore): ListingFaults {
   let waiting: ListingFault[] = [];
   let lastPage = 0;
+  const proxyAnswers = new Map<string, ProxyAnswer>();
 
   function fire(fault: ListingFault, page: ServedPage): void {
     if (fault.action.kind === 'revokeToken') {
       tokens.revoke(page.token);
+      return;
+    }
+    if (fault.action.kind === 'proxyAnswer') {
+      proxyAnswers.set(page.routeName, fault.action);
       return;
     }
     faults().add({ ...fault.action, trigger: { type: 'next', count: 1 }, scope: { route: page.routeName } } as FaultSpec);
@@ -65,6 +84,7 @@ export function createListingFaults(faults: () => FaultSwitch, tokens: TokenStor
     clear() {
       waiting = [];
       lastPage = 0;
+      proxyAnswers.clear();
     },
     pending: () => [...waiting],
     served({ hasMarker, routeName, token }) {
@@ -74,6 +94,11 @@ export function createListingFaults(faults: () => FaultSwitch, tokens: TokenStor
       waiting = waiting.filter((fault) => !due.includes(fault));
       due.forEach((fault) => fire(fault, page));
       return page.page;
+    },
+    takeProxyAnswer(routeName) {
+      const answer = proxyAnswers.get(routeName);
+      proxyAnswers.delete(routeName);
+      return answer;
     },
   };
 }

@@ -154,7 +154,15 @@ export interface ServerRecord {
   launchedAt: number | null;
   /** Set once the server is deleted; deleted servers only show in `changes-since` listings. */
   deletedAt: number | null;
+  /**
+   * The cells v2 cell whose database holds the server ({@link DEFAULT_CELL} unless placed).
+   * When that cell is down, Nova cannot read the server (see `quirks.ts`).
+   */
+  cell: string;
 }
+
+/** The cell servers live in unless placed elsewhere (devstack's `cell1`). */
+export const DEFAULT_CELL = 'cell1';
 
 /** Nova's tag rules (api-ref "Server tags"): non-empty, at most 60 characters, no `/` and no `,`; at most 50 per server. */
 export function tagProblem(tag: string): string | undefined {

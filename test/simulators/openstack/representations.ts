@@ -109,3 +109,39 @@ export function serverDetail(context: OpenstackContext, server: ServerRecord, ve
   }
   return view;
 }
+
+/**
+ * A server of a down cell in an unfiltered, unpaged list from 2.69 (api-guide "Handling
+ * Down Cells"; `ViewBuilder.basic` and `_show_from_down_cell` in
+ * `nova/api/openstack/compute/views/servers.py`): only what the API database knows.
+ */
+export function partialListEntry(context: OpenstackContext, server: ServerRecord, detailed: boolean): Record<string, unknown> {
+  if (!detailed) {
+    return { id: server.id, status: 'UNKNOWN', links: serverLinks(context, server) };
+  }
+  return { created: novaTime(server.createdAt), id: server.id, status: 'UNKNOWN', tenant_id: context.ids.projectId, links: serverLinks(context, server) };
+}
+
+/**
+ * `GET /servers/{id}` of a server in a down cell from 2.69: the partial record built from
+ * the instance mapping and request spec (`_show_from_down_cell` with a flavor): no name,
+ * metadata, tags or task state; power state 0 (NOSTATE); `server_groups` from 2.71.
+ */
+export function partialShow(context: OpenstackContext, server: ServerRecord, version: Microversion): Record<string, unknown> {
+  const view: Record<string, unknown> = {
+    created: novaTime(server.createdAt),
+    id: server.id,
+    status: 'UNKNOWN',
+    tenant_id: context.ids.projectId,
+    user_id: context.ids.userId,
+    image: { id: IMAGE_ID, links: [{ href: `${bookmarkBase(context)}/images/${IMAGE_ID}`, rel: 'bookmark' }] },
+    flavor: flavorView(context, version),
+    'OS-EXT-AZ:availability_zone': 'UNKNOWN',
+    'OS-EXT-STS:power_state': 0,
+    links: serverLinks(context, server),
+  };
+  if (atLeast(version, '2.71')) {
+    view.server_groups = [];
+  }
+  return view;
+}

@@ -88,6 +88,12 @@ export function planListing(query: URLSearchParams, version: Microversion, maxLi
     if (changesSince !== undefined && server.updatedAt < changesSince) {
       return false;
     }
+    // Nova's default list asks the DB for `deleted=False`, which also leaves out SOFT_DELETED
+    // servers unless `soft_deleted` is set (nova/db/main/api.py, instance_get_all_by_filters_sort);
+    // `changes-since` sets no `deleted` filter, so it shows both.
+    if (changesSince === undefined && server.vmState === 'soft-delete') {
+      return false;
+    }
     if (statuses.length > 0 && !statuses.includes(statusOf(server.vmState, server.taskState))) {
       return false;
     }
@@ -104,6 +110,25 @@ export function planListing(query: URLSearchParams, version: Microversion, maxLi
   };
   const marker = query.get('marker') ?? undefined;
   return { empty: false, limit, accept, includeDeleted: changesSince !== undefined, ...(marker === undefined ? {} : { marker }) };
+}
+
+/** Query parameters that page or sort (`nova/api/openstack/compute/servers.py`, `PAGING_SORTING_PARAMS`). */
+const PAGING_SORTING_PARAMS: ReadonlySet<string> = new Set(['sort_key', 'sort_dir', 'limit', 'marker']);
+
+/** Nova's search options for a project member (`_get_server_search_options`); the others are dropped from the query first. */
+const MEMBER_FILTERS: ReadonlySet<string> = new Set(['reservation_id', 'name', 'status', 'image', 'flavor', 'ip', 'changes-since', 'ip6', ...TAG_FILTERS, 'changes-before', 'locked']);
+
+/**
+ * Whether a list request may show down cells' servers as partial records, as Nova's
+ * `_is_cell_down_supported` decides: from 2.69, and only without paging or sorting
+ * parameters and without filters (`all_tenants` aside). Our tag-filtered, paged
+ * listing never qualifies: down cells' servers are then left out.
+ */
+export function cellDownSupported(query: URLSearchParams, version: Microversion): boolean {
+  if (!atLeast(version, '2.69')) {
+    return false;
+  }
+  return [...query.keys()].every((key) => !PAGING_SORTING_PARAMS.has(key) && !MEMBER_FILTERS.has(key));
 }
 
 /**

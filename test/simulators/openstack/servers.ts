@@ -1,4 +1,4 @@
-import { defaultPowerState, MAX_TAGS_PER_SERVER, tagProblem, type ServerRecord, type TaskState, type VmState } from './model.js';
+import { DEFAULT_CELL, defaultPowerState, MAX_TAGS_PER_SERVER, tagProblem, type ServerRecord, type TaskState, type VmState } from './model.js';
 
 /** Why the server store refused a change. */
 export class InventoryError extends Error {
@@ -22,6 +22,8 @@ export interface NewServer {
   readonly tags?: readonly string[];
   readonly metadata?: Readonly<Record<string, string>>;
   readonly description?: string | null;
+  /** The cells v2 cell holding it; default {@link DEFAULT_CELL}. */
+  readonly cell?: string;
 }
 
 /** A change of a server's state; fields left out keep their value. */
@@ -53,6 +55,8 @@ export interface SeedDcmOptions {
   /** Instance ids are `inst-00001`… counted from this number; default 1. */
   readonly firstInstanceNumber?: number;
   readonly vmState?: VmState;
+  /** The cells v2 cell of every seeded server; default {@link DEFAULT_CELL}. */
+  readonly cell?: string;
 }
 
 /** A server created by `seedDcmServers`; `instanceId` is set on managed ones. */
@@ -92,6 +96,8 @@ export interface ServerStore {
   setTags(id: string, tags: readonly string[]): ServerRecord;
   addTag(id: string, tag: string): ServerRecord;
   removeTag(id: string, tag: string): ServerRecord;
+  /** Moves a server's record to another cells v2 cell (what a down cell hides is chosen this way). */
+  setCell(id: string, cell: string): ServerRecord;
   /** Merges (default) or replaces the metadata; a `null` value removes its key. */
   setMetadata(id: string, metadata: Readonly<Record<string, string | null>>, replace?: boolean): ServerRecord;
   /** Marks a server deleted (vm_state `deleted`, status DELETED); it leaves the default listing. */
@@ -185,6 +191,7 @@ export function createServerStore(options: ServerStoreOptions): ServerStore {
         updatedAt: now,
         launchedAt: vmState === 'building' ? null : now,
         deletedAt: null,
+        cell: input.cell ?? DEFAULT_CELL,
       };
       positions.set(id, order.length);
       order.push(server);
@@ -241,6 +248,15 @@ export function createServerStore(options: ServerStoreOptions): ServerStore {
       server.tags = server.tags.filter((existing) => existing !== tag);
       return touch(server);
     },
+    setCell(id, cell) {
+      const server = requireLive(id);
+      if (cell === '') {
+        throw new InventoryError('invalid', 'a cell name must not be empty');
+      }
+      // A cell move is not a change a user sees: `updated` stays.
+      server.cell = cell;
+      return server;
+    },
     setMetadata(id, metadata, replace = false) {
       const server = requireLive(id);
       const next: Record<string, string> = replace ? {} : { ...server.metadata };
@@ -293,13 +309,13 @@ export function createServerStore(options: ServerStoreOptions): ServerStore {
       for (let index = 0; index < seed.count; index += 1) {
         const name = `${prefix}-${String(first + index).padStart(5, '0')}`;
         if (index >= seed.tagged) {
-          seeded.push({ serverId: store.add({ name, vmState: seed.vmState }).id, name });
+          seeded.push({ serverId: store.add({ name, vmState: seed.vmState, cell: seed.cell }).id, name });
           continue;
         }
         const instanceId = `inst-${String(first + index).padStart(5, '0')}`;
         const tags = placement === 'metadata' ? [managedByTag] : [managedByTag, `${key}=${instanceId}`];
         const metadata = placement === 'tag' ? {} : { [key]: instanceId };
-        seeded.push({ serverId: store.add({ name, vmState: seed.vmState, tags, metadata }).id, name, instanceId });
+        seeded.push({ serverId: store.add({ name, vmState: seed.vmState, tags, metadata, cell: seed.cell }).id, name, instanceId });
       }
       return seeded;
     },

@@ -7,6 +7,7 @@ import { identityRoutes } from './identity.js';
 import { advanceLifecycle, type LifecycleStep } from './lifecycle.js';
 import { createListingFaults, type ListingFaultAction, type ListingFaults } from './listing-faults.js';
 import { parseMicroversion } from './microversions.js';
+import { createNovaQuirks, type NovaQuirks, type NovaQuirkSettings } from './quirks.js';
 import { createServerStore, type SeedDcmOptions, type SeededServer, type ServerStore } from './servers.js';
 import { createTokenStore, type TokenCounters } from './tokens.js';
 
@@ -56,6 +57,8 @@ export interface OpenstackSimulatorOptions {
   readonly newToken?: () => string;
   /** Server id generator. Default UUID-shaped counters, so runs repeat. */
   readonly newServerId?: () => string;
+  /** Quirk switches to start with (down cells, dropped next links, tags missing from lists); default all off. `reset()` returns to them. */
+  readonly quirks?: Partial<NovaQuirkSettings>;
 }
 
 /** A simulated Keystone v3 + Nova v2.1, driven in process or over `/_sim/`. */
@@ -69,8 +72,10 @@ export interface OpenstackSimulator {
   readonly servers: ServerStore;
   /** Kit fault switches (5xx, 429, latency, truncation, drop). */
   readonly faults: FaultSwitch;
-  /** Faults aimed at page N of a listing (`revokeToken` or a kit fault). */
+  /** Faults aimed at page N of a listing (`revokeToken`, `proxyAnswer` or a kit fault). */
   readonly listingFaults: ListingFaults;
+  /** Nova behaviours that leave existing servers out of complete lists (see `quirks.ts`). */
+  readonly quirks: NovaQuirks;
   /** Keystone's auth URL, `<origin><identityPath>/v3` (what the bridge's `url` holds). Needs `start()` or `publicUrl`. */
   authUrl(): string;
   /** Nova's endpoint, `<origin><computePath>/v2.1`, as the catalog lists it. */
@@ -78,7 +83,7 @@ export interface OpenstackSimulator {
   /** Request counts per route, fault firings, and `platform.tokens` / `platform.serverCount`. */
   stats(): SimulatorStats;
   resetStats(): void;
-  /** Clears faults, counters, listing faults, servers and tokens. */
+  /** Clears faults, counters, listing faults, servers and tokens; quirks return to the options'. */
   reset(): void;
   /** Shortcut of `servers.seedDcmServers`. */
   seedDcmServers(options: SeedDcmOptions): SeededServer[];
@@ -110,6 +115,7 @@ export function createOpenstackSimulator(options: OpenstackSimulatorOptions = {}
   let listeningUrl: string | undefined;
   // The kit server is built from the routes, and the listing faults arm faults on it: read it lazily.
   const listingFaults = createListingFaults(() => server.faults, tokens);
+  const quirks = createNovaQuirks(options.quirks);
 
   const context: OpenstackContext = {
     servers,
@@ -129,6 +135,7 @@ export function createOpenstackSimulator(options: OpenstackSimulatorOptions = {}
       return url;
     },
     listingFaults,
+    quirks,
   };
   const identityRoot = paths.identity === '' ? '/v3' : paths.identity;
   const server = createSimulatorServer({
@@ -138,6 +145,7 @@ export function createOpenstackSimulator(options: OpenstackSimulatorOptions = {}
     platformStats: () => ({ tokens: tokens.counters(), serverCount: servers.liveCount(), pendingListingFaults: listingFaults.pending().length }),
     onReset: () => {
       listingFaults.clear();
+      quirks.reset();
       servers.clear();
       tokens.clear();
     },
@@ -157,6 +165,7 @@ export function createOpenstackSimulator(options: OpenstackSimulatorOptions = {}
     servers,
     faults: server.faults,
     listingFaults,
+    quirks,
     authUrl: () => `${identityUrl(context)}/v3`,
     computeUrl: () => computeUrl(context),
     stats: () => server.stats(),

@@ -110,6 +110,10 @@ describe('against Nova\'s own status derivation (simulator)', () => {
     for (const [vmState, task] of [['building', 'scheduling'], ['building', 'block_device_mapping'], ['building', 'networking'], ['active', 'powering-off'], ['stopped', 'deleting'], ['error', 'deleting'], ['active', 'soft-deleting']] as const) {
       add(vmState, task, STATUS_TABLE[vmState]['default'] ?? 'UNKNOWN');
     }
+    // Nova's default list leaves SOFT_DELETED servers out (the DB's `soft_deleted` filter); their mapping is checked above.
+    const softDeleted = [...expectations.keys()].filter((id) => lab.simulator.servers.get(id)?.vmState === 'soft-delete');
+    assert.equal(softDeleted.length, 1);
+    softDeleted.forEach((id) => expectations.delete(id));
     const { connection } = connectOpenstack(lab.endpointInput());
     const { instances } = await listServers(connection);
     assert.equal(instances.length, expectations.size);
