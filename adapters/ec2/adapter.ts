@@ -1,6 +1,7 @@
-import { DescribeInstancesCommand, type EC2Client } from '@aws-sdk/client-ec2';
+import { DescribeInstancesCommand, type DescribeInstancesCommandInput, type DescribeInstancesCommandOutput, type EC2Client } from '@aws-sdk/client-ec2';
 import { readFileSync } from 'node:fs';
 import type { PlatformAdapter } from '../../src/adapter/index.js';
+import { confirmInstancesAbsent } from './absence.js';
 import { createEc2Client } from './client.js';
 import { ec2ConfigSchema, ec2CredentialsOf, ec2OptionsOf, validateEc2Endpoint } from './config-schema.js';
 import { accountKeyOf, credentialSourceFor, type CredentialSettings } from './credentials.js';
@@ -24,6 +25,8 @@ export interface Ec2AdapterOptions {
   readonly requestTimeouts?: RequestTimeouts;
   /** MaxResults per DescribeInstances call, 5–1000. Default 1000. */
   readonly pageSize?: number;
+  /** Instance ids per absence-confirmation call, 1–200. Default 200 (EC2's limit of filter values per call). */
+  readonly confirmBatchSize?: number;
   /** Jitter source of the retry backoff. */
   readonly random?: () => number;
   readonly readFile?: (path: string) => Buffer;
@@ -33,7 +36,8 @@ export interface Ec2AdapterOptions {
  * The AWS EC2 adapter: DCM's instances are those tagged
  * `<managedByKey>=<managedByValue>` with a `<instanceIdKey>` tag holding the
  * DCM id, selected server-side by DescribeInstances filters, through the AWS
- * SDK v3 (its credential chain, SigV4 and retries). See adapters/ec2/README.md.
+ * SDK v3 (its credential chain, SigV4 and retries). Instances a complete
+ * list left out are confirmed by id (`absence.ts`). See adapters/ec2/README.md.
  */
 export function createEc2Adapter(options: Ec2AdapterOptions = {}): PlatformAdapter {
   const policy: RetryPolicy = { ...defaultRetryPolicy, ...options.retryPolicy };
@@ -72,24 +76,27 @@ export function createEc2Adapter(options: Ec2AdapterOptions = {}): PlatformAdapt
           readFile,
           ...(context.onRequest ? { onRequest: context.onRequest } : {}),
         }));
+      const describe = async (input: DescribeInstancesCommandInput, callSignal: AbortSignal): Promise<DescribeInstancesCommandOutput> => {
+        try {
+          return await clientOf().send(new DescribeInstancesCommand(input), { abortSignal: callSignal });
+        } catch (error) {
+          throw toBridgeError(error, scope, callSignal);
+        }
+      };
       return {
         async *list(signal) {
           activeSignal = signal;
           try {
             yield* listManagedInstances(
               {
-                describe: async (input, callSignal) => {
-                  try {
-                    return await clientOf().send(new DescribeInstancesCommand(input), { abortSignal: callSignal });
-                  } catch (error) {
-                    throw toBridgeError(error, scope, callSignal);
-                  }
-                },
+                describe,
                 selector: endpoint.selector,
                 stateOverrides: endpoint.stateOverrides,
                 endpoint: endpoint.name,
                 region,
                 ...(options.pageSize !== undefined ? { pageSize: options.pageSize } : {}),
+                onSkipped: ({ page, count, example }) =>
+                  context.logger.warn({ page, skipped: count, example }, `DescribeInstances page ${page} held ${count} instance(s) without DCM's tags despite the tag filters (e.g. ${example}); left out of the list`),
               },
               signal,
             );
@@ -97,9 +104,19 @@ export function createEc2Adapter(options: Ec2AdapterOptions = {}): PlatformAdapt
             activeSignal = undefined;
           }
         },
-        async confirmAbsence(platformIds) {
-          // Placeholder until the EC2 adapter asks the platform (issue 9, item 4): nothing is confirmed gone.
-          return new Map(platformIds.map((platformId) => [platformId, { verdict: 'unknown', evidence: 'not asked yet' } as const]));
+        async confirmAbsence(platformIds, signal) {
+          // Called between polls' listings, never during one: the retry waits follow this call's signal.
+          const previous = activeSignal;
+          activeSignal = signal;
+          try {
+            const { findings, calls } = await confirmInstancesAbsent(platformIds, { describe, selector: endpoint.selector, endpoint: endpoint.name, region, ...(options.confirmBatchSize !== undefined ? { batchSize: options.confirmBatchSize } : {}) }, signal);
+            const verdicts: Record<string, number> = {};
+            for (const finding of findings.values()) verdicts[finding.verdict] = (verdicts[finding.verdict] ?? 0) + 1;
+            context.logger.debug({ asked: platformIds.length, calls, verdicts }, 'asked EC2 about instances absent from the list');
+            return findings;
+          } finally {
+            activeSignal = previous;
+          }
         },
         async close() {
           client?.destroy();

@@ -3,6 +3,8 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type { AdapterContext } from '../../src/adapter/index.js';
 import type { EndpointConfig } from '../../src/config/index.js';
+import { BridgeError } from '../../src/errors/index.js';
+import { addAnswerCheck } from './answer-check.js';
 import type { Ec2CredentialSource } from './credentials.js';
 import type { RequestTimeouts, SdkRetryStrategy } from './retry-strategy.js';
 
@@ -32,7 +34,9 @@ const throttleNames: ReadonlySet<string> = new Set(['RequestLimitExceeded', 'Thr
  * `tls.insecureSkipVerify`) and its timeouts (`connectionTimeout`,
  * `requestTimeout` as an error, `socketTimeout` for a stalled body).
  * `url` overrides the EC2 endpoint; signing (SigV4) and credential
- * resolution stay the SDK's.
+ * resolution stay the SDK's. Every 2xx answer must be the documented XML
+ * answer of its action (`answer-check.ts`), else the call fails with
+ * LIST_INCOMPLETE instead of yielding an empty output.
  */
 export function createEc2Client(settings: Ec2ClientSettings): EC2Client {
   const { endpoint, timeouts } = settings;
@@ -53,6 +57,7 @@ export function createEc2Client(settings: Ec2ClientSettings): EC2Client {
     },
   };
   const client = new EC2Client(config);
+  addAnswerCheck(client, { endpoint: endpoint.name, region: settings.region });
   const onRequest = settings.onRequest;
   if (onRequest) {
     // In the deserialize step, inside the retry loop: one report per attempt, as the metric counts requests.
@@ -64,7 +69,9 @@ export function createEc2Client(settings: Ec2ClientSettings): EC2Client {
           return result;
         } catch (error) {
           const fields = error as { name?: string; $metadata?: { httpStatusCode?: number } };
-          onRequest({ status: fields.$metadata?.httpStatusCode ?? 'error', throttled: throttleNames.has(fields.name ?? '') || fields.$metadata?.httpStatusCode === 429 });
+          // A 2xx refused by the answer check keeps its status: the platform did answer.
+          const checkedStatus = error instanceof BridgeError && typeof error.context.status === 'number' ? error.context.status : undefined;
+          onRequest({ status: fields.$metadata?.httpStatusCode ?? checkedStatus ?? 'error', throttled: throttleNames.has(fields.name ?? '') || fields.$metadata?.httpStatusCode === 429 });
           throw error;
         }
       },

@@ -24,6 +24,55 @@ export interface ListingOptions {
   readonly region: string;
   /** MaxResults, 5–1000; default 1000 (fewest calls, so fewest request tokens). */
   readonly pageSize?: number;
+  /**
+   * Told about instances an answer held that do not carry the selector after
+   * all (an EC2-compatible cloud ignoring a filter, a wildcard match, tags
+   * missing from the answer): they are left out of the list, and if one was
+   * DCM's, absence confirmation asks about it by id.
+   */
+  readonly onSkipped?: (skipped: { readonly page: number; readonly count: number; readonly example: string }) => void;
+}
+
+/** The facts an error about one DescribeInstances answer names. */
+export interface AnswerScope {
+  readonly endpoint: string;
+  readonly region: string;
+  /** e.g. `page 2 of the listing`, `instance-id batch 1 of 3`. */
+  readonly which: string;
+}
+
+function incomplete(scope: AnswerScope, problem: string): BridgeError {
+  return new BridgeError(ErrorCode.ListIncomplete, `ec2 endpoint ${scope.endpoint} (${scope.region}): DescribeInstances ${scope.which} is not a complete answer: ${problem}; it counts for nothing`, {
+    endpoint: scope.endpoint,
+    platform: 'ec2',
+    region: scope.region,
+    problem,
+  });
+}
+
+/**
+ * Checks the parsed members every DescribeInstances answer has (the raw
+ * answer was checked before parsing, see `answer-check.ts`): a
+ * `reservationSet` (empty on an empty page, never absent), an
+ * `instancesSet` in each reservation, an `instanceId` on each instance.
+ * An instance without its id cannot be reported or confirmed, so the whole
+ * answer fails rather than losing it silently.
+ * @throws BridgeError LIST_INCOMPLETE naming the problem.
+ */
+export function checkDescribePage(answer: DescribePage, scope: AnswerScope): readonly Instance[] {
+  const reservations: readonly Reservation[] | undefined = answer.Reservations;
+  if (!Array.isArray(reservations)) throw incomplete(scope, 'no reservationSet');
+  const instances: Instance[] = [];
+  for (const [reservationIndex, reservation] of reservations.entries()) {
+    const where = `reservation ${reservation.ReservationId ?? `#${reservationIndex + 1}`}`;
+    const members: readonly Instance[] | undefined = reservation.Instances;
+    if (!Array.isArray(members)) throw incomplete(scope, `${where} has no instancesSet`);
+    for (const [instanceIndex, instance] of members.entries()) {
+      if (typeof instance.InstanceId !== 'string' || instance.InstanceId === '') throw incomplete(scope, `instance #${instanceIndex + 1} of ${where} has no instanceId`);
+      instances.push(instance);
+    }
+  }
+  return instances;
 }
 
 /**
@@ -47,8 +96,8 @@ export function selectorFilters(selector: Selector): NonNullable<DescribeInstanc
  */
 export function toRawInstance(instance: Instance, selector: Selector, stateOverrides: Readonly<Record<string, unknown>> = {}): RawInstance | undefined {
   if (!instance.InstanceId) return undefined;
+  if (!carriesSelector(instance, selector)) return undefined;
   const tags = new Map((instance.Tags ?? []).map((tag) => [tag.Key ?? '', tag.Value ?? '']));
-  if (tags.get(selector.managedByKey) !== selector.managedByValue || !tags.has(selector.instanceIdKey)) return undefined;
   const reason = instance.StateReason;
   const state = instance.State?.Name;
   const name = tags.get('Name');
@@ -60,12 +109,26 @@ export function toRawInstance(instance: Instance, selector: Selector, stateOverr
     rawState: rawStateOf(state, reason?.Code, stateOverrides),
     ...(name ? { name } : {}),
     ...(detail ? { detail } : {}),
+    // EC2 documents instanceState on every instance; without it the state is not known now, not "pending".
+    ...(state ? {} : { stateUnavailable: 'DescribeInstances listed the instance without its instanceState' }),
   };
+}
+
+/** True when the instance carries `<managedByKey>=<managedByValue>` and an `<instanceIdKey>` tag, compared exactly. */
+export function carriesSelector(instance: Instance, selector: Selector): boolean {
+  const tags = instance.Tags ?? [];
+  return tags.some((tag) => tag.Key === selector.managedByKey && tag.Value === selector.managedByValue) && tags.some((tag) => tag.Key === selector.instanceIdKey);
 }
 
 function abortedError(options: ListingOptions, signal: AbortSignal): BridgeError {
   if (signal.reason instanceof BridgeError) return signal.reason;
   return new BridgeError(ErrorCode.PollAborted, `ec2 endpoint ${options.endpoint} (${options.region}): listing aborted`, { endpoint: options.endpoint, platform: 'ec2' }, { cause: signal.reason });
+}
+
+/** Adds which page failed to a LIST_INCOMPLETE raised by the raw answer check, which cannot know it. */
+function onPage(error: unknown, page: number): unknown {
+  if (!(error instanceof BridgeError) || error.code !== ErrorCode.ListIncomplete || error.context['page'] !== undefined) return error;
+  return new BridgeError(ErrorCode.ListIncomplete, `${error.message} (page ${page} of the listing)`, { ...error.context, page }, { cause: error });
 }
 
 /**
@@ -74,7 +137,10 @@ function abortedError(options: ListingOptions, signal: AbortSignal): BridgeError
  * An answer may be empty yet carry a NextToken (EC2 filters after paging),
  * so only a missing token ends the listing; a token seen before would loop
  * forever and fails the poll with PLATFORM_PAYLOAD. An instance listed twice
- * (a cursor crossing a concurrent change) is yielded once.
+ * (a cursor crossing a concurrent change) is yielded once. An answer that is
+ * not a whole DescribeInstancesResponse (see {@link checkDescribePage})
+ * fails the listing with LIST_INCOMPLETE naming the page: it never ends the
+ * listing early or drops an instance.
  */
 export async function* listManagedInstances(options: ListingOptions, signal: AbortSignal): AsyncGenerator<readonly RawInstance[]> {
   const filters = selectorFilters(options.selector);
@@ -82,19 +148,28 @@ export async function* listManagedInstances(options: ListingOptions, signal: Abo
   const tokensSeen = new Set<string>();
   const yielded = new Set<string>();
   let nextToken: string | undefined;
+  let pageNumber = 0;
   do {
     if (signal.aborted) throw abortedError(options, signal);
-    const answer = await options.describe({ Filters: filters, MaxResults: pageSize, ...(nextToken ? { NextToken: nextToken } : {}) }, signal);
+    pageNumber += 1;
+    const answer = await options.describe({ Filters: filters, MaxResults: pageSize, ...(nextToken ? { NextToken: nextToken } : {}) }, signal).catch((error: unknown) => {
+      throw onPage(error, pageNumber);
+    });
+    const instances = checkDescribePage(answer, { endpoint: options.endpoint, region: options.region, which: `page ${pageNumber} of the listing` });
     const page: RawInstance[] = [];
-    for (const reservation of answer.Reservations ?? []) {
-      for (const instance of reservation.Instances ?? []) {
-        const raw = toRawInstance(instance, options.selector, options.stateOverrides);
-        if (raw && !yielded.has(raw.platformId)) {
-          yielded.add(raw.platformId);
-          page.push(raw);
-        }
+    let skipped = 0;
+    let example = '';
+    for (const instance of instances) {
+      const raw = toRawInstance(instance, options.selector, options.stateOverrides);
+      if (raw === undefined) {
+        skipped += 1;
+        example ||= instance.InstanceId ?? '';
+      } else if (!yielded.has(raw.platformId)) {
+        yielded.add(raw.platformId);
+        page.push(raw);
       }
     }
+    if (skipped > 0) options.onSkipped?.({ page: pageNumber, count: skipped, example });
     if (page.length > 0) yield page;
     nextToken = answer.NextToken || undefined;
     if (nextToken !== undefined) {

@@ -1,5 +1,6 @@
 // Control API of the EC2 simulator under /_sim/ (JSON), beside the kit's stats/faults/reset routes.
 import { controlError, emptyResponse, isJsonObject, jsonResponse, readJsonBody, type Route, type RouteHandler, type SimRequest, type SimResponse } from '../common/index.js';
+import { DESCRIBE_FAULT_ANSWERS, isDescribeFaultAnswer, type DescribeFault } from './describe-faults.js';
 import type { Ec2ApiState } from './ec2-routes.js';
 import { InventoryError, type Ec2Inventory, type NewInstance, type SeedDcmOptions, type StateReasonInput, type TagInput } from './inventory.js';
 import { INSTANCE_STATE_CODES, INSTANCE_STATE_NAMES, isInstanceStateName, type InstanceRecord, type InstanceStateName } from './model.js';
@@ -16,6 +17,38 @@ interface BodyReader {
   reason(key: string): StateReasonInput | undefined;
   stringList(key: string): string[] | undefined;
   boolean(key: string): boolean | undefined;
+  seconds(key: string): number | undefined;
+  describeFaults(key: string): DescribeFault[] | undefined;
+}
+
+/** One `{answer, page?, withFilter?, times?}` of a describe-faults body, or a 400 naming the field. */
+function describeFaultOf(value: unknown, at: string): DescribeFault {
+  if (!isJsonObject(value)) {
+    throw new BodyError(`${at} must be an object {answer, page?, withFilter?, times?}`);
+  }
+  const { answer, page, withFilter, times, ...rest } = value;
+  const unknownKeys = Object.keys(rest);
+  if (unknownKeys.length > 0) {
+    throw new BodyError(`${at} has unknown keys: ${unknownKeys.join(', ')}`);
+  }
+  if (!isDescribeFaultAnswer(answer)) {
+    throw new BodyError(`${at}.answer must be one of ${DESCRIBE_FAULT_ANSWERS.join(', ')}`);
+  }
+  const positive = (field: unknown, name: string): number | undefined => {
+    if (field === undefined) {
+      return undefined;
+    }
+    if (typeof field !== 'number' || !Number.isInteger(field) || field < 1) {
+      throw new BodyError(`${at}.${name} must be a positive integer`);
+    }
+    return field;
+  };
+  if (withFilter !== undefined && typeof withFilter !== 'string') {
+    throw new BodyError(`${at}.withFilter must be a filter name`);
+  }
+  const pageNumber = positive(page, 'page');
+  const count = positive(times, 'times');
+  return { answer, ...(pageNumber === undefined ? {} : { page: pageNumber }), ...(withFilter === undefined ? {} : { withFilter }), ...(count === undefined ? {} : { times: count }) };
 }
 
 function bodyReader(request: SimRequest, { optional = false } = {}): BodyReader {
@@ -49,6 +82,17 @@ function bodyReader(request: SimRequest, { optional = false } = {}): BodyReader 
       ),
     stringList: (key) => typed(key, (value): value is string[] => Array.isArray(value) && value.every(isString), 'an array of strings'),
     boolean: (key) => typed(key, (value): value is boolean => typeof value === 'boolean', 'true or false'),
+    seconds: (key) => typed(key, (value): value is number => typeof value === 'number' && Number.isFinite(value) && value >= 0, 'a non-negative number of seconds'),
+    describeFaults: (key) => {
+      const value = body[key];
+      if (value === undefined) {
+        return undefined;
+      }
+      if (!Array.isArray(value)) {
+        throw new BodyError(`${key} must be an array of {answer, page?, withFilter?, times?}`);
+      }
+      return value.map((entry, index) => describeFaultOf(entry, `${key}[${index}]`));
+    },
   };
 }
 
@@ -110,7 +154,9 @@ export interface Ec2ControlTarget {
  * `POST /_sim/instances/{instanceId}/lifecycle` (one step),
  * `POST /_sim/instances/{instanceId}/tags` `{tags}`, `POST /_sim/instances/{instanceId}/tags/delete` `{keys}`,
  * `POST /_sim/seed-dcm` `{count, tagged, managedByKey?, managedByValue?, instanceIdKey?, state?}`,
- * `GET|POST /_sim/auth-failure` `{enabled}`.
+ * `GET|POST /_sim/auth-failure` `{enabled}`,
+ * `GET|POST /_sim/visibility-lag` `{seconds}` (eventual consistency of new instances),
+ * `GET|POST|DELETE /_sim/describe-faults` `{faults: [{answer, page?, withFilter?, times?}]}` (POST adds).
  */
 export function ec2ControlRoutes(target: Ec2ControlTarget): Route[] {
   const { inventory } = target;
@@ -199,6 +245,32 @@ export function ec2ControlRoutes(target: Ec2ControlTarget): Route[] {
         target.state.forceAuthFailure = enabled;
         return jsonResponse(200, { enabled });
       }),
+    },
+    { method: 'GET', path: '/_sim/visibility-lag', handle: () => jsonResponse(200, { seconds: inventory.visibilityLagSeconds() }) },
+    {
+      method: 'POST',
+      path: '/_sim/visibility-lag',
+      handle: control((request) => {
+        inventory.setVisibilityLag(required(bodyReader(request).seconds('seconds'), 'seconds'));
+        return jsonResponse(200, { seconds: inventory.visibilityLagSeconds() });
+      }),
+    },
+    { method: 'GET', path: '/_sim/describe-faults', handle: () => jsonResponse(200, { faults: target.state.describeFaults.armed() }) },
+    {
+      method: 'POST',
+      path: '/_sim/describe-faults',
+      handle: control((request) => {
+        target.state.describeFaults.add(required(bodyReader(request).describeFaults('faults'), 'faults'));
+        return jsonResponse(200, { faults: target.state.describeFaults.armed() });
+      }),
+    },
+    {
+      method: 'DELETE',
+      path: '/_sim/describe-faults',
+      handle: () => {
+        target.state.describeFaults.clear();
+        return emptyResponse(204);
+      },
     },
   ];
 }

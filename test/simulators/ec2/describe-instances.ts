@@ -4,6 +4,7 @@ import { compileFilter, type FilterSpec } from './filters.js';
 import type { Ec2Inventory } from './inventory.js';
 import { digestQuery, type NextTokenCodec } from './next-token.js';
 import { renderDescribeInstances } from './representation.js';
+import type { DescribeFacts } from './describe-faults.js';
 
 /**
  * Query parameter names of DescribeInstances as the SDKs serialize them (the EC2
@@ -22,6 +23,9 @@ export const DESCRIBE_INSTANCES_PARAMS = {
 
 /** `MaxResults` bounds: "This value can be between 5 and 1000" (EC2 API reference). */
 export const MAX_RESULTS = { min: 5, max: 1000 } as const;
+
+/** Filter values one call may carry, over all its filters; more answer `FilterLimitExceeded` (see `errors.ts`). */
+export const MAX_FILTER_VALUES = 200;
 
 /** Parameters every action takes; the router reads them. */
 const COMMON_PARAMS: ReadonlySet<string> = new Set(['Action', 'Version']);
@@ -82,6 +86,10 @@ export function parseDescribeInstances(params: URLSearchParams): DescribeInstanc
     }
     return { name, values: filterValues };
   });
+  const valueCount = filters.reduce((total, filter) => total + filter.values.length, 0);
+  if (valueCount > MAX_FILTER_VALUES) {
+    throw new Ec2Error('FilterLimitExceeded');
+  }
   const ids = byIndex(instanceIds);
   const parsed: DescribeInstancesRequest = { filters, instanceIds: ids, dryRun };
   if (maxResults !== undefined) {
@@ -107,17 +115,25 @@ export interface DescribeContext {
 
 const INSTANCE_ID_PATTERN = /^i-[0-9a-f]{8}([0-9a-f]{9})?$/;
 
+/** The answer's XML and what the fault layer matches on. */
+export interface DescribeAnswer {
+  readonly body: string;
+  readonly facts: DescribeFacts;
+}
+
 /**
  * Answers DescribeInstances. Pages count instances (not reservations); the last
  * page carries no `nextToken`. Named instance ids that do not exist fail the whole
- * call with `InvalidInstanceID.NotFound`, as EC2 does.
+ * call with `InvalidInstanceID.NotFound`, as EC2 does; so do ids of instances not
+ * visible yet (the inventory's visibility lag: "Eventual consistency in the Amazon
+ * EC2 API", EC2 developer guide).
  */
-export function describeInstances(request: DescribeInstancesRequest, context: DescribeContext): string {
+export function describeInstances(request: DescribeInstancesRequest, context: DescribeContext): DescribeAnswer {
   const malformed = request.instanceIds.find((id) => !INSTANCE_ID_PATTERN.test(id));
   if (malformed !== undefined) {
     throw new Ec2Error('InvalidInstanceID.Malformed', `Invalid id: "${malformed}"`);
   }
-  const missing = request.instanceIds.filter((id) => context.inventory.getInstance(id) === undefined);
+  const missing = request.instanceIds.filter((id) => !context.inventory.isVisible(id));
   if (missing.length === 1) {
     throw new Ec2Error('InvalidInstanceID.NotFound', `The instance ID '${missing[0] ?? ''}' does not exist`);
   }
@@ -141,6 +157,10 @@ export function describeInstances(request: DescribeInstancesRequest, context: De
     ...(cursor === undefined ? {} : { afterSeq: cursor.afterSeq }),
     ...(request.maxResults === undefined ? {} : { limit: request.maxResults }),
   });
-  const nextToken = page.more && page.lastSeq !== undefined ? context.tokens.encode({ afterSeq: page.lastSeq, queryDigest }) : undefined;
-  return renderDescribeInstances(context.requestId, page.instances, nextToken, context.region);
+  const pageNumber = cursor?.page ?? 1;
+  const nextToken = page.more && page.lastSeq !== undefined ? context.tokens.encode({ afterSeq: page.lastSeq, queryDigest, page: pageNumber + 1 }) : undefined;
+  return {
+    body: renderDescribeInstances(context.requestId, page.instances, nextToken, context.region),
+    facts: { page: pageNumber, filterNames: specs.map((spec) => spec.name), instances: page.instances.length },
+  };
 }

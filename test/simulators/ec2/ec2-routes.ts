@@ -1,6 +1,7 @@
 // The EC2 Query API endpoint: `POST /` with a form body (what the SDKs send) or `GET /?Action=…`,
 // authenticated with SigV4, dispatched on `Action` through a table of actions.
 import type { Route, SimRequest, SimResponse } from '../common/index.js';
+import { createDescribeFaults, renderDescribeFault, type DescribeFacts, type DescribeFaults } from './describe-faults.js';
 import { describeInstances, parseDescribeInstances, type DescribeContext } from './describe-instances.js';
 import { Ec2Error, ec2ErrorResponse, ec2Headers } from './errors.js';
 import type { Ec2Inventory } from './inventory.js';
@@ -18,40 +19,65 @@ export interface Ec2Credential extends AwsCredentials {
   readonly allowedActions?: readonly string[];
 }
 
-type ActionHandler = (params: URLSearchParams, context: DescribeContext) => string;
+/** An action's XML answer; `describe` is set for DescribeInstances, whose answers the describe faults may replace. */
+interface ActionAnswer {
+  readonly body: string;
+  readonly describe?: DescribeFacts;
+}
+
+type ActionHandler = (params: URLSearchParams, context: DescribeContext) => ActionAnswer;
 
 /** Actions served, by name. Data: an action is one entry. */
 const ACTIONS: Readonly<Record<string, ActionHandler>> = {
-  DescribeInstances: (params, context) => describeInstances(parseDescribeInstances(params), context),
+  DescribeInstances: (params, context) => {
+    const { body, facts } = describeInstances(parseDescribeInstances(params), context);
+    return { body, describe: facts };
+  },
 };
 
 /** Names of the actions the simulator serves. */
 export const SUPPORTED_ACTIONS: readonly string[] = Object.keys(ACTIONS);
 
-/** Per-action, per-key and per-error counts (the kit counts routes, and every action shares `POST /`). */
+/** Per-action, per-key, per-error and per-describe-fault counts (the kit counts routes, and every action shares `POST /`). */
 export interface UsageCounts {
   readonly actions: Readonly<Record<string, number>>;
   readonly accessKeys: Readonly<Record<string, number>>;
   readonly errors: Readonly<Record<string, number>>;
+  /** DescribeInstances answers replaced by a describe fault, by the fault's answer. */
+  readonly describeFaults: Readonly<Record<string, number>>;
 }
+
+type UsageTable = keyof UsageCounts;
 
 /** Mutable per-simulator state of the endpoint. */
 export interface Ec2ApiState {
   /** When true every request answers `AuthFailure`, as if the key had been revoked. */
   forceAuthFailure: boolean;
+  /** Faults aimed at pages of DescribeInstances answers. */
+  readonly describeFaults: DescribeFaults;
   usage(): UsageCounts;
   resetUsage(): void;
-  count(table: 'actions' | 'accessKeys' | 'errors', name: string): void;
+  count(table: UsageTable, name: string): void;
 }
 
-/** Creates the endpoint state with zero counts and the AuthFailure switch off. */
+function emptyTables(): Record<UsageTable, Map<string, number>> {
+  return { actions: new Map(), accessKeys: new Map(), errors: new Map(), describeFaults: new Map() };
+}
+
+/** Creates the endpoint state with zero counts, no describe faults and the AuthFailure switch off. */
 export function createEc2ApiState(): Ec2ApiState {
-  let tables = { actions: new Map<string, number>(), accessKeys: new Map<string, number>(), errors: new Map<string, number>() };
+  let tables = emptyTables();
   return {
     forceAuthFailure: false,
-    usage: () => ({ actions: Object.fromEntries(tables.actions), accessKeys: Object.fromEntries(tables.accessKeys), errors: Object.fromEntries(tables.errors) }),
+    describeFaults: createDescribeFaults(),
+    usage: () => ({
+      actions: Object.fromEntries(tables.actions),
+      accessKeys: Object.fromEntries(tables.accessKeys),
+      errors: Object.fromEntries(tables.errors),
+      describeFaults: Object.fromEntries(tables.describeFaults),
+    }),
     resetUsage: () => {
-      tables = { actions: new Map(), accessKeys: new Map(), errors: new Map() };
+      tables = emptyTables();
     },
     count: (table, name) => {
       tables[table].set(name, (tables[table].get(name) ?? 0) + 1);
@@ -86,7 +112,7 @@ function requestParams(request: SimRequest): URLSearchParams {
   return params;
 }
 
-function handleQuery(context: Ec2ApiContext, request: SimRequest, requestId: string): string {
+function handleQuery(context: Ec2ApiContext, request: SimRequest, requestId: string): ActionAnswer {
   const params = requestParams(request);
   const action = params.get('Action');
   context.state.count('actions', action ?? '(none)');
@@ -123,8 +149,13 @@ export function ec2Routes(context: Ec2ApiContext): Route[] {
   const handle = (request: SimRequest): SimResponse => {
     const requestId = context.newRequestId();
     try {
-      const body = handleQuery(context, request, requestId);
-      return { status: 200, headers: ec2Headers(requestId, context.now()), body };
+      const answer = handleQuery(context, request, requestId);
+      const fault = answer.describe === undefined ? undefined : context.state.describeFaults.take(answer.describe);
+      if (fault !== undefined) {
+        context.state.count('describeFaults', fault);
+        return renderDescribeFault(fault, answer.body, requestId, context.now());
+      }
+      return { status: 200, headers: ec2Headers(requestId, context.now()), body: answer.body };
     } catch (error) {
       if (error instanceof Ec2Error) {
         context.state.count('errors', error.code);

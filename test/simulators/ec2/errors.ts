@@ -22,6 +22,9 @@ export const EC2_ERRORS = {
   InvalidParameterValue: { status: 400, message: 'A value specified in a parameter is not valid.' },
   InvalidParameterCombination: { status: 400, message: 'The parameters cannot be used together.' },
   InvalidNextToken: { status: 400, message: 'The specified NextToken is not valid.' },
+  // "The request uses too many filters or too many filter values" (error codes reference); the 200 and the
+  // wording are EC2's own answer, as quoted in gjbae1212/gossm#47 and convox/rack#2205.
+  FilterLimitExceeded: { status: 400, message: 'The maximum number of filter values specified on a single call is 200' },
   'InvalidInstanceID.NotFound': { status: 400, message: 'The instance ID does not exist' },
   'InvalidInstanceID.Malformed': { status: 400, message: 'Invalid id' },
   DryRunOperation: { status: 412, message: 'Request would have succeeded, but DryRun flag is set.' },

@@ -7,7 +7,9 @@ export { INSTANCE_STATE_CODES, INSTANCE_STATE_NAMES, LIFECYCLE, STATE_REASONS, i
 export type { Ec2Tag, InstanceRecord, InstanceStateName, StateReason, StateReasonName } from './model.js';
 export { EC2_API_VERSION, EC2_SIGNING_SERVICE, SUPPORTED_ACTIONS } from './ec2-routes.js';
 export type { Ec2Credential, UsageCounts } from './ec2-routes.js';
-export { DESCRIBE_INSTANCES_PARAMS, MAX_RESULTS } from './describe-instances.js';
+export { DESCRIBE_INSTANCES_PARAMS, MAX_FILTER_VALUES, MAX_RESULTS } from './describe-instances.js';
+export { DESCRIBE_FAULT_ANSWERS, isDescribeFaultAnswer } from './describe-faults.js';
+export type { DescribeFault, DescribeFaultAnswer } from './describe-faults.js';
 export { SUPPORTED_FILTERS } from './filters.js';
 export { EC2_ERRORS, Ec2Error } from './errors.js';
 export type { Ec2ErrorCode } from './errors.js';

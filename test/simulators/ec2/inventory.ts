@@ -104,8 +104,17 @@ export interface Ec2Inventory {
   setTags(instanceId: string, tags: TagInput): InstanceRecord;
   removeTags(instanceId: string, keys: readonly string[]): InstanceRecord;
   seedDcmInstances(options: SeedDcmOptions): SeededInstance[];
-  /** Runs a query; terminated instances past their retention are dropped first. */
+  /** Runs a query; terminated instances past their retention are dropped first, instances not visible yet are left out. */
   query(query: InstanceQuery): QueryPage;
+  /**
+   * Eventual consistency: an instance launched less than `seconds` ago (by `launchTime` on the
+   * injected clock) is not visible to DescribeInstances yet: left out of every query, and
+   * `InvalidInstanceID.NotFound` when named. 0 turns it off.
+   */
+  setVisibilityLag(seconds: number): void;
+  visibilityLagSeconds(): number;
+  /** True when DescribeInstances can see the instance now: it exists and is past the visibility lag. */
+  isVisible(instanceId: string): boolean;
   /** All listed instances, in insertion order (after dropping expired terminated ones). */
   list(): readonly InstanceRecord[];
   counts(): InventoryCounts;
@@ -122,6 +131,8 @@ export interface InventoryOptions {
   readonly region: string;
   /** Seed of the id generator. */
   readonly seed: number;
+  /** See {@link Ec2Inventory.setVisibilityLag}. Default 0. */
+  readonly visibilityLagSeconds?: number;
 }
 
 const MATCH_CACHE_SIZE = 16;
@@ -195,7 +206,26 @@ export function createInventory(options: InventoryOptions): Ec2Inventory {
   let byState = new Map<InstanceStateName, Set<string>>(INSTANCE_STATE_NAMES.map((state) => [state, new Set<string>()]));
   let terminated = new Set<string>();
   let matchCache = new Map<string, { readonly generation: number; readonly records: readonly InstanceRecord[] }>();
+  let visibilityLagMs = 0;
   const EMPTY: ReadonlySet<string> = new Set();
+
+  /**
+   * "Eventual consistency in the Amazon EC2 API" (EC2 developer guide): the result of a command
+   * "might not be immediately visible to all subsequent commands"; describing an instance just
+   * launched may answer that it does not exist (`InvalidInstanceID.NotFound`). Modelled as a lag
+   * after `launchTime` during which DescribeInstances does not see the instance at all.
+   */
+  function visibleNow(record: InstanceRecord): boolean {
+    return visibilityLagMs === 0 || record.launchTime.getTime() <= options.now() - visibilityLagMs;
+  }
+
+  function setVisibilityLag(seconds: number): void {
+    if (!Number.isFinite(seconds) || seconds < 0) {
+      throw new InventoryError('invalid_argument', 'the visibility lag must be a non-negative number of seconds');
+    }
+    visibilityLagMs = seconds * 1000;
+  }
+  setVisibilityLag(options.visibilityLagSeconds ?? 0);
 
   const index: InstanceIndex = {
     withTag: (key, value) => byTag.get(key)?.get(value) ?? EMPTY,
@@ -424,7 +454,7 @@ export function createInventory(options: InventoryOptions): Ec2Inventory {
     } else {
       cacheHits += 1;
     }
-    const records = cached.records;
+    const records = visibilityLagMs === 0 ? cached.records : cached.records.filter(visibleNow);
     let start = 0;
     if (request.afterSeq !== undefined) {
       // Binary search: the first record after the cursor, even if the cursor's own record is gone.
@@ -483,6 +513,13 @@ export function createInventory(options: InventoryOptions): Ec2Inventory {
     },
     seedDcmInstances,
     query,
+    setVisibilityLag,
+    visibilityLagSeconds: () => visibilityLagMs / 1000,
+    isVisible: (instanceId) => {
+      sweepTerminated();
+      const record = instances.get(instanceId);
+      return record !== undefined && visibleNow(record);
+    },
     list: () => {
       sweepTerminated();
       return [...instances.values()];

@@ -9,6 +9,8 @@ export interface TokenPayload {
   readonly afterSeq: number;
   /** Digest of the filters the pages belong to. */
   readonly queryDigest: string;
+  /** The number of the page the token leads to (the first page, asked without a token, is 1). */
+  readonly page: number;
 }
 
 /** Encodes and checks NextToken values. */
@@ -30,7 +32,7 @@ export function createNextTokenCodec(secret: string): NextTokenCodec {
 
   return {
     encode(payload) {
-      const body = Buffer.from(JSON.stringify({ v: 1, a: payload.afterSeq, q: payload.queryDigest })).toString('base64url');
+      const body = Buffer.from(JSON.stringify({ v: 1, a: payload.afterSeq, q: payload.queryDigest, p: payload.page })).toString('base64url');
       return `${body}.${mac(body).toString('base64url')}`;
     },
     decode(token, queryDigest) {
@@ -50,11 +52,11 @@ export function createNextTokenCodec(secret: string): NextTokenCodec {
       } catch {
         throw invalid;
       }
-      const fields = parsed as { v?: unknown; a?: unknown; q?: unknown };
-      if (fields.v !== 1 || typeof fields.a !== 'number' || !Number.isInteger(fields.a) || fields.q !== queryDigest) {
+      const fields = parsed as { v?: unknown; a?: unknown; q?: unknown; p?: unknown };
+      if (fields.v !== 1 || typeof fields.a !== 'number' || !Number.isInteger(fields.a) || fields.q !== queryDigest || typeof fields.p !== 'number' || !Number.isInteger(fields.p)) {
         throw invalid;
       }
-      return { afterSeq: fields.a, queryDigest };
+      return { afterSeq: fields.a, queryDigest, page: fields.p };
     },
   };
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createSimulatorServer, type FaultSpec, type FaultSwitch, type FaultTrigger, type RunningServer, type SimulatorStats, type StartOptions } from '../common/index.js';
 import { ec2ControlRoutes } from './control-routes.js';
+import type { DescribeFault } from './describe-faults.js';
 import { createEc2ApiState, ec2Routes, type Ec2Credential, type UsageCounts } from './ec2-routes.js';
 import { kitErrorResponse } from './errors.js';
 import { createInventory, type Ec2Inventory, type SeedDcmOptions, type SeededInstance } from './inventory.js';
@@ -24,6 +25,8 @@ export interface Ec2SimulatorOptions {
   readonly now?: () => number;
   /** How long terminated instances stay listed. Default 3600 (EC2: "usually less than one hour"). */
   readonly terminatedRetentionSeconds?: number;
+  /** How long after launch an instance stays invisible to DescribeInstances (eventual consistency). Default 0. */
+  readonly visibilityLagSeconds?: number;
   /** Seed of ids, NextToken MACs and the fault RNG. Default 1. */
   readonly seed?: number;
   /** How latency faults wait. Default a real timer. */
@@ -47,12 +50,21 @@ export interface Ec2Simulator {
   stats(): SimulatorStats;
   /** Zeroes the kit's counters and the per-action, per-key and per-error counts. */
   resetStats(): void;
-  /** Clears faults, counters, the AuthFailure switch and the inventory. */
+  /** Clears faults (kit and describe faults), counters, the AuthFailure switch, the visibility lag (back to the option) and the inventory. */
   reset(): void;
   /** Shortcut of `inventory.seedDcmInstances`. */
   seedDcmInstances(options: SeedDcmOptions): SeededInstance[];
   /** While on, every request answers `AuthFailure` (401), as after a key is revoked. */
   setAuthFailure(enabled: boolean): void;
+  /**
+   * Arms faults on DescribeInstances answers, e.g. `{ page: 2, answer: 'html' }`: the second page of
+   * the next paged call is a proxy's HTML page (see `DESCRIBE_FAULT_ANSWERS`).
+   */
+  failDescribe(...faults: readonly DescribeFault[]): void;
+  /** Disarms every describe fault. */
+  clearDescribeFaults(): void;
+  /** See `Ec2Inventory.setVisibilityLag`: newly launched instances stay invisible for `seconds`. */
+  setVisibilityLag(seconds: number): void;
   /** Per-action, per-key and per-error counts. */
   usage(): UsageCounts;
 }
@@ -87,17 +99,26 @@ export function createEc2Simulator(options: Ec2SimulatorOptions = {}): Ec2Simula
   const now = options.now ?? Date.now;
   const seed = options.seed ?? 1;
   const newRequestId = options.newRequestId ?? randomUUID;
-  const inventory = createInventory({ now, terminatedRetentionSeconds: options.terminatedRetentionSeconds ?? 3600, ownerId: options.ownerId ?? '123456789012', region, seed });
+  const visibilityLagSeconds = options.visibilityLagSeconds ?? 0;
+  const inventory = createInventory({ now, terminatedRetentionSeconds: options.terminatedRetentionSeconds ?? 3600, ownerId: options.ownerId ?? '123456789012', region, seed, visibilityLagSeconds });
   const state = createEc2ApiState();
   const server = createSimulatorServer({
     routes: ec2Routes({ inventory, tokens: createNextTokenCodec(String(seed)), region, credentials, now, newRequestId, state }),
     controlRoutes: ec2ControlRoutes({ inventory, state }),
     errorResponse: kitErrorResponse(newRequestId, now),
-    platformStats: () => ({ ...inventory.counts(), ...state.usage(), authFailureSwitch: state.forceAuthFailure }),
+    platformStats: () => ({
+      ...inventory.counts(),
+      ...state.usage(),
+      authFailureSwitch: state.forceAuthFailure,
+      visibilityLagSeconds: inventory.visibilityLagSeconds(),
+      describeFaultsArmed: state.describeFaults.armed().length,
+    }),
     onReset: () => {
       inventory.clear();
       state.resetUsage();
       state.forceAuthFailure = false;
+      state.describeFaults.clear();
+      inventory.setVisibilityLag(visibilityLagSeconds);
     },
     seed,
     ...(options.delay === undefined ? {} : { delay: options.delay }),
@@ -120,6 +141,9 @@ export function createEc2Simulator(options: Ec2SimulatorOptions = {}): Ec2Simula
     setAuthFailure: (enabled) => {
       state.forceAuthFailure = enabled;
     },
+    failDescribe: (...faults) => state.describeFaults.add(faults),
+    clearDescribeFaults: () => state.describeFaults.clear(),
+    setVisibilityLag: (seconds) => inventory.setVisibilityLag(seconds),
     usage: () => state.usage(),
   };
 }

@@ -114,6 +114,7 @@ export interface Ec2Answer {
   readonly text: string;
   /** The `Code` of an error answer, if any. */
   readonly errorCode: string | undefined;
+  readonly contentType: string | undefined;
 }
 
 /** Options of {@link signedCall}. */
@@ -151,7 +152,7 @@ export async function signedCall(url: string, params: Readonly<Record<string, st
     throw new Error(`no complete answer: ${outcome.kind}`);
   }
   const text = outcome.body.toString('utf8');
-  return { status: outcome.status, text, errorCode: /<Code>([^<]*)<\/Code>/.exec(text)?.[1] };
+  return { status: outcome.status, text, errorCode: /<Code>([^<]*)<\/Code>/.exec(text)?.[1], contentType: outcome.headers['content-type'] };
 }
 
 /** Where Debian's python3-botocore keeps the EC2 service model (plain or gzipped, depending on the version). */

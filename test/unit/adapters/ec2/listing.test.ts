@@ -55,7 +55,7 @@ describe('EC2 listing: NextToken handling', () => {
     const { pages, requests } = await collect([
       { Reservations: [{ Instances: [managed('i-1'), managed('i-2')] }], NextToken: 'A' },
       { Reservations: [], NextToken: 'B' },
-      { NextToken: 'C' },
+      { Reservations: [{ ReservationId: 'r-empty', Instances: [] }], NextToken: 'C' },
       { Reservations: [{ Instances: [managed('i-3')] }], NextToken: 'D' },
       { Reservations: [], NextToken: '' },
     ]);
@@ -64,20 +64,37 @@ describe('EC2 listing: NextToken handling', () => {
   });
 
   test('a NextToken seen before: PLATFORM_PAYLOAD instead of an endless loop', async () => {
-    await assert.rejects(collect([{ Reservations: [{ Instances: [managed('i-1')] }], NextToken: 'A' }, { NextToken: 'B' }, { NextToken: 'A' }]), (error: unknown) => {
+    await assert.rejects(collect([{ Reservations: [{ Instances: [managed('i-1')] }], NextToken: 'A' }, { Reservations: [], NextToken: 'B' }, { Reservations: [], NextToken: 'A' }]), (error: unknown) => {
       assert.ok(isBridgeError(error, 'PLATFORM_PAYLOAD'), String(error));
       assert.match(error.message, /^ec2 endpoint aws-lab \(us-east-1\): DescribeInstances returned a NextToken it had returned before, after 3 pages/);
       return true;
     });
   });
 
-  test('an instance listed twice, untagged ones and ones without an id are dropped; a reservation split over pages is fine', async () => {
+  test('an instance listed twice is yielded once, untagged ones are left out (and reported); a reservation split over pages is fine', async () => {
     const stray: Instance = { InstanceId: 'i-9', State: { Name: 'running' }, Tags: [{ Key: 'managed-by', Value: 'dcm*' }, { Key: 'dcm-instance-id', Value: 'inst-9' }] };
-    const { pages } = await collect([
-      { Reservations: [{ Instances: [managed('i-1'), stray, { State: { Name: 'running' } }] }], NextToken: 'A' },
+    const untagged: Instance = { InstanceId: 'i-8', State: { Name: 'running' } };
+    const platform = scripted([
+      { Reservations: [{ Instances: [managed('i-1'), stray, untagged] }], NextToken: 'A' },
       { Reservations: [{ Instances: [managed('i-1'), managed('i-2')] }] },
     ]);
+    const skipped: unknown[] = [];
+    const pages: string[][] = [];
+    for await (const page of listManagedInstances({ describe: platform.describe, selector: defaultSelector, stateOverrides: {}, endpoint: 'aws-lab', region: 'us-east-1', onSkipped: (report) => skipped.push(report) }, new AbortController().signal)) {
+      pages.push(page.map((instance) => instance.platformId));
+    }
     assert.deepEqual(pages, [['i-1'], ['i-2']]);
+    assert.deepEqual(skipped, [{ page: 1, count: 2, example: 'i-9' }]);
+  });
+
+  test('an instance listed without its state is yielded with stateUnavailable, not as pending', async () => {
+    const { pages } = await collect([{ Reservations: [{ Instances: [{ ...managed('i-1'), State: undefined }, managed('i-2')] }] }]);
+    assert.deepEqual(pages, [['i-1', 'i-2']]);
+    const platform = scripted([{ Reservations: [{ Instances: [{ ...managed('i-1'), State: undefined }] }] }]);
+    for await (const page of listManagedInstances({ describe: platform.describe, selector: defaultSelector, stateOverrides: {}, endpoint: 'aws-lab', region: 'us-east-1' }, new AbortController().signal)) {
+      assert.equal(page[0]?.stateUnavailable, 'DescribeInstances listed the instance without its instanceState');
+      assert.equal(page[0]?.rawState, undefined);
+    }
   });
 
   test('an aborted signal stops before the next call with the abort reason when it is a BridgeError, else POLL_ABORTED', async () => {
@@ -88,5 +105,57 @@ describe('EC2 listing: NextToken handling', () => {
     const other = new AbortController();
     other.abort(new Error('bye'));
     await assert.rejects(collect([{}], other.signal), (error: unknown) => isBridgeError(error, 'POLL_ABORTED'));
+  });
+});
+
+describe('EC2 listing: an answer that is not a whole DescribeInstancesResponse fails the listing', () => {
+  const cases: { name: string; page2: DescribePage; problem: string }[] = [
+    { name: 'no reservationSet (what the SDK makes of an HTML, empty or foreign 200)', page2: {}, problem: 'no reservationSet' },
+    { name: 'a reservation without its instancesSet', page2: { Reservations: [{ ReservationId: 'r-7' }] }, problem: 'reservation r-7 has no instancesSet' },
+    { name: 'an instance without its instanceId', page2: { Reservations: [{ ReservationId: 'r-7', Instances: [managed('i-2'), { State: { Name: 'running' }, Tags: managed('i-3').Tags }] }] }, problem: 'instance #2 of reservation r-7 has no instanceId' },
+    { name: 'an instance with an empty instanceId', page2: { Reservations: [{ Instances: [{ ...managed('i-2'), InstanceId: '' }] }] }, problem: 'instance #1 of reservation #1 has no instanceId' },
+  ];
+  for (const { name, page2, problem } of cases) {
+    test(`${name}: LIST_INCOMPLETE naming page 2 and the problem, after page 1 was yielded`, async () => {
+      const platform = scripted([{ Reservations: [{ Instances: [managed('i-1')] }], NextToken: 'A' }, page2, { Reservations: [{ Instances: [managed('i-4')] }] }]);
+      const pages: string[][] = [];
+      await assert.rejects(
+        (async () => {
+          for await (const page of listManagedInstances({ describe: platform.describe, selector: defaultSelector, stateOverrides: {}, endpoint: 'aws-lab', region: 'us-east-1' }, new AbortController().signal)) {
+            pages.push(page.map((instance) => instance.platformId));
+          }
+        })(),
+        (error: unknown) => {
+          assert.ok(isBridgeError(error, 'LIST_INCOMPLETE'), String(error));
+          assert.equal(error.message, `ec2 endpoint aws-lab (us-east-1): DescribeInstances page 2 of the listing is not a complete answer: ${problem}; it counts for nothing`);
+          assert.equal(error.context['problem'], problem);
+          return true;
+        },
+      );
+      assert.deepEqual(pages, [['i-1']], 'page 1 was yielded, nothing after the bad page');
+      assert.equal(platform.requests.length, 2, 'page 3 is never asked');
+    });
+  }
+
+  test('a LIST_INCOMPLETE from the raw answer check gets the page number added', async () => {
+    const raw = new BridgeError('LIST_INCOMPLETE', 'ec2 endpoint aws-lab (us-east-1): DescribeInstances answered HTTP 200 with an empty body; not a DescribeInstancesResponse, so the answer counts for nothing', { problem: 'an empty body' });
+    let calls = 0;
+    const describe = async (): Promise<DescribePage> => {
+      calls += 1;
+      if (calls === 2) throw raw;
+      return { Reservations: [{ Instances: [managed('i-1')] }], NextToken: 'A' };
+    };
+    await assert.rejects(
+      (async () => {
+        for await (const _page of listManagedInstances({ describe, selector: defaultSelector, stateOverrides: {}, endpoint: 'aws-lab', region: 'us-east-1' }, new AbortController().signal));
+      })(),
+      (error: unknown) => {
+        assert.ok(isBridgeError(error, 'LIST_INCOMPLETE'));
+        assert.match(error.message, /an empty body; .* \(page 2 of the listing\)$/);
+        assert.equal(error.context['page'], 2);
+        assert.equal(error.cause, raw);
+        return true;
+      },
+    );
   });
 });

@@ -1,0 +1,118 @@
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import { BridgeError, ErrorCode } from '../../src/errors/index.js';
+
+/**
+ * Media types an EC2 Query API answer may carry. EC2 sends
+ * `text/xml;charset=UTF-8`; `application/xml` is the other XML type
+ * EC2-compatible clouds use.
+ */
+const xmlMediaTypes: ReadonlySet<string> = new Set(['text/xml', 'application/xml']);
+
+/** How much of a wrong body a problem quotes: enough to recognise an HTML error page, never a whole page. */
+const quotedBodyChars = 60;
+
+/** The raw parts of one 2xx answer that {@link answerProblem} judges. */
+export interface RawAnswer {
+  /** The operation asked, e.g. `DescribeInstances`: its answer's root element is `<operation>Response`. */
+  readonly operation: string;
+  readonly status: number;
+  readonly contentType: string | undefined;
+  readonly body: Uint8Array;
+}
+
+/** The first element's local name, after the XML declaration, comments, a doctype and whitespace; undefined when there is none. */
+function rootElementOf(text: string): string | undefined {
+  const match = /^(?:\uFEFF)?(?:\s+|<\?[\s\S]*?\?>|<!--[\s\S]*?-->|<!DOCTYPE[^>]*>)*<([A-Za-z_][\w.:-]*)/i.exec(text);
+  const name = match?.[1];
+  return name === undefined ? undefined : name.slice(name.indexOf(':') + 1);
+}
+
+function quote(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return JSON.stringify(flat.length > quotedBodyChars ? `${flat.slice(0, quotedBodyChars)}…` : flat);
+}
+
+/**
+ * Why a 2xx answer is not the operation's documented XML answer, or undefined
+ * when it is. The AWS SDK's deserializer turns an answer it does not
+ * recognise (an HTML page from a proxy, an empty body, another action's
+ * document) into an empty output, which reads as "no instances, no more
+ * pages"; this check runs on the raw answer first. It asks for: an XML
+ * content type, a body, `<operation>Response` as the root element, closed at
+ * the end (not cut short), and the `requestId` EC2 puts in every answer.
+ */
+export function answerProblem(answer: RawAnswer): string | undefined {
+  const expectedRoot = `${answer.operation}Response`;
+  const mediaType = answer.contentType?.split(';')[0]?.trim().toLowerCase();
+  const text = Buffer.from(answer.body.buffer, answer.body.byteOffset, answer.body.byteLength).toString('utf8');
+  if (mediaType === undefined || mediaType === '') return `no content type (EC2 answers text/xml)${text.trim() === '' ? ' and an empty body' : `, body ${quote(text)}`}`;
+  if (!xmlMediaTypes.has(mediaType)) return `content type ${mediaType}, not XML${text.trim() === '' ? '' : `: ${quote(text)}`}`;
+  if (text.trim() === '') return 'an empty body';
+  const root = rootElementOf(text);
+  if (root === undefined) return `a body that is not XML: ${quote(text)}`;
+  if (root !== expectedRoot) return `a <${root}> document instead of <${expectedRoot}>`;
+  if (!new RegExp(`</(?:[\\w.-]+:)?${expectedRoot}>\\s*$`).test(text.slice(-(expectedRoot.length + 256)))) return `a <${expectedRoot}> cut short (no closing tag)`;
+  if (!/<(?:[\w.-]+:)?requestId>/.test(text)) return `a <${expectedRoot}> without its requestId`;
+  return undefined;
+}
+
+/** What the check's errors name. */
+export interface AnswerCheckScope {
+  readonly endpoint: string;
+  readonly region: string;
+}
+
+/** The parts of the SDK's raw HTTP response the middleware reads and replaces. */
+interface RawHttpResponse {
+  statusCode?: number;
+  headers?: Record<string, string | undefined>;
+  body?: unknown;
+}
+
+async function readBody(body: unknown): Promise<Uint8Array> {
+  if (body === undefined || body === null) return new Uint8Array();
+  if (body instanceof Uint8Array) return body;
+  if (typeof body === 'string') return Buffer.from(body, 'utf8');
+  const chunks: Buffer[] = [];
+  for await (const chunk of body as AsyncIterable<Uint8Array | string>) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.from(chunk));
+  return Buffer.concat(chunks);
+}
+
+/**
+ * Adds {@link answerProblem} to a client, inside the SDK's deserializer (the
+ * `deserialize` step at low priority runs between it and the HTTP handler):
+ * it reads each 2xx body once, hands the same bytes on to the deserializer,
+ * and throws LIST_INCOMPLETE naming the problem instead of letting an empty
+ * output through. Error statuses pass untouched to the SDK's error parsing.
+ * The SDK's retry strategy classifies the error as a client error, so a
+ * wrong answer is not retried: the poll fails and deletes nothing.
+ */
+export function addAnswerCheck(client: EC2Client, scope: AnswerCheckScope): void {
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const result = await next(args);
+      const response = result.response as RawHttpResponse;
+      const status = response.statusCode ?? 0;
+      if (status < 200 || status >= 300) return result;
+      const body = await readBody(response.body);
+      response.body = body;
+      const operation = (context.commandName ?? 'DescribeInstancesCommand').replace(/Command$/, '');
+      const contentType = response.headers?.['content-type'];
+      const problem = answerProblem({ operation, status, contentType, body });
+      if (problem !== undefined) {
+        const requestId = response.headers?.['x-amzn-requestid'];
+        throw new BridgeError(ErrorCode.ListIncomplete, `ec2 endpoint ${scope.endpoint} (${scope.region}): ${operation} answered HTTP ${status} with ${problem}; not a ${operation}Response, so the answer counts for nothing${requestId ? ` [request id ${requestId}]` : ''}`, {
+          endpoint: scope.endpoint,
+          platform: 'ec2',
+          region: scope.region,
+          status,
+          problem,
+          ...(contentType ? { contentType } : {}),
+          ...(requestId ? { requestId } : {}),
+        });
+      }
+      return result;
+    },
+    { step: 'deserialize', name: 'dcmAnswerCheck', priority: 'low' },
+  );
+}
