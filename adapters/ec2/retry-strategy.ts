@@ -1,5 +1,5 @@
 import type { EC2ClientConfig } from '@aws-sdk/client-ec2';
-import type { Clock } from '../../src/clock/index.js';
+import { maxTimerDelayMs, type Clock } from '../../src/clock/index.js';
 import type { TokenBucket } from './token-bucket.js';
 
 /** The SDK's token-based retry strategy interface (RetryStrategyV2), as `EC2Client` types it. */
@@ -28,6 +28,22 @@ export function worstCaseRetryDelayMs(policy: RetryPolicy): number {
   let total = 0;
   for (let retry = 0; retry < policy.maxAttempts - 1; retry++) total += Math.min(base * 2 ** retry, policy.maxDelayMs);
   return total;
+}
+
+/**
+ * The wait before the retry that follows `retries` retries: full jitter over
+ * min(base × 2^retries, `maxDelayMs`). Always a whole number of ms in
+ * [0, `maxDelayMs`], whatever the policy or the random source hold (a NaN,
+ * Infinity or a random value outside [0, 1) cannot produce an endless or
+ * negative wait); a cap beyond the timer range counts as {@link maxTimerDelayMs}.
+ */
+export function retryDelayMs(policy: RetryPolicy, throttled: boolean, retries: number, randomValue: number): number {
+  const cap = Number.isFinite(policy.maxDelayMs) && policy.maxDelayMs > 0 ? Math.min(policy.maxDelayMs, maxTimerDelayMs) : 0;
+  const base = throttled ? policy.throttleBaseDelayMs : policy.baseDelayMs;
+  const ceiling = Math.min(base * 2 ** Math.min(Math.max(retries, 0), 30), cap);
+  const share = Number.isFinite(randomValue) ? Math.min(Math.max(randomValue, 0), 1) : 0;
+  const delay = Math.floor(share * ceiling);
+  return Number.isFinite(delay) && delay > 0 ? delay : 0;
 }
 
 /** Socket timeouts of one attempt. */
@@ -88,8 +104,7 @@ export function createRetryStrategy(policy: RetryPolicy, dependencies: RetryStra
       const retries = previous.getRetryCount();
       if (errorInfo.errorType === 'THROTTLING') dependencies.bucket.drain();
       if (!retryable.has(errorInfo.errorType) || retries + 1 >= policy.maxAttempts) throw new Error('no retry: not retryable or out of attempts');
-      const base = errorInfo.errorType === 'THROTTLING' ? policy.throttleBaseDelayMs : policy.baseDelayMs;
-      const delayMs = Math.floor(random() * Math.min(base * 2 ** retries, policy.maxDelayMs));
+      const delayMs = retryDelayMs(policy, errorInfo.errorType === 'THROTTLING', retries, random());
       dependencies.onRetry?.({ attempt: retries + 2, errorType: errorInfo.errorType, delayMs });
       await dependencies.clock.sleep(delayMs, dependencies.signal());
       await dependencies.bucket.take(dependencies.signal());

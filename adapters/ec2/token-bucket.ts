@@ -36,7 +36,10 @@ export interface TokenBucket {
  * for it, which keeps waiters in order without a queue.
  */
 export function createTokenBucket(settings: TokenBucketSettings, clock: Clock): TokenBucket {
-  if (!(settings.capacity >= 1) || !(settings.refillPerSecond > 0)) throw new RangeError('a token bucket needs capacity >= 1 and refillPerSecond > 0');
+  // Finite only: an infinite capacity or refill would make the bucket no limit at all.
+  if (!(settings.capacity >= 1) || !Number.isFinite(settings.capacity) || !(settings.refillPerSecond > 0) || !Number.isFinite(settings.refillPerSecond)) {
+    throw new RangeError('a token bucket needs a finite capacity >= 1 and a finite refillPerSecond > 0');
+  }
   let tokens = settings.capacity;
   let refilledAt = clock.now();
   const refill = (): void => {

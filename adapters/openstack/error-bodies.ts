@@ -35,9 +35,7 @@ export function createErrorBodyReader(scrub: (text: string) => string): ErrorBod
         const title = typeof inner['title'] === 'string' ? inner['title'] : undefined;
         return { ...(title ? { code: title } : {}), ...(message ? { message } : {}) };
       }
-      const hint = inner['retryAfter'];
-      const seconds = typeof hint === 'number' ? hint : typeof hint === 'string' && /^\d+$/.test(hint.trim()) ? Number(hint) : undefined;
-      if (seconds !== undefined) retryAfterMs = seconds * 1000;
+      retryAfterMs = readRetryAfterMs(inner['retryAfter']);
       return { code: name, ...(message ? { message } : {}) };
     },
     takeRetryAfterMs() {
@@ -46,6 +44,18 @@ export function createErrorBodyReader(scrub: (text: string) => string): ErrorBod
       return value;
     },
   };
+}
+
+/**
+ * An overLimit body's `retryAfter` (seconds, a number or a string of digits)
+ * in ms; undefined when it is missing, negative, or not a finite number (JSON
+ * reads `1e400` and a string of 400 digits as Infinity), so a broken body
+ * gives no hint rather than an endless one. The scheduler caps what remains.
+ */
+function readRetryAfterMs(hint: unknown): number | undefined {
+  const seconds = typeof hint === 'number' ? hint : typeof hint === 'string' && /^\d+$/.test(hint.trim()) ? Number(hint) : undefined;
+  if (seconds === undefined || !Number.isFinite(seconds * 1000) || seconds < 0) return undefined;
+  return seconds * 1000;
 }
 
 /**

@@ -5,7 +5,7 @@
 export interface Clock {
   /** Milliseconds since the Unix epoch. */
   now(): number;
-  /** Runs `callback` once after `delayMs`; returns a handle for {@link Clock.cancel}. */
+  /** Runs `callback` once after `delayMs` (NaN or negative: as soon as possible; Infinity: never); returns a handle for {@link Clock.cancel}. */
   schedule(delayMs: number, callback: () => void): TimerHandle;
   /** Cancels a scheduled callback; a no-op when it already ran or was cancelled. */
   cancel(handle: TimerHandle): void;
@@ -18,24 +18,67 @@ export interface TimerHandle {
   readonly id: number;
 }
 
-/** The real clock: `Date.now` and Node timers. Timers are unref'd so they never keep a finished process alive. */
-export function createSystemClock(): Clock {
-  const timers = new Map<number, NodeJS.Timeout>();
+/**
+ * The longest delay one Node timer takes: `setTimeout` turns anything above
+ * 2^31 − 1 ms (24.8 days) into 1 ms, which would make a long wait a busy loop.
+ */
+export const maxTimerDelayMs = 2 ** 31 - 1;
+
+/**
+ * A requested delay as a clock understands it: NaN and negative delays mean
+ * "as soon as possible" (0); Infinity means never. Shared by every clock so
+ * fake and real time agree.
+ */
+export function normalizeDelayMs(delayMs: number): number {
+  return Number.isNaN(delayMs) || delayMs < 0 ? 0 : delayMs;
+}
+
+/** The host timer functions the system clock runs on; injectable so tests can watch what it arms. */
+export interface HostTimers {
+  now(): number;
+  setTimeout(callback: () => void, delayMs: number): unknown;
+  clearTimeout(timer: unknown): void;
+}
+
+const nodeTimers: HostTimers = {
+  now: () => Date.now(),
+  setTimeout: (callback, delayMs) => setTimeout(callback, delayMs),
+  clearTimeout: (timer) => clearTimeout(timer as NodeJS.Timeout),
+};
+
+/**
+ * The real clock: `Date.now` and Node timers. Any delay is safe: one longer
+ * than {@link maxTimerDelayMs} is waited as a chain of timers of at most that
+ * length, an infinite one never fires, and NaN or a negative delay fires at once.
+ */
+export function createSystemClock(host: HostTimers = nodeTimers): Clock {
+  const timers = new Map<number, unknown>();
   let nextId = 1;
   const clock: Clock = {
-    now: () => Date.now(),
+    now: () => host.now(),
     schedule(delayMs, callback) {
       const id = nextId++;
-      const timer = setTimeout(() => {
-        timers.delete(id);
-        callback();
-      }, Math.max(0, delayMs));
-      timers.set(id, timer);
+      const dueAt = host.now() + normalizeDelayMs(delayMs);
+      const arm = (): void => {
+        const remaining = Math.max(0, dueAt - host.now());
+        const chained = remaining > maxTimerDelayMs;
+        const timer = host.setTimeout(() => {
+          if (!timers.has(id)) return;
+          if (chained) {
+            arm();
+            return;
+          }
+          timers.delete(id);
+          callback();
+        }, Math.min(remaining, maxTimerDelayMs));
+        timers.set(id, timer);
+      };
+      arm();
       return { id };
     },
     cancel(handle) {
       const timer = timers.get(handle.id);
-      if (timer) clearTimeout(timer);
+      if (timer !== undefined) host.clearTimeout(timer);
       timers.delete(handle.id);
     },
     sleep: (delayMs, signal) => sleepOn(clock, delayMs, signal),

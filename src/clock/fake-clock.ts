@@ -1,4 +1,4 @@
-import { sleepOn, type Clock, type TimerHandle } from './clock.js';
+import { normalizeDelayMs, sleepOn, type Clock, type TimerHandle } from './clock.js';
 
 interface PendingTimer {
   readonly id: number;
@@ -43,7 +43,7 @@ export function createFakeClock(startMs = Date.UTC(2026, 0, 1)): FakeClock {
   const clock: FakeClock = {
     now: () => currentTime,
     schedule(delayMs, callback): TimerHandle {
-      const timer = { id: nextId++, dueAt: currentTime + Math.max(0, delayMs), callback };
+      const timer = { id: nextId++, dueAt: currentTime + normalizeDelayMs(delayMs), callback };
       pending.push(timer);
       return { id: timer.id };
     },
@@ -64,7 +64,8 @@ export function createFakeClock(startMs = Date.UTC(2026, 0, 1)): FakeClock {
       await settle();
     },
     async runNext() {
-      const timer = takeNextDue(Number.POSITIVE_INFINITY);
+      // An infinite delay never falls due, so it is never the next timer either.
+      const timer = takeNextDue(Number.MAX_VALUE);
       if (!timer) return false;
       currentTime = Math.max(currentTime, timer.dueAt);
       timer.callback();

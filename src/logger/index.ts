@@ -1,2 +1,2 @@
-export { createLogger, redactedPaths } from './logger.js';
+export { createLogger, redactedPaths, logStringMaxChars, logLineMaxChars, logFallbackStringMaxChars } from './logger.js';
 export type { Logger } from './logger.js';

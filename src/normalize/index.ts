@@ -1,4 +1,4 @@
-export { createNormalizer } from './normalize.js';
+export { createNormalizer, platformTextMaxChars, platformDetailMaxChars, eventMessageMaxChars } from './normalize.js';
 export type { Normalizer, NormalizedState, NormalizerOptions } from './normalize.js';
 export { defineStateTable } from './state-table.js';
 export type { StateTable } from './state-table.js';

@@ -18,3 +18,10 @@ test('Retry-After as an HTTP date is measured against the injected clock, never 
 test('absent or unreadable Retry-After gives no hint', () => {
   for (const value of [undefined, '', 'soon', '-5', '1.5', '12 13']) assert.equal(parseRetryAfter(value, now), undefined, String(value));
 });
+
+test('an absurd Retry-After: huge but finite is returned (the scheduler caps it); beyond a finite number is no hint', () => {
+  assert.equal(parseRetryAfter('99999999', now), 99_999_999_000);
+  assert.equal(parseRetryAfter('9'.repeat(400), now), undefined, 'Number() of 400 digits is Infinity');
+  const farFuture = parseRetryAfter('Fri, 31 Dec 9999 23:59:59 GMT', now);
+  assert.ok(farFuture !== undefined && Number.isFinite(farFuture));
+});

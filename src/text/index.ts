@@ -1,0 +1,1 @@
+export { boundText, boundStrings } from './bound.js';
