@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import type { PlatformAdapter } from './adapter/index.js';
-import { createBridgeApi, createBridgeEndpoints, type EndpointService } from './api/index.js';
+import { createBridgeApi, createBridgeEndpoints, createTargetPolicy, createTargetPreflight, type EndpointService } from './api/index.js';
 import { createBridge, type Bridge } from './bridge/index.js';
 import { createSystemClock, type Clock } from './clock/index.js';
 import { loadConfigFile, type BridgeConfig, type LoadedConfig } from './config/index.js';
@@ -165,9 +165,11 @@ export async function runCommand(io: CommandIo): Promise<number> {
   for (const warning of warnings) logger.warn(warning);
   const clock = io.clock ?? createSystemClock();
 
+  // One target policy for registrations and for the check before each poll of a registered endpoint.
+  const targets = createTargetPolicy(config.api);
   let bridge: Bridge;
   try {
-    bridge = await createBridge(config, { adapters, clock, logger, stdout: io.stdout });
+    bridge = await createBridge(config, { adapters, clock, logger, stdout: io.stdout, preflight: createTargetPreflight(targets) });
   } catch (error) {
     logger.error({ err: error }, 'the bridge could not start');
     write(io.stderr, `dcm-poll-bridge: cannot start: ${(error as Error).message}`);
@@ -175,7 +177,7 @@ export async function runCommand(io: CommandIo): Promise<number> {
   }
 
   // Endpoints registered over the API are the bridge's endpoints too, for `once` as for `run`.
-  const registrations = createBridgeEndpoints({ config, bridge, adapters, clock, logger });
+  const registrations = createBridgeEndpoints({ config, bridge, adapters, clock, logger, targets });
   try {
     await registrations.load();
   } catch (error) {

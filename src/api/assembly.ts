@@ -6,7 +6,7 @@ import { createHealthProbe } from '../health/index.js';
 import { createEndpointService, createRegistrationStore, type EndpointService } from './endpoints/index.js';
 import { loadOpenApiDocument, type OpenApiDocument } from './openapi.js';
 import { createApiServer, type ApiServer } from './server.js';
-import { createTargetPolicy, type Resolver } from './targets/index.js';
+import { createTargetPolicy, type Resolver, type TargetPolicy } from './targets/index.js';
 import { createVmReader } from './vms/index.js';
 
 /** What wiring the API to a bridge needs. */
@@ -18,6 +18,8 @@ export interface BridgeApiDependencies {
   readonly logger: Logger;
   /** DNS for the target policy (tests pass their own). */
   readonly resolver?: Resolver;
+  /** The target policy, when the caller shares it with the bridge's poll preflight; default: one from `config.api` and `resolver`. */
+  readonly targets?: TargetPolicy;
   readonly newId?: () => string;
 }
 
@@ -32,7 +34,7 @@ export function createBridgeEndpoints(dependencies: BridgeApiDependencies): Endp
     registry: bridge.endpoints,
     store: createRegistrationStore(bridge.cache),
     adapters: dependencies.adapters,
-    targets: createTargetPolicy(config.api, dependencies.resolver),
+    targets: dependencies.targets ?? createTargetPolicy(config.api, dependencies.resolver),
     defaultIntervalSeconds: config.scheduler.defaultIntervalSeconds,
     clock: dependencies.clock,
     logger: dependencies.logger.child({ component: 'api' }),
@@ -42,7 +44,7 @@ export function createBridgeEndpoints(dependencies: BridgeApiDependencies): Endp
 
 /** The HTTP API of a bridge (not yet listening). */
 export function createBridgeApi(
-  dependencies: Omit<BridgeApiDependencies, 'adapters' | 'resolver' | 'newId'> & { readonly endpoints: EndpointService; readonly version: string; readonly document?: OpenApiDocument },
+  dependencies: Omit<BridgeApiDependencies, 'adapters' | 'resolver' | 'targets' | 'newId'> & { readonly endpoints: EndpointService; readonly version: string; readonly document?: OpenApiDocument },
 ): Promise<ApiServer> {
   const { config, bridge, clock } = dependencies;
   const endpoints = (): ReturnType<typeof bridge.endpoints.list> => bridge.endpoints.list();

@@ -58,6 +58,12 @@ export interface BridgeDependencies {
   readonly random?: () => number;
   /** Replaces the publisher built from config (tests that need a failing broker). */
   readonly publisher?: EventPublisher;
+  /**
+   * Runs at the start of every poll, before the platform is asked; a throw
+   * fails that poll like a platform error (status, health, backoff). The API
+   * passes its target check of registered endpoints here.
+   */
+  readonly preflight?: (endpoint: EndpointConfig, signal: AbortSignal) => Promise<void>;
 }
 
 /** Opens the cache and the broker and wires the pipeline for every configured endpoint. */
@@ -169,6 +175,7 @@ export async function createBridge(config: BridgeConfig, dependencies: BridgeDep
       floorMs: adapter.minimumIntervalSeconds * 1000,
       run: async (signal) => {
         pollRequests.set(endpoint.name, { requests: 0, throttles: 0 });
+        await dependencies.preflight?.(endpoint, signal);
         lastReports.set(endpoint.name, await poller.poll(signal));
       },
     });

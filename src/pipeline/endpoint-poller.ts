@@ -5,8 +5,9 @@ import { dnsLabelPattern, type EndpointConfig } from '../config/index.js';
 import type { Change, Differ, Observation, PollPlan } from '../diff/index.js';
 import { BridgeError, ErrorCode, asBridgeError } from '../errors/index.js';
 import type { BridgeMetrics } from '../metrics/index.js';
-import { createNormalizer, vmStatuses, type VmStatus } from '../normalize/index.js';
+import { createNormalizer, platformTextMaxChars, vmStatuses, type VmStatus } from '../normalize/index.js';
 import { buildStatusEvent, type EventPublisher } from '../publisher/index.js';
+import { boundText } from '../text/index.js';
 
 /** Events built, published and committed together; bounds the memory a large first poll needs. */
 const publishChunkSize = 1000;
@@ -214,7 +215,7 @@ function observe(page: readonly RawInstance[], normalize: ReturnType<typeof crea
       status,
       message,
       rawState: instance.rawState ?? null,
-      ...(instance.name !== undefined ? { name: instance.name } : {}),
+      ...(instance.name !== undefined ? { name: boundText(instance.name, platformTextMaxChars) } : {}),
     });
   }
   return { observations, invalid };

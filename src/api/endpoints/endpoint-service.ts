@@ -9,6 +9,7 @@ import { mergePatch } from '../merge-patch.js';
 import type { TargetPolicy } from '../targets/index.js';
 import type { RegistrationTimes } from './representation.js';
 import type { RegistrationStore, StoredRegistration } from './registration-store.js';
+import { guardedUrls } from './target-preflight.js';
 
 /** An endpoint and, when registered over the API, its times. */
 export interface EndpointView {
@@ -23,7 +24,13 @@ export interface EndpointView {
  * requests for one id cannot interleave.
  */
 export interface EndpointService {
-  /** Puts the stored registrations into the registry (start-up). One that no longer validates is logged and skipped. */
+  /**
+   * Puts the stored registrations into the registry (start-up). Their targets
+   * are not resolved here: a DNS hiccup at start-up must not drop a
+   * registration. The target policy runs before each of their polls instead
+   * (`createTargetPreflight`, the bridge's poll preflight). Only one that no
+   * longer validates (its adapter or a rule changed) is logged and skipped.
+   */
   load(): Promise<void>;
   /** Every endpoint, configuration file and API alike, by id. */
   list(): EndpointView[];
@@ -86,8 +93,8 @@ export function createEndpointService(options: EndpointServiceOptions): Endpoint
     return issues;
   };
 
-  /** The full check of a registration: the YAML rules, then the API's own, then the target policy. */
-  const validate = async (input: Record<string, unknown>): Promise<EndpointConfig> => {
+  /** The full check of a registration: the YAML rules, then the API's own, then (for new content) the target policy. */
+  const validate = async (input: Record<string, unknown>, checks: { checkTargets: boolean }): Promise<EndpointConfig> => {
     const result = validateEndpoint(input, adapters, { pathPrefix: 'body', defaultIntervalSeconds: options.defaultIntervalSeconds, origin: 'api', checkFiles: false });
     const issues: ValidationIssue[] = result.issues.map((issue) => ({ path: toApiPath(issue.path), message: issue.message }));
     for (const path of hostOnlyKeys) {
@@ -100,8 +107,7 @@ export function createEndpointService(options: EndpointServiceOptions): Endpoint
     }
     if (issues.length > 0 || !result.endpoint) throw validationError('the endpoint registration', issues);
     const endpoint = result.endpoint;
-    const urls = [['url', endpoint.url] as const, ...Object.entries(endpoint.options).filter(([key]) => /Url$/.test(key))];
-    for (const [key, value] of urls) if (typeof value === 'string' && value !== '') await targets.check(value, toApiPath(`body.${key}`));
+    if (checks.checkTargets) for (const { key, url } of guardedUrls(endpoint)) await targets.check(url, toApiPath(`body.${key}`));
     return endpoint;
   };
 
@@ -134,7 +140,7 @@ export function createEndpointService(options: EndpointServiceOptions): Endpoint
           continue;
         }
         try {
-          const endpoint = await validate({ ...registration.input, name: id });
+          const endpoint = await validate({ ...registration.input, name: id }, { checkTargets: false });
           times.set(id, { createTime: registration.createTime, updateTime: registration.updateTime });
           await registry.add(endpoint);
         } catch (error) {
@@ -157,7 +163,7 @@ export function createEndpointService(options: EndpointServiceOptions): Endpoint
       inTurn(async () => {
         const id = requestedId ?? newId();
         const input = { ...fromBody(body), name: id };
-        const endpoint = await validate(input);
+        const endpoint = await validate(input, { checkTargets: true });
         if (registry.get(id) || (await store.get(id))) throw new BridgeError(ErrorCode.AlreadyExists, `endpoint ${id} already exists`, { endpoint: id });
         const created = now();
         const stored: StoredRegistration = { input, createTime: created, updateTime: created };
@@ -174,7 +180,7 @@ export function createEndpointService(options: EndpointServiceOptions): Endpoint
         const stored = await store.get(id);
         if (!stored) throw new BridgeError(ErrorCode.NotFound, `endpoint ${id} does not exist`, { endpoint: id });
         const input = { ...(mergePatch(stored.input, fromBody(patch)) as Record<string, unknown>), name: id };
-        const endpoint = await validate(input);
+        const endpoint = await validate(input, { checkTargets: true });
         const updated: StoredRegistration = { input, createTime: stored.createTime, updateTime: now() };
         await store.put(id, updated);
         times.set(id, { createTime: updated.createTime, updateTime: updated.updateTime });

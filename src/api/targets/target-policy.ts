@@ -1,5 +1,6 @@
 import { lookup } from 'node:dns/promises';
 import { BridgeError, ErrorCode } from '../../errors/index.js';
+import { boundText } from '../../text/index.js';
 import { cidrContains, classifyAddress, parseCidr, parseIp, unwrapIpv4, type Cidr, type IpAddress } from './ip.js';
 
 /** One entry of `api.allowedTargets`: an address block, or a host name (`*.` allows its subdomains). */
@@ -13,8 +14,19 @@ export interface TargetPolicySettings {
   readonly allowPrivateTargets: boolean;
 }
 
+/**
+ * What the policy concluded about one URL: allowed, or why not.
+ * `unresolved` (no address now) can change by itself and is worth retrying;
+ * `refused` (an address the policy forbids) and `malformed` cannot.
+ */
+export type TargetVerdict =
+  | { readonly allowed: true; readonly host: string }
+  | { readonly allowed: false; readonly problem: 'malformed' | 'unresolved' | 'refused'; readonly host: string; readonly reason: string; readonly cause?: unknown };
+
 /** Decides whether a registered endpoint may point at a URL (the SSRF guard of the API). */
 export interface TargetPolicy {
+  /** Resolves `url`'s host now and judges every address it has; never throws. */
+  judge(url: string): Promise<TargetVerdict>;
   /** Resolves when every address of `url`'s host is allowed; throws an `INVALID_ARGUMENT` BridgeError naming `path` otherwise. */
   check(url: string, path: string): Promise<void>;
 }
@@ -70,30 +82,44 @@ export function createTargetPolicy(settings: TargetPolicySettings, resolver: Res
   });
   const refuse = (path: string, message: string): BridgeError => new BridgeError(ErrorCode.InvalidArgument, `${path}: ${message}`, { issues: [{ path, message }] });
 
-  return {
-    async check(url, path) {
-      let host: string;
+  const judge = async (url: string): Promise<TargetVerdict> => {
+    let host: string;
+    try {
+      host = new URL(url).hostname.toLowerCase().replace(/^\[(.*)\]$/, '$1');
+    } catch {
+      return { allowed: false, problem: 'malformed', host: '', reason: 'must be an absolute URL' };
+    }
+    const literal = parseIp(host);
+    let addresses: readonly string[] = [host];
+    if (!literal) {
       try {
-        host = new URL(url).hostname.toLowerCase().replace(/^\[(.*)\]$/, '$1');
-      } catch {
-        throw refuse(path, 'must be an absolute URL');
+        addresses = await resolver(host);
+      } catch (error) {
+        return { allowed: false, problem: 'unresolved', host, reason: `host ${host} does not resolve (${describeLookupFailure(error)})`, cause: error };
       }
-      const literal = parseIp(host);
-      let addresses: readonly string[];
-      if (literal) addresses = [host];
-      else {
-        try {
-          addresses = await resolver(host);
-        } catch {
-          addresses = [];
-        }
-        if (addresses.length === 0) throw refuse(path, `host ${host} does not resolve`);
-      }
-      for (const text of addresses) {
-        const address = parseIp(text);
-        const reason = address ? judgeAddress(host, address, entries, settings.allowPrivateTargets) : 'is not an IP address';
-        if (reason) throw refuse(path, literal ? `${host} ${reason}` : `host ${host} resolves to ${text}, which ${reason}`);
-      }
+      if (addresses.length === 0) return { allowed: false, problem: 'unresolved', host, reason: `host ${host} does not resolve (no addresses)` };
+    }
+    for (const text of addresses) {
+      const address = parseIp(text);
+      const reason = address ? judgeAddress(host, address, entries, settings.allowPrivateTargets) : 'is not an IP address';
+      if (reason) return { allowed: false, problem: 'refused', host, reason: literal ? `${host} ${reason}` : `host ${host} resolves to ${text}, which ${reason}` };
+    }
+    return { allowed: true, host };
+  };
+
+  return {
+    judge,
+    async check(url, path) {
+      const verdict = await judge(url);
+      if (!verdict.allowed) throw refuse(path, verdict.reason);
     },
   };
+}
+
+/** The resolver's own words (`ENOTFOUND`, `EAI_AGAIN`: temporary), short enough for a status line. */
+function describeLookupFailure(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  const words = typeof code === 'string' && !message.includes(code) ? `${code}: ${message}` : message;
+  return boundText(words, 200);
 }

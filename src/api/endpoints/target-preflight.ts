@@ -1,0 +1,51 @@
+import type { EndpointConfig } from '../../config/index.js';
+import { BridgeError, ErrorCode } from '../../errors/index.js';
+import { toApiPath } from '../case.js';
+import type { TargetPolicy } from '../targets/index.js';
+
+/** A URL of an endpoint that the target policy guards, with its key in the endpoint's configuration. */
+export interface GuardedUrl {
+  readonly key: string;
+  readonly url: string;
+}
+
+/** The URLs of `endpoint` the target policy guards: `url` and every `…Url` option (OpenStack's `computeUrl`). */
+export function guardedUrls(endpoint: EndpointConfig): GuardedUrl[] {
+  const candidates: Array<readonly [string, unknown]> = [['url', endpoint.url], ...Object.entries(endpoint.options).filter(([key]) => /Url$/.test(key))];
+  return candidates.filter((entry): entry is readonly [string, string] => typeof entry[1] === 'string' && entry[1] !== '').map(([key, url]) => ({ key, url }));
+}
+
+/** A check the bridge runs at the start of each poll of an endpoint; a throw fails that poll. */
+export type PollPreflight = (endpoint: EndpointConfig, signal: AbortSignal) => Promise<void>;
+
+/**
+ * The target policy again before every poll of an endpoint registered over
+ * the API (configuration-file endpoints are the operator's own and are not
+ * checked). Registration checked the targets once, but DNS answers change: a
+ * host may not resolve for a while (a DNS hiccup, e.g. at start-up), or may
+ * come to resolve to an address the policy forbids.
+ *
+ * - a host that does not resolve now fails the poll with PLATFORM_UNREACHABLE
+ *   naming the host and the resolver's error: the endpoint shows unhealthy,
+ *   and the scheduler tries again with its backoff;
+ * - a host that resolves to a forbidden address fails it with
+ *   PERMISSION_DENIED: the platform is not asked anything while that holds.
+ *
+ * The adapter's HTTP client resolves the host again for its own connection;
+ * this check narrows, but does not close, a DNS-rebinding window.
+ */
+export function createTargetPreflight(targets: TargetPolicy): PollPreflight {
+  return async (endpoint, signal) => {
+    if (endpoint.origin !== 'api') return;
+    for (const { key, url } of guardedUrls(endpoint)) {
+      if (signal.aborted) throw signal.reason;
+      const verdict = await targets.judge(url);
+      if (verdict.allowed) continue;
+      const where = `endpoint ${endpoint.name}: ${toApiPath(key)}`;
+      const context = { endpoint: endpoint.name, platform: endpoint.platform, host: verdict.host, targetProblem: verdict.problem };
+      const cause = verdict.cause === undefined ? undefined : { cause: verdict.cause };
+      if (verdict.problem === 'unresolved') throw new BridgeError(ErrorCode.PlatformUnreachable, `${where}: ${verdict.reason}; not polled until it resolves`, context, cause);
+      throw new BridgeError(ErrorCode.PermissionDenied, `${where}: ${verdict.reason}; not polled while the target policy refuses it`, context, cause);
+    }
+  };
+}
