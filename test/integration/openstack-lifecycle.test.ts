@@ -39,10 +39,11 @@ test('BUILD → ACTIVE → powering-off → SHUTOFF → deleting → gone: PROVI
     if (step.name === 'deleted') break;
   }
   assert.deepEqual(steps, ['active', 'powering-off', 'stopped', 'deleting', 'deleted']);
-  // Nova hides deleted servers (and drops their tags), so "gone" is detected by absence: 2 complete lists.
+  // Nova hides deleted servers (and drops their tags): absence from 2 complete lists starts a confirmation, and Nova's 404 confirms it.
   assert.deepEqual(await statusesOf(), ['PROVISIONING', 'RUNNING', 'STOPPING', 'STOPPED', 'DELETING', 'DELETED']);
   const deleted = (await events(name)).at(-1);
-  assert.match(deleted?.event.data.message ?? '', /absent from 2 consecutive complete lists/);
+  assert.match(deleted?.event.data.message ?? '', new RegExp(`platform confirms it \\(GET /servers/${server.id} answered 404 itemNotFound\\)`));
+  assert.equal(lab.simulator.stats().byRoute['GET /compute/v2.1/servers/{server_id}'], 1, 'one confirming GET');
 
   for (let poll = 0; poll < 3; poll++) assert.ok((await bridge.runOnce()).ok);
   assert.equal((await events(name)).length, 4 + 6, 'nothing more: neighbours unchanged, no second DELETED');

@@ -70,13 +70,17 @@ export interface OpenstackBridge {
   events(name: string): Promise<ReceivedMessage[]>;
 }
 
-/** Starts an in-process bridge (stopped by `harness.dispose`) with the real OpenStack adapter. */
+/**
+ * Starts an in-process bridge (stopped by `harness.dispose`) with the real OpenStack adapter.
+ * Its 10 s floor is lifted unless `floorSeconds` says otherwise, as the harness does for the
+ * `file` platform, so tests poll back to back; the floor has its own tests.
+ */
 export async function startOpenstackBridge(
   harness: Harness,
   endpoints: readonly Record<string, unknown>[],
-  options: { adapter?: OpenstackAdapterOptions; dependencies?: Partial<BridgeDependencies> } = {},
+  options: { adapter?: OpenstackAdapterOptions; dependencies?: Partial<BridgeDependencies>; floorSeconds?: number } = {},
 ): Promise<OpenstackBridge> {
-  const adapters = createAdapterRegistry([createOpenstackAdapter(options.adapter)]);
+  const adapters = createAdapterRegistry([{ ...createOpenstackAdapter(options.adapter), minimumIntervalSeconds: options.floorSeconds ?? 0 }]);
   const yaml = `provider: { name: test-bridge }
 cache: { url: ${harness.redis.url}, namespace: ns-${Math.random().toString(36).slice(2)} }
 publisher: { kind: nats, url: ${harness.nats.url}, jetstream: true, ackTimeoutSeconds: 2 }
