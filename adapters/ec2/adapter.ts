@@ -27,6 +27,8 @@ export interface Ec2AdapterOptions {
   readonly pageSize?: number;
   /** Instance ids per absence-confirmation call, 1–200. Default 200 (EC2's limit of filter values per call). */
   readonly confirmBatchSize?: number;
+  /** The adapter's polling floor in seconds. Default 10; lower only for tests that poll a simulator back to back. */
+  readonly minimumIntervalSeconds?: number;
   /** Jitter source of the retry backoff. */
   readonly random?: () => number;
   readonly readFile?: (path: string) => Buffer;
@@ -45,7 +47,7 @@ export function createEc2Adapter(options: Ec2AdapterOptions = {}): PlatformAdapt
   const readFile = options.readFile ?? ((path: string) => readFileSync(path));
   return {
     platform: 'ec2',
-    minimumIntervalSeconds: 10,
+    minimumIntervalSeconds: options.minimumIntervalSeconds ?? 10,
     serviceTypes: ['vm'],
     stateTable: ec2StateTable,
     configSchema: ec2ConfigSchema,

@@ -21,7 +21,8 @@ export interface Ec2Bridge {
  * and `file` ones (`{ name, platform: 'file', file }`).
  */
 export async function startEc2Bridge(harness: Harness, endpoints: readonly Record<string, unknown>[], adapterOptions: Ec2AdapterOptions = fastRetries): Promise<Ec2Bridge> {
-  const adapters = createAdapterRegistry([createEc2Adapter(adapterOptions), createFileAdapter({ minimumIntervalSeconds: 1 })]);
+  // A floor of 1 s: runOnce waits out the floor between polls, and these tests poll back to back (the real 10 s floor is tested in config.test.ts).
+  const adapters = createAdapterRegistry([createEc2Adapter({ minimumIntervalSeconds: 1, ...adapterOptions }), createFileAdapter({ minimumIntervalSeconds: 1 })]);
   const yaml = `provider: { name: test-bridge }
 cache: { url: ${harness.redis.url}, namespace: ns-${Math.random().toString(36).slice(2)} }
 publisher: { kind: nats, url: ${harness.nats.url}, jetstream: true, ackTimeoutSeconds: 2 }
