@@ -25,6 +25,8 @@ export interface ApiServerOptions {
   readonly document: OpenApiDocument;
   readonly endpoints: EndpointService;
   readonly statusOf: (endpoint: string) => EndpointStatus | undefined;
+  /** An operator's confirmation of the deletions the mass-deletion guard holds; false when nothing is held. */
+  readonly releaseHeldDeletions: (endpoint: string) => boolean;
   readonly vms: VmReader;
   readonly probe: HealthProbe;
   readonly metrics: Pick<BridgeMetrics, 'registry' | 'apiRequests'>;
@@ -126,6 +128,12 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
       const id = (request.params as Params)['endpoint_id'] as string;
       endpoints.get(id);
       return endpointStatusResource(id, options.statusOf(id));
+    },
+    releaseHeldDeletions: async (request, reply) => {
+      const id = (request.params as Params)['endpoint_id'] as string;
+      endpoints.get(id);
+      if (!options.releaseHeldDeletions(id)) throw new BridgeError(ErrorCode.FailedPrecondition, `endpoint ${id} holds no deletions: the mass-deletion guard has not stopped any`, { endpoint: id });
+      return reply.code(202).send(endpointStatusResource(id, options.statusOf(id)));
     },
     listVms: async (request) => {
       const query = request.query as Query;

@@ -8,7 +8,8 @@ import { createDiffer } from '../diff/index.js';
 import { asBridgeError, ErrorCode, type BridgeError } from '../errors/index.js';
 import { createMetrics, type BridgeMetrics } from '../metrics/index.js';
 import { createHealthAnnouncer, healthStates, judgeEndpointHealth } from '../health/index.js';
-import { createEndpointPoller, type PollReport } from '../pipeline/index.js';
+import type { VanishingVerdict } from '../diff/index.js';
+import { createEndpointPoller, type EndpointPoller, type PollReport } from '../pipeline/index.js';
 import { createNatsPublisher, createStdoutPublisher, type EventPublisher } from '../publisher/index.js';
 import { createEndpointRegistry, type AdapterRegistry, type EndpointRegistry } from '../registry/index.js';
 import { createScheduler, type PollSettlement, type Scheduler } from '../scheduler/index.js';
@@ -25,6 +26,8 @@ export interface EndpointStatus {
   readonly since?: number;
   /** Platform requests and throttling answers of the last settled poll. */
   readonly lastPoll?: { readonly requests: number; readonly throttles: number; readonly finishedAt: number };
+  /** Set while the mass-deletion guard holds this endpoint's deletions (the endpoint is degraded). */
+  readonly deletionsHeld?: VanishingVerdict;
 }
 
 /** Result of {@link Bridge.runOnce}. */
@@ -45,6 +48,12 @@ export interface Bridge {
   /** Polls every endpoint once, publishes and commits; nothing stays scheduled. */
   runOnce(options?: { resync?: boolean; signal?: AbortSignal }): Promise<OnceResult>;
   status(endpoint: string): EndpointStatus | undefined;
+  /**
+   * An operator's confirmation that the instances the mass-deletion guard
+   * holds for `endpoint` are really gone: its next poll asks the platform
+   * about them. False when the endpoint is unknown or nothing is held.
+   */
+  releaseHeldDeletions(endpoint: string): boolean;
   /** Stops scheduling, finishes in-flight publish+commit, logs out of platforms, closes Redis and NATS. */
   stop(): Promise<void>;
 }
@@ -78,10 +87,16 @@ export async function createBridge(config: BridgeConfig, dependencies: BridgeDep
   });
   const publisher = dependencies.publisher ?? createPublisher(config, logger, dependencies.stdout);
   if (publisher.guarantee === 'core') logger.warn('publisher.jetstream is false: events are published at most once (core NATS)');
-  const differ = createDiffer({ cache, deleteAfterMissedLists: config.diff.deleteAfterMissedLists, debounceMs: config.diff.debounceSeconds * 1000 });
+  const differ = createDiffer({
+    cache,
+    deleteAfterMissedLists: config.diff.deleteAfterMissedLists,
+    debounceMs: config.diff.debounceSeconds * 1000,
+    guard: { maxShare: config.diff.massDeletionShare, minimum: config.diff.massDeletionMinimum },
+  });
   const registry = createEndpointRegistry(config.endpoints);
   const statuses = new Map<string, EndpointStatus>();
   const connections = new Map<string, PlatformConnection>();
+  const pollers = new Map<string, EndpointPoller>();
   /** Requests of the poll in progress per endpoint; copied into the status when it settles. */
   const pollRequests = new Map<string, { requests: number; throttles: number }>();
   // stdout carries status events only (one per line, for the demo and pipes); health events need a broker subject.
@@ -98,8 +113,11 @@ export async function createBridge(config: BridgeConfig, dependencies: BridgeDep
     const previous = statuses.get(settlement.name) ?? { endpoint: settlement.name, consecutiveFailures: 0 };
     const error: BridgeError | undefined = settlement.error;
     const counted = pollRequests.get(settlement.name) ?? { requests: 0, throttles: 0 };
+    const { deletionsHeld: _previouslyHeld, ...carried } = previous;
+    const held = pollers.get(settlement.name)?.heldDeletions();
     const status: EndpointStatus = {
-      ...previous,
+      ...carried,
+      ...(held ? { deletionsHeld: held } : {}),
       consecutiveFailures: settlement.consecutiveFailures,
       lastPoll: { ...counted, finishedAt: settlement.finishedAt },
       ...(settlement.nextRunAt !== undefined ? { nextPollAt: settlement.nextRunAt } : {}),
@@ -126,9 +144,9 @@ export async function createBridge(config: BridgeConfig, dependencies: BridgeDep
   });
 
   /** Starts polling one endpoint; an adapter that refuses it fails that endpoint only (invariant 7). */
-  const schedule = (endpoint: EndpointConfig, resyncOnFirstPoll: boolean): void => {
+  const schedule = async (endpoint: EndpointConfig, resyncOnFirstPoll: boolean): Promise<void> => {
     try {
-      scheduleOrThrow(endpoint, resyncOnFirstPoll);
+      scheduleOrThrow(endpoint, resyncOnFirstPoll, await lastPollStart(endpoint.name));
     } catch (error) {
       const failure = asBridgeError(error, ErrorCode.Internal, { endpoint: endpoint.name });
       const status: EndpointStatus = { endpoint: endpoint.name, consecutiveFailures: 1, since: clock.now(), lastError: { code: failure.code, message: failure.message, at: clock.now() } };
@@ -138,7 +156,21 @@ export async function createBridge(config: BridgeConfig, dependencies: BridgeDep
     }
   };
 
-  const scheduleOrThrow = (endpoint: EndpointConfig, resyncOnFirstPoll: boolean): void => {
+  /**
+   * When the endpoint's previous poll started, from the cache (invariant 1
+   * across restarts, replacements and PATCHes). Unknown when the cache cannot
+   * say now: the poll itself then fails on the cache and backs off.
+   */
+  const lastPollStart = async (name: string): Promise<number | undefined> => {
+    try {
+      return await cache.readPollStart(name);
+    } catch (error) {
+      logger.warn({ err: error, endpoint: name }, 'cannot read when the endpoint was last polled');
+      return undefined;
+    }
+  };
+
+  const scheduleOrThrow = (endpoint: EndpointConfig, resyncOnFirstPoll: boolean, lastStartedAt: number | undefined): void => {
     const adapter = adapters.require(endpoint.platform);
     const endpointLogger = logger.child({ endpoint: endpoint.name, platform: endpoint.platform });
     const connection = adapter.connect(endpoint, {
@@ -160,6 +192,7 @@ export async function createBridge(config: BridgeConfig, dependencies: BridgeDep
       adapter,
       connection,
       differ,
+      cache,
       publisher,
       clock,
       logger: endpointLogger,
@@ -173,12 +206,16 @@ export async function createBridge(config: BridgeConfig, dependencies: BridgeDep
       name: endpoint.name,
       intervalMs: endpoint.intervalSeconds * 1000,
       floorMs: adapter.minimumIntervalSeconds * 1000,
+      ...(lastStartedAt !== undefined ? { lastStartedAt } : {}),
       run: async (signal) => {
         pollRequests.set(endpoint.name, { requests: 0, throttles: 0 });
+        // Remembered before the platform hears from us, so a crash mid-poll still counts as a poll.
+        await cache.writePollStart(endpoint.name, clock.now());
         await dependencies.preflight?.(endpoint, signal);
         lastReports.set(endpoint.name, await poller.poll(signal));
       },
     });
+    pollers.set(endpoint.name, poller);
     statuses.set(endpoint.name, { endpoint: endpoint.name, consecutiveFailures: 0, since: clock.now() });
   };
 
@@ -186,6 +223,8 @@ export async function createBridge(config: BridgeConfig, dependencies: BridgeDep
     await scheduler.remove(name);
     const connection = connections.get(name);
     connections.delete(name);
+    pollers.delete(name);
+    metrics.deletionsHeld.remove({ endpoint: name });
     statuses.delete(name);
     pollRequests.delete(name);
     lastReports.delete(name);
@@ -196,6 +235,7 @@ export async function createBridge(config: BridgeConfig, dependencies: BridgeDep
   };
 
   let started = false;
+  let starting: Promise<void> = Promise.resolve();
   let stopping: Promise<void> | undefined;
   return {
     endpoints: registry,
@@ -205,16 +245,20 @@ export async function createBridge(config: BridgeConfig, dependencies: BridgeDep
     start() {
       if (started) return;
       started = true;
-      for (const endpoint of registry.list()) schedule(endpoint, true);
+      // Scheduled once each has its last poll start: the scheduler starts them all at once.
+      const scheduled = Promise.all(registry.list().map((endpoint) => schedule(endpoint, true)));
       registry.subscribe(async (event) => {
-        if (event.kind === 'added') schedule(event.endpoint, true);
+        await scheduled;
+        // A replacement that lists the same instances the same way needs no resync: DCM already knows them.
+        if (event.kind === 'added') await schedule(event.endpoint, event.replacing === undefined || listingChanged(event.replacing, event.endpoint));
         else await unschedule(event.endpoint.name);
       });
-      scheduler.start();
+      starting = scheduled.then(() => scheduler.start());
       logger.info({ endpoints: registry.list().map((endpoint) => endpoint.name), publisher: publisher.guarantee, cache: cache.kind }, 'bridge started');
     },
     async runOnce(options = {}) {
-      for (const endpoint of registry.list()) if (!scheduler.has(endpoint.name)) schedule(endpoint, options.resync ?? false);
+      await starting;
+      for (const endpoint of registry.list()) if (!scheduler.has(endpoint.name)) await schedule(endpoint, options.resync ?? false);
       const settlements = await scheduler.runAllOnce(options.signal);
       const polled = new Set(settlements.map((settlement) => settlement.name));
       const endpoints = registry.list().map((endpoint) => statuses.get(endpoint.name) ?? { endpoint: endpoint.name, consecutiveFailures: 0 });
@@ -222,8 +266,15 @@ export async function createBridge(config: BridgeConfig, dependencies: BridgeDep
       return { ok, endpoints };
     },
     status: (name) => statuses.get(name),
+    releaseHeldDeletions(name) {
+      const poller = pollers.get(name);
+      if (!poller?.heldDeletions()) return false;
+      poller.releaseHeldDeletions();
+      return true;
+    },
     stop() {
       stopping ??= (async () => {
+        await starting;
         await scheduler.stop();
         await Promise.all([...connections.keys()].map((name) => unschedule(name)));
         await publisher.close();
@@ -233,6 +284,12 @@ export async function createBridge(config: BridgeConfig, dependencies: BridgeDep
       return stopping;
     },
   };
+}
+
+/** Whether two versions of an endpoint list different instances or report them differently (a resync is due). */
+function listingChanged(before: EndpointConfig, after: EndpointConfig): boolean {
+  const listing = (endpoint: EndpointConfig) => JSON.stringify([endpoint.platform, endpoint.url, endpoint.serviceType, endpoint.selector, endpoint.options]);
+  return listing(before) !== listing(after);
 }
 
 function createPublisher(config: BridgeConfig, logger: Logger, stdout: Writable): EventPublisher {

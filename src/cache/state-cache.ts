@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import Keyv from 'keyv';
 import KeyvRedis from '@keyv/redis';
 import { BridgeError, ErrorCode } from '../errors/index.js';
@@ -26,6 +27,43 @@ export interface InstanceRecord {
  */
 export interface EndpointIndex {
   readonly members: Readonly<Record<string, number>>;
+  /** The cache epoch the endpoint's states were last published in; another one means DCM must hear them again. */
+  readonly epoch?: string;
+}
+
+/**
+ * An event recorded before it is published (invariant 2): the transition it
+ * announces, and the exact bytes sent, so a retry after a crash, a lost ack
+ * or a failed commit resends the same event, unchanged, before anything newer.
+ */
+export interface OutboxEntry {
+  /** The record committed once the broker acknowledges the event. */
+  readonly record: InstanceRecord;
+  /** The platform id leaves the endpoint's index once the event is acknowledged (a DELETED). */
+  readonly leavesIndex: boolean;
+  readonly event: { readonly subject: string; readonly id: string; readonly body: string };
+}
+
+/**
+ * The generation of the cache's contents. A new epoch starts whenever the
+ * cache cannot vouch for its contents (its marker is missing, or Redis
+ * restarted and may have reloaded an older snapshot). Event ids include the
+ * epoch, so the states re-published after a loss never reuse an id.
+ */
+export interface CacheEpoch {
+  readonly id: string;
+  /** Epoch ms when this process started it; undefined when it was found in place. */
+  readonly startedAt?: number;
+  /** Why this process started it (for the logs). */
+  readonly reason?: string;
+}
+
+/** Writes that land together (one MULTI on Redis): a crash never leaves half of them. */
+export interface StateWrite {
+  readonly records?: readonly InstanceRecord[];
+  readonly index?: EndpointIndex;
+  /** Replaces the endpoint's outbox; an empty list clears it. */
+  readonly outbox?: readonly OutboxEntry[];
 }
 
 /**
@@ -36,11 +74,23 @@ export interface EndpointIndex {
 export interface StateCache {
   readonly kind: 'redis' | 'memory';
   readInstances(endpoint: string, platformIds: readonly string[]): Promise<Array<InstanceRecord | undefined>>;
-  /** Writes records; DELETED ones are kept as tombstones for `tombstoneSeconds` so sequences keep counting. */
-  writeInstances(endpoint: string, records: readonly InstanceRecord[]): Promise<void>;
   readIndex(endpoint: string): Promise<EndpointIndex>;
-  writeIndex(endpoint: string, index: EndpointIndex): Promise<void>;
-  /** Drops an endpoint's index (its records expire or are overwritten). */
+  /** The events recorded but not yet committed, oldest first. */
+  readOutbox(endpoint: string): Promise<readonly OutboxEntry[]>;
+  /** Writes atomically; DELETED records are kept as tombstones for `tombstoneSeconds` so sequences keep counting. */
+  writeState(endpoint: string, write: StateWrite): Promise<void>;
+  /**
+   * The current epoch, checked against the store: when its marker is gone
+   * (flushed, an empty Redis) or Redis restarted since the marker was written
+   * (it may have loaded an older snapshot), a new epoch starts and is returned.
+   */
+  currentEpoch(): Promise<CacheEpoch>;
+  /** Starts a new epoch now (the broker showed that the cache forgot events it published). */
+  renewEpoch(reason: string): Promise<CacheEpoch>;
+  /** When the endpoint's last poll started (epoch ms), kept across restarts for the minimum interval. */
+  readPollStart(endpoint: string): Promise<number | undefined>;
+  writePollStart(endpoint: string, at: number): Promise<void>;
+  /** Drops an endpoint's index and outbox (its records expire or are overwritten). */
   forgetEndpoint(endpoint: string): Promise<void>;
   /**
    * Small JSON documents kept beside the state, by kind and id (REST
@@ -65,14 +115,26 @@ export interface StateCacheOptions {
   readonly tombstoneSeconds?: number;
   /** Connect timeout in milliseconds (default 5000). */
   readonly connectTimeoutMs?: number;
+  /** Source of the time stamps of new epochs (the bridge's clock). */
+  readonly now?: () => number;
   /** Told the duration of every operation, for the latency metric. */
   readonly onOperation?: (operation: string, seconds: number, ok: boolean) => void;
 }
 
 const instanceKey = (endpoint: string, platformId: string): string => `instance:${endpoint}:${platformId}`;
 const indexKey = (endpoint: string): string => `index:${endpoint}`;
+const outboxKey = (endpoint: string): string => `outbox:${endpoint}`;
+const pollStartKey = (endpoint: string): string => `pollstart:${endpoint}`;
+const epochKey = 'epoch';
 const documentKey = (kind: string, id: string): string => `doc:${kind}:${id}`;
 const documentListKey = (kind: string): string => `docs:${kind}`;
+
+/** What the store keeps of the epoch. */
+interface EpochMarker {
+  readonly id: string;
+  readonly serverRunId: string;
+  readonly startedAt?: number;
+}
 
 /**
  * Opens the state cache: Redis through keyv + @keyv/redis, or keyv's in-memory
@@ -111,25 +173,55 @@ export async function openStateCache(options: StateCacheOptions): Promise<StateC
     documentWrites = result.catch(() => undefined);
     return result;
   };
+  /**
+   * Redis's run id changes on every server start; a marker written under
+   * another run id means the data may have come from an older snapshot.
+   */
+  const serverRunId = async (): Promise<string> => {
+    if (!store) return 'memory';
+    const info = await store.client.info('server');
+    return /run_id:(\w+)/.exec(info)?.[1] ?? 'unknown';
+  };
+  const startEpoch = async (reason: string): Promise<CacheEpoch> => {
+    const epoch: CacheEpoch = { id: randomUUID(), startedAt: (options.now ?? Date.now)(), reason };
+    await keyv.set(epochKey, { id: epoch.id, serverRunId: await serverRunId(), startedAt: epoch.startedAt } satisfies EpochMarker);
+    return epoch;
+  };
   const documentIds = async (kind: string): Promise<string[]> => ((await keyv.get(documentListKey(kind))) as string[] | undefined) ?? [];
 
   const cache: StateCache = {
     kind,
     readInstances: (endpoint, platformIds) =>
       guard('read', async () => (platformIds.length === 0 ? [] : ((await keyv.getMany(platformIds.map((id) => instanceKey(endpoint, id)))) as Array<InstanceRecord | undefined>))),
-    writeInstances: (endpoint, records) =>
-      guard('write', async () => {
-        if (records.length === 0) return;
-        await keyv.setMany(records.map((record) => ({ key: instanceKey(endpoint, record.platformId), value: record, ...(record.status === 'DELETED' ? { ttl: tombstoneMs } : {}) })));
-      }),
     readIndex: (endpoint) => guard('read index', async () => ((await keyv.get(indexKey(endpoint))) as EndpointIndex | undefined) ?? { members: {} }),
-    writeIndex: (endpoint, index) =>
-      guard('write index', async () => {
-        await keyv.set(indexKey(endpoint), index);
+    readOutbox: (endpoint) => guard('read outbox', async () => ((await keyv.get(outboxKey(endpoint))) as OutboxEntry[] | undefined) ?? []),
+    writeState: (endpoint, write) =>
+      guard('write', async () => {
+        const entries: Array<{ key: string; value: unknown; ttl?: number }> = (write.records ?? []).map((record) => ({
+          key: instanceKey(endpoint, record.platformId),
+          value: record,
+          ...(record.status === 'DELETED' ? { ttl: tombstoneMs } : {}),
+        }));
+        if (write.index) entries.push({ key: indexKey(endpoint), value: write.index });
+        if (write.outbox) entries.push({ key: outboxKey(endpoint), value: write.outbox });
+        if (entries.length > 0) await keyv.setMany(entries);
+      }),
+    currentEpoch: () =>
+      guard('check epoch', async () => {
+        const [marker, runId] = await Promise.all([keyv.get(epochKey) as Promise<EpochMarker | undefined>, serverRunId()]);
+        if (!marker) return startEpoch('the cache holds no epoch marker: it is new, or it was flushed or restarted empty');
+        if (marker.serverRunId !== runId) return startEpoch('Redis restarted since the epoch began: it may have reloaded an older snapshot');
+        return { id: marker.id };
+      }),
+    renewEpoch: (reason) => guard('renew epoch', async () => startEpoch(reason)),
+    readPollStart: (endpoint) => guard('read poll start', async () => (await keyv.get(pollStartKey(endpoint))) as number | undefined),
+    writePollStart: (endpoint, at) =>
+      guard('write poll start', async () => {
+        await keyv.set(pollStartKey(endpoint), at);
       }),
     forgetEndpoint: (endpoint) =>
       guard('forget endpoint', async () => {
-        await keyv.delete(indexKey(endpoint));
+        await keyv.deleteMany([indexKey(endpoint), outboxKey(endpoint)]);
       }),
     readDocument: (kind, id) => guard('read document', async () => keyv.get(documentKey(kind, id))),
     listDocuments: (kind) =>
@@ -163,6 +255,28 @@ export async function openStateCache(options: StateCacheOptions): Promise<StateC
       await keyv.disconnect().catch(() => undefined);
     },
   };
+  if (store) await connectWithin(store, options.connectTimeoutMs ?? 5000);
   if (store) await cache.ping();
   return cache;
+}
+
+/**
+ * Connects the Redis client or gives up after `timeoutMs`. Done here, not by
+ * @keyv/redis's own `connectionTimeout`, whose timer is never cleared: it
+ * kept every finished command's process alive until it fired.
+ */
+async function connectWithin(store: KeyvRedis<unknown>, timeoutMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no connection within ${timeoutMs / 1000} s`)), timeoutMs);
+  });
+  try {
+    await Promise.race([store.client.connect(), timeout]);
+  } catch (error) {
+    // Stops the client's reconnect attempts too.
+    await store.disconnect(true).catch(() => undefined);
+    throw new BridgeError(ErrorCode.CacheFailed, `state cache (redis) connect failed: ${(error as Error).message}`, { operation: 'connect' }, { cause: error });
+  } finally {
+    clearTimeout(timer);
+  }
 }

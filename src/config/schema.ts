@@ -36,6 +36,8 @@ export interface BridgeSettings {
     readonly deleteAfterMissedLists: number;
     readonly debounceSeconds: number;
     readonly resyncSeconds: number;
+    readonly massDeletionShare: number;
+    readonly massDeletionMinimum: number;
   };
   readonly log: { readonly level: LogLevel };
   readonly api: {
@@ -128,7 +130,9 @@ export const settingsSchema: Schema<BridgeSettings> = {
     defaultIntervalSeconds: { doc: 'Interval of endpoints that do not set intervalSeconds.', format: integerAtLeast(1), default: 30 },
   },
   diff: {
-    deleteAfterMissedLists: { doc: 'An instance absent from this many consecutive complete lists is reported DELETED.', format: integerAtLeast(1), default: 2 },
+    deleteAfterMissedLists: { doc: 'After this many consecutive complete lists without an instance, the platform is asked whether it is gone; only a confirmed "gone" is reported DELETED.', format: integerAtLeast(1), default: 2 },
+    massDeletionShare: { doc: 'Mass-deletion guard: when more than this share of an endpoint\'s instances vanish at once (and at least massDeletionMinimum), deletions are held and the endpoint is degraded until the list recovers or an operator confirms.', format: numberBetween(0, 1), default: 0.2 },
+    massDeletionMinimum: { doc: 'The guard holds only when at least this many instances vanish at once.', format: integerAtLeast(1), default: 10 },
     debounceSeconds: { doc: 'At most one transition per instance in this window; the latest state wins. 0 turns it off.', format: integerAtLeast(0), default: 0 },
     resyncSeconds: { doc: 'Re-publish every current state this often (and at start-up); 0 only at start-up.', format: integerAtLeast(0), default: 600 },
   },

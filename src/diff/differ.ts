@@ -1,5 +1,7 @@
+import type { AbsenceFinding } from '../adapter/index.js';
 import type { EndpointIndex, InstanceRecord, StateCache } from '../cache/index.js';
 import type { VmStatus } from '../normalize/index.js';
+import { judgeVanishing, type DeletionGuardSettings, type VanishingVerdict } from './deletion-guard.js';
 
 /** One managed instance as seen in this poll, normalized: the facts a record keeps of it. */
 export type Observation = Pick<InstanceRecord, 'platformId' | 'instanceId' | 'status' | 'message' | 'rawState' | 'name'>;
@@ -20,18 +22,33 @@ export interface Change {
   readonly observedAt: number;
   /** For transitions: what the cache holds once the event is acknowledged. */
   readonly record?: InstanceRecord;
-  /** For absence deletions: the platform id leaves the endpoint's index on commit. */
+  /** For confirmed deletions: the platform id leaves the endpoint's index on commit. */
   readonly leavesIndex?: boolean;
 }
 
-/** Everything a complete poll decided, to publish and then commit. */
+/** What the platform said about the instances a complete list left out. */
+export interface AbsenceCounts {
+  /** Asked about this poll. */
+  asked: number;
+  gone: number;
+  present: number;
+  unmanaged: number;
+  unknown: number;
+}
+
+/** Everything a complete poll decided, to record, publish and then commit. */
 export interface PollPlan {
   readonly endpoint: string;
   readonly changes: readonly Change[];
-  /** The index after this poll, assuming every change is acknowledged. */
-  readonly nextIndex: EndpointIndex;
-  readonly indexChanged: boolean;
+  /**
+   * The index to record before publishing: every instance listed, every
+   * instance still missing, and the confirmed-gone ones until their DELETED
+   * is acknowledged. Undefined when it did not change.
+   */
+  readonly index: EndpointIndex | undefined;
   readonly counts: PollCounts;
+  /** Set when the mass-deletion guard held this poll's deletions. */
+  readonly held?: VanishingVerdict;
 }
 
 export interface PollCounts {
@@ -39,41 +56,55 @@ export interface PollCounts {
   observed: number;
   /** Status changes held back by the debounce window. */
   debounced: number;
-  /** Instances counted missing from this complete list but not yet deleted. */
+  /** Instances missing from this complete list, not (yet) confirmed gone. */
   missing: number;
+  readonly absence: AbsenceCounts;
 }
 
 /** Settings of the diff stage. */
 export interface DifferOptions {
   readonly cache: StateCache;
-  /** Consecutive complete lists an instance must be missing from before DELETED (invariant 3). */
+  /** Consecutive complete lists an instance must be missing from before the platform is asked whether it is gone (invariant 3). */
   readonly deleteAfterMissedLists: number;
   /** At most one transition per instance in this window; 0 = off (invariant 4). */
   readonly debounceMs: number;
+  /** When vanishing instances are too many to trust the list. */
+  readonly guard: DeletionGuardSettings;
+}
+
+/** What {@link PollDiff.finish} needs from the poll: the platform's word, and the operator's. */
+export interface AbsenceCheck {
+  /** Asks the platform about absent instances (the adapter's `confirmAbsence`, bounded by the poll's signal). */
+  confirm(platformIds: readonly string[]): Promise<ReadonlyMap<string, AbsenceFinding>>;
+  /** True when an operator confirmed the deletions the guard held for this endpoint. */
+  readonly guardReleased: boolean;
 }
 
 /** Diffing of one poll: feed pages, then finish once the list is known complete. */
 export interface PollDiff {
+  /**
+   * Set when this poll re-publishes every unchanged state (invariant 5): the
+   * round asked for, or the poll's time when the endpoint's states were last
+   * published in another cache epoch (the cache was lost or rolled back).
+   */
+  readonly resyncRound: number | undefined;
   addPage(observations: readonly Observation[]): Promise<void>;
-  /** Counts instances listed but not publishable (invalid ids): present, so never "missing". */
+  /** Instances listed but not publishable (invalid ids, no state now): present, so never "missing". */
   markPresent(platformIds: Iterable<string>): void;
-  /** Call only after a complete, successful listing: absence counts feed deletions. */
-  finish(): Promise<PollPlan>;
+  /**
+   * Call only after a complete, successful listing. Instances missing long
+   * enough are confirmed with the platform; only the `gone` ones become
+   * DELETED, and none while the mass-deletion guard holds.
+   */
+  finish(absence: AbsenceCheck): Promise<PollPlan>;
 }
 
 /**
- * The diff stage: observations + cached state → changes; and the commit after
- * the acks, in two steps so a large poll can commit chunk by chunk.
+ * The diff stage: observations + what DCM was last told (the committed
+ * records; the outbox is flushed before a poll diffs) → changes.
  */
 export interface Differ {
-  begin(endpoint: string, options: { observedAt: number; resyncRound?: number }): PollDiff;
-  /** Writes the records of acknowledged transitions (call once per published chunk). */
-  commitTransitions(endpoint: string, acknowledged: readonly Change[]): Promise<void>;
-  /**
-   * Writes the endpoint's index after the poll. Absence deletions whose event
-   * was not acknowledged stay members, so the next complete list retries them.
-   */
-  commitIndex(plan: PollPlan, acknowledgedDeletions: ReadonlySet<string>): Promise<void>;
+  begin(endpoint: string, options: { observedAt: number; epoch: string; resyncRound?: number }): Promise<PollDiff>;
 }
 
 const rfc3339 = (epochMs: number): string => new Date(epochMs).toISOString();
@@ -83,16 +114,20 @@ export function createDiffer(options: DifferOptions): Differ {
   const { cache, deleteAfterMissedLists, debounceMs } = options;
 
   return {
-    begin(endpoint, poll) {
+    async begin(endpoint, poll) {
+      const index = await cache.readIndex(endpoint);
+      // An index without an epoch but with members was written before epochs existed: its states count as another epoch's.
+      const epochChanged = index.epoch !== poll.epoch && (index.epoch !== undefined || Object.keys(index.members).length > 0);
+      const resyncRound = poll.resyncRound ?? (epochChanged ? poll.observedAt : undefined);
       const changes: Change[] = [];
       const seen = new Set<string>();
-      const counts: PollCounts = { observed: 0, debounced: 0, missing: 0 };
-      const resync = poll.resyncRound !== undefined;
+      const counts: PollCounts = { observed: 0, debounced: 0, missing: 0, absence: { asked: 0, gone: 0, present: 0, unmanaged: 0, unknown: 0 } };
+      const resync = resyncRound !== undefined;
+      const observedTime = rfc3339(poll.observedAt);
 
       const transition = (observation: Observation, previous: InstanceRecord | undefined): Change => {
         const sequence = (previous?.sequence ?? 0) + 1;
         const statusChanged = previous?.status !== observation.status;
-        const observedTime = rfc3339(poll.observedAt);
         return {
           kind: 'transition',
           platformId: observation.platformId,
@@ -127,7 +162,25 @@ export function createDiffer(options: DifferOptions): Differ {
         observedAt: poll.observedAt,
       });
 
+      const deletion = (record: InstanceRecord, finding: AbsenceFinding): Change => {
+        const sequence = record.sequence + 1;
+        const message = `VM ${record.name ?? record.platformId} is gone: absent from the list and the platform confirms it (${finding.evidence})`;
+        return {
+          kind: 'transition',
+          platformId: record.platformId,
+          instanceId: record.instanceId,
+          status: 'DELETED',
+          previousStatus: record.status,
+          message,
+          sequence,
+          observedAt: poll.observedAt,
+          leavesIndex: true,
+          record: { ...record, status: 'DELETED', message, sequence, observedTime, lastTransitionTime: observedTime },
+        };
+      };
+
       return {
+        resyncRound,
         async addPage(observations) {
           const fresh = observations.filter((observation) => !seen.has(observation.platformId));
           for (const observation of fresh) seen.add(observation.platformId);
@@ -154,66 +207,58 @@ export function createDiffer(options: DifferOptions): Differ {
           for (const platformId of platformIds) seen.add(platformId);
         },
 
-        async finish() {
-          const index = await cache.readIndex(endpoint);
+        async finish(absence) {
           const members: Record<string, number> = {};
-          let indexChanged = false;
-          const dueForDeletion: string[] = [];
-
+          let indexChanged = index.epoch !== poll.epoch;
           for (const platformId of seen) {
             members[platformId] = 0;
             if (index.members[platformId] !== 0) indexChanged = true;
           }
-          for (const [platformId, missed] of Object.entries(index.members)) {
-            if (seen.has(platformId)) continue;
+
+          const missingIds = Object.keys(index.members).filter((platformId) => !seen.has(platformId));
+          const missingRecords = await cache.readInstances(endpoint, missingIds);
+          const missing: Array<{ record: InstanceRecord; missedLists: number }> = [];
+          missingIds.forEach((platformId, position) => {
             indexChanged = true;
-            const nowMissed = missed + 1;
-            if (nowMissed >= deleteAfterMissedLists) dueForDeletion.push(platformId);
-            else {
-              members[platformId] = nowMissed;
+            const record = missingRecords[position];
+            // Already reported DELETED (an authoritative signal), or never told to DCM: nothing to confirm, just forget it.
+            if (!record || record.status === 'DELETED') return;
+            missing.push({ record, missedLists: (index.members[platformId] ?? 0) + 1 });
+          });
+
+          const vanishing = judgeVanishing({ known: Object.keys(index.members).length, vanished: missing.length, released: absence.guardReleased }, options.guard);
+          const due = vanishing.hold ? [] : missing.filter((entry) => entry.missedLists >= deleteAfterMissedLists);
+          const findings = due.length > 0 ? await askPlatform(absence, due.map((entry) => entry.record.platformId)) : new Map<string, AbsenceFinding>();
+          counts.absence.asked = due.length;
+
+          for (const { record, missedLists } of missing) {
+            const finding = findings.get(record.platformId);
+            const verdict = finding?.verdict ?? (missedLists >= deleteAfterMissedLists && !vanishing.hold ? 'unknown' : undefined);
+            if (verdict !== undefined) counts.absence[verdict]++;
+            if (verdict === 'gone' && finding) {
+              // Kept in the index until DCM acknowledged the deletion, so an unacknowledged one is retried.
+              members[record.platformId] = missedLists;
+              changes.push(deletion(record, finding));
+            } else if (verdict === 'present') {
+              members[record.platformId] = 0;
+            } else if (verdict !== 'unmanaged') {
+              members[record.platformId] = missedLists;
               counts.missing++;
             }
           }
 
-          const records = await cache.readInstances(endpoint, dueForDeletion);
-          dueForDeletion.forEach((platformId, position) => {
-            const record = records[position];
-            // Already reported DELETED (an authoritative signal) or never published: just forget it.
-            if (!record || record.status === 'DELETED') return;
-            // Kept in the index until DCM acknowledged the deletion, so an unacked one is retried.
-            members[platformId] = deleteAfterMissedLists;
-            const sequence = record.sequence + 1;
-            const observedTime = rfc3339(poll.observedAt);
-            const message = `VM ${record.name ?? platformId} is gone: absent from ${deleteAfterMissedLists} consecutive complete lists`;
-            changes.push({
-              kind: 'transition',
-              platformId,
-              instanceId: record.instanceId,
-              status: 'DELETED',
-              previousStatus: record.status,
-              message,
-              sequence,
-              observedAt: poll.observedAt,
-              leavesIndex: true,
-              record: { ...record, status: 'DELETED', message, sequence, observedTime, lastTransitionTime: observedTime },
-            });
-          });
-
-          return { endpoint, changes, nextIndex: { members }, indexChanged, counts };
+          return { endpoint, changes, index: indexChanged ? { members, epoch: poll.epoch } : undefined, counts, ...(vanishing.hold ? { held: vanishing } : {}) };
         },
       };
     },
-
-    async commitTransitions(endpoint, acknowledged) {
-      await cache.writeInstances(endpoint, acknowledged.flatMap((change) => (change.record ? [change.record] : [])));
-    },
-
-    async commitIndex(plan, acknowledgedDeletions) {
-      const leaving = plan.changes.filter((change) => change.leavesIndex && acknowledgedDeletions.has(change.platformId));
-      if (!plan.indexChanged && leaving.length === 0) return;
-      const members = { ...plan.nextIndex.members };
-      for (const change of leaving) delete members[change.platformId];
-      await cache.writeIndex(plan.endpoint, { members });
-    },
   };
+}
+
+/** The platform's findings; a platform that cannot be asked at all leaves every verdict unknown. */
+async function askPlatform(absence: AbsenceCheck, platformIds: readonly string[]): Promise<ReadonlyMap<string, AbsenceFinding>> {
+  try {
+    return await absence.confirm(platformIds);
+  } catch {
+    return new Map();
+  }
 }

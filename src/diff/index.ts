@@ -1,2 +1,4 @@
 export { createDiffer } from './differ.js';
-export type { Differ, DifferOptions, PollDiff, PollPlan, PollCounts, Change, Observation } from './differ.js';
+export type { Differ, DifferOptions, PollDiff, PollPlan, PollCounts, AbsenceCounts, AbsenceCheck, Change, Observation } from './differ.js';
+export { judgeVanishing } from './deletion-guard.js';
+export type { DeletionGuardSettings, VanishingVerdict } from './deletion-guard.js';

@@ -45,6 +45,8 @@ export const ErrorCode = {
   NotFound: 'NOT_FOUND',
   /** A resource with that id exists already. */
   AlreadyExists: 'ALREADY_EXISTS',
+  /** The resource is not in the state the request needs (e.g. nothing is held to release). */
+  FailedPrecondition: 'FAILED_PRECONDITION',
   /** The caller did not authenticate. */
   Unauthenticated: 'UNAUTHENTICATED',
   /** The caller may not do this. */

@@ -34,6 +34,7 @@ const problemKindByCode: Readonly<Record<ErrorCode, ProblemKind>> = {
   UNSUPPORTED_MEDIA_TYPE: { slug: 'invalid-argument', title: 'Unsupported media type', status: 415 },
   NOT_FOUND: { slug: 'not-found', title: 'Not found', status: 404 },
   ALREADY_EXISTS: { slug: 'already-exists', title: 'Already exists', status: 409 },
+  FAILED_PRECONDITION: { slug: 'failed-precondition', title: 'Failed precondition', status: 409 },
   UNAUTHENTICATED: { slug: 'unauthenticated', title: 'Unauthenticated', status: 401 },
   PERMISSION_DENIED: { slug: 'permission-denied', title: 'Permission denied', status: 403 },
   UNAVAILABLE: unavailable,

@@ -11,6 +11,8 @@ export interface PollHistory {
   readonly consecutiveFailures: number;
   readonly lastSuccessAt?: number;
   readonly lastError?: { readonly message: string };
+  /** Set while the mass-deletion guard holds the endpoint's deletions. */
+  readonly deletionsHeld?: { readonly reason: string };
 }
 
 /** A health state and the sentence that explains it. */
@@ -23,7 +25,8 @@ export interface HealthVerdict {
  * `healthy` when the last poll succeeded; `unhealthy` after one or two
  * failed polls in a row, and before the first poll settled (nothing is known
  * to be working yet); `unavailable` from {@link unavailableAfterFailures}
- * failures in a row on.
+ * failures in a row on. An endpoint whose polls succeed but whose deletions
+ * the mass-deletion guard holds is degraded: `unhealthy`, saying why.
  */
 export function judgeEndpointHealth(history: PollHistory): HealthVerdict {
   const failures = history.consecutiveFailures;
@@ -31,5 +34,6 @@ export function judgeEndpointHealth(history: PollHistory): HealthVerdict {
   if (failures >= unavailableAfterFailures) return { state: 'unavailable', reason: `${failures} consecutive polls failed; last: ${lastError}` };
   if (failures > 0) return { state: 'unhealthy', reason: `the last poll failed: ${lastError}` };
   if (history.lastSuccessAt === undefined) return { state: 'unhealthy', reason: 'not polled yet' };
+  if (history.deletionsHeld) return { state: 'unhealthy', reason: `degraded: ${history.deletionsHeld.reason}` };
   return { state: 'healthy', reason: 'the last poll succeeded' };
 }

@@ -18,6 +18,8 @@ export interface BridgeMetrics {
   readonly unknownRawStates: Counter<'endpoint' | 'platform' | 'raw_state'>;
   readonly invalidInstanceIds: Counter<'endpoint'>;
   readonly debounced: Counter<'endpoint'>;
+  readonly absenceChecks: Counter<'endpoint' | 'verdict'>;
+  readonly deletionsHeld: Gauge<'endpoint'>;
   readonly cacheLatency: Histogram<'operation'>;
   /** 1 for the endpoint's current three-state health, 0 for the other two. */
   readonly endpointHealth: Gauge<'endpoint' | 'state'>;
@@ -41,6 +43,8 @@ export function createMetrics(): BridgeMetrics {
     throttles: new Counter({ name: 'dcm_bridge_throttles_total', help: 'Platform throttling answers (429, RequestLimitExceeded, overLimit).', labelNames: ['endpoint'], registers }),
     unknownRawStates: new Counter({ name: 'dcm_bridge_unknown_raw_states_total', help: 'Instances whose raw state no table entry knows (reported FAILED).', labelNames: ['endpoint', 'platform', 'raw_state'], registers }),
     invalidInstanceIds: new Counter({ name: 'dcm_bridge_invalid_instance_ids_total', help: 'Instances whose DCM id is not a DNS label (not published).', labelNames: ['endpoint'], registers }),
+    absenceChecks: new Counter({ name: 'dcm_bridge_absence_checks_total', help: 'Instances missing from a complete list that the platform was asked about, by its verdict (gone, present, unmanaged, unknown).', labelNames: ['endpoint', 'verdict'], registers }),
+    deletionsHeld: new Gauge({ name: 'dcm_bridge_deletions_held', help: 'Vanished instances whose deletion the mass-deletion guard holds (0 = not holding).', labelNames: ['endpoint'], registers }),
     debounced: new Counter({ name: 'dcm_bridge_debounced_total', help: 'Status changes held back by the debounce window.', labelNames: ['endpoint'], registers }),
     cacheLatency: new Histogram({ name: 'dcm_bridge_cache_operation_seconds', help: 'State cache operation latency.', labelNames: ['operation'], buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1], registers }),
     endpointHealth: new Gauge({ name: 'dcm_bridge_endpoint_health', help: 'Endpoint health in the three-state model (1 = the current state).', labelNames: ['endpoint', 'state'], registers }),

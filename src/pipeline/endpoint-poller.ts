@@ -1,16 +1,15 @@
 import type { Logger } from 'pino';
-import type { PlatformAdapter, PlatformConnection, RawInstance } from '../adapter/index.js';
+import type { AbsenceFinding, PlatformAdapter, PlatformConnection, RawInstance } from '../adapter/index.js';
+import type { StateCache } from '../cache/index.js';
 import type { Clock } from '../clock/index.js';
 import { dnsLabelPattern, type EndpointConfig } from '../config/index.js';
-import type { Change, Differ, Observation, PollPlan } from '../diff/index.js';
+import type { AbsenceCounts, Change, Differ, Observation, VanishingVerdict } from '../diff/index.js';
 import { BridgeError, ErrorCode, asBridgeError } from '../errors/index.js';
 import type { BridgeMetrics } from '../metrics/index.js';
 import { createNormalizer, platformTextMaxChars, vmStatuses, type VmStatus } from '../normalize/index.js';
 import { buildStatusEvent, type EventPublisher } from '../publisher/index.js';
 import { boundText } from '../text/index.js';
-
-/** Events built, published and committed together; bounds the memory a large first poll needs. */
-const publishChunkSize = 1000;
+import { createDelivery } from './delivery.js';
 
 /** What one successful poll did, for logs, `once` and the status API. */
 export interface PollReport {
@@ -21,6 +20,14 @@ export interface PollReport {
   readonly debounced: number;
   readonly missing: number;
   readonly invalidIds: number;
+  /** Listed, but the platform could not report their state now (kept as DCM last heard). */
+  readonly unavailable: number;
+  /** What the platform said about the instances this list left out. */
+  readonly absence: AbsenceCounts;
+  /** Set while the mass-deletion guard holds this endpoint's deletions. */
+  readonly deletionsHeld?: VanishingVerdict;
+  /** Events of earlier polls resent from the outbox before this one. */
+  readonly resent: number;
   readonly countsByStatus: Readonly<Record<VmStatus, number>>;
   readonly durationMs: number;
 }
@@ -30,13 +37,14 @@ export interface EndpointPollerOptions {
   readonly adapter: PlatformAdapter;
   readonly connection: PlatformConnection;
   readonly differ: Differ;
+  readonly cache: StateCache;
   readonly publisher: EventPublisher;
   readonly clock: Clock;
   /** Already bound to the endpoint. */
   readonly logger: Logger;
   readonly metrics: BridgeMetrics;
   readonly providerName: string;
-  /** A listing running longer is aborted and the poll fails. */
+  /** A listing (with its absence confirmations) running longer is aborted and the poll fails. */
   readonly pollTimeoutMs: number;
   /** Re-publish current states this often; 0 = only on the first poll (when `resyncOnFirstPoll`). */
   readonly resyncMs: number;
@@ -47,57 +55,86 @@ export interface EndpointPollerOptions {
 /** Polls one endpoint through the whole pipeline. */
 export interface EndpointPoller {
   /**
-   * list → normalize → diff → publish → commit. Throws (a BridgeError) when the
-   * listing failed (nothing published, nothing deleted) or when any event was
-   * not acknowledged (the acknowledged ones are committed, the rest retried).
-   * `signal` aborts the listing only: once publishing started it finishes, so
-   * a shutdown never leaves an acknowledged event uncommitted.
+   * outbox → list → normalize → diff (absences confirmed with the platform)
+   * → record → publish → commit. Throws (a BridgeError) when the outbox
+   * could not be flushed, when the listing failed (nothing published,
+   * nothing deleted) or when any event was not acknowledged (the
+   * acknowledged ones are committed, the rest stay in the outbox).
+   * `signal` aborts the listing only: once publishing started it finishes,
+   * so a shutdown never leaves an acknowledged event uncommitted.
    */
   poll(signal: AbortSignal): Promise<PollReport>;
+  /** The guard's verdict while it holds this endpoint's deletions. */
+  heldDeletions(): VanishingVerdict | undefined;
+  /** An operator's confirmation: the next poll asks the platform about the vanished instances despite the guard. */
+  releaseHeldDeletions(): void;
 }
 
 /** Creates the poller of one endpoint. */
 export function createEndpointPoller(options: EndpointPollerOptions): EndpointPoller {
-  const { endpoint, clock, logger, metrics, differ, publisher } = options;
+  const { endpoint, clock, logger, metrics, differ, cache, publisher } = options;
   const normalize = createNormalizer({
     table: options.adapter.stateTable,
     overrides: endpoint.stateOverrides,
     logger,
     onUnknownState: (rawState) => metrics.unknownRawStates.inc({ endpoint: endpoint.name, platform: endpoint.platform, raw_state: rawState }),
   });
+  const delivery = createDelivery({ endpoint: endpoint.name, cache, publisher, logger, onUnacknowledged: (count) => metrics.publishFailures.inc({ endpoint: endpoint.name }, count) });
   let lastResyncAt: number | undefined = options.resyncOnFirstPoll ? undefined : clock.now();
+  let held: VanishingVerdict | undefined;
+  let guardReleased = false;
 
   const resyncDue = (now: number): boolean =>
     lastResyncAt === undefined || (options.resyncMs > 0 && now - lastResyncAt >= options.resyncMs);
 
-  /** Runs the listing; the plan is complete or this throws. */
-  const listAndDiff = async (signal: AbortSignal, observedAt: number, resyncRound: number | undefined) => {
+  /** Asks the platform about absent instances; a failure leaves every verdict unknown (nothing deleted). */
+  const confirmAbsence = async (platformIds: readonly string[], signal: AbortSignal): Promise<ReadonlyMap<string, AbsenceFinding>> => {
+    try {
+      const findings = await options.connection.confirmAbsence(platformIds, signal);
+      for (const [platformId, finding] of findings) if (finding.verdict !== 'gone') logger.info({ platformId, verdict: finding.verdict, evidence: finding.evidence }, `instance ${platformId} is missing from the list but not deleted: ${finding.verdict}`);
+      return findings;
+    } catch (error) {
+      logger.warn({ err: error, instances: platformIds.length }, 'could not ask the platform about the instances missing from the list; none is deleted, they are asked about again after the next complete list');
+      return new Map();
+    }
+  };
+
+  /** Runs the listing and the diff; the plan is complete or this throws. */
+  const listAndDiff = async (signal: AbortSignal, observedAt: number, epoch: string, resyncRound: number | undefined) => {
     const listAbort = new AbortController();
     const onOuterAbort = (): void => listAbort.abort(signal.reason);
     signal.addEventListener('abort', onOuterAbort, { once: true });
     const timeout = clock.schedule(options.pollTimeoutMs, () =>
       listAbort.abort(new BridgeError(ErrorCode.PlatformTimeout, `listing ${endpoint.name} took longer than ${options.pollTimeoutMs / 1000} s`, { endpoint: endpoint.name })),
     );
-    const pollDiff = differ.begin(endpoint.name, { observedAt, ...(resyncRound !== undefined ? { resyncRound } : {}) });
     const countsByStatus = Object.fromEntries(vmStatuses.map((status) => [status, 0])) as Record<VmStatus, number>;
     const owners = new Map<string, string>();
     let invalidIds = 0;
+    let unavailableCount = 0;
     try {
       if (signal.aborted) throw signal.reason;
+      const pollDiff = await differ.begin(endpoint.name, { observedAt, epoch, ...(resyncRound !== undefined ? { resyncRound } : {}) });
       for await (const page of options.connection.list(listAbort.signal)) {
         if (listAbort.signal.aborted) throw listAbort.signal.reason;
-        const { observations, invalid } = observe(page, normalize, owners, logger);
+        const { observations, invalid, unavailable } = observe(page, normalize, owners, logger);
         invalidIds += invalid.length;
         if (invalid.length > 0) {
           metrics.invalidInstanceIds.inc({ endpoint: endpoint.name }, invalid.length);
           pollDiff.markPresent(invalid.map((instance) => instance.platformId));
           logger.warn({ invalid: invalid.slice(0, 5).map((instance) => ({ platformId: instance.platformId, instanceId: instance.instanceId })), count: invalid.length }, 'instances whose DCM id is not a DNS label of at most 63 characters are not published');
         }
+        if (unavailable.length > 0) {
+          unavailableCount += unavailable.length;
+          pollDiff.markPresent(unavailable.map((instance) => instance.platformId));
+          logger.warn({ unavailable: unavailable.slice(0, 5).map((instance) => ({ platformId: instance.platformId, reason: instance.stateUnavailable })), count: unavailable.length }, 'the platform lists instances whose state it cannot report now; DCM keeps the state it was last told');
+        }
         for (const observation of observations) countsByStatus[observation.status]++;
         await pollDiff.addPage(observations);
       }
       if (listAbort.signal.aborted) throw listAbort.signal.reason;
-      return { plan: await pollDiff.finish(), countsByStatus, invalidIds };
+      const releasing = guardReleased;
+      const plan = await pollDiff.finish({ confirm: (platformIds) => confirmAbsence(platformIds, listAbort.signal), guardReleased: releasing });
+      return { plan, countsByStatus, invalidIds, unavailableCount, resyncRound: pollDiff.resyncRound, releasing };
     } catch (error) {
       if (listAbort.signal.aborted) throw asBridgeError(listAbort.signal.reason, ErrorCode.PollAborted, { endpoint: endpoint.name });
       throw asBridgeError(error, ErrorCode.ListIncomplete, { endpoint: endpoint.name, platform: endpoint.platform });
@@ -107,40 +144,7 @@ export function createEndpointPoller(options: EndpointPollerOptions): EndpointPo
     }
   };
 
-  /**
-   * Publishes the plan chunk by chunk (bounding the events held in memory) and
-   * commits each chunk's acknowledged transitions before the next; the index
-   * last. Invariant 2: only what the broker acknowledged reaches the cache.
-   */
-  const publishAndCommit = async (plan: PollPlan, resyncRound: number | undefined): Promise<void> => {
-    const acknowledgedDeletions = new Set<string>();
-    let failed = 0;
-    let firstFailure: Error | undefined;
-    for (let offset = 0; offset < plan.changes.length; offset += publishChunkSize) {
-      const chunk = plan.changes.slice(offset, offset + publishChunkSize);
-      const outcomes = await publisher.publish(chunk.map((change) => toEvent(change, resyncRound)));
-      const acknowledged: Change[] = [];
-      outcomes.forEach((outcome, index) => {
-        const change = chunk[index] as Change;
-        if (outcome.ok) {
-          acknowledged.push(change);
-          if (change.leavesIndex) acknowledgedDeletions.add(change.platformId);
-          metrics.eventsPublished.inc({ endpoint: endpoint.name, status: change.status, kind: change.kind });
-        } else {
-          failed++;
-          firstFailure ??= outcome.error;
-          metrics.publishFailures.inc({ endpoint: endpoint.name });
-        }
-      });
-      await differ.commitTransitions(endpoint.name, acknowledged);
-    }
-    await differ.commitIndex(plan, acknowledgedDeletions);
-    if (firstFailure) {
-      throw new BridgeError(ErrorCode.PublishFailed, `${failed} of ${plan.changes.length} events for ${endpoint.name} were not acknowledged: ${firstFailure.message}`, { endpoint: endpoint.name }, { cause: firstFailure });
-    }
-  };
-
-  const toEvent = (change: Change, resyncRound: number | undefined) =>
+  const toEvent = (epoch: string, resyncRound: number | undefined) => (change: Change) =>
     buildStatusEvent({
       providerName: options.providerName,
       endpoint: endpoint.name,
@@ -153,20 +157,40 @@ export function createEndpointPoller(options: EndpointPollerOptions): EndpointPo
       message: change.message,
       observedAt: change.observedAt,
       sequence: change.sequence,
+      epoch,
       ...(change.kind === 'resync' ? { resyncRound } : {}),
     });
 
+  /** The guard's verdict, kept for health and the API, logged when it changes. */
+  const noteGuard = (verdict: VanishingVerdict | undefined): void => {
+    if (verdict && !held) logger.error({ known: verdict.known, vanished: verdict.vanished }, verdict.reason);
+    if (!verdict && held) logger.info('the mass-deletion guard released this endpoint: the list recovered or an operator confirmed');
+    held = verdict;
+    metrics.deletionsHeld.set({ endpoint: endpoint.name }, verdict ? verdict.vanished : 0);
+  };
+
   return {
+    heldDeletions: () => held,
+    releaseHeldDeletions() {
+      guardReleased = true;
+      logger.warn({ held: held?.vanished ?? 0 }, 'an operator confirmed the held deletions: the next poll asks the platform about every vanished instance');
+    },
     async poll(signal) {
       const startedAt = clock.now();
       const started = performance.now();
-      const resyncRound = resyncDue(startedAt) ? startedAt : undefined;
       let outcome = 'failure';
       try {
-        const { plan, countsByStatus, invalidIds } = await listAndDiff(signal, startedAt, resyncRound);
-        await publishAndCommit(plan, resyncRound);
+        const epoch = await cache.currentEpoch();
+        if (epoch.reason) logger.warn({ epoch: epoch.id }, `a new cache epoch begins: ${epoch.reason}; every state is re-published with fresh event ids`);
+        const resent = await delivery.flushOutbox();
+        const { plan, countsByStatus, invalidIds, unavailableCount, resyncRound, releasing } = await listAndDiff(signal, startedAt, epoch.id, resyncDue(startedAt) ? startedAt : undefined);
+        noteGuard(plan.held);
+        if (releasing) guardReleased = false;
+        await delivery.deliver(plan, toEvent(epoch.id, resyncRound));
+        for (const change of plan.changes) metrics.eventsPublished.inc({ endpoint: endpoint.name, status: change.status, kind: change.kind });
         if (resyncRound !== undefined) lastResyncAt = startedAt;
         for (const status of vmStatuses) metrics.instances.set({ endpoint: endpoint.name, status }, countsByStatus[status]);
+        for (const verdict of ['gone', 'present', 'unmanaged', 'unknown'] as const) if (plan.counts.absence[verdict] > 0) metrics.absenceChecks.inc({ endpoint: endpoint.name, verdict }, plan.counts.absence[verdict]);
         metrics.lastSuccess.set({ endpoint: endpoint.name }, clock.now() / 1000);
         if (plan.counts.debounced > 0) metrics.debounced.inc({ endpoint: endpoint.name }, plan.counts.debounced);
         outcome = 'success';
@@ -179,6 +203,10 @@ export function createEndpointPoller(options: EndpointPollerOptions): EndpointPo
           debounced: plan.counts.debounced,
           missing: plan.counts.missing,
           invalidIds,
+          unavailable: unavailableCount,
+          absence: plan.counts.absence,
+          ...(plan.held ? { deletionsHeld: plan.held } : {}),
+          resent,
           countsByStatus,
           durationMs: Math.round(performance.now() - started),
         };
@@ -194,11 +222,16 @@ export function createEndpointPoller(options: EndpointPollerOptions): EndpointPo
   };
 }
 
-/** Normalizes one page and sets aside instances DCM could not route (invalid ids). */
-function observe(page: readonly RawInstance[], normalize: ReturnType<typeof createNormalizer>, owners: Map<string, string>, logger: Logger): { observations: Observation[]; invalid: RawInstance[] } {
+/** Normalizes one page and sets aside instances DCM could not route (invalid ids) or the platform could not report (no state now). */
+function observe(page: readonly RawInstance[], normalize: ReturnType<typeof createNormalizer>, owners: Map<string, string>, logger: Logger): { observations: Observation[]; invalid: RawInstance[]; unavailable: RawInstance[] } {
   const observations: Observation[] = [];
   const invalid: RawInstance[] = [];
+  const unavailable: RawInstance[] = [];
   for (const instance of page) {
+    if (instance.stateUnavailable !== undefined) {
+      unavailable.push(instance);
+      continue;
+    }
     if (typeof instance.instanceId !== 'string' || !dnsLabelPattern.test(instance.instanceId)) {
       invalid.push(instance);
       continue;
@@ -218,5 +251,5 @@ function observe(page: readonly RawInstance[], normalize: ReturnType<typeof crea
       ...(instance.name !== undefined ? { name: boundText(instance.name, platformTextMaxChars) } : {}),
     });
   }
-  return { observations, invalid };
+  return { observations, invalid, unavailable };
 }

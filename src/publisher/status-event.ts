@@ -22,8 +22,10 @@ export interface StatusEventInput {
   readonly message: string;
   /** Epoch ms when the state was observed; becomes `time`. */
   readonly observedAt: number;
-  /** The instance's transition sequence; with endpoint and platform id it makes the id. */
+  /** The instance's transition sequence; part of the id. */
   readonly sequence: number;
+  /** The cache epoch the transition was decided in; part of the id, so ids never repeat after a cache loss. */
+  readonly epoch: string;
   /** Set on resync re-publications: a fresh id per resync round, so the broker does not drop it. */
   readonly resyncRound?: number;
 }
@@ -39,13 +41,15 @@ export interface OutgoingEvent {
 }
 
 /**
- * The deterministic event id: UUID v5 of endpoint, platform instance id and
- * transition sequence (plus the resync round for resyncs). A retry after a
- * crash or a lost ack rebuilds the same id, which JetStream's duplicate
- * window then drops.
+ * The event id, a function of the event's content (invariant 2): UUID v5 of
+ * endpoint, platform instance, DCM id, the transition (sequence, status,
+ * previous status) and the cache epoch, plus the round for resyncs. The same
+ * transition retried keeps its id, so JetStream's duplicate window drops the
+ * copy; a different transition never reuses one, not even after a cache loss
+ * (the epoch changes) or an A→B→A flap (the sequence moves on).
  */
-export function statusEventId(input: Pick<StatusEventInput, 'endpoint' | 'platformId' | 'sequence' | 'resyncRound'>): string {
-  const parts = [input.endpoint, input.platformId, String(input.sequence)];
+export function statusEventId(input: Pick<StatusEventInput, 'endpoint' | 'platformId' | 'instanceId' | 'sequence' | 'status' | 'previousStatus' | 'epoch' | 'resyncRound'>): string {
+  const parts = [input.endpoint, input.platformId, input.instanceId, String(input.sequence), input.status, input.previousStatus ?? '', input.epoch];
   if (input.resyncRound !== undefined) parts.push('resync', String(input.resyncRound));
   return uuidv5(parts.join('\u0000'), eventIdNamespace);
 }

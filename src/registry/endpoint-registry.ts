@@ -2,7 +2,9 @@ import type { EndpointConfig } from '../config/index.js';
 import { BridgeError, ErrorCode } from '../errors/index.js';
 
 /** A change to the set of endpoints. */
-export type EndpointEvent = { readonly kind: 'added'; readonly endpoint: EndpointConfig } | { readonly kind: 'removed'; readonly endpoint: EndpointConfig };
+export type EndpointEvent =
+  | { readonly kind: 'added'; readonly endpoint: EndpointConfig; /** Set when it replaces an endpoint of the same name. */ readonly replacing?: EndpointConfig }
+  | { readonly kind: 'removed'; readonly endpoint: EndpointConfig; /** Set when a new version of it follows at once. */ readonly replacedBy?: EndpointConfig };
 
 /**
  * The endpoints the bridge polls: those of the YAML configuration and, later,
@@ -40,9 +42,9 @@ export function createEndpointRegistry(initial: readonly EndpointConfig[] = []):
     async replace(endpoint) {
       const previous = endpoints.get(endpoint.name);
       if (!previous) throw new BridgeError(ErrorCode.NotFound, `endpoint ${endpoint.name} does not exist`, { endpoint: endpoint.name });
-      await notify({ kind: 'removed', endpoint: previous });
+      await notify({ kind: 'removed', endpoint: previous, replacedBy: endpoint });
       endpoints.set(endpoint.name, endpoint);
-      await notify({ kind: 'added', endpoint });
+      await notify({ kind: 'added', endpoint, replacing: previous });
     },
     async remove(name) {
       const previous = endpoints.get(name);

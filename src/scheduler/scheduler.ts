@@ -10,6 +10,12 @@ export interface PollJob {
   /** The adapter's minimum interval. */
   readonly floorMs: number;
   /**
+   * When the endpoint's previous poll started, as remembered across restarts,
+   * replacements and registration changes (invariant 1): the first poll of
+   * the job waits until one floor after it.
+   */
+  readonly lastStartedAt?: number;
+  /**
    * One poll. Throws on failure (a `retryAfterMs` in the BridgeError context
    * is honoured). `signal` aborts when the job is removed or the scheduler stops.
    */
@@ -103,6 +109,12 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     let settle!: () => void;
     entry.running = new Promise<void>((resolve) => (settle = resolve));
     try {
+      // A one-off run (`once`) honours the floor too: it waits rather than poll early.
+      const wait = floorEndsAt(entry) - clock.now();
+      if (!reschedule && wait > 0) {
+        logger.info({ endpoint: entry.job.name, waitMs: wait }, `waiting ${Math.ceil(wait / 1000)} s: the endpoint's previous poll started less than its minimum interval ago`);
+        await clock.sleep(wait, abort.signal).catch(() => undefined);
+      }
       await slots.acquire();
       if (entry.removed || abort.signal.aborted) {
         slots.release();
@@ -150,8 +162,11 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     }
   };
 
+  /** The earliest a job may start again: one floor after its previous start. */
+  const floorEndsAt = (entry: JobEntry): number => (entry.lastStartedAt === undefined ? -Infinity : entry.lastStartedAt + entry.job.floorMs);
+
   const startEntry = (entry: JobEntry): void => {
-    scheduleAt(entry, clock.now() + Math.floor(random() * options.jitterRatio * entry.job.intervalMs));
+    scheduleAt(entry, Math.max(clock.now() + Math.floor(random() * options.jitterRatio * entry.job.intervalMs), floorEndsAt(entry)));
   };
 
   const halt = async (entry: JobEntry, reason: string): Promise<void> => {
@@ -166,7 +181,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     add(job) {
       if (jobs.has(job.name)) throw new BridgeError(ErrorCode.AlreadyExists, `endpoint ${job.name} is already scheduled`, { endpoint: job.name });
       if (job.intervalMs < job.floorMs) throw new BridgeError(ErrorCode.ConfigInvalid, `endpoint ${job.name}: interval ${job.intervalMs} ms is below the floor of ${job.floorMs} ms`, { endpoint: job.name });
-      const entry: JobEntry = { job, consecutiveFailures: 0, removed: false };
+      const entry: JobEntry = { job, consecutiveFailures: 0, removed: false, ...(job.lastStartedAt !== undefined ? { lastStartedAt: job.lastStartedAt } : {}) };
       jobs.set(job.name, entry);
       if (started && !stopping) startEntry(entry);
     },

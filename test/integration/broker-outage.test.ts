@@ -27,6 +27,8 @@ test('NATS down before a publish: nothing committed; after it returns the same e
   assert.equal(duringOutage.endpoints[0]?.lastError?.code, 'PUBLISH_FAILED');
   const [cached] = await bridge.cache.readInstances('lab', ['vm-2']);
   assert.equal(cached?.status, 'RUNNING', 'nothing was committed');
+  const recorded = await bridge.cache.readOutbox('lab');
+  assert.deepEqual(recorded.map((entry) => `${entry.record.platformId}:${entry.record.status}`), ['vm-2:STOPPED'], 'the event was recorded in the outbox before the publish');
 
   await harness().nats.restart();
   await waitFor(() => bridge.publisher.isConnected(), 'the publisher to reconnect');
@@ -35,7 +37,10 @@ test('NATS down before a publish: nothing committed; after it returns the same e
   const [committed] = await bridge.cache.readInstances('lab', ['vm-2']);
   assert.equal(committed?.status, 'STOPPED');
 
-  const expectedId = statusEventId({ endpoint: 'lab', platformId: 'vm-2', sequence: 2 });
+  const { id: epoch } = await bridge.cache.currentEpoch();
+  const expectedId = statusEventId({ endpoint: 'lab', platformId: 'vm-2', instanceId: 'inst-2', sequence: 2, status: 'STOPPED', previousStatus: 'RUNNING', epoch });
+  assert.equal(recorded[0]?.event.id, expectedId);
+  assert.deepEqual(await bridge.cache.readOutbox('lab'), [], 'the outbox is empty once acknowledged and committed');
   const stopped = (await harness().dcm.messages()).filter((message) => message.event.data.status === 'STOPPED');
   assert.equal(stopped.length, 1, 'the consumer receives the STOPPED event once');
   assert.equal(stopped[0]?.event['id'], expectedId, 'with the id the failed attempt had');

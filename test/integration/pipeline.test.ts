@@ -29,7 +29,8 @@ test('first poll: one event per instance; unchanged: none; one change: exactly o
 
   const message = received[5]!;
   assert.equal(message.subject, 'dcm.vm');
-  const expectedId = statusEventId({ endpoint: 'lab', platformId: 'vm-3', sequence: 2 });
+  const { id: epoch } = await bridge.cache.currentEpoch();
+  const expectedId = statusEventId({ endpoint: 'lab', platformId: 'vm-3', instanceId: 'inst-3', sequence: 2, status: 'STOPPED', previousStatus: 'RUNNING', epoch });
   assert.equal(message.headers['Nats-Msg-Id'], expectedId, 'Nats-Msg-Id is the event id');
   const event = message.event;
   assert.deepEqual(Object.keys(event).sort(), ['data', 'datacontenttype', 'dcmendpoint', 'dcmplatform', 'dcmplatformid', 'dcmpreviousstatus', 'dcmresync', 'id', 'source', 'specversion', 'subject', 'time', 'type']);

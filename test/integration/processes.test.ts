@@ -38,7 +38,8 @@ test('once exits 0 when every endpoint succeeds and non-zero when one fails', as
   assert.equal(failed.code, 1);
   assert.match(failed.stderr, /endpoint broken failed: HTTP 500 from the platform/);
   const published = (await harness().dcm.messages()).filter((message) => message.event.data.id === 'inst-50');
-  assert.equal(published.length, 1, 'the healthy endpoint was still polled and published once');
+  // Each config has its own cache namespace, so the second run starts from an empty cache (a new epoch) and tells DCM again.
+  assert.equal(published.length, 2, 'the healthy endpoint was still polled and published beside the broken one');
 });
 
 test('validate-config exits 2 naming every bad key; secrets stay out of the output', async () => {

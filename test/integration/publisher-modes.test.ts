@@ -15,7 +15,7 @@ after(async () => {
 });
 
 const event = (sequence: number) =>
-  buildStatusEvent({ providerName: 'p', endpoint: 'lab', platform: 'file', serviceType: 'vm', platformId: 'vm-1', instanceId: 'inst-1', status: 'RUNNING', previousStatus: undefined, message: 'm', observedAt: 0, sequence });
+  buildStatusEvent({ providerName: 'p', endpoint: 'lab', platform: 'file', serviceType: 'vm', platformId: 'vm-1', instanceId: 'inst-1', status: 'RUNNING', previousStatus: undefined, message: 'm', observedAt: 0, sequence, epoch: 'test-epoch' });
 
 const options = { jetstream: true, createStream: false, streamName: 'dcm-status', maxInFlight: 8, ackTimeoutMs: 1000, connectionName: 'test', logger: pino({ level: 'silent' }) };
 

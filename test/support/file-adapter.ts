@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { AbsenceVerdict, PlatformAdapter, RawInstance } from '../../src/adapter/index.js';
 import { BridgeError, ErrorCode } from '../../src/errors/index.js';
-import { defineStateTable } from '../../src/normalize/index.js';
+import { defineStateTable, type VmStatus } from '../../src/normalize/index.js';
 import type { EndpointConfig } from '../../src/config/index.js';
 
 /**
@@ -23,8 +23,8 @@ export interface FilePlatformState {
   readonly absenceFailure?: string;
 }
 
-/** Table of the test platform: lowercase words, so tests read like a platform's own states. */
-export const fileStateTable = defineStateTable('file', {
+/** States of the test platform: lowercase words, so tests read like a platform's own states. */
+const fileStates = {
   building: 'PROVISIONING',
   on: 'RUNNING',
   off: 'STOPPED',
@@ -33,7 +33,15 @@ export const fileStateTable = defineStateTable('file', {
   deleting: 'DELETING',
   gone: 'DELETED',
   broken: 'FAILED',
-});
+} as const satisfies Record<string, VmStatus>;
+
+/** Table of the test platform. */
+export const fileStateTable = defineStateTable('file', fileStates);
+
+/** What DCM should hold for a test instance in `rawState` (tests compare DCM's view with the platform). */
+export function statusOfFileState(rawState: string | null | undefined): VmStatus | undefined {
+  return rawState ? (fileStates as Record<string, VmStatus>)[rawState] : 'PROVISIONING';
+}
 
 /**
  * A real platform adapter over a JSON file, for tests of the core pipeline:

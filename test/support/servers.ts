@@ -92,3 +92,15 @@ export function startRedis(): Promise<TestServer> {
 export function startNats(): Promise<TestServer> {
   return startProcess('nats', 'nats-server', (port, dir) => ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', dir], 'nats');
 }
+
+/** Runs one command on a test Redis with `redis-cli` (Debian's redis-tools, installed with redis-server). */
+export function redisCommand(server: Pick<TestServer, 'port'>, ...args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('redis-cli', ['-h', '127.0.0.1', '-p', String(server.port), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve(output.trim()) : reject(new Error(`redis-cli ${args.join(' ')} exited ${code}: ${output}`))));
+  });
+}

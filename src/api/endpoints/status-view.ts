@@ -23,6 +23,7 @@ export function endpointStatusResource(id: string, status: EndpointStatus | unde
     ...(status?.nextPollAt !== undefined ? { next_poll_time: time(status.nextPollAt) } : {}),
     ...(status?.lastError ? { last_error: { code: status.lastError.code, message: status.lastError.message, time: time(status.lastError.at) } } : {}),
     instance_counts: { ...counts },
+    ...(status?.deletionsHeld ? { deletions_held: { known: status.deletionsHeld.known, vanished: status.deletionsHeld.vanished, reason: status.deletionsHeld.reason } } : {}),
     ...(status?.lastPoll ? { last_poll: { finish_time: time(status.lastPoll.finishedAt), requests: status.lastPoll.requests, throttles: status.lastPoll.throttles } } : {}),
   };
 }

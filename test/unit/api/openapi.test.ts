@@ -21,6 +21,7 @@ test('every operation of the OpenAPI document becomes a route with its access le
     'write DELETE /api/v1alpha1/endpoints/:endpoint_id',
     'write PATCH /api/v1alpha1/endpoints/:endpoint_id',
     'write POST /api/v1alpha1/endpoints',
+    'write POST /api/v1alpha1/endpoints/:endpoint_id/release-held-deletions',
   ]);
 });
 

@@ -1,25 +1,66 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openStateCache } from '../../../src/cache/index.js';
+import { pino } from 'pino';
+import type { AbsenceVerdict } from '../../../src/adapter/index.js';
 import { createDiffer, type Observation, type Change } from '../../../src/diff/index.js';
+import { createDelivery } from '../../../src/pipeline/index.js';
+import type { EventPublisher, OutgoingEvent } from '../../../src/publisher/index.js';
 import type { VmStatus } from '../../../src/normalize/index.js';
 
 const observation = (platformId: string, status: VmStatus): Observation => ({ platformId, instanceId: `inst-${platformId}`, status, message: `${platformId} ${status}`, rawState: status.toLowerCase() });
 
-async function setup(options: { debounceMs?: number; deleteAfterMissedLists?: number } = {}) {
+/**
+ * A differ over an in-memory cache, driven one complete poll at a time
+ * through the real outbox delivery. The broker is a stand-in that
+ * acknowledges what `acknowledge` says (pure logic: no broker semantics are
+ * under test here). `absence` answers the platform's verdict on missing ids
+ * (default: gone).
+ */
+async function setup(options: { debounceMs?: number; deleteAfterMissedLists?: number; guard?: { maxShare: number; minimum: number } } = {}) {
   const cache = await openStateCache({ url: '', namespace: `test-${Math.random()}` });
-  const differ = createDiffer({ cache, deleteAfterMissedLists: options.deleteAfterMissedLists ?? 2, debounceMs: options.debounceMs ?? 0 });
-  /** One complete poll; everything acknowledged unless `acknowledge` says otherwise. */
-  const poll = async (at: number, observations: Observation[], acknowledge: (change: Change) => boolean = () => true, resyncRound?: number) => {
-    const diff = differ.begin('lab', { observedAt: at, ...(resyncRound !== undefined ? { resyncRound } : {}) });
+  const differ = createDiffer({ cache, deleteAfterMissedLists: options.deleteAfterMissedLists ?? 2, debounceMs: options.debounceMs ?? 0, guard: options.guard ?? { maxShare: 0.2, minimum: 10 } });
+  let acknowledge: (event: OutgoingEvent) => boolean = () => true;
+  const sent: OutgoingEvent[] = [];
+  const publisher: EventPublisher = {
+    guarantee: 'core',
+    publish: async (events) => events.map((event) => (sent.push(event), acknowledge(event) ? { ok: true as const, duplicate: false } : { ok: false as const, error: new Error('ack lost') })),
+    announce: async () => undefined,
+    isConnected: () => true,
+    close: async () => undefined,
+  };
+  const delivery = createDelivery({ endpoint: 'lab', cache, publisher, logger: pino({ level: 'silent' }) });
+  const asked: string[][] = [];
+  /** One complete poll; everything acknowledged unless `acknowledgeIf` says otherwise. */
+  const poll = async (
+    at: number,
+    observations: Observation[],
+    acknowledgeIf: (change: Change) => boolean = () => true,
+    resyncRound?: number,
+    absence: { verdicts?: Record<string, AbsenceVerdict>; released?: boolean } = {},
+  ) => {
+    acknowledge = () => true;
+    await delivery.flushOutbox();
+    const diff = await differ.begin('lab', { observedAt: at, epoch: 'epoch-1', ...(resyncRound !== undefined ? { resyncRound } : {}) });
     await diff.addPage(observations);
-    const plan = await diff.finish();
-    const acknowledged = plan.changes.filter(acknowledge);
-    await differ.commitTransitions('lab', acknowledged);
-    await differ.commitIndex(plan, new Set(acknowledged.filter((change) => change.leavesIndex).map((change) => change.platformId)));
+    const plan = await diff.finish({
+      guardReleased: absence.released ?? false,
+      confirm: async (platformIds) => {
+        asked.push([...platformIds]);
+        return new Map(platformIds.map((platformId) => [platformId, { verdict: absence.verdicts?.[platformId] ?? 'gone', evidence: 'test' }] as const));
+      },
+    });
+    const byId = new Map<string, Change>();
+    const toEvent = (change: Change): OutgoingEvent => {
+      const id = `${change.kind}:${change.platformId}:${change.sequence}:${change.status}`;
+      byId.set(id, change);
+      return { subject: 'dcm.vm', id, body: id };
+    };
+    acknowledge = (event) => acknowledgeIf(byId.get(event.id) as Change);
+    await delivery.deliver(plan, toEvent).catch(() => undefined);
     return plan;
   };
-  return { cache, differ, poll };
+  return { cache, differ, poll, asked, sent };
 }
 
 const summary = (changes: readonly Change[]) => changes.map((change) => `${change.kind}:${change.platformId}:${change.previousStatus ?? '-'}>${change.status}#${change.sequence}`);
@@ -31,13 +72,17 @@ test('first sight, no change, one change', async () => {
   assert.deepEqual(summary((await poll(3000, [observation('a', 'STOPPED'), observation('b', 'STOPPED')])).changes), ['transition:a:RUNNING>STOPPED#2']);
 });
 
-test('an unacknowledged change is proposed again with the same sequence', async () => {
-  const { poll } = await setup();
+test('an unacknowledged change is resent from the outbox, unchanged, before the next diff', async () => {
+  const { poll, sent } = await setup();
   await poll(1000, [observation('a', 'RUNNING')]);
   const lost = await poll(2000, [observation('a', 'STOPPED')], () => false);
-  const retried = await poll(3000, [observation('a', 'STOPPED')]);
-  assert.deepEqual(summary(lost.changes), summary(retried.changes));
-  assert.deepEqual((await poll(4000, [observation('a', 'STOPPED')])).changes, []);
+  assert.deepEqual(summary(lost.changes), ['transition:a:RUNNING>STOPPED#2']);
+  const before = sent.length;
+  // The VM went back to RUNNING meanwhile: DCM may hold STOPPED, so it must hear RUNNING again.
+  const next = await poll(3000, [observation('a', 'RUNNING')]);
+  assert.equal(sent[before]?.id, 'transition:a:2:STOPPED', 'the outbox went first, with the same id');
+  assert.deepEqual(summary(next.changes), ['transition:a:STOPPED>RUNNING#3'], 'then the diff against what DCM was told');
+  assert.deepEqual((await poll(4000, [observation('a', 'RUNNING')])).changes, []);
 });
 
 test('absence deletes only after N consecutive complete lists, once', async () => {
@@ -64,15 +109,61 @@ test('an authoritative DELETED is not followed by another when the instance vani
   for (const at of [3000, 4000, 5000, 6000]) assert.deepEqual((await poll(at, [])).changes, []);
 });
 
-test('an unacknowledged absence deletion is retried with the same id', async () => {
-  const { poll } = await setup();
+test('an unacknowledged deletion is resent from the outbox and the instance then leaves the index', async () => {
+  const { poll, cache, sent } = await setup();
   await poll(1000, [observation('a', 'RUNNING')]);
   await poll(2000, []);
   const lost = await poll(3000, [], () => false);
-  const retried = await poll(4000, []);
   assert.deepEqual(summary(lost.changes), ['transition:a:RUNNING>DELETED#2']);
-  assert.deepEqual(summary(retried.changes), summary(lost.changes));
-  assert.deepEqual((await poll(5000, [])).changes, []);
+  assert.deepEqual(Object.keys((await cache.readIndex('lab')).members), ['a'], 'tracked until DCM acknowledged the deletion');
+  const before = sent.length;
+  assert.deepEqual((await poll(4000, [])).changes, [], 'nothing new: the outbox carried the deletion');
+  assert.deepEqual(sent.slice(before).map((event) => event.id), ['transition:a:2:DELETED']);
+  assert.deepEqual(Object.keys((await cache.readIndex('lab')).members), []);
+  assert.equal((await cache.readInstances('lab', ['a']))[0]?.status, 'DELETED');
+});
+
+test('absence is not deletion: only a confirmed "gone" becomes DELETED', async () => {
+  const { poll, cache, asked } = await setup({ deleteAfterMissedLists: 1 });
+  const all = ['a', 'b', 'c', 'd'].map((id) => observation(id, 'RUNNING'));
+  await poll(1000, all);
+  const plan = await poll(2000, [], () => true, undefined, { verdicts: { a: 'gone', b: 'present', c: 'unmanaged', d: 'unknown' } });
+  assert.deepEqual(asked.at(-1), ['a', 'b', 'c', 'd']);
+  assert.deepEqual(summary(plan.changes), ['transition:a:RUNNING>DELETED#2']);
+  assert.deepEqual({ ...plan.counts.absence }, { asked: 4, gone: 1, present: 1, unmanaged: 1, unknown: 1 });
+  const members = (await cache.readIndex('lab')).members;
+  assert.deepEqual(members, { b: 0, d: 1 }, 'present counts as seen, unmanaged is no longer tracked, unknown is asked again');
+  const again = await poll(3000, [], () => true, undefined, { verdicts: { b: 'present', d: 'gone' } });
+  assert.deepEqual(summary(again.changes), ['transition:d:RUNNING>DELETED#2'], 'the unknown one, asked again, is now confirmed');
+  assert.deepEqual(asked.at(-1), ['b', 'd']);
+});
+
+test('the mass-deletion guard holds deletions until the list recovers or an operator confirms', async () => {
+  const { poll, asked } = await setup({ deleteAfterMissedLists: 1, guard: { maxShare: 0.2, minimum: 10 } });
+  const all = Array.from({ length: 50 }, (_, n) => observation(`vm-${n}`, 'RUNNING'));
+  await poll(1000, all);
+  const askedBefore = asked.length;
+  const held = await poll(2000, all.slice(0, 38));
+  assert.equal(held.held?.hold, true, '12 of 50 vanished (24 %): held');
+  assert.equal(held.held?.vanished, 12);
+  assert.deepEqual(held.changes, [], 'no deletion, and the platform is not even asked');
+  assert.equal(asked.length, askedBefore);
+  assert.equal(held.counts.missing, 12);
+
+  const recovered = await poll(3000, all);
+  assert.equal(recovered.held, undefined, 'the list recovered: nothing held, nothing deleted');
+  assert.deepEqual(recovered.changes, []);
+
+  assert.equal((await poll(4000, all.slice(0, 38))).held?.hold, true);
+  const released = await poll(5000, all.slice(0, 38), () => true, undefined, { released: true });
+  assert.equal(released.held, undefined);
+  assert.equal(released.changes.length, 12, 'an operator confirmed: the platform is asked and confirms each');
+  assert.ok(released.changes.every((change) => change.status === 'DELETED'));
+
+  const small = await setup({ deleteAfterMissedLists: 1 });
+  const few = Array.from({ length: 5 }, (_, n) => observation(`vm-${n}`, 'RUNNING'));
+  await small.poll(1000, few);
+  assert.equal((await small.poll(2000, few.slice(0, 1))).changes.length, 4, 'below the minimum count the guard never holds');
 });
 
 test('a deleted instance that returns continues its sequence (no reused event id)', async () => {

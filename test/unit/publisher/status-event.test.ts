@@ -14,6 +14,7 @@ const input: StatusEventInput = {
   message: 'VM web is running',
   observedAt: Date.UTC(2026, 10, 23, 12, 0, 0, 250),
   sequence: 3,
+  epoch: '0b9c3f5e-2d4a-4e8b-9f61-7a2c5d8e1b30',
 };
 
 test('the event has exactly the contract DCM consumes', () => {
@@ -35,17 +36,23 @@ test('the event has exactly the contract DCM consumes', () => {
   assert.equal(event['dcmresync'], false);
 });
 
-test('ids are deterministic per endpoint, instance and sequence, and differ otherwise', () => {
+test('ids name the content: the same transition keeps its id, any other transition gets another', () => {
   assert.equal(buildStatusEvent(input).id, buildStatusEvent({ ...input, message: 'other text', observedAt: 0 }).id, 'a retry rebuilds the same id');
-  const ids = new Set([
-    statusEventId(input),
-    statusEventId({ ...input, sequence: 4 }),
-    statusEventId({ ...input, platformId: 'vm-43' }),
-    statusEventId({ ...input, endpoint: 'vc-prod' }),
-    statusEventId({ ...input, resyncRound: 1 }),
-    statusEventId({ ...input, resyncRound: 2 }),
-  ]);
-  assert.equal(ids.size, 6);
+  const variants: Array<Partial<StatusEventInput>> = [
+    {},
+    { sequence: 4 },
+    { platformId: 'vm-43' },
+    { instanceId: 'inst-43' },
+    { endpoint: 'vc-prod' },
+    { status: 'PAUSED' },
+    { previousStatus: 'STOPPED' },
+    { previousStatus: undefined },
+    { epoch: 'another-epoch' },
+    { resyncRound: 1 },
+    { resyncRound: 2 },
+  ];
+  const ids = new Set(variants.map((variant) => statusEventId({ ...input, ...variant })));
+  assert.equal(ids.size, variants.length, 'every variant of the content has its own id');
 });
 
 test('a resync event is marked and has a fresh id', () => {

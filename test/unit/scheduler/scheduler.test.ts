@@ -171,3 +171,30 @@ test('remove stops one endpoint while others go on', async () => {
   assert.ok(kept.starts.length >= 6);
   await scheduler.stop();
 });
+
+test('a job remembered to have started recently waits one floor after that start (restart, replacement, PATCH)', async () => {
+  const { clock, scheduler } = setup();
+  const remembered = clock.now() - 3_000;
+  const job = timedJob(clock, 'restarted', 30_000, 100);
+  scheduler.add({ ...job.job, lastStartedAt: remembered });
+  scheduler.start();
+  await clock.advance(6_900);
+  assert.deepEqual(job.starts, [], 'not before the floor has passed since the remembered start');
+  await clock.advance(200);
+  assert.deepEqual(job.starts, [remembered + 10_000], 'at the end of the floor, not a whole interval later');
+});
+
+test('a one-off run (`once`) honours the floor too: it waits, then polls', async () => {
+  const { clock, scheduler } = setup();
+  const remembered = clock.now() - 4_000;
+  const job = timedJob(clock, 'cron-driven', 10_000, 100);
+  scheduler.add({ ...job.job, lastStartedAt: remembered });
+  const run = scheduler.runAllOnce();
+  await clock.advance(5_000);
+  assert.deepEqual(job.starts, [], 'still within the floor');
+  await clock.advance(1_500);
+  const settlements = await run;
+  assert.deepEqual(job.starts, [remembered + 10_000]);
+  assert.equal(settlements.length, 1);
+  assert.equal(settlements[0]?.error, undefined);
+});
