@@ -106,3 +106,30 @@ test('a duplicate ack for an event the bridge has no record of starts a new epoc
   const received = await history('inst-400');
   assert.equal(received.at(-1), 'RUNNING', `DCM ends with the platform state: ${received.join(' ')}`);
 });
+
+test('a real lost ack: the broker frozen past ackTimeoutSeconds stores the event late; the next change still reaches DCM', async () => {
+  platform(harness(), 'frozen-broker', 'on', 500);
+  const bridge = await harness().bridge(harness().config({ endpoints: ['frozen-broker'], ackTimeoutSeconds: 1 }));
+  assert.ok((await bridge.runOnce()).ok);
+
+  platform(harness(), 'frozen-broker', 'off', 500);
+  harness().nats.pause();
+  let frozen;
+  try {
+    frozen = await bridge.runOnce();
+  } finally {
+    // The publish sat in the socket; thawed, the server stores it and acks to a client that stopped listening.
+    harness().nats.resume();
+  }
+  assert.equal(frozen.ok, false, 'no ack within ackTimeoutSeconds');
+  assert.equal((await bridge.cache.readInstances('frozen-broker', ['vm-500']))[0]?.status, 'RUNNING', 'nothing committed');
+
+  platform(harness(), 'frozen-broker', 'paused', 500);
+  let settled = false;
+  for (let attempt = 0; attempt < 20 && !settled; attempt++) {
+    settled = (await bridge.runOnce()).ok;
+    if (!settled) await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  assert.ok(settled, 'the bridge publishes again once the broker answers');
+  assert.deepEqual(await history('inst-500'), ['RUNNING', 'STOPPED', 'PAUSED'], 'the late-stored STOPPED is not repeated, and PAUSED is not dropped');
+});

@@ -14,6 +14,10 @@ export interface TestServer {
   restart(): Promise<void>;
   /** Stops it and removes its data directory. */
   dispose(): Promise<void>;
+  /** Freezes the process (SIGSTOP): clients' bytes wait in the socket, unanswered, until {@link resume}. */
+  pause(): void;
+  /** Lets a paused process go on (SIGCONT): it handles what arrived meanwhile. */
+  resume(): void;
 }
 
 /** Asks the kernel for a free loopback port. */
@@ -76,7 +80,10 @@ async function startProcess(name: string, command: string, args: (port: number, 
     port,
     stop,
     restart: launch,
+    pause: () => child?.kill('SIGSTOP'),
+    resume: () => child?.kill('SIGCONT'),
     async dispose() {
+      child?.kill('SIGCONT');
       await stop();
       rmSync(dir, { recursive: true, force: true });
     },
