@@ -27,7 +27,15 @@ export function processIo(): CommandIo {
   };
 }
 
-/** Runs a command with `io` and sets the process exit code. */
+/**
+ * How long the process may stay alive after its command finished. Every
+ * close is bounded, but a handle a library keeps open (a socket still
+ * dialling a broker that never answers) must not turn a finished command
+ * into a process that never exits.
+ */
+export const exitGraceMs = 3000;
+
+/** Runs a command with `io`, sets the process exit code, and makes sure the process then ends. */
 export async function runProcess(io: CommandIo): Promise<void> {
   try {
     process.exitCode = await runCommand(io);
@@ -35,6 +43,12 @@ export async function runProcess(io: CommandIo): Promise<void> {
     process.stderr.write(`dcm-poll-bridge: ${error instanceof Error ? error.stack : String(error)}\n`);
     process.exitCode = 70;
   }
+  // Unref'd: a process with nothing left open exits at once and never sees this timer.
+  setTimeout(() => {
+    const open = process.getActiveResourcesInfo().filter((kind) => kind !== 'Timeout');
+    process.stderr.write(`dcm-poll-bridge: still busy ${exitGraceMs / 1000} s after the command finished (open: ${open.join(', ') || 'timers'}); exiting\n`);
+    process.exit();
+  }, exitGraceMs).unref();
 }
 
 const invokedDirectly = process.argv[1] !== undefined && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));

@@ -4,12 +4,12 @@ import { fileURLToPath } from 'node:url';
 import type { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import type { PlatformAdapter } from './adapter/index.js';
-import { createBridgeApi, createBridgeEndpoints, createTargetPolicy, createTargetPreflight, type EndpointService } from './api/index.js';
+import { createBridgeApi, createBridgeEndpoints, createTargetPolicy, createTargetPreflight, type ApiServer, type EndpointService } from './api/index.js';
 import { createBridge, type Bridge } from './bridge/index.js';
 import { createSystemClock, type Clock } from './clock/index.js';
 import { loadConfigFile, type BridgeConfig, type LoadedConfig } from './config/index.js';
 import { createDcmRegistrar, providerRegistration } from './dcm-registration/index.js';
-import { isBridgeError } from './errors/index.js';
+import { ErrorCode, isBridgeError } from './errors/index.js';
 import { createLogger, type Logger } from './logger/index.js';
 import { builtinAdapters, createAdapterRegistry } from './registry/index.js';
 
@@ -92,6 +92,16 @@ function defaultConfigPath(env: CommandIo['env']): string {
   return existsSync(local) ? local : join(packageRoot, 'config', 'default.yaml');
 }
 
+/** `scheme://host:port` of a server URL: no credentials, fit for messages. */
+function serverLocation(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.protocol}//${parsed.host}`;
+  } catch {
+    return '(unparsable URL)';
+  }
+}
+
 function version(): string {
   try {
     return (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
@@ -171,8 +181,10 @@ export async function runCommand(io: CommandIo): Promise<number> {
   try {
     bridge = await createBridge(config, { adapters, clock, logger, stdout: io.stdout, preflight: createTargetPreflight(targets) });
   } catch (error) {
-    logger.error({ err: error }, 'the bridge could not start');
-    write(io.stderr, `dcm-poll-bridge: cannot start: ${(error as Error).message}`);
+    // The cache's own errors do not say which Redis; the operator needs to know which URL to check.
+    const where = isBridgeError(error) && error.code === ErrorCode.CacheFailed ? ` (cache.url ${serverLocation(config.cache.url)})` : '';
+    logger.error({ err: error }, `the bridge could not start${where}`);
+    write(io.stderr, `dcm-poll-bridge: cannot start: ${(error as Error).message}${where}`);
     return isBridgeError(error) ? ExitCode.Failed : ExitCode.Internal;
   }
 
@@ -196,7 +208,10 @@ async function runOnceCommand(bridge: Bridge, logger: Logger, resync: boolean, i
     io.onStarted?.(bridge);
     const result = await bridge.runOnce({ resync, signal: interrupted.signal });
     for (const status of result.endpoints) {
-      if (status.lastError) logger.error({ endpoint: status.endpoint, error: status.lastError }, `endpoint ${status.endpoint} failed: ${status.lastError.message}`);
+      if (!status.lastError) continue;
+      logger.error({ endpoint: status.endpoint, error: status.lastError }, `endpoint ${status.endpoint} failed: ${status.lastError.message}`);
+      // One plain line per failure beside the JSON log, for whoever runs `once` by hand or from cron.
+      write(io.stderr, `dcm-poll-bridge: once: endpoint ${status.endpoint} failed: ${status.lastError.message}`);
     }
     const failed = result.endpoints.filter((status) => status.lastError).map((status) => status.endpoint);
     logger.info({ endpoints: result.endpoints.length, failed }, result.ok ? 'once: every endpoint polled, every change acknowledged' : 'once: not every endpoint succeeded');
@@ -218,14 +233,19 @@ interface RunContext {
 async function runForever({ bridge, config, registrations, clock, logger, io }: RunContext): Promise<number> {
   const stopped = new Promise<string>((resolve) => io.onShutdownSignal?.(resolve));
   bridge.start();
-  const api = await createBridgeApi({ config, bridge, endpoints: registrations, clock, logger, version: version() });
+  // Listen first, then tell the caller: the API is what keeps `run` serving, with or without endpoints.
+  let api: ApiServer;
+  let apiUrl: string;
   try {
-    io.onApiListening?.(await api.listen());
+    api = await createBridgeApi({ config, bridge, endpoints: registrations, clock, logger, version: version() });
+    apiUrl = await api.listen();
   } catch (error) {
     logger.error({ err: error, listen: config.api.listen }, `the HTTP API cannot listen on ${config.api.listen}`);
+    write(io.stderr, `dcm-poll-bridge: the HTTP API cannot listen on ${config.api.listen}: ${(error as Error).message}`);
     await bridge.stop();
     return ExitCode.Failed;
   }
+  io.onApiListening?.(apiUrl);
   const registrar = config.dcm.registrationUrl
     ? createDcmRegistrar({
         registrationUrl: config.dcm.registrationUrl,

@@ -12,12 +12,17 @@ export interface NatsPublisherOptions {
   readonly createStream: boolean;
   readonly streamName: string;
   readonly maxInFlight: number;
+  /** How long a publish waits for its ack, and for a connection while there is none. */
   readonly ackTimeoutMs: number;
   readonly user?: string | null;
   readonly password?: string | null;
   readonly token?: string | null;
   readonly connectionName: string;
   readonly logger: Logger;
+  /** Wait between attempts while the first connection cannot be made (default 1000 ms). */
+  readonly retryDelayMs?: number;
+  /** How long `close()` lets the connection drain before closing it regardless (default 2000 ms). */
+  readonly drainTimeoutMs?: number;
 }
 
 /** Subjects DCM's own stream captures; the bridge never creates a stream on them unless told to. */
@@ -28,47 +33,92 @@ export const dcmSubjects = 'dcm.*';
  * `Nats-Msg-Id` = its CloudEvent id and counts only once the stream acks it;
  * otherwise core NATS publishes are confirmed by a flush (at-most-once).
  *
- * The connection is made in the background and retried forever, so a bridge
- * whose NATS is down keeps running: its publishes fail, its polls back off,
- * and nothing is committed until the broker is back.
+ * The connection is made in the background and retried until `close()`, so
+ * a bridge whose NATS is down keeps running: its publishes fail after
+ * `ackTimeoutMs` with an error naming the broker, its polls back off, and
+ * nothing is committed until the broker is back. `close()` is bounded
+ * whatever the broker does: a connection that never came up is abandoned,
+ * and one that does not drain within `drainTimeoutMs` is closed.
  */
 export function createNatsPublisher(options: NatsPublisherOptions): EventPublisher {
   const servers = options.url.split(',').map((server) => server.trim()).filter(Boolean);
+  const broker = servers.map(withoutUserInfo).join(', ');
   const logger = options.logger;
+  const retryDelayMs = options.retryDelayMs ?? 1000;
+  const drainTimeoutMs = options.drainTimeoutMs ?? 2000;
   let connection: NatsConnection | undefined;
   let client: JetStreamClient | undefined;
   let closed = false;
   let closing: Promise<void> | undefined;
   let reconnecting = false;
+  let lastConnectError: unknown;
+  const pauseBeforeRetry = createInterruptiblePause();
 
-  const ready: Promise<NatsConnection> = connect({
-    servers,
-    name: options.connectionName,
-    waitOnFirstConnect: true,
-    maxReconnectAttempts: -1,
-    reconnectTimeWait: 1000,
-    ...(options.user ? { user: options.user } : {}),
-    ...(options.password ? { pass: options.password } : {}),
-    ...(options.token ? { token: options.token } : {}),
-  }).then(async (established) => {
-    connection = established;
-    logger.info({ server: established.getServer() }, 'connected to NATS');
-    void watchStatus(established, logger, (up) => {
-      reconnecting = !up;
+  const connectOnce = (): Promise<NatsConnection> =>
+    connect({
+      servers,
+      name: options.connectionName,
+      // First attempts are retried here, not inside the client, so close() can stop them;
+      // once connected the client reconnects by itself, for as long as the bridge runs.
+      waitOnFirstConnect: false,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: retryDelayMs,
+      timeout: options.ackTimeoutMs,
+      ...(options.user ? { user: options.user } : {}),
+      ...(options.password ? { pass: options.password } : {}),
+      ...(options.token ? { token: options.token } : {}),
     });
-    if (options.jetstream) {
-      client = jetstream(established, { timeout: options.ackTimeoutMs });
-      if (options.createStream) await ensureStream(established, options.streamName, logger);
+
+  /** Resolves to the first connection, or to undefined when the publisher closed before there was one. */
+  const establish = async (): Promise<NatsConnection | undefined> => {
+    for (let attempt = 1; !closed; attempt++) {
+      let made: NatsConnection;
+      try {
+        made = await connectOnce();
+      } catch (error) {
+        lastConnectError = error;
+        if (closed) return undefined;
+        // One error line, not one per second for as long as the broker is down.
+        if (attempt === 1) logger.error({ err: error, broker }, `cannot connect to NATS at ${broker}: ${describe(error)}; retrying every ${retryDelayMs / 1000} s`);
+        else logger.debug({ err: error, broker, attempt }, 'NATS connection attempt failed');
+        await pauseBeforeRetry(retryDelayMs);
+        continue;
+      }
+      if (options.jetstream && options.createStream && !closed) {
+        await ensureStream(made, options.streamName, logger).catch((error: unknown) => logger.error({ err: error, stream: options.streamName }, `cannot create JetStream stream ${options.streamName}`));
+      }
+      if (closed) {
+        await made.close().catch(() => undefined);
+        return undefined;
+      }
+      lastConnectError = undefined;
+      logger.info({ server: made.getServer(), attempts: attempt }, 'connected to NATS');
+      void watchStatus(made, logger, (up) => {
+        reconnecting = !up;
+      });
+      if (options.jetstream) client = jetstream(made, { timeout: options.ackTimeoutMs });
+      connection = made;
+      return made;
     }
-    return established;
+    return undefined;
+  };
+  const ready = establish().catch((error: unknown) => {
+    lastConnectError = error;
+    logger.error({ err: error, broker }, `setting up the NATS connection to ${broker} failed`);
+    return undefined;
   });
-  ready.catch((error: unknown) => {
-    if (!closed) logger.error({ err: error }, 'NATS connection failed');
-  });
+
+  const unreachable = (): BridgeError => {
+    const detail = lastConnectError === undefined ? 'no connection yet' : describe(lastConnectError);
+    return new BridgeError(ErrorCode.PublishFailed, `NATS at ${broker} is not reachable (${detail}; waited ${options.ackTimeoutMs / 1000} s)`, { broker }, lastConnectError === undefined ? undefined : { cause: lastConnectError });
+  };
 
   const connected = async (): Promise<NatsConnection> => {
     if (connection && !connection.isClosed()) return connection;
-    return withTimeout(ready, options.ackTimeoutMs, `connecting to NATS at ${servers.join(', ')}`);
+    if (closed) throw new BridgeError(ErrorCode.PublishFailed, `the NATS publisher for ${broker} is closed`, { broker });
+    const made = await withTimeout(ready, options.ackTimeoutMs);
+    if (made === timedOut || made === undefined) throw unreachable();
+    return made;
   };
 
   const publishFailure = (error: unknown, subject: string): BridgeError => {
@@ -97,7 +147,7 @@ export function createNatsPublisher(options: NatsPublisherOptions): EventPublish
       try {
         established = await connected();
       } catch (error) {
-        const failure = publishFailure(error, events[0]?.subject ?? 'dcm.*');
+        const failure = error instanceof BridgeError ? error : publishFailure(error, events[0]?.subject ?? 'dcm.*');
         return events.map(() => ({ ok: false, error: failure }) as const);
       }
       if (options.jetstream && client) {
@@ -113,7 +163,8 @@ export function createNatsPublisher(options: NatsPublisherOptions): EventPublish
       }
       try {
         for (const event of events) established.publish(event.subject, event.body, { headers: eventHeaders(event.id) });
-        await withTimeout(established.flush(), options.ackTimeoutMs, 'NATS flush');
+        const flushed = await withTimeout(established.flush(), options.ackTimeoutMs);
+        if (flushed === timedOut) throw new Error(`NATS flush timed out after ${options.ackTimeoutMs} ms`);
         return events.map(() => ({ ok: true, duplicate: false }) as const);
       } catch (error) {
         const failure = publishFailure(error, events[0]?.subject ?? 'dcm.*');
@@ -130,9 +181,22 @@ export function createNatsPublisher(options: NatsPublisherOptions): EventPublish
 
     close() {
       closed = true;
-      closing ??= connection
-        ? connection.drain().catch(() => connection?.close())
-        : ready.then((late) => late.close()).catch(() => undefined);
+      pauseBeforeRetry.interrupt();
+      closing ??= (async () => {
+        // A connection still being made is abandoned: establish() closes it should it ever come up.
+        const open = connection;
+        if (!open || open.isClosed()) return;
+        const drained = await withTimeout(
+          open.drain().then(
+            () => true,
+            () => false,
+          ),
+          drainTimeoutMs,
+        );
+        if (drained === true) return;
+        if (drained === timedOut) logger.warn({ broker, drainTimeoutMs }, `NATS did not drain within ${drainTimeoutMs / 1000} s; closing the connection`);
+        await withTimeout(open.close().catch(() => undefined), drainTimeoutMs);
+      })();
       return closing;
     },
   };
@@ -156,10 +220,51 @@ async function ensureStream(connection: NatsConnection, streamName: string, logg
   }
 }
 
-function withTimeout<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
+/** What {@link withTimeout} resolves to when time ran out first. */
+const timedOut: unique symbol = Symbol('timed out');
+
+/** Resolves to `promise`'s value, or to {@link timedOut} after `timeoutMs`; never leaves a timer behind. */
+async function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T | typeof timedOut> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} timed out after ${timeoutMs} ms`)), timeoutMs);
+  const timeout = new Promise<typeof timedOut>((resolve) => {
+    timer = setTimeout(() => resolve(timedOut), timeoutMs);
   });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A sleep that `interrupt()` ends at once, so closing never waits out a retry delay. */
+function createInterruptiblePause(): ((ms: number) => Promise<void>) & { interrupt(): void } {
+  let wake: (() => void) | undefined;
+  let interrupted = false;
+  const pause = (ms: number): Promise<void> =>
+    interrupted
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, ms);
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+  return Object.assign(pause, {
+    interrupt() {
+      interrupted = true;
+      wake?.();
+    },
+  });
+}
+
+/** A server URL fit for logs and errors: any `user:password@` is left out. */
+function withoutUserInfo(server: string): string {
+  return server.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^@/]*@/i, '$1');
+}
+
+function describe(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && !text.includes(code) ? `${text} (${code})` : text;
 }
