@@ -182,6 +182,7 @@ export async function openStateCache(options: StateCacheOptions): Promise<StateC
     const info = await store.client.info('server');
     return /run_id:(\w+)/.exec(info)?.[1] ?? 'unknown';
   };
+  let epochCheck: Promise<CacheEpoch> | undefined;
   const startEpoch = async (reason: string): Promise<CacheEpoch> => {
     const epoch: CacheEpoch = { id: randomUUID(), startedAt: (options.now ?? Date.now)(), reason };
     await keyv.set(epochKey, { id: epoch.id, serverRunId: await serverRunId(), startedAt: epoch.startedAt } satisfies EpochMarker);
@@ -206,13 +207,16 @@ export async function openStateCache(options: StateCacheOptions): Promise<StateC
         if (write.outbox) entries.push({ key: outboxKey(endpoint), value: write.outbox });
         if (entries.length > 0) await keyv.setMany(entries);
       }),
-    currentEpoch: () =>
-      guard('check epoch', async () => {
+    currentEpoch: () => {
+      // Endpoints polling at once share one check, so a lost cache starts one epoch, not one per endpoint.
+      epochCheck ??= guard('check epoch', async () => {
         const [marker, runId] = await Promise.all([keyv.get(epochKey) as Promise<EpochMarker | undefined>, serverRunId()]);
         if (!marker) return startEpoch('the cache holds no epoch marker: it is new, or it was flushed or restarted empty');
         if (marker.serverRunId !== runId) return startEpoch('Redis restarted since the epoch began: it may have reloaded an older snapshot');
         return { id: marker.id };
-      }),
+      }).finally(() => (epochCheck = undefined));
+      return epochCheck;
+    },
     renewEpoch: (reason) => guard('renew epoch', async () => startEpoch(reason)),
     readPollStart: (endpoint) => guard('read poll start', async () => (await keyv.get(pollStartKey(endpoint))) as number | undefined),
     writePollStart: (endpoint, at) =>
