@@ -1,5 +1,7 @@
 import { controlError, emptyResponse, isJsonObject, jsonResponse, readJsonBody, type Route, type RouteHandler, type SimRequest, type SimResponse } from '../common/index.js';
+import type { AccountView, VsphereQuirks } from './account-view.js';
 import { InventoryError, type NewVm, type VsphereInventory } from './inventory.js';
+import { MALFORMED_ANSWER_KINDS, type MalformedAnswerKind, type MalformedAnswers } from './malformed-answers.js';
 import { isPowerState, type PowerState, type TagReference } from './model.js';
 import type { SessionStore } from './sessions.js';
 
@@ -89,17 +91,36 @@ function control(handler: RouteHandler): RouteHandler {
   };
 }
 
+function requiredBoolean(body: Record<string, unknown>, key: string): boolean {
+  const value = body[key];
+  if (typeof value !== 'boolean') {
+    throw new ControlInputError(`${key} must be true or false`);
+  }
+  return value;
+}
+
+function requiredStrings(body: Record<string, unknown>, key: string): string[] {
+  const value = body[key];
+  if (!Array.isArray(value) || !value.every((item): item is string => typeof item === 'string')) {
+    throw new ControlInputError(`${key} must be an array of strings`);
+  }
+  return value;
+}
+
 /** What the vSphere control routes drive. */
 export interface VsphereControlTarget {
   readonly inventory: VsphereInventory;
   readonly sessions: SessionStore;
+  readonly account: AccountView;
+  readonly quirks: VsphereQuirks;
+  readonly malformed: MalformedAnswers;
 }
 
 /**
  * The vSphere simulator's control routes under `/_sim/` (the kit adds stats, faults
  * and reset). Bodies and answers are plain JSON; errors are `{"error": "..."}`.
  */
-export function vsphereControlRoutes({ inventory, sessions }: VsphereControlTarget): Route[] {
+export function vsphereControlRoutes({ inventory, sessions, account, quirks, malformed }: VsphereControlTarget): Route[] {
   const vmParam = (request: SimRequest): string => request.params.vm ?? '';
   const describeVm = (vmId: string): unknown => {
     const vm = inventory.getVm(vmId);
@@ -219,6 +240,69 @@ export function vsphereControlRoutes({ inventory, sessions }: VsphereControlTarg
           throw new InventoryError('not_found', `no category named ${categoryName}`);
         }
         return jsonResponse(201, inventory.createTag(category.id, requiredString(body, 'name'), optionalString(body, 'description')));
+      },
+    },
+    {
+      // The account loses (visible: false) or regains read access to VMs: a permission change.
+      method: 'POST',
+      path: '/_sim/visibility',
+      handle: (request) => {
+        const body = objectBody(request);
+        const changed = account.setVisible(requiredStrings(body, 'vms'), requiredBoolean(body, 'visible'));
+        return jsonResponse(200, { changed, hidden: account.hiddenVms() });
+      },
+    },
+    { method: 'GET', path: '/_sim/visibility', handle: () => jsonResponse(200, { hidden: account.hiddenVms() }) },
+    {
+      method: 'POST',
+      path: '/_sim/vms/{vm}/unregister',
+      handle: (request) => {
+        const record = inventory.unregisterVm(vmParam(request));
+        return record === undefined ? controlError(404, `no VM ${vmParam(request)}`) : jsonResponse(200, record);
+      },
+    },
+    { method: 'GET', path: '/_sim/unregistered', handle: () => jsonResponse(200, { vms: inventory.listUnregistered() }) },
+    { method: 'POST', path: '/_sim/unregistered/{vm}/register', handle: (request) => jsonResponse(201, describeVm(inventory.registerVm(vmParam(request)).id)) },
+    { method: 'GET', path: '/_sim/quirks', handle: () => jsonResponse(200, quirks) },
+    {
+      method: 'POST',
+      path: '/_sim/quirks',
+      handle: (request) => {
+        const body = objectBody(request);
+        for (const key of Object.keys(body)) {
+          if (!(key in quirks)) {
+            throw new ControlInputError(`unknown quirk ${key}; known: ${Object.keys(quirks).join(', ')}`);
+          }
+          quirks[key as keyof VsphereQuirks] = requiredBoolean(body, key);
+        }
+        return jsonResponse(200, quirks);
+      },
+    },
+    { method: 'GET', path: '/_sim/malformed-answers', handle: () => jsonResponse(200, { armed: malformed.armed() }) },
+    {
+      method: 'POST',
+      path: '/_sim/malformed-answers',
+      handle: (request) => {
+        const body = objectBody(request);
+        const kind = requiredString(body, 'kind');
+        if (!(MALFORMED_ANSWER_KINDS as readonly string[]).includes(kind)) {
+          throw new ControlInputError(`kind must be one of ${MALFORMED_ANSWER_KINDS.join(', ')}`);
+        }
+        const field = optionalString(body, 'field');
+        if (kind === 'dropField' && field === undefined) {
+          throw new ControlInputError('field is required for dropField');
+        }
+        const skip = optionalCount(body, 'skip');
+        malformed.arm({ route: requiredString(body, 'route'), kind: kind as MalformedAnswerKind, ...(field === undefined ? {} : { field }), ...(skip === undefined ? {} : { skip }) });
+        return jsonResponse(201, { armed: malformed.armed() });
+      },
+    },
+    {
+      method: 'DELETE',
+      path: '/_sim/malformed-answers',
+      handle: () => {
+        malformed.clear();
+        return emptyResponse(204);
       },
     },
     { method: 'GET', path: '/_sim/sessions', handle: () => jsonResponse(200, sessions.counters()) },

@@ -2,7 +2,10 @@
 export { createVsphereSimulator, DEFAULT_CREDENTIALS } from './simulator.js';
 export type { VsphereSimulator, VsphereSimulatorOptions } from './simulator.js';
 export { createInventory, InventoryError } from './inventory.js';
-export type { BulkCreateOptions, NewCategory, NewVm, SeedDcmOptions, SeededVm, VmFilter, VmListOutcome, VsphereInventory } from './inventory.js';
+export type { BulkCreateOptions, NewCategory, NewVm, SeedDcmOptions, SeededVm, UnregisteredVm, VmFilter, VmListOutcome, VsphereInventory } from './inventory.js';
+export type { AccountView, VsphereQuirks } from './account-view.js';
+export { MALFORMED_ANSWER_KINDS } from './malformed-answers.js';
+export type { MalformedAnswerKind, MalformedAnswerSpec } from './malformed-answers.js';
 export { POWER_STATES, VIRTUAL_MACHINE_TYPE, isPowerState } from './model.js';
 export type { Cardinality, CategoryRecord, PowerState, TagRecord, TagReference, VmPlacement, VmRecord } from './model.js';
 export type { SessionCounters } from './sessions.js';

@@ -58,6 +58,21 @@ export interface VmFilter {
 /** Result of a list: the matches, or a refusal because more than `limit` matched. */
 export type VmListOutcome = { readonly ok: true; readonly vms: readonly VmRecord[] } | { readonly ok: false; readonly matchedMoreThan: number };
 
+/**
+ * A VM removed from the inventory without deleting its files (vSphere Automation API `VM.unregister`,
+ * "without removing any of the virtual machine's files from storage"). Registering it again
+ * gives it a new identifier: a managed object reference "changes" when an object is removed
+ * from the inventory and put back (vSphere Web Services API reference, data object `ManagedObjectReference`), and
+ * tag associations, which are keyed by that reference, do not come back.
+ */
+export interface UnregisteredVm {
+  /** The identifier it had while registered. */
+  readonly formerId: string;
+  readonly name: string;
+  /** The datastore path of its configuration file, which stays on disk. */
+  readonly vmxPath: string;
+}
+
 /** Options of {@link VsphereInventory.bulkCreateVms}. */
 export interface BulkCreateOptions {
   readonly count: number;
@@ -95,8 +110,18 @@ export interface VsphereInventory {
   setPowerState(vmId: string, state: PowerState): VmRecord;
   renameVm(vmId: string, name: string): VmRecord;
   vmCount(): number;
-  /** Lists VMs matching the filter, refusing when more than `limit` match. Never scans more than `limit + 1` VMs. */
-  listVms(filter: VmFilter, limit: number): VmListOutcome;
+  /**
+   * Lists VMs matching the filter, refusing when more than `limit` match. Never scans more
+   * than `limit + 1` matching VMs. `canSee` narrows the list to what one account may see
+   * (the limit counts visible VMs, as vCenter's "at most 4000 visible" does).
+   */
+  listVms(filter: VmFilter, limit: number, canSee?: (vmId: string) => boolean): VmListOutcome;
+  /** Removes a VM from the inventory, keeping its files; undefined when there is no such VM. */
+  unregisterVm(vmId: string): UnregisteredVm | undefined;
+  /** Registers an unregistered VM again, powered off, under a new id and without tags. */
+  registerVm(formerId: string): VmRecord;
+  /** VMs unregistered and not registered again. */
+  listUnregistered(): readonly UnregisteredVm[];
 
   createCategory(input: NewCategory): CategoryRecord;
   getCategory(categoryId: string): CategoryRecord | undefined;
@@ -177,6 +202,7 @@ export function createInventory(): VsphereInventory {
   const tagIdByCategoryAndName = new Map<string, string>();
   const vmIdsByTag = new Map<string, Set<string>>();
   const tagIdsByVm = new Map<string, Set<string>>();
+  const unregistered = new Map<string, UnregisteredVm>();
   let nextVmNumber = 1001;
   let nextTaggingNumber = 1;
   let nextInstanceNumber = 1;
@@ -312,8 +338,11 @@ export function createInventory(): VsphereInventory {
     },
     vmCount: () => vms.size,
 
-    listVms(filter, limit) {
+    listVms(filter, limit, canSee) {
       const checks = filterSets(filter);
+      if (canSee !== undefined) {
+        checks.push((vm) => canSee(vm.id));
+      }
       const found: VmRecord[] = [];
       for (const vmId of candidates(filter)) {
         const vm = vms.get(vmId);
@@ -326,6 +355,26 @@ export function createInventory(): VsphereInventory {
       }
       return { ok: true, vms: found };
     },
+
+    unregisterVm(vmId) {
+      const vm = vms.get(vmId);
+      if (vm === undefined) {
+        return undefined;
+      }
+      inventory.removeVm(vmId);
+      const record: UnregisteredVm = { formerId: vmId, name: vm.name, vmxPath: `[datastore1] ${vm.name}/${vm.name}.vmx` };
+      unregistered.set(vmId, record);
+      return record;
+    },
+    registerVm(formerId) {
+      const record = unregistered.get(formerId);
+      if (record === undefined) {
+        throw new InventoryError('not_found', `no unregistered VM ${formerId}`);
+      }
+      unregistered.delete(formerId);
+      return inventory.addVm({ name: record.name, powerState: 'POWERED_OFF' });
+    },
+    listUnregistered: () => [...unregistered.values()],
 
     createCategory(input) {
       if (categoryIdByName.has(input.name)) {
@@ -443,7 +492,7 @@ export function createInventory(): VsphereInventory {
     },
 
     clear() {
-      for (const index of [vms, vmIdsByName, vmIdsByPowerState, categories, categoryIdByName, tags, tagIdsByCategory, tagIdByCategoryAndName, vmIdsByTag, tagIdsByVm]) {
+      for (const index of [vms, vmIdsByName, vmIdsByPowerState, categories, categoryIdByName, tags, tagIdsByCategory, tagIdByCategoryAndName, vmIdsByTag, tagIdsByVm, unregistered]) {
         index.clear();
       }
       nextVmNumber = 1001;

@@ -1,4 +1,5 @@
 import { isJsonObject } from '../common/index.js';
+import type { AccountView, VsphereQuirks } from './account-view.js';
 import { InventoryError, type VmFilter, type VsphereInventory } from './inventory.js';
 import { isPowerState, VIRTUAL_MACHINE_TYPE, type CategoryRecord, type TagRecord, type VmRecord } from './model.js';
 import { vmDynamicId, vmSummary } from './representations.js';
@@ -20,6 +21,9 @@ export interface VsphereContext {
   readonly maxVmListResults: number;
   /** Also split `vms=a,b` (besides repeated `vms=a&vms=b`) in `/api` list filters. */
   readonly acceptCommaSeparatedFilters: boolean;
+  /** Which VMs the logged-in account may read. */
+  readonly account: AccountView;
+  readonly quirks: VsphereQuirks;
 }
 
 /** The list filter as read from a query string, before validation. */
@@ -94,18 +98,21 @@ export function listVms(context: VsphereContext, raw: RawVmFilter): Record<strin
     clusters: raw.clusters,
     resourcePools: raw.resource_pools,
   };
-  const outcome = context.inventory.listVms(filter, context.maxVmListResults);
+  const outcome = context.inventory.listVms(filter, context.maxVmListResults, context.account.canRead);
   if (!outcome.ok) {
     throw vapiErrors.tooManyVms();
   }
   return outcome.vms.map(vmSummary);
 }
 
-/** The VM of an id, or vCenter's `not_found` error. */
+/** The VM of an id, vCenter's `not_found` error, or `unauthorized` when the account may not read it. */
 export function requireVm(context: VsphereContext, vmId: string): VmRecord {
   const vm = context.inventory.getVm(vmId);
   if (vm === undefined) {
     throw vapiErrors.vmNotFound(vmId);
+  }
+  if (!context.account.canRead(vmId)) {
+    throw vapiErrors.unauthorized();
   }
   return vm;
 }
@@ -156,15 +163,29 @@ function vmOf(context: VsphereContext, object: { type: string; id: string }): Vm
   return object.type === VIRTUAL_MACHINE_TYPE ? context.inventory.getVm(object.id) : undefined;
 }
 
-/** `list-attached-objects-on-tags`: body `{tag_ids}`; unknown tags are left out. */
+/** The VM a DynamicID names, if it exists and the account may read it. */
+function readableVmOf(context: VsphereContext, object: { type: string; id: string }): VmRecord | undefined {
+  const vm = vmOf(context, object);
+  return vm !== undefined && context.account.canRead(vm.id) ? vm : undefined;
+}
+
+/** The VMs carrying a tag that the account may read. */
+function readableVmsWithTag(context: VsphereContext, tagId: string): string[] {
+  return [...context.inventory.vmsWithTag(tagId)].filter(context.account.canRead);
+}
+
+/** `list-attached-objects-on-tags`: body `{tag_ids}`; unknown tags and unreadable objects are left out. */
 export function listAttachedObjectsOnTags(context: VsphereContext, body: unknown): Record<string, unknown>[] {
   const tagIds = readStringArray(requireObjectBody(body, 'tag_ids'), 'tag_ids');
   return [...new Set(tagIds)]
     .filter((tagId) => context.inventory.getTag(tagId) !== undefined)
-    .map((tagId) => ({ tag_id: tagId, object_ids: [...context.inventory.vmsWithTag(tagId)].map(vmDynamicId) }));
+    .map((tagId) => {
+      const vmIds = readableVmsWithTag(context, tagId);
+      return { tag_id: tagId, object_ids: vmIds.length === 0 && context.quirks.nullObjectIdsForUnattachedTags ? null : vmIds.map(vmDynamicId) };
+    });
 }
 
-/** `list-attached-tags-on-objects`: body `{object_ids}`; unknown objects are left out. */
+/** `list-attached-tags-on-objects`: body `{object_ids}`; unknown and unreadable objects are left out. */
 export function listAttachedTagsOnObjects(context: VsphereContext, body: unknown): Record<string, unknown>[] {
   const objects = requireObjectBody(body, 'object_ids').object_ids;
   if (!Array.isArray(objects)) {
@@ -172,20 +193,28 @@ export function listAttachedTagsOnObjects(context: VsphereContext, body: unknown
   }
   return objects
     .map((object, index) => readDynamicId(object, `object_ids[${index}]`))
-    .filter((object) => vmOf(context, object) !== undefined)
+    .filter((object) => readableVmOf(context, object) !== undefined)
     .map((object) => ({ object_id: object, tag_ids: [...context.inventory.tagsOnVm(object.id)] }));
+}
+
+/** Refuses an object the account may not read, as `list-attached-tags`, `attach` and `detach` document. */
+function requireReadable(context: VsphereContext, object: { type: string; id: string }): void {
+  if (vmOf(context, object) !== undefined && !context.account.canRead(object.id)) {
+    throw vapiErrors.unauthorized();
+  }
 }
 
 /** `list-attached-tags`: body `{object_id}`. */
 export function listAttachedTags(context: VsphereContext, body: unknown): string[] {
   const object = readDynamicId(requireObjectBody(body, 'object_id').object_id, 'object_id');
+  requireReadable(context, object);
   return vmOf(context, object) === undefined ? [] : [...context.inventory.tagsOnVm(object.id)];
 }
 
-/** `list-attached-objects` of one tag. */
+/** `list-attached-objects` of one tag: only the objects the account may read. */
 export function listAttachedObjects(context: VsphereContext, tagId: string): Record<string, unknown>[] {
   requireTag(context, tagId);
-  return [...context.inventory.vmsWithTag(tagId)].map(vmDynamicId);
+  return readableVmsWithTag(context, tagId).map(vmDynamicId);
 }
 
 /** `attach` / `detach` of one tag: body `{object_id}`. */
@@ -195,6 +224,7 @@ export function changeAttachment(context: VsphereContext, tagId: string, body: u
   if (vmOf(context, object) === undefined) {
     throw vapiErrors.invalidArgument(`Object ${object.type}:${object.id} is not valid.`);
   }
+  requireReadable(context, object);
   asVapi(() => (change === 'attach' ? context.inventory.attachTag(tagId, object.id) : context.inventory.detachTag(tagId, object.id)));
 }
 

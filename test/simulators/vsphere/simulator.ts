@@ -5,9 +5,11 @@ import {
   type SimulatorStats,
   type StartOptions,
 } from '../common/index.js';
+import { createAccountView, type AccountView, type VsphereQuirks } from './account-view.js';
 import { vsphereControlRoutes } from './control-routes.js';
 import { vsphereErrorResponse } from './flavors.js';
 import { createInventory, type SeedDcmOptions, type SeededVm, type VsphereInventory } from './inventory.js';
+import { createMalformedAnswers, type MalformedAnswerSpec } from './malformed-answers.js';
 import type { TagRecord, TagReference } from './model.js';
 import type { Credentials, VsphereContext } from './operations.js';
 import { createSessionStore, type SessionCounters } from './sessions.js';
@@ -36,6 +38,8 @@ export interface VsphereSimulatorOptions {
   readonly delay?: (milliseconds: number) => Promise<void>;
   /** Session token generator. Default 32 random hex characters. */
   readonly newSessionToken?: () => string;
+  /** Start with `quirks.nullObjectIdsForUnattachedTags` on (see {@link VsphereQuirks}). Default false. */
+  readonly nullObjectIdsForUnattachedTags?: boolean;
 }
 
 /** A simulated vCenter serving the `/api` and `/rest` flavors, driven in process or over `/_sim/`. */
@@ -60,12 +64,22 @@ export interface VsphereSimulator {
   /** Ends every session now; their next call answers 401. */
   expireAllSessions(): number;
   sessionCounters(): SessionCounters;
+  /** Which VMs the account may read: hide some to model a permission change. */
+  readonly account: AccountView;
+  /** Behaviours of some vCenter builds; mutable, reset to the options by `reset()`. */
+  readonly quirks: VsphereQuirks;
+  /** Arms a one-shot answer that is not the documented one (HTML, empty, wrong content type, a field missing). */
+  malformAnswer(spec: MalformedAnswerSpec): void;
 }
 
 /** Creates a vCenter simulator with an empty inventory. */
 export function createVsphereSimulator(options: VsphereSimulatorOptions = {}): VsphereSimulator {
   const credentials = options.credentials ?? DEFAULT_CREDENTIALS;
   const inventory = createInventory();
+  const account = createAccountView();
+  const initialQuirks: VsphereQuirks = { nullObjectIdsForUnattachedTags: options.nullObjectIdsForUnattachedTags ?? false };
+  const quirks: VsphereQuirks = { ...initialQuirks };
+  const malformed = createMalformedAnswers();
   const sessions = createSessionStore({
     now: options.now ?? Date.now,
     idleSeconds: options.sessionIdleSeconds ?? 1800,
@@ -78,16 +92,23 @@ export function createVsphereSimulator(options: VsphereSimulatorOptions = {}): V
     credentials,
     maxVmListResults: options.maxVmListResults ?? 4000,
     acceptCommaSeparatedFilters: options.acceptCommaSeparatedFilters ?? true,
+    account,
+    quirks,
   };
+  // Applied after each operation, so counters and inventory see the real call.
+  const routes = vcenterRoutes(context).map((route) => ({ ...route, handle: async (request: Parameters<typeof route.handle>[0]) => malformed.apply(request, await route.handle(request)) }));
   const server = createSimulatorServer({
-    routes: vcenterRoutes(context),
-    controlRoutes: vsphereControlRoutes({ inventory, sessions }),
+    routes,
+    controlRoutes: vsphereControlRoutes({ inventory, sessions, account, quirks, malformed }),
     discriminatorParams: ACTION_PARAMS,
     errorResponse: vsphereErrorResponse,
     platformStats: () => ({ sessions: sessions.counters(), vmCount: inventory.vmCount() }),
     onReset: () => {
       inventory.clear();
       sessions.clear();
+      account.clear();
+      Object.assign(quirks, initialQuirks);
+      malformed.clear();
     },
     ...(options.seed === undefined ? {} : { seed: options.seed }),
     ...(options.delay === undefined ? {} : { delay: options.delay }),
@@ -106,5 +127,8 @@ export function createVsphereSimulator(options: VsphereSimulatorOptions = {}): V
     seedDcmVms: (seedOptions) => inventory.seedDcmVms(seedOptions),
     expireAllSessions: () => sessions.expireAll(),
     sessionCounters: () => sessions.counters(),
+    account,
+    quirks,
+    malformAnswer: (spec) => malformed.arm(spec),
   };
 }

@@ -79,6 +79,12 @@ export const vapiErrors = {
     new VapiError('unable_to_allocate_resource', [
       message('com.vmware.api.vcenter.vm.too_many_matches', 'Too many virtual machines. Add more filter criteria to reduce the number.'),
     ]),
+  /**
+   * An object the session's user lacks the privilege on (`GET /vcenter/vm/{vm}` documents
+   * Unauthorized when the VM's System.Read is missing). Id and text as a real vCenter sends
+   * them (quoted in github.com/vmware/vsphere-automation-sdk-java issue 185).
+   */
+  unauthorized: () => new VapiError('unauthorized', [message('vapi.security.authorization.invalid', 'Unable to authorize user')]),
   vmNotFound: (vmId: string) =>
     new VapiError('not_found', [message('com.vmware.api.vcenter.vm.not_found', `Virtual machine with identifier '${vmId}' does not exist.`, [vmId])]),
   categoryNotFound: (categoryId: string) =>
