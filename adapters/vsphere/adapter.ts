@@ -1,5 +1,6 @@
 import type { PlatformAdapter } from '../../src/adapter/index.js';
 import { createPlatformHttpClient } from '../../src/platform-http/index.js';
+import { confirmVmAbsence } from './absence.js';
 import type { ApiFlavorSetting } from './api-flavors.js';
 import { vsphereConfigSchema } from './config-schema.js';
 import { listManagedVms } from './listing.js';
@@ -69,10 +70,7 @@ export function createVsphereAdapter(options: VsphereAdapterOptions = {}): Platf
       let closing: Promise<void> | undefined;
       return {
         list: (signal) => listManagedVms({ api, directory, endpoint: endpoint.name, vmBatchSize, tagBatchSize, concurrency, logger: context.logger }, signal),
-        async confirmAbsence(platformIds) {
-          // Placeholder until the vSphere adapter asks the platform (issue 9, item 4): nothing is confirmed gone.
-          return new Map(platformIds.map((platformId) => [platformId, { verdict: 'unknown', evidence: 'not asked yet' } as const]));
-        },
+        confirmAbsence: (platformIds, signal) => confirmVmAbsence({ api, directory, endpoint: endpoint.name, vmBatchSize, tagBatchSize, concurrency, logger: context.logger }, platformIds, signal),
         close: () =>
           (closing ??= (async () => {
             await session.logout();

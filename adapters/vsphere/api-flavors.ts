@@ -34,6 +34,10 @@ export interface ApiFlavor {
   readonly listAttachedObjectsOnTags: (tagIds: readonly string[]) => VcenterCall;
   /** `GET /vcenter/vm` filtered to these VM ids. */
   readonly listVms: (vmIds: readonly string[]) => VcenterCall;
+  /** `GET /vcenter/vm/{vm}`: one VM, or 404 `not_found` when vCenter has no such VM. */
+  readonly getVm: (vmId: string) => VcenterCall;
+  /** `list-attached-tags-on-objects` for these VMs. */
+  readonly listAttachedTagsOnObjects: (vmIds: readonly string[]) => VcenterCall;
 }
 
 /** Ids are URNs (`urn:vmomi:InventoryServiceTag:…:GLOBAL`); ':' is legal in a path segment and kept readable. */
@@ -42,6 +46,11 @@ function segment(id: string): string {
 }
 
 const restTagging = '/rest/com/vmware/cis/tagging';
+
+/** A VM as a tagging call names it (`vapi.std.DynamicID`). */
+function vmDynamicId(vmId: string): { type: 'VirtualMachine'; id: string } {
+  return { type: 'VirtualMachine', id: vmId };
+}
 
 export const apiFlavors: Readonly<Record<ApiFlavorName, ApiFlavor>> = {
   api: {
@@ -55,6 +64,8 @@ export const apiFlavors: Readonly<Record<ApiFlavorName, ApiFlavor>> = {
     listAttachedObjectsOnTags: (tagIds) => ({ method: 'POST', path: '/api/cis/tagging/tag-association', query: { action: 'list-attached-objects-on-tags' }, json: { tag_ids: tagIds } }),
     // The documented spelling of a set filter is the repeated key (vms=a&vms=b).
     listVms: (vmIds) => ({ method: 'GET', path: '/api/vcenter/vm', query: { vms: vmIds } }),
+    getVm: (vmId) => ({ method: 'GET', path: `/api/vcenter/vm/${segment(vmId)}` }),
+    listAttachedTagsOnObjects: (vmIds) => ({ method: 'POST', path: '/api/cis/tagging/tag-association', query: { action: 'list-attached-tags-on-objects' }, json: { object_ids: vmIds.map(vmDynamicId) } }),
   },
   rest: {
     name: 'rest',
@@ -66,5 +77,7 @@ export const apiFlavors: Readonly<Record<ApiFlavorName, ApiFlavor>> = {
     getTag: (tagId) => ({ method: 'GET', path: `${restTagging}/tag/id:${segment(tagId)}` }),
     listAttachedObjectsOnTags: (tagIds) => ({ method: 'POST', path: `${restTagging}/tag-association`, query: { '~action': 'list-attached-objects-on-tags' }, json: { tag_ids: tagIds } }),
     listVms: (vmIds) => ({ method: 'GET', path: '/rest/vcenter/vm', query: { 'filter.vms': vmIds } }),
+    getVm: (vmId) => ({ method: 'GET', path: `/rest/vcenter/vm/${segment(vmId)}` }),
+    listAttachedTagsOnObjects: (vmIds) => ({ method: 'POST', path: `${restTagging}/tag-association`, query: { '~action': 'list-attached-tags-on-objects' }, json: { object_ids: vmIds.map(vmDynamicId) } }),
   },
 };

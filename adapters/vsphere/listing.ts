@@ -31,10 +31,11 @@ type Selection = Map<string, string | undefined>;
  * 3. `GET /vcenter/vm?vms=…` for the managed VMs, vmBatchSize ids a call, for
  *    name and power state.
  *
- * A managed VM that step 3 does not return was deleted in between: it is left
- * out, and the core's absence rule reports it DELETED after N complete lists
- * (a 404 per VM would cost a request each and tell the same thing later).
- * Every failure throws; the iteration never ends early.
+ * A managed VM that step 3 does not return (deleted in between, or no longer
+ * visible to the account) is left out; after N complete lists without it the
+ * core asks `confirmAbsence` (absence.ts) what became of it.
+ * Every failure, and every answer that is not the documented one, throws; the
+ * iteration never ends early.
  */
 export async function* listManagedVms(options: ListingOptions, signal: AbortSignal): AsyncGenerator<readonly RawInstance[]> {
   const selection = await selectManagedVms(options, signal);

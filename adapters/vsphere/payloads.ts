@@ -29,11 +29,23 @@ export interface TagAttachments {
   readonly vmIds: readonly string[];
 }
 
-/** An item of `GET /vcenter/vm` (`VM.Summary`). */
+/** An item of `GET /vcenter/vm` (`VM.Summary`: `vm`, `name` and `power_state` are required fields). */
 export interface VmSummary {
   readonly vm: string;
-  readonly name: string | undefined;
-  readonly powerState: string | undefined;
+  readonly name: string;
+  readonly powerState: string;
+}
+
+/** The part of `GET /vcenter/vm/{vm}` (`VM.Info`) the adapter reads. */
+export interface VmInfo {
+  readonly name: string;
+  readonly powerState: string;
+}
+
+/** One entry of `list-attached-tags-on-objects`: a VM and the tags it carries. */
+export interface ObjectTags {
+  readonly vmId: string;
+  readonly tagIds: readonly string[];
 }
 
 /** The object type of VMs in tag associations; tags can sit on hosts, folders… too. */
@@ -48,15 +60,39 @@ function list(value: unknown, what: string): unknown[] {
   return value;
 }
 
+/**
+ * A list where some vCenter builds send `null` for "none": `object_ids` of a
+ * tag attached to nothing yet (DCM's provisioning creates the instance-id tag
+ * before it attaches it). Anything else that is not a list is still refused.
+ */
+function listOrNull(value: unknown, what: string): unknown[] {
+  return value === null ? [] : list(value, what);
+}
+
 function text(value: unknown, what: string): string {
-  if (typeof value !== 'string' || value === '') throw new PayloadShapeError(`${what} is not a non-empty string`);
+  if (typeof value !== 'string' || value === '') throw new PayloadShapeError(`${what} is ${value === undefined ? 'missing' : 'not a non-empty string'}`);
   return value;
 }
 
-function optionalText(value: unknown, what: string): string | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') throw new PayloadShapeError(`${what} is not a string`);
+/** A required string that may be empty (a VM name can be). */
+function requiredText(value: unknown, what: string): string {
+  if (typeof value !== 'string') throw new PayloadShapeError(`${what} is ${value === undefined ? 'missing' : 'not a string'}`);
   return value;
+}
+
+/**
+ * The JSON body of a 2xx answer, refusing one vCenter did not send as JSON:
+ * a proxy's page or a maintenance notice can be valid JSON by accident (a
+ * bare string), so the declared media type is checked too.
+ */
+export function jsonBody(answer: { readonly headers: Readonly<Record<string, string | string[] | undefined>>; readonly body: unknown }): unknown {
+  if (answer.body === undefined) return undefined;
+  const declared = answer.headers['content-type'];
+  const contentType = (Array.isArray(declared) ? declared[0] : declared)?.split(';')[0]?.trim().toLowerCase() ?? '';
+  if (contentType !== 'application/json' && !/^application\/[\w.+-]*\+json$/.test(contentType)) {
+    throw new PayloadShapeError(`the answer's content type is ${contentType === '' ? 'missing' : `"${contentType}"`}, not application/json`);
+  }
+  return answer.body;
 }
 
 /** `/rest` answers are `{"value": …}`; this takes the value out. */
@@ -85,7 +121,7 @@ export function decodeNamedObject(value: unknown): NamedObject {
 export function decodeTagAttachments(value: unknown): TagAttachments[] {
   return list(value, 'the association list').map((entry, index) => {
     if (!isRecord(entry)) throw new PayloadShapeError(`association [${index}] is not a map`);
-    const objects = list(entry['object_ids'], `association [${index}].object_ids`);
+    const objects = listOrNull(entry['object_ids'], `association [${index}].object_ids`);
     const vmIds = objects.flatMap((object, objectIndex) => {
       if (!isRecord(object)) throw new PayloadShapeError(`association [${index}].object_ids[${objectIndex}] is not a map`);
       return object['type'] === virtualMachineType ? [text(object['id'], `association [${index}].object_ids[${objectIndex}].id`)] : [];
@@ -94,11 +130,34 @@ export function decodeTagAttachments(value: unknown): TagAttachments[] {
   });
 }
 
-/** `GET /vcenter/vm`. A missing power state is "not reported yet", not an error. */
+/**
+ * `GET /vcenter/vm`. Every field the reference marks required must be there:
+ * a summary without its `power_state` would be published as PROVISIONING, one
+ * without its `vm` could not be told apart from a deleted VM.
+ */
 export function decodeVmSummaries(value: unknown): VmSummary[] {
   return list(value, 'the VM list').map((entry, index) => {
     if (!isRecord(entry)) throw new PayloadShapeError(`VM [${index}] is not a map`);
-    return { vm: text(entry['vm'], `VM [${index}].vm`), name: optionalText(entry['name'], `VM [${index}].name`), powerState: optionalText(entry['power_state'], `VM [${index}].power_state`) };
+    const vm = text(entry['vm'], `VM [${index}].vm`);
+    return { vm, name: requiredText(entry['name'], `VM [${index}] (${vm}).name`), powerState: text(entry['power_state'], `VM [${index}] (${vm}).power_state`) };
+  });
+}
+
+/** `GET /vcenter/vm/{vm}`; only the required fields the adapter reads are checked. */
+export function decodeVmInfo(value: unknown): VmInfo {
+  if (!isRecord(value)) throw new PayloadShapeError('the VM is not a map');
+  return { name: requiredText(value['name'], 'name'), powerState: text(value['power_state'], 'power_state') };
+}
+
+/** `list-attached-tags-on-objects`, keeping VMs only; `tag_ids: null` reads as no tags, as `object_ids: null` does. */
+export function decodeObjectTags(value: unknown): ObjectTags[] {
+  return list(value, 'the object list').flatMap((entry, index) => {
+    if (!isRecord(entry)) throw new PayloadShapeError(`object [${index}] is not a map`);
+    const object = entry['object_id'];
+    if (!isRecord(object)) throw new PayloadShapeError(`object [${index}].object_id is not a map`);
+    const vmId = text(object['id'], `object [${index}].object_id.id`);
+    const tagIds = listOrNull(entry['tag_ids'], `object [${index}] (${vmId}).tag_ids`).map((tagId, tagIndex) => text(tagId, `object [${index}] (${vmId}).tag_ids[${tagIndex}]`));
+    return object['type'] === virtualMachineType ? [{ vmId, tagIds }] : [];
   });
 }
 

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { BridgeError, ErrorCode, isBridgeError } from '../../src/errors/index.js';
 import type { PlatformHttpClient } from '../../src/platform-http/index.js';
 import { apiFlavors, sessionHeader, type ApiFlavor, type ApiFlavorSetting, type VcenterCall } from './api-flavors.js';
-import { decodeToken, PayloadShapeError, payloadShapeFailure, unwrapValue } from './payloads.js';
+import { decodeToken, jsonBody, PayloadShapeError, payloadShapeFailure, unwrapValue } from './payloads.js';
 
 /** What a session needs; the password never leaves the Authorization header of a login. */
 export interface VsphereSessionOptions {
@@ -54,7 +54,8 @@ export function createVsphereSession(options: VsphereSessionOptions): VsphereSes
   const loginWith = async (candidate: ApiFlavor, signal: AbortSignal): Promise<Session> => {
     try {
       const answer = await http.request({ method: 'POST', path: candidate.sessionPath, headers: { authorization }, signal });
-      return { flavor: candidate, token: decodeToken(candidate.wrapsValues ? unwrapValue(answer.body) : answer.body) };
+      const body = jsonBody(answer);
+      return { flavor: candidate, token: decodeToken(candidate.wrapsValues ? unwrapValue(body) : body) };
     } catch (error) {
       if (isBridgeError(error, ErrorCode.PlatformAuth)) {
         throw new BridgeError(ErrorCode.PlatformAuth, `${error.message}: vCenter refused the login; check credentials.username and credentials.password`, error.context, { cause: error });
@@ -103,7 +104,8 @@ export function createVsphereSession(options: VsphereSessionOptions): VsphereSes
     const call = build(active.flavor);
     const answer = await http.request({ ...call, headers: { [sessionHeader]: active.token }, signal });
     try {
-      return { call, value: active.flavor.wrapsValues && answer.body !== undefined ? unwrapValue(answer.body) : answer.body };
+      const body = jsonBody(answer);
+      return { call, value: active.flavor.wrapsValues && body !== undefined ? unwrapValue(body) : body };
     } catch (error) {
       throw error instanceof PayloadShapeError ? payloadShapeFailure(options.endpoint, call, error) : error;
     }

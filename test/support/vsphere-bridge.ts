@@ -1,4 +1,5 @@
 import type { Bridge } from '../../src/bridge/index.js';
+import { createSystemClock, normalizeDelayMs, type Clock } from '../../src/clock/index.js';
 import { loadConfig, type BridgeConfig } from '../../src/config/index.js';
 import { createAdapterRegistry, type AdapterRegistry } from '../../src/registry/index.js';
 import { createVsphereAdapter, type VsphereAdapterOptions } from '../../adapters/vsphere/index.js';
@@ -25,11 +26,41 @@ endpoints: ${JSON.stringify(endpoints.map(({ lab, input }) => lab.endpointInput(
   return loadConfig({ yaml: { text: yaml, origin: 'test' }, env: {}, adapters }).config;
 }
 
+/**
+ * Real time, except that a wait the bridge sleeps through (the adapter's 10 s floor
+ * between two `runOnce` polls of an endpoint) passes at once: the clock jumps forward
+ * instead. Timers (request and ack timeouts) still run in real time.
+ */
+export function createSkippingClock(): Clock {
+  let skippedMs = 0;
+  const clock = createSystemClock({
+    now: () => Date.now() + skippedMs,
+    setTimeout: (callback, delayMs) => setTimeout(callback, delayMs),
+    clearTimeout: (timer) => clearTimeout(timer as NodeJS.Timeout),
+  });
+  return {
+    now: () => clock.now(),
+    schedule: (delayMs, callback) => clock.schedule(delayMs, callback),
+    cancel: (handle) => clock.cancel(handle),
+    async sleep(delayMs, signal) {
+      if (signal?.aborted) throw signal.reason;
+      const delay = normalizeDelayMs(delayMs);
+      if (Number.isFinite(delay)) skippedMs += delay;
+      else await clock.sleep(delay, signal);
+    },
+  };
+}
+
+/** How the bridge runs: by default on a {@link createSkippingClock}, so tests about other things do not wait out the floor. */
+export interface VsphereBridgeOptions {
+  readonly clock?: Clock;
+}
+
 /** Starts an in-process bridge (stopped by `harness.dispose`) with the real vSphere adapter. */
-export async function startVsphereBridge(harness: Harness, endpoints: readonly { lab: VsphereLab; input: EndpointInputOptions }[], adapterOptions: VsphereAdapterOptions = {}): Promise<VsphereBridge> {
+export async function startVsphereBridge(harness: Harness, endpoints: readonly { lab: VsphereLab; input: EndpointInputOptions }[], adapterOptions: VsphereAdapterOptions = {}, options: VsphereBridgeOptions = {}): Promise<VsphereBridge> {
   const adapters = createAdapterRegistry([createVsphereAdapter(adapterOptions)]);
   const config = vsphereBridgeConfig(harness, endpoints, adapters);
-  const bridge = await harness.bridge(config, { adapters });
+  const bridge = await harness.bridge(config, { adapters, clock: options.clock ?? createSkippingClock() });
   return {
     bridge,
     config,
