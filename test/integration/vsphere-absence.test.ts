@@ -118,8 +118,8 @@ for (const apiFlavor of ['api', 'rest'] as const) {
       const received = await events();
       assert.deepEqual(deleted(received).sort(), ['inst-00010', 'inst-00020']);
       assert.equal(received.length, vmCount + 2);
-      const message = received.find((event) => event.event.data.id === 'inst-00010')?.event.data.message ?? '';
-      console.log(`/${apiFlavor} DELETED message: ${message}`);
+      const message = received.find((event) => event.event.data.id === 'inst-00010' && event.event.data.status === 'DELETED')?.event.data.message ?? '';
+      assert.match(message, /is gone: absent from the list and the platform confirms it/, 'the DELETED message says why');
     });
   });
 }
