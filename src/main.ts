@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import type { PlatformAdapter } from './adapter/index.js';
-import { createBridgeApi, createBridgeEndpoints, createTargetPolicy, createTargetPreflight, type ApiServer, type EndpointService } from './api/index.js';
+import { createBridgeApi, createBridgeEndpoints, createTargetConnectCheck, createTargetPolicy, createTargetPreflight, type ApiServer, type EndpointService } from './api/index.js';
 import { createBridge, type Bridge } from './bridge/index.js';
 import { createSystemClock, type Clock } from './clock/index.js';
 import { loadConfigFile, type BridgeConfig, type LoadedConfig } from './config/index.js';
@@ -175,11 +175,11 @@ export async function runCommand(io: CommandIo): Promise<number> {
   for (const warning of warnings) logger.warn(warning);
   const clock = io.clock ?? createSystemClock();
 
-  // One target policy for registrations and for the check before each poll of a registered endpoint.
+  // One target policy for registrations, the check before each poll of a registered endpoint and its platform sockets.
   const targets = createTargetPolicy(config.api);
   let bridge: Bridge;
   try {
-    bridge = await createBridge(config, { adapters, clock, logger, stdout: io.stdout, preflight: createTargetPreflight(targets) });
+    bridge = await createBridge(config, { adapters, clock, logger, stdout: io.stdout, preflight: createTargetPreflight(targets), targetCheckFor: createTargetConnectCheck(targets) });
   } catch (error) {
     // The cache's own errors do not say which Redis; the operator needs to know which URL to check.
     const where = isBridgeError(error) && error.code === ErrorCode.CacheFailed ? ` (cache.url ${serverLocation(config.cache.url)})` : '';

@@ -77,6 +77,7 @@ export function createEc2Adapter(options: Ec2AdapterOptions = {}): PlatformAdapt
           timeouts: options.requestTimeouts ?? requestTimeoutsFor(endpoint.intervalSeconds, policy),
           readFile,
           ...(context.onRequest ? { onRequest: context.onRequest } : {}),
+          ...(context.targetCheck ? { targetCheck: context.targetCheck } : {}),
         }));
       const describe = async (input: DescribeInstancesCommandInput, callSignal: AbortSignal): Promise<DescribeInstancesCommandOutput> => {
         try {

@@ -4,6 +4,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import type { AdapterContext } from '../../src/adapter/index.js';
 import type { EndpointConfig } from '../../src/config/index.js';
 import { BridgeError } from '../../src/errors/index.js';
+import { createConnectGuard, guardAgent } from '../../src/platform-http/index.js';
 import { addAnswerCheck } from './answer-check.js';
 import type { Ec2CredentialSource } from './credentials.js';
 import type { RequestTimeouts, SdkRetryStrategy } from './retry-strategy.js';
@@ -19,6 +20,8 @@ export interface Ec2ClientSettings {
   /** Reads `tls.caFile`. */
   readonly readFile: (path: string) => Buffer;
   readonly onRequest?: AdapterContext['onRequest'];
+  /** The target policy of an API-registered endpoint: both agents resolve and check through it (`guardAgent`). */
+  readonly targetCheck?: AdapterContext['targetCheck'];
 }
 
 /** Sockets per endpoint: the listing is sequential, so one is busy and a spare covers a reconnect. */
@@ -41,6 +44,10 @@ const throttleNames: ReadonlySet<string> = new Set(['RequestLimitExceeded', 'Thr
 export function createEc2Client(settings: Ec2ClientSettings): EC2Client {
   const { endpoint, timeouts } = settings;
   const ca = endpoint.tls.caFile ? settings.readFile(endpoint.tls.caFile) : undefined;
+  // The SDK's handler opens its sockets through these agents only, so guarding them covers `url` and the regional endpoint the SDK derives.
+  const guard = settings.targetCheck ? createConnectGuard(settings.targetCheck, { endpoint: endpoint.name, platform: 'ec2' }) : undefined;
+  const guarded = <Agent extends object>(agent: Agent): Agent => (guard ? guardAgent(agent, guard) : agent);
+  const lookup = guard ? { lookup: guard.lookup } : {};
   const config: EC2ClientConfig = {
     region: settings.region,
     ...(endpoint.url ? { endpoint: endpoint.url } : {}),
@@ -48,8 +55,8 @@ export function createEc2Client(settings: Ec2ClientSettings): EC2Client {
     maxAttempts: settings.maxAttempts,
     retryStrategy: settings.retryStrategy,
     requestHandler: {
-      httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: socketsPerEndpoint, rejectUnauthorized: !endpoint.tls.insecureSkipVerify, ...(ca ? { ca } : {}) }),
-      httpAgent: new HttpAgent({ keepAlive: true, maxSockets: socketsPerEndpoint }),
+      httpsAgent: guarded(new HttpsAgent({ keepAlive: true, maxSockets: socketsPerEndpoint, rejectUnauthorized: !endpoint.tls.insecureSkipVerify, ...(ca ? { ca } : {}), ...lookup })),
+      httpAgent: guarded(new HttpAgent({ keepAlive: true, maxSockets: socketsPerEndpoint, ...lookup })),
       connectionTimeout: timeouts.connectionTimeoutMs,
       requestTimeout: timeouts.requestTimeoutMs,
       throwOnRequestTimeout: true,

@@ -55,6 +55,8 @@ export function createOpenstackConnection(endpoint: EndpointConfig, context: Ada
         logger,
         clock,
         ...(context.onRequest ? { onRequest: context.onRequest } : {}),
+        // Keystone's URL and every compute URL its catalog names (which the registrant controls) alike.
+        ...(context.targetCheck ? { targetCheck: context.targetCheck } : {}),
         ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
         // Pages run one after another; confirmations run absenceConcurrency at once; one spare covers a token renewal.
         connections: options.absenceConcurrency + 1,

@@ -54,6 +54,7 @@ export function createVsphereAdapter(options: VsphereAdapterOptions = {}): Platf
         logger: context.logger,
         clock: context.clock,
         ...(context.onRequest ? { onRequest: context.onRequest } : {}),
+        ...(context.targetCheck ? { targetCheck: context.targetCheck } : {}),
         ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
         connections: concurrency,
         describeErrorBody: describeVapiError,

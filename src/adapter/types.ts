@@ -43,6 +43,25 @@ export interface AdapterContext {
   readonly clock: Clock;
   /** Called once per platform HTTP request with its outcome, for the request metrics. */
   readonly onRequest?: (outcome: { readonly status: number | 'error'; readonly throttled: boolean }) => void;
+  /**
+   * Set for endpoints registered over the API, absent for the operator's own
+   * (configuration-file) endpoints. When set, every socket the adapter opens
+   * for the endpoint, to its `url` or to any URL it derives (a Keystone
+   * catalog's compute URL), resolves its host through this check once and
+   * connects only to addresses it allowed (`src/platform-http` builds both).
+   */
+  readonly targetCheck?: ConnectTargetCheck;
+}
+
+/**
+ * The target policy (SSRF guard) as the platform connections apply it: the
+ * same resolver and the same rules as the check at registration.
+ */
+export interface ConnectTargetCheck {
+  /** Every address `host` has now (A and AAAA); an empty list or a rejection (the resolver's error) when it has none. */
+  resolve(host: string): Promise<readonly string[]>;
+  /** Why `host` may not be reached at `address` (the host itself when it is a literal), or undefined when it may. */
+  refusal(host: string, address: string): string | undefined;
 }
 
 /**

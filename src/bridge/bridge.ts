@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream';
 import type { Logger } from 'pino';
-import type { PlatformConnection } from '../adapter/index.js';
+import type { ConnectTargetCheck, PlatformConnection } from '../adapter/index.js';
 import { openStateCache, type StateCache } from '../cache/index.js';
 import type { Clock } from '../clock/index.js';
 import type { BridgeConfig, EndpointConfig } from '../config/index.js';
@@ -73,6 +73,12 @@ export interface BridgeDependencies {
    * passes its target check of registered endpoints here.
    */
   readonly preflight?: (endpoint: EndpointConfig, signal: AbortSignal) => Promise<void>;
+  /**
+   * The target check an endpoint's adapter applies to every socket it opens
+   * (`AdapterContext.targetCheck`), or undefined for none. The API passes its
+   * target policy here for registered endpoints.
+   */
+  readonly targetCheckFor?: (endpoint: EndpointConfig) => ConnectTargetCheck | undefined;
 }
 
 /** Opens the cache and the broker and wires the pipeline for every configured endpoint. */
@@ -173,9 +179,11 @@ export async function createBridge(config: BridgeConfig, dependencies: BridgeDep
   const scheduleOrThrow = (endpoint: EndpointConfig, resyncOnFirstPoll: boolean, lastStartedAt: number | undefined): void => {
     const adapter = adapters.require(endpoint.platform);
     const endpointLogger = logger.child({ endpoint: endpoint.name, platform: endpoint.platform });
+    const targetCheck = dependencies.targetCheckFor?.(endpoint);
     const connection = adapter.connect(endpoint, {
       logger: endpointLogger,
       clock,
+      ...(targetCheck ? { targetCheck } : {}),
       onRequest: ({ status, throttled }) => {
         metrics.platformRequests.inc({ endpoint: endpoint.name, code: String(status) });
         if (throttled) metrics.throttles.inc({ endpoint: endpoint.name });

@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { Pool } from 'undici';
-import type { AdapterContext } from '../adapter/index.js';
+import type { AdapterContext, ConnectTargetCheck } from '../adapter/index.js';
 import type { Clock } from '../clock/index.js';
-import { BridgeError, ErrorCode } from '../errors/index.js';
+import { BridgeError, ErrorCode, isBridgeError } from '../errors/index.js';
 import { parseJson, parseJsonQuietly, readBody } from './body.js';
-import { abortedError, errorCodeOf, payloadError, retryAfterStatuses, statusError, timeoutCodes, timeoutError, unreachableError, type ErrorBodyDetail, type RequestTarget } from './errors.js';
+import { createConnectGuard, guardedConnector } from './connect-guard.js';
+import { abortedError, errorCodeOf, payloadError, refusedTargetError, retryAfterStatuses, statusError, timeoutCodes, timeoutError, unreachableError, type ErrorBodyDetail, type RequestTarget } from './errors.js';
 import { parseRetryAfter } from './retry-after.js';
 import { tlsConnectOptions, type TlsSettings } from './tls.js';
 
@@ -33,6 +34,12 @@ export interface PlatformHttpOptions {
   readonly describeErrorBody?: (body: unknown) => ErrorBodyDetail | undefined;
   /** Reads `tls.caFile`. Default `fs.readFileSync`. */
   readonly readFile?: (path: string) => Buffer;
+  /**
+   * The target policy of an API-registered endpoint (`AdapterContext.targetCheck`):
+   * each socket resolves its host once through it and connects only to an
+   * address it allowed. Absent: the system resolver, unchecked.
+   */
+  readonly targetCheck?: ConnectTargetCheck;
 }
 
 /** One request. `path` has no query string: give `query`, which never reaches errors or logs. */
@@ -64,7 +71,10 @@ export interface PlatformHttpClient {
    * Sends one request and resolves with the 2xx answer. Every other outcome
    * throws a BridgeError naming the endpoint, method, path and status:
    * 401/403 → PLATFORM_AUTH; 429 → PLATFORM_THROTTLED; other statuses →
-   * PLATFORM_HTTP (429 and 503 carry `retryAfterMs` from Retry-After);
+   * PLATFORM_HTTP (429 and 503 carry `retryAfterMs` from Retry-After; a 3xx
+   * is one too: redirects are never followed, so a platform cannot send the
+   * client to another host); a host the target check refuses →
+   * PERMISSION_DENIED, nothing sent;
    * timeout → PLATFORM_TIMEOUT; refused/reset/dropped/TLS → PLATFORM_UNREACHABLE;
    * a cut-off, oversized or non-JSON body → PLATFORM_PAYLOAD; the caller's
    * signal → POLL_ABORTED.
@@ -103,8 +113,10 @@ export function createPlatformHttpClient(options: PlatformHttpOptions): Platform
     if (options.tls.insecureSkipVerify) {
       options.logger.warn({ endpoint: options.endpoint }, 'tls.insecureSkipVerify is on: the platform certificate is not verified (labs only)');
     }
+    const guarded = options.targetCheck ? guardedConnector(connect, createConnectGuard(options.targetCheck, { endpoint: options.endpoint, platform: options.platform })) : connect;
     // Keep sockets across polls (≥ 10 s apart) unless the server says otherwise.
-    pool = new Pool(base.origin, { connections: options.connections ?? defaults.connections, keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000, connect });
+    // No redirect interceptor: undici's Pool hands a 3xx back, and a 3xx is an error below.
+    pool = new Pool(base.origin, { connections: options.connections ?? defaults.connections, keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000, connect: guarded });
     return pool;
   };
 
@@ -146,7 +158,7 @@ export function createPlatformHttpClient(options: PlatformHttpOptions): Platform
           outcome = status;
           const detail = await readErrorDetail(response.body, options.describeErrorBody);
           const retryAfterMs = retryAfterStatuses.has(status) ? parseRetryAfter(response.headers['retry-after'], options.clock.now()) : undefined;
-          throw statusError(target, status, retryAfterMs, detail);
+          throw statusError(target, status, retryAfterMs, detail, response.headers['location']);
         }
         const read = await readBody(response.body, maxResponseBytes);
         if (!read.ok) throw payloadError(target, status, `a body larger than ${maxResponseBytes} bytes`);
@@ -161,6 +173,7 @@ export function createPlatformHttpClient(options: PlatformHttpOptions): Platform
         outcome = status;
         return { status, headers: response.headers, body };
       } catch (error) {
+        if (isBridgeError(error, ErrorCode.PermissionDenied) && error.context['targetProblem'] === 'refused') throw refusedTargetError(target, error);
         if (error instanceof BridgeError) throw error;
         if (request.signal.aborted) throw abortedError(target, request.signal.reason);
         if (timedOut || timeoutCodes.has(errorCodeOf(error) ?? '')) throw timeoutError(target, timeoutMs, error);

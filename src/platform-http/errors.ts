@@ -1,4 +1,5 @@
 import { BridgeError, ErrorCode } from '../errors/index.js';
+import { boundText } from '../text/index.js';
 
 /**
  * What errors may say about a request: the endpoint, the method and the path.
@@ -38,18 +39,41 @@ function context(target: RequestTarget): Record<string, unknown> {
   return { endpoint: target.endpoint, platform: target.platform, method: target.method, path: target.path };
 }
 
-/** The error of a non-2xx answer. */
-export function statusError(target: RequestTarget, status: number, retryAfterMs: number | undefined, detail: ErrorBodyDetail | undefined): BridgeError {
+/**
+ * The error of a non-2xx answer. A 3xx says where it pointed (the origin
+ * only: a Location's path and query may carry tokens) and that it was not
+ * followed.
+ */
+export function statusError(target: RequestTarget, status: number, retryAfterMs: number | undefined, detail: ErrorBodyDetail | undefined, location?: string | readonly string[]): BridgeError {
   const code = codeByStatus[status] ?? ErrorCode.PlatformHttp;
   const said = [detail?.code, detail?.message].filter((part) => part !== undefined && part !== '').join(': ');
   const platformWords = said === '' ? '' : ` (${said.length > detailLimit ? `${said.slice(0, detailLimit)}…` : said})`;
   const hint = retryAfterMs === undefined ? '' : `; retry after ${Math.ceil(retryAfterMs / 1000)} s`;
-  return new BridgeError(code, `${where(target)} answered HTTP ${status}${platformWords}${hint}`, {
+  const redirect = status >= 300 && status < 400 ? `: a redirect${redirectOrigin(location)}, not followed (platform clients never follow redirects; point the endpoint at where the platform answers)` : '';
+  return new BridgeError(code, `${where(target)} answered HTTP ${status}${redirect}${platformWords}${hint}`, {
     ...context(target),
     status,
     ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
     ...(detail?.code ? { platformCode: detail.code } : {}),
   });
+}
+
+/** ` to <origin>` of an absolute Location, bounded; nothing for a relative, unreadable or missing one. */
+function redirectOrigin(location: string | readonly string[] | undefined): string {
+  const text = typeof location === 'string' ? location : location?.[0];
+  if (text === undefined || !URL.canParse(text)) return '';
+  const { origin } = new URL(text);
+  return origin === 'null' ? '' : ` to ${boundText(origin, 200)}`;
+}
+
+/**
+ * The target policy refused the address a connection would have reached
+ * (`refusal` is the connect guard's error): nothing was sent. PERMISSION_DENIED,
+ * as the check before each poll reports the same refusal.
+ */
+export function refusedTargetError(target: RequestTarget, refusal: BridgeError): BridgeError {
+  const reason = typeof refusal.context['reason'] === 'string' ? refusal.context['reason'] : refusal.message;
+  return new BridgeError(ErrorCode.PermissionDenied, `${where(target)} not sent: ${reason}; the target policy refuses it`, { ...context(target), host: refusal.context['host'], address: refusal.context['address'], targetProblem: 'refused' }, { cause: refusal });
 }
 
 /** The request outlived its timeout (ours, or undici's connect/headers/body timers). */

@@ -2,10 +2,14 @@
  * The HTTP client shared by the REST platform adapters (vSphere, OpenStack):
  * one keep-alive pool per endpoint, TLS from the endpoint, per-request
  * timeouts, the poll's AbortSignal, JSON decoding and the mapping of every
- * outcome to a typed BridgeError.
+ * outcome to a typed BridgeError; for API-registered endpoints, the target
+ * policy checked on every socket (`connect-guard.ts`, also used by the EC2
+ * adapter's agents).
  */
 export { createPlatformHttpClient } from './client.js';
 export type { PlatformHttpClient, PlatformHttpOptions, PlatformRequest, PlatformResponse } from './client.js';
+export { createConnectGuard, guardAgent, guardedConnector } from './connect-guard.js';
+export type { ConnectGuard, GuardScope } from './connect-guard.js';
 export type { ErrorBodyDetail, RequestTarget } from './errors.js';
 export { parseRetryAfter } from './retry-after.js';
 export type { TlsSettings } from './tls.js';

@@ -5,5 +5,5 @@ export type { RegistrationStore, StoredRegistration } from './registration-store
 export { endpointResource } from './representation.js';
 export type { RegistrationTimes } from './representation.js';
 export { endpointStatusResource } from './status-view.js';
-export { createTargetPreflight, guardedUrls } from './target-preflight.js';
-export type { PollPreflight, GuardedUrl } from './target-preflight.js';
+export { createTargetConnectCheck, createTargetPreflight, guardedUrls } from './target-preflight.js';
+export type { PollPreflight, GuardedUrl, TargetConnectCheckFor } from './target-preflight.js';

@@ -1,3 +1,4 @@
+import type { ConnectTargetCheck } from '../../adapter/index.js';
 import type { EndpointConfig } from '../../config/index.js';
 import { BridgeError, ErrorCode } from '../../errors/index.js';
 import { toApiPath } from '../case.js';
@@ -31,8 +32,9 @@ export type PollPreflight = (endpoint: EndpointConfig, signal: AbortSignal) => P
  * - a host that resolves to a forbidden address fails it with
  *   PERMISSION_DENIED: the platform is not asked anything while that holds.
  *
- * The adapter's HTTP client resolves the host again for its own connection;
- * this check narrows, but does not close, a DNS-rebinding window.
+ * The adapters' sockets resolve the host again; {@link createTargetConnectCheck}
+ * holds each of those to the same policy, so an answer that changed since
+ * (DNS rebinding) is refused there too.
  */
 export function createTargetPreflight(targets: TargetPolicy): PollPreflight {
   return async (endpoint, signal) => {
@@ -48,4 +50,19 @@ export function createTargetPreflight(targets: TargetPolicy): PollPreflight {
       throw new BridgeError(ErrorCode.PermissionDenied, `${where}: ${verdict.reason}; not polled while the target policy refuses it`, context, cause);
     }
   };
+}
+
+/** Which target check, if any, the adapters apply to an endpoint's sockets (`AdapterContext.targetCheck`). */
+export type TargetConnectCheckFor = (endpoint: EndpointConfig) => ConnectTargetCheck | undefined;
+
+/**
+ * The target policy at connect time, for endpoints registered over the API
+ * (configuration-file endpoints are the operator's own and stay unchecked, as
+ * in the preflight): every socket their adapter opens, to a URL of the
+ * registration or one the adapter derives (a Keystone catalog's), resolves
+ * its host once through the policy's resolver and connects only to an
+ * address the policy allows.
+ */
+export function createTargetConnectCheck(targets: TargetPolicy): TargetConnectCheckFor {
+  return (endpoint) => (endpoint.origin === 'api' ? targets : undefined);
 }

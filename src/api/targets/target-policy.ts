@@ -1,4 +1,5 @@
 import { lookup } from 'node:dns/promises';
+import type { ConnectTargetCheck } from '../../adapter/index.js';
 import { BridgeError, ErrorCode } from '../../errors/index.js';
 import { boundText } from '../../text/index.js';
 import { cidrContains, classifyAddress, parseCidr, parseIp, unwrapIpv4, type Cidr, type IpAddress } from './ip.js';
@@ -23,8 +24,12 @@ export type TargetVerdict =
   | { readonly allowed: true; readonly host: string }
   | { readonly allowed: false; readonly problem: 'malformed' | 'unresolved' | 'refused'; readonly host: string; readonly reason: string; readonly cause?: unknown };
 
-/** Decides whether a registered endpoint may point at a URL (the SSRF guard of the API). */
-export interface TargetPolicy {
+/**
+ * Decides whether a registered endpoint may point at a URL (the SSRF guard of
+ * the API). As a {@link ConnectTargetCheck} it also judges each socket the
+ * adapters open for such an endpoint, with the same resolver and rules.
+ */
+export interface TargetPolicy extends ConnectTargetCheck {
   /** Resolves `url`'s host now and judges every address it has; never throws. */
   judge(url: string): Promise<TargetVerdict>;
   /** Resolves when every address of `url`'s host is allowed; throws an `INVALID_ARGUMENT` BridgeError naming `path` otherwise. */
@@ -82,6 +87,14 @@ export function createTargetPolicy(settings: TargetPolicySettings, resolver: Res
   });
   const refuse = (path: string, message: string): BridgeError => new BridgeError(ErrorCode.InvalidArgument, `${path}: ${message}`, { issues: [{ path, message }] });
 
+  /** Why `host` may not be reached at `text` (its literal self, or one address it resolved to), in words that name both. */
+  const refusal = (host: string, text: string): string | undefined => {
+    const address = parseIp(text);
+    const reason = address ? judgeAddress(host, address, entries, settings.allowPrivateTargets) : 'is not an IP address';
+    if (!reason) return undefined;
+    return parseIp(host) ? `${host} ${reason}` : `host ${host} resolves to ${text}, which ${reason}`;
+  };
+
   const judge = async (url: string): Promise<TargetVerdict> => {
     let host: string;
     try {
@@ -100,15 +113,16 @@ export function createTargetPolicy(settings: TargetPolicySettings, resolver: Res
       if (addresses.length === 0) return { allowed: false, problem: 'unresolved', host, reason: `host ${host} does not resolve (no addresses)` };
     }
     for (const text of addresses) {
-      const address = parseIp(text);
-      const reason = address ? judgeAddress(host, address, entries, settings.allowPrivateTargets) : 'is not an IP address';
-      if (reason) return { allowed: false, problem: 'refused', host, reason: literal ? `${host} ${reason}` : `host ${host} resolves to ${text}, which ${reason}` };
+      const reason = refusal(host, text);
+      if (reason) return { allowed: false, problem: 'refused', host, reason };
     }
     return { allowed: true, host };
   };
 
   return {
     judge,
+    resolve: (host) => resolver(host),
+    refusal,
     async check(url, path) {
       const verdict = await judge(url);
       if (!verdict.allowed) throw refuse(path, verdict.reason);

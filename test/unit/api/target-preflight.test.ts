@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTargetPolicy, createTargetPreflight, guardedUrls } from '../../../src/api/index.js';
+import { createTargetConnectCheck, createTargetPolicy, createTargetPreflight, guardedUrls } from '../../../src/api/index.js';
 import type { EndpointConfig } from '../../../src/config/index.js';
 import { BridgeError, ErrorCode } from '../../../src/errors/index.js';
 
@@ -49,4 +49,10 @@ test('configuration-file endpoints are the operator’s: not checked', async () 
   asked.length = 0;
   await preflight(endpoint('config', 'https://down.example/v3'), signal);
   assert.deepEqual(asked, []);
+});
+
+test('the sockets of API endpoints get the same policy as their preflight; configuration-file endpoints get none', () => {
+  const checkFor = createTargetConnectCheck(policy);
+  assert.equal(checkFor(endpoint('api', 'https://public.example/v3')), policy);
+  assert.equal(checkFor(endpoint('config', 'https://private.example/v3')), undefined);
 });
