@@ -1,4 +1,5 @@
 import { BridgeError, ErrorCode } from '../../src/errors/index.js';
+import { scrubSecretText } from '../../src/secrets/index.js';
 
 /** The fields of an AWS SDK error the mapping reads; every one may be missing. */
 interface SdkErrorFields {
@@ -39,11 +40,44 @@ export interface ErrorScope {
   readonly secrets: readonly string[];
 }
 
-/** Replaces every secret value in `text` (the SDK's words are not ours to trust). */
+/**
+ * Replaces every secret value in `text` (the SDK's words are not ours to
+ * trust), then whatever still looks like one (another key id, a signature,
+ * a security token in a canonical request).
+ */
 export function redact(text: string, secrets: readonly string[]): string {
   let result = text;
   for (const secret of secrets) if (secret.length >= 4) result = result.split(secret).join('[redacted]');
-  return result;
+  return scrubSecretText(result);
+}
+
+/** How deep a cause chain is copied; the SDK nests a socket error at most once or twice. */
+const maxCauseDepth = 4;
+
+/**
+ * A copy of a thrown SDK (or socket) error that is safe to chain and log:
+ * its name, `code`, `$fault` and `$metadata` (status, request id, attempts),
+ * its message redacted, its stack frames, and its own cause copied the same
+ * way. Everything else the SDK copies onto its errors from the answer
+ * (`Error`, `Code`, any element an EC2-compatible cloud adds, such as
+ * `AWSAccessKeyId` or `SignatureProvided`) is left behind.
+ */
+export function sanitizedPlatformError(error: unknown, secrets: readonly string[], depth = 0): Error {
+  const fields = (error ?? {}) as SdkErrorFields & { readonly $fault?: unknown; readonly stack?: unknown; readonly cause?: unknown };
+  const name = typeof fields.name === 'string' ? fields.name : 'Error';
+  const message = redact(typeof fields.message === 'string' ? fields.message : String(error), secrets);
+  const cause = depth < maxCauseDepth && fields.cause !== undefined && fields.cause !== null ? sanitizedPlatformError(fields.cause, secrets, depth + 1) : undefined;
+  const copy = new Error(message, cause ? { cause } : undefined);
+  copy.name = name;
+  // The stack's first lines repeat the raw message; only the frames are kept.
+  const frames = typeof fields.stack === 'string' ? fields.stack.split('\n').filter((line) => /^\s+at /.test(line)) : [];
+  copy.stack = [`${name}: ${message}`, ...frames].join('\n');
+  const metadata = fields.$metadata;
+  return Object.assign(copy, {
+    ...(typeof fields.code === 'string' ? { code: fields.code } : {}),
+    ...(typeof fields.$fault === 'string' ? { $fault: fields.$fault } : {}),
+    ...(metadata ? { $metadata: Object.fromEntries(Object.entries({ httpStatusCode: metadata.httpStatusCode, requestId: metadata.requestId, attempts: metadata.attempts, totalRetryDelay: metadata.totalRetryDelay }).filter(([, kept]) => kept !== undefined)) } : {}),
+  });
 }
 
 /**
@@ -53,8 +87,9 @@ export function redact(text: string, secrets: readonly string[]): string {
  * (RequestLimitExceeded, 429), PLATFORM_TIMEOUT, PLATFORM_UNREACHABLE,
  * PLATFORM_PAYLOAD (a 2xx we could not read) or PLATFORM_HTTP. The message
  * keeps the platform's code, words and request id, with the endpoint's own
- * key values redacted; the original error is the `cause`, which the logger
- * does not serialize with its message only.
+ * key values and anything secret-shaped redacted. The cause is a sanitized
+ * copy of the SDK's error ({@link sanitizedPlatformError}), never the SDK's
+ * object: the logger prints causes, and the SDK's carries the raw words.
  */
 export function toBridgeError(error: unknown, scope: ErrorScope, signal?: AbortSignal): BridgeError {
   if (error instanceof BridgeError) return error;
@@ -76,7 +111,8 @@ export function toBridgeError(error: unknown, scope: ErrorScope, signal?: AbortS
     ...(requestId ? { requestId } : {}),
     ...(attempts !== undefined ? { attempts } : {}),
   };
-  const make = (code: ErrorCode, message: string): BridgeError => new BridgeError(code, `${where}: ${message}${tail}`, context, { cause: error });
+  const cause = sanitizedPlatformError(error, scope.secrets);
+  const make = (code: ErrorCode, message: string): BridgeError => new BridgeError(code, `${where}: ${message}${tail}`, context, { cause });
 
   if (signal?.aborted || name === 'AbortError') {
     const why = signal?.reason instanceof Error ? `: ${signal.reason.message}` : '';

@@ -131,10 +131,11 @@ function resolveAuthUrl(given: string | undefined, cloud: Merge['cloud'], issues
   try {
     url = new URL(given);
   } catch {
-    issues.push({ path, message: `${subject} must be an absolute http(s) URL; got "${given}"` });
+    // Never quoted: a URL may carry a password (the schema's URL formats say the same).
+    issues.push({ path, message: `${subject} must be an absolute http(s) URL` });
     return undefined;
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') issues.push({ path, message: `${subject} must use https or http; got ${url.protocol}//` });
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') issues.push({ path, message: `${subject} must use https or http` });
   if (url.search !== '' || url.username !== '' || url.password !== '') issues.push({ path, message: `${subject} must not carry a query string or user info` });
   const root = url.pathname.replace(/\/+$/, '');
   if (/\/v2(\.0)?$/.test(root)) {

@@ -3,6 +3,7 @@ import type { Bridge } from '../bridge/index.js';
 import type { Clock } from '../clock/index.js';
 import type { AdapterLookup, BridgeConfig } from '../config/index.js';
 import { createHealthProbe } from '../health/index.js';
+import { createSealer, credentialKeysOf } from '../secrets/index.js';
 import { createEndpointService, createRegistrationStore, type EndpointService } from './endpoints/index.js';
 import { loadOpenApiDocument, type OpenApiDocument } from './openapi.js';
 import { createApiServer, type ApiServer } from './server.js';
@@ -30,9 +31,10 @@ export interface BridgeApiDependencies {
  */
 export function createBridgeEndpoints(dependencies: BridgeApiDependencies): EndpointService {
   const { config, bridge } = dependencies;
+  const keys = credentialKeysOf(config.api.credentialKeys);
   return createEndpointService({
     registry: bridge.endpoints,
-    store: createRegistrationStore(bridge.cache),
+    store: createRegistrationStore(bridge.cache, { ...(keys.length > 0 ? { sealer: createSealer(keys) } : {}), allowPlaintextCredentials: config.api.allowPlaintextCredentials }),
     adapters: dependencies.adapters,
     targets: dependencies.targets ?? createTargetPolicy(config.api, dependencies.resolver),
     defaultIntervalSeconds: config.scheduler.defaultIntervalSeconds,

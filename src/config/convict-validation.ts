@@ -1,23 +1,26 @@
 import convict, { type Schema } from 'convict';
 import type { ValidationIssue } from '../errors/index.js';
+import { describeKind } from './formats.js';
+import { hideSecretValues, isSecretKey, secretKeyPattern } from './secret-values.js';
 
-/** Keys whose values are secrets: their values never appear in a message. */
-export const secretKeyPattern = /(password|secret|token|credentials|accesskey)/i;
+export { secretKeyPattern };
 
 /**
  * Loads `value` into a fresh convict instance of `schema` and validates it
  * strictly (unknown keys are errors). Convict reports all violations in one
  * message; this splits it into {@link ValidationIssue}s with full key paths
- * (prefixed with `pathPrefix`) and never echoes a value under a secret key.
+ * (prefixed with `pathPrefix`) and never quotes the value of a secret key
+ * (a password, token, URL or credentials key: see `hideSecretValues`).
  *
  * Environment variables declared in `schema` are read from `env`, not from
  * `process.env`, so callers decide what the environment is.
  */
 export function validateWithConvict<T>(
-  schema: Schema<T>,
+  givenSchema: Schema<T>,
   value: unknown,
   options: { pathPrefix?: string; env?: Record<string, string | undefined> } = {},
 ): { properties: T; issues: ValidationIssue[] } {
+  const schema = hideSecretValues(givenSchema, options.pathPrefix ?? '');
   const issues: ValidationIssue[] = strictTypeIssues(schema, value, options.pathPrefix ?? '');
   const config = convict(schema, { env: options.env ?? {}, args: [] });
   if (value !== undefined) config.load(value as object);
@@ -48,8 +51,9 @@ function strictTypeIssues(schema: unknown, value: unknown, prefix: string): Vali
     const path = join(prefix, key);
     if (node !== null && typeof node === 'object' && 'default' in node) {
       const expected = typeof (node as { default: unknown }).default;
-      if (expected === 'boolean' && typeof given !== 'boolean') issues.push({ path, message: `must be true or false, not ${JSON.stringify(given)}` });
-      if (expected === 'number' && typeof given !== 'number') issues.push({ path, message: `must be a number, not ${JSON.stringify(given)}` });
+      const got = isSecretKey(path, node) ? describeKind(given) : JSON.stringify(given);
+      if (expected === 'boolean' && typeof given !== 'boolean') issues.push({ path, message: `must be true or false, not ${got}` });
+      if (expected === 'number' && typeof given !== 'number') issues.push({ path, message: `must be a number, not ${got}` });
     } else {
       issues.push(...strictTypeIssues(node, given, path));
     }
@@ -69,7 +73,8 @@ function parseConvictLine(line: string, prefix: string): ValidationIssue {
   const located = /^([^:\s]+): (.*)$/.exec(line);
   if (located?.[1] && located[2] !== undefined) {
     const path = located[1];
-    const message = secretKeyPattern.test(path) ? located[2].replace(/: value was .*$/s, '') : located[2];
+    // Secret keys are sensitive to convict, which then appends no value; this also covers a schema that forgot to say so.
+    const message = isSecretKey(join(prefix, path)) ? located[2].replace(/: value was .*$/s, '') : located[2];
     return { path: join(prefix, path), message };
   }
   return { path: prefix || '(root)', message: line };

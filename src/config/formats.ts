@@ -1,7 +1,9 @@
 /**
  * Value checks for convict schemas, written as plain functions (convict accepts
  * a function as `format`) so no format is registered on convict's global table.
- * Each throws an Error whose message completes "<key path>: ...".
+ * Each throws an Error whose message completes "<key path>: ...". A message
+ * that quotes the value also carries `withoutValue` (see {@link formatProblem}),
+ * which the validation layer shows instead for keys whose values are secret.
  */
 
 /** DNS label, as DCM ids and endpoint names are (RFC 1123, at most 63 characters). */
@@ -9,45 +11,60 @@ export const dnsLabelPattern = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
 export type ConvictFormat = (value: unknown) => void;
 
+/** A format's complaint: `message` may quote the value; `withoutValue` says the same without it. */
+export type FormatProblem = Error & { readonly withoutValue: string };
+
+/** Builds a {@link FormatProblem}; the message of a secret key becomes `withoutValue`. */
+export function formatProblem(message: string, withoutValue: string): FormatProblem {
+  return Object.assign(new Error(message), { withoutValue });
+}
+
 export const requiredString: ConvictFormat = (value) => {
-  if (typeof value !== 'string') throw new Error(value === null || value === undefined ? 'is required' : `must be a string, not ${describeType(value)}`);
+  if (value === null || value === undefined) throw new Error('is required');
+  if (typeof value !== 'string') throw formatProblem(`must be a string, not ${describeType(value)}`, `must be a string, not ${describeKind(value)}`);
   if (value.trim() === '') throw new Error('must not be empty');
 };
 
 export const optionalString: ConvictFormat = (value) => {
-  if (value !== null && value !== undefined && typeof value !== 'string') throw new Error(`must be a string, not ${describeType(value)}`);
+  if (value !== null && value !== undefined && typeof value !== 'string') throw formatProblem(`must be a string, not ${describeType(value)}`, `must be a string, not ${describeKind(value)}`);
 };
 
 export const dnsLabel: ConvictFormat = (value) => {
   requiredString(value);
-  if (!dnsLabelPattern.test(value as string)) throw new Error(`must be a DNS label (lowercase letters, digits and '-', at most 63 characters): "${String(value)}"`);
+  const rule = "must be a DNS label (lowercase letters, digits and '-', at most 63 characters)";
+  if (!dnsLabelPattern.test(value as string)) throw formatProblem(`${rule}: ${JSON.stringify(value)}`, rule);
 };
 
 export function oneOf(allowed: readonly string[]): ConvictFormat {
   return (value) => {
-    if (typeof value !== 'string' || !allowed.includes(value)) throw new Error(`must be one of ${allowed.join(', ')}; got ${JSON.stringify(value)}`);
+    const rule = `must be one of ${allowed.join(', ')}`;
+    if (typeof value !== 'string' || !allowed.includes(value)) throw formatProblem(`${rule}; got ${JSON.stringify(value)}`, rule);
   };
 }
 
 export function integerAtLeast(minimum: number): ConvictFormat {
   return (value) => {
-    if (typeof value !== 'number' || !Number.isInteger(value)) throw new Error(`must be a whole number, not ${JSON.stringify(value)}`);
-    if (value < minimum) throw new Error(`must be at least ${minimum}; got ${value}`);
+    if (typeof value !== 'number' || !Number.isInteger(value)) throw formatProblem(`must be a whole number, not ${JSON.stringify(value)}`, 'must be a whole number');
+    if (value < minimum) throw formatProblem(`must be at least ${minimum}; got ${value}`, `must be at least ${minimum}`);
   };
 }
 
 export function numberBetween(minimum: number, maximum: number): ConvictFormat {
   return (value) => {
-    if (typeof value !== 'number' || Number.isNaN(value)) throw new Error(`must be a number, not ${JSON.stringify(value)}`);
-    if (value < minimum || value > maximum) throw new Error(`must be between ${minimum} and ${maximum}; got ${value}`);
+    if (typeof value !== 'number' || Number.isNaN(value)) throw formatProblem(`must be a number, not ${JSON.stringify(value)}`, `must be a number, not ${describeKind(value)}`);
+    if (value < minimum || value > maximum) throw formatProblem(`must be between ${minimum} and ${maximum}; got ${value}`, `must be between ${minimum} and ${maximum}`);
   };
 }
 
 export const booleanValue: ConvictFormat = (value) => {
-  if (typeof value !== 'boolean') throw new Error(`must be true or false, not ${JSON.stringify(value)}`);
+  if (typeof value !== 'boolean') throw formatProblem(`must be true or false, not ${JSON.stringify(value)}`, `must be true or false, not ${describeKind(value)}`);
 };
 
-/** An absolute URL with one of `schemes`; empty allowed when `optional`. */
+/**
+ * An absolute URL with one of `schemes`; empty allowed when `optional`. Its
+ * messages never quote the URL, not even its scheme: a URL may carry a
+ * password, and a value in the wrong key may be a secret altogether.
+ */
 export function urlWithScheme(schemes: readonly string[], optional = false): ConvictFormat {
   return (value) => {
     if (optional && (value === null || value === undefined || value === '')) return;
@@ -56,10 +73,10 @@ export function urlWithScheme(schemes: readonly string[], optional = false): Con
     try {
       parsed = new URL(value as string);
     } catch {
-      throw new Error(`must be an absolute URL (${schemes.map((scheme) => scheme + '://…').join(' or ')}); got "${String(value)}"`);
+      throw new Error(`must be an absolute URL (${schemes.map((scheme) => scheme + '://…').join(' or ')})`);
     }
-    if (!schemes.includes(parsed.protocol.replace(/:$/, ''))) throw new Error(`must use ${schemes.join(' or ')}; got ${parsed.protocol}//`);
-    if (parsed.username || parsed.password) throw new Error('must not carry credentials; use the credentials block');
+    if (!schemes.includes(parsed.protocol.replace(/:$/, ''))) throw new Error(`must use ${schemes.join(' or ')} (${schemes.map((scheme) => scheme + '://…').join(', ')})`);
+    if (parsed.username || parsed.password) throw new Error('must not carry credentials (user:password@); use the credentials block');
   };
 }
 
@@ -81,14 +98,23 @@ export function stringMap(valueFormat?: ConvictFormat): ConvictFormat {
         if (valueFormat) valueFormat(entry);
         else requiredString(entry);
       } catch (error) {
-        throw new Error(`entry "${key}" ${(error as Error).message}`);
+        const { message, withoutValue = message } = error as Partial<FormatProblem> & Error;
+        throw formatProblem(`entry "${key}" ${message}`, `entry "${key}" ${withoutValue}`);
       }
     }
   };
 }
 
+/** The type and value of `value` in words (`number 5`, `a map`), for messages of keys that are not secret. */
 export function describeType(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
   return typeof value === 'object' ? 'a map' : `${typeof value} ${JSON.stringify(value)}`;
+}
+
+/** The type of `value` in words without the value (`a number`, `a map`), for messages of secret keys. */
+export function describeKind(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  return typeof value === 'object' ? 'a map' : `a ${typeof value}`;
 }

@@ -1,6 +1,7 @@
 import type { Schema } from 'convict';
 import { parseTargetEntry } from '../api/targets/index.js';
 import type { ValidationIssue } from '../errors/index.js';
+import { credentialKeysFormat, type CredentialKeySetting } from '../secrets/index.js';
 import { booleanValue, describeType, dnsLabel, integerAtLeast, numberBetween, oneOf, optionalString, requiredString, urlListWithScheme, urlWithScheme, type ConvictFormat } from './formats.js';
 
 /** Prefix of every environment variable that sets a configuration key. */
@@ -50,6 +51,10 @@ export interface BridgeSettings {
     readonly maxBodyBytes: number;
     readonly allowedTargets: readonly string[];
     readonly allowPrivateTargets: boolean;
+    /** Keys encrypting registration credentials in Redis; the first encrypts, all decrypt. */
+    readonly credentialKeys: readonly CredentialKeySetting[];
+    /** Without credentialKeys: store registration credentials unencrypted instead of refusing them. */
+    readonly allowPlaintextCredentials: boolean;
   };
   readonly health: { readonly subject: string };
   readonly dcm: {
@@ -147,6 +152,8 @@ export const settingsSchema: Schema<BridgeSettings> = {
     maxBodyBytes: { doc: 'Largest request body accepted, in bytes.', format: integerAtLeast(256), default: 65536 },
     allowedTargets: { doc: 'CIDRs, addresses and host names (*.example.com) registered endpoints may point at; empty allows any public address.', format: stringList(targetEntry), default: [] },
     allowPrivateTargets: { doc: 'Let registered endpoints point at private and loopback addresses.', format: booleanValue, default: false },
+    credentialKeys: { doc: 'Keys encrypting the credentials of registrations in Redis (AES-256-GCM): a list of {id, key}, key = base64 of 32 random bytes as ${file:...}; the first encrypts, every one decrypts. Environment: comma-separated id:key.', format: credentialKeysFormat, default: [], sensitive: true },
+    allowPlaintextCredentials: { doc: 'Without credentialKeys, store registration credentials in Redis unencrypted (warned at start-up) instead of refusing registrations.', format: booleanValue, default: false },
   },
   health: {
     subject: { doc: 'NATS subject of endpoint health events; must lie outside dcm.*.', format: healthSubject, default: 'dcm.bridge.health' },

@@ -1,4 +1,5 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
+import { scrubSecretText, scrubSecrets } from '../secrets/index.js';
 import { boundStrings, boundText } from '../text/index.js';
 
 export type { Logger };
@@ -50,14 +51,39 @@ export const logFallbackStringMaxChars = 256;
 /** Fields an over-long line keeps when cutting its strings was not enough. */
 const fieldsKeptOfOverlongLines = ['level', 'time', 'service', 'provider', 'component', 'endpoint', 'platform', 'msg'];
 
-function boundErrorSerialization(error: unknown): unknown {
+/**
+ * pino's `err` serializer, scrubbed and bounded. pino appends the message and
+ * stack of every `cause` to the error's own, and copies its fields: a
+ * platform's or SDK's error chained as a cause would bring its words (an
+ * access key id, a signature, a canonical request) along. So every string of
+ * the serialized error, causes included, goes through `scrubSecrets`, and
+ * fields named like secrets are dropped whole.
+ */
+function scrubbedErrorSerialization(error: unknown): unknown {
   const serialized: unknown = pino.stdSerializers.err(error as Error);
+  let plain: unknown;
   try {
-    // Serialized errors are pino objects with a prototype; their JSON form is what gets written, so bound that.
-    return boundStrings(JSON.parse(JSON.stringify(serialized)), logStringMaxChars);
+    // Serialized errors are pino objects with a prototype; their JSON form is what gets written, so scrub and bound that.
+    plain = JSON.parse(JSON.stringify(serialized)) as unknown;
   } catch {
-    return serialized;
+    // Not JSON-able (a cycle through a field): keep what can be said safely.
+    const { type, message, stack } = (serialized ?? {}) as { type?: unknown; message?: unknown; stack?: unknown };
+    plain = { type, message, stack };
   }
+  return boundStrings(scrubSecrets(plain), logStringMaxChars);
+}
+
+/**
+ * Scrubs the message strings of a log call. Messages are often built from an
+ * error's message (`poll failed: ${error.message}`), and `logger.error(err)`
+ * makes the error's message the line's `msg`; either may quote a platform's
+ * words. Fields are left to redaction and the `err` serializer.
+ */
+function scrubbedMessages(this: Logger, args: Parameters<Logger['info']>, method: (...args: unknown[]) => void): void {
+  const scrubbed: unknown[] = args.map((arg) => (typeof arg === 'string' ? scrubSecretText(arg) : arg));
+  const [first, second] = scrubbed;
+  if (first instanceof Error && typeof second !== 'string') scrubbed.splice(1, 0, scrubSecretText(first.message));
+  method.apply(this, scrubbed);
 }
 
 function boundLine(line: string): string {
@@ -93,10 +119,10 @@ export function createLogger(options: { level: string; destination?: Destination
         bindings: (bindings) => boundStrings(bindings, logStringMaxChars) as Record<string, unknown>,
       },
       serializers: {
-        err: boundErrorSerialization,
+        err: scrubbedErrorSerialization,
         msg: (message: unknown) => (typeof message === 'string' ? boundText(message, logStringMaxChars) : message),
       },
-      hooks: { streamWrite: boundLine },
+      hooks: { logMethod: scrubbedMessages, streamWrite: boundLine },
     },
     options.destination ?? pino.destination({ dest: 2, sync: false }),
   );

@@ -33,9 +33,9 @@ test('run serves the API, loads registrations, registers with DCM, and closes th
 
   harness().setPlatform('lab', { instances: instances(1, 'on', 950) });
   harness().setPlatform('joined', { instances: instances(1, 'on', 960) });
-  const yaml = harness().configYaml({ endpoints: ['lab'], extra: `api: { listen: "127.0.0.1:0", writeToken: "\${env:API_WRITE_TOKEN}", publicBaseUrl: "http://bridge.test:8080" }\ndcm: { registrationUrl: "${dcmUrl}", zone: lab-zone }\n` });
+  const yaml = harness().configYaml({ endpoints: ['lab'], extra: `api: { listen: "127.0.0.1:0", writeToken: "\${env:API_WRITE_TOKEN}", publicBaseUrl: "http://bridge.test:8080", credentialKeys: [{ id: k1, key: "\${env:CREDENTIAL_KEY}" }] }\ndcm: { registrationUrl: "${dcmUrl}", zone: lab-zone }\n` });
   const path = writeConfig(harness(), 'api-run.yaml', yaml);
-  const env = { TEST_PLATFORM_TOKEN: 'platform-token-secret-value', API_WRITE_TOKEN: writeToken };
+  const env = { TEST_PLATFORM_TOKEN: 'platform-token-secret-value', API_WRITE_TOKEN: writeToken, CREDENTIAL_KEY: Buffer.alloc(32, 9).toString('base64') };
   const adapters = [createFileAdapter({ minimumIntervalSeconds: 1 })];
 
   let shutdown: ((signal: string) => void) | undefined;

@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { createBridgeApi, createBridgeEndpoints, type EndpointService, type Resolver } from '../../src/api/index.js';
 import type { Bridge } from '../../src/bridge/index.js';
 import { createSystemClock } from '../../src/clock/index.js';
-import { loadConfig, type BridgeConfig } from '../../src/config/index.js';
+import { loadConfig, type AdapterLookup, type BridgeConfig } from '../../src/config/index.js';
 import { createLogger } from '../../src/logger/index.js';
 import { createAdapterRegistry } from '../../src/registry/index.js';
 import { createFileAdapter } from '../support/file-adapter.js';
@@ -25,12 +25,18 @@ export const fakeResolver: Resolver = async (host) => fakeDns[host] ?? [];
 /** The adapters the harness's bridges use, for configs loaded here. */
 const adapters = createAdapterRegistry([createFileAdapter({ minimumIntervalSeconds: 1 })]);
 
+/** The key sealing registration credentials in these tests (32 bytes in base64; a fixture, not a secret). */
+export const testCredentialKey = { id: 'api-test', key: Buffer.alloc(32, 7).toString('base64') } as const;
+
 /**
- * A harness config with the API on a free loopback port. `env` adds
- * `DCM_BRIDGE_*` overrides (the harness YAML already sets some sections).
+ * A harness config with the API on a free loopback port and
+ * {@link testCredentialKey} sealing registration credentials (unless `api`
+ * says how credentials are kept). `env` adds `DCM_BRIDGE_*` overrides (the
+ * harness YAML already sets some sections).
  */
 export function apiConfig(harness: Harness, options: { endpoints?: readonly string[]; api?: string; env?: Record<string, string> } = {}): BridgeConfig {
-  const apiKeys = [`listen: "127.0.0.1:0"`, `writeToken: ${writeToken}`, ...(options.api ? [options.api] : [])];
+  const keyed = /credentialKeys|allowPlaintextCredentials/.test(options.api ?? '') ? [] : [`credentialKeys: [{ id: ${testCredentialKey.id}, key: "${testCredentialKey.key}" }]`];
+  const apiKeys = [`listen: "127.0.0.1:0"`, `writeToken: ${writeToken}`, ...keyed, ...(options.api ? [options.api] : [])];
   const extra = `api: { ${apiKeys.join(', ')} }\n`;
   const text = harness.configYaml({ endpoints: options.endpoints ?? ['lab'], extra });
   return loadConfig({ yaml: { text, origin: 'api-test' }, env: { TEST_PLATFORM_TOKEN: 'platform-token-secret-value', ...options.env }, adapters }).config;
@@ -47,7 +53,7 @@ export interface ApiUnderTest {
   stop(): Promise<void>;
 }
 
-export async function startApi(harness: Harness, config: BridgeConfig, options: { start?: boolean } = {}): Promise<ApiUnderTest> {
+export async function startApi(harness: Harness, config: BridgeConfig, options: { start?: boolean; adapters?: AdapterLookup } = {}): Promise<ApiUnderTest> {
   const logLines: string[] = [];
   const destination = new Writable({
     write(chunk, _encoding, done) {
@@ -58,7 +64,7 @@ export async function startApi(harness: Harness, config: BridgeConfig, options: 
   const logger = createLogger({ level: 'debug', destination });
   const clock = createSystemClock();
   const bridge = await harness.bridge(config, { logger });
-  const registrations = createBridgeEndpoints({ config, bridge, adapters, clock, logger, resolver: fakeResolver });
+  const registrations = createBridgeEndpoints({ config, bridge, adapters: options.adapters ?? adapters, clock, logger, resolver: fakeResolver });
   await registrations.load();
   if (options.start !== false) bridge.start();
   const api = await createBridgeApi({ config, bridge, endpoints: registrations, clock, logger, version: '0.0.0-test' });

@@ -16,9 +16,10 @@ test('an endpoint registered over the API of run is polled and its VMs reach Jet
     cacheUrl: harness().redis.url,
     natsUrl: harness().nats.url,
     // The simulator is on loopback, which registrations may only target when the operator allows it.
-    api: `writeToken: "\${env:API_WRITE_TOKEN}", allowPrivateTargets: true`,
+    // Registration credentials are sealed with this key in Redis.
+    api: `writeToken: "\${env:API_WRITE_TOKEN}", allowPrivateTargets: true, credentialKeys: ["k1:\${env:CREDENTIAL_KEY}"]`,
   });
-  const bridge = await startBridgeRun(writeConfig(harness(), 'registration.yaml', yaml), { env: { API_WRITE_TOKEN: writeToken } });
+  const bridge = await startBridgeRun(writeConfig(harness(), 'registration.yaml', yaml), { env: { API_WRITE_TOKEN: writeToken, CREDENTIAL_KEY: Buffer.alloc(32, 5).toString('base64') } });
   t.after(() => bridge.dispose());
 
   const credentials = DEFAULT_CREDENTIALS;

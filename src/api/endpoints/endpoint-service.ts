@@ -102,7 +102,11 @@ export function createEndpointService(options: EndpointServiceOptions): Endpoint
       if (value !== undefined && value !== null && value !== false) issues.push({ path: toApiPath(['body', ...path].join('.')), message: 'can only be set in the configuration file (it makes the bridge read its own files)' });
     }
     const credentials = isMap(input['credentials']) ? Object.values(input['credentials']) : [];
-    if (!credentials.some((value) => typeof value === 'string' && value !== '')) {
+    // Only new content is refused for want of a key: a stored registration keeps loading (and is re-sealed once a key is set).
+    const refusal = checks.checkTargets ? store.credentialRefusal() : undefined;
+    if (refusal) {
+      issues.push({ path: 'body.credentials', message: refusal });
+    } else if (!credentials.some((value) => typeof value === 'string' && value !== '')) {
       issues.push({ path: 'body.credentials', message: 'are required: an endpoint registered over the API brings its own credentials (the bridge never lends its own)' });
     }
     if (issues.length > 0 || !result.endpoint) throw validationError('the endpoint registration', issues);
@@ -134,7 +138,19 @@ export function createEndpointService(options: EndpointServiceOptions): Endpoint
 
   return {
     async load() {
-      for (const { id, registration } of await store.list()) {
+      if (store.credentialStorage === 'plaintext') {
+        logger.warn('api.allowPlaintextCredentials is on and api.credentialKeys is empty: credentials of registrations are stored in Redis unencrypted; configure api.credentialKeys to encrypt them');
+      }
+      let resealed = 0;
+      for (const listed of await store.list()) {
+        const { id, error: unreadable } = listed;
+        if (unreadable) {
+          // Reported, not dropped: the registration stays in Redis, and DELETE still removes it.
+          const keyId = unreadable.context['keyId'];
+          logger.error({ endpoint: id, err: unreadable, ...(typeof keyId === 'string' ? { keyId } : {}) }, `registration ${id} is not polled: ${unreadable.message}; or remove it with DELETE`);
+          continue;
+        }
+        const { registration } = listed;
         if (registry.get(id)) {
           logger.warn({ endpoint: id }, `registration ${id} is shadowed by the configuration file's endpoint of that name; not loaded`);
           continue;
@@ -143,12 +159,18 @@ export function createEndpointService(options: EndpointServiceOptions): Endpoint
           const endpoint = await validate({ ...registration.input, name: id }, { checkTargets: false });
           times.set(id, { createTime: registration.createTime, updateTime: registration.updateTime });
           await registry.add(endpoint);
+          if (listed.sealedWithOtherKey) {
+            // Key rotation: every start re-seals what an older key (or none) sealed, so old keys can be retired.
+            await store.put(id, registration);
+            resealed += 1;
+          }
         } catch (error) {
           // Issues name paths and rules, never values, so they are safe to log.
           const issues = error instanceof BridgeError ? error.context.issues : undefined;
           logger.error({ endpoint: id, issues }, `registration ${id} is no longer valid and is not polled; fix it with PATCH or remove it with DELETE`);
         }
       }
+      if (resealed > 0) logger.info({ resealed }, `re-encrypted the credentials of ${resealed} registration(s) with key "${store.currentKeyId ?? ''}"; keys no longer named by any record can be removed from api.credentialKeys`);
     },
 
     list: () => [...registry.list()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map(view),
@@ -164,7 +186,7 @@ export function createEndpointService(options: EndpointServiceOptions): Endpoint
         const id = requestedId ?? newId();
         const input = { ...fromBody(body), name: id };
         const endpoint = await validate(input, { checkTargets: true });
-        if (registry.get(id) || (await store.get(id))) throw new BridgeError(ErrorCode.AlreadyExists, `endpoint ${id} already exists`, { endpoint: id });
+        if (registry.get(id) || (await store.has(id))) throw new BridgeError(ErrorCode.AlreadyExists, `endpoint ${id} already exists`, { endpoint: id });
         const created = now();
         const stored: StoredRegistration = { input, createTime: created, updateTime: created };
         await store.put(id, stored);
@@ -192,7 +214,7 @@ export function createEndpointService(options: EndpointServiceOptions): Endpoint
     remove: (id) =>
       inTurn(async () => {
         // A stored registration that failed to load is not in the registry, yet it can be removed.
-        if (!registry.get(id) && (await store.get(id))) {
+        if (!registry.get(id) && (await store.has(id))) {
           await store.delete(id);
           return;
         }

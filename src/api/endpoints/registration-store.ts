@@ -1,11 +1,13 @@
 import type { StateCache } from '../../cache/index.js';
-import { BridgeError, ErrorCode } from '../../errors/index.js';
+import { BridgeError, ErrorCode, isBridgeError } from '../../errors/index.js';
+import { isSealedValue, type SealedValue, type Sealer } from '../../secrets/index.js';
 
 /**
- * An endpoint registered over the API, as persisted: the configuration input
- * (camelCase keys, name included, credentials as given) and its times. The
- * input is kept rather than the validated endpoint so that a merge patch
- * applies to what the owner wrote, not to filled-in defaults.
+ * An endpoint registered over the API, as its callers see it: the
+ * configuration input (camelCase keys, name included, credentials in clear)
+ * and its times. The input is kept rather than the validated endpoint so
+ * that a merge patch applies to what the owner wrote, not to filled-in
+ * defaults.
  */
 export interface StoredRegistration {
   readonly input: Readonly<Record<string, unknown>>;
@@ -14,34 +16,151 @@ export interface StoredRegistration {
   readonly updateTime: string;
 }
 
+/**
+ * How the store keeps credentials: `encrypted` with `api.credentialKeys`;
+ * `plaintext` when the operator set `api.allowPlaintextCredentials` without
+ * keys; `refused` otherwise (registrations with credentials are refused).
+ */
+export type CredentialStorage = 'encrypted' | 'plaintext' | 'refused';
+
+/** One stored registration as listed: readable, or the reason it is not (its key is gone, it was altered). */
+export type ListedRegistration =
+  | { readonly id: string; readonly registration: StoredRegistration; readonly error?: undefined; readonly sealedWithOtherKey: boolean }
+  | { readonly id: string; readonly registration?: undefined; readonly error: BridgeError };
+
 /** Registrations in Redis, beside the state cache (`doc:endpoint-registration:<id>`, id list `docs:endpoint-registration`). */
 export interface RegistrationStore {
-  list(): Promise<Array<{ readonly id: string; readonly registration: StoredRegistration }>>;
+  readonly credentialStorage: CredentialStorage;
+  /** Id of the key that seals new writes; undefined without keys. */
+  readonly currentKeyId: string | undefined;
+  /**
+   * Every stored registration. One that cannot be read (malformed, sealed
+   * with a key that is not configured, altered) is listed with its error
+   * rather than failing the list. `sealedWithOtherKey` marks readable ones
+   * whose credentials are not sealed with the current key (an older key, or
+   * stored in clear before keys were configured): `put` re-seals them.
+   */
+  list(): Promise<ListedRegistration[]>;
+  /** Throws `FAILED_PRECONDITION` when the record cannot be opened, `CACHE_FAILED` when it is malformed. */
   get(id: string): Promise<StoredRegistration | undefined>;
+  /** True when a record is stored under `id`, readable or not. */
+  has(id: string): Promise<boolean>;
+  /**
+   * Stores a registration, its credentials sealed with the current key
+   * (`encrypted`) or as given (`plaintext`). Throws `INVALID_ARGUMENT` when
+   * credentials are `refused`; {@link RegistrationStore.credentialRefusal}
+   * says why, for callers that check first.
+   */
   put(id: string, registration: StoredRegistration): Promise<void>;
   delete(id: string): Promise<void>;
+  /** Why credentials cannot be stored and how to allow them; undefined unless `credentialStorage` is `refused`. */
+  credentialRefusal(): string | undefined;
+}
+
+/** Options of {@link createRegistrationStore}. */
+export interface RegistrationStoreOptions {
+  /** Seals credentials at rest; from `api.credentialKeys`. */
+  readonly sealer?: Sealer;
+  /** `api.allowPlaintextCredentials`: without a sealer, keep credentials in clear instead of refusing them. */
+  readonly allowPlaintextCredentials?: boolean;
 }
 
 const kind = 'endpoint-registration';
 
-function isRegistration(value: unknown): value is StoredRegistration {
-  const candidate = value as Partial<StoredRegistration> | null | undefined;
-  return typeof candidate?.input === 'object' && candidate.input !== null && typeof candidate.createTime === 'string' && typeof candidate.updateTime === 'string';
+/**
+ * The record as persisted. Credentials leave `input` and are sealed into
+ * `sealedCredentials` (with the id of their key) whenever a key is
+ * configured; records written before that keep them in `input` until their
+ * next write.
+ */
+interface PersistedRegistration {
+  readonly input: Readonly<Record<string, unknown>>;
+  readonly sealedCredentials?: SealedValue;
+  readonly createTime: string;
+  readonly updateTime: string;
 }
 
-/** A {@link RegistrationStore} over the state cache's documents. A malformed record is a `CACHE_FAILED` error naming its id. */
-export function createRegistrationStore(cache: Pick<StateCache, 'readDocument' | 'listDocuments' | 'writeDocument' | 'deleteDocument'>): RegistrationStore {
-  const checked = (id: string, value: unknown): StoredRegistration => {
-    if (!isRegistration(value)) throw new BridgeError(ErrorCode.CacheFailed, `the stored registration of endpoint ${id} is malformed`, { endpoint: id });
-    return value;
+const refusal =
+  'cannot be stored: no encryption key is configured for registration credentials. The operator sets api.credentialKeys ' +
+  '(a list of {id, key}, key = 32 random bytes in base64 from `openssl rand -base64 32`, written as ${file:...}), ' +
+  'or api.allowPlaintextCredentials: true to keep them unencrypted in Redis';
+
+function isPersisted(value: unknown): value is PersistedRegistration {
+  const candidate = value as Partial<PersistedRegistration> | null | undefined;
+  return (
+    typeof candidate?.input === 'object' &&
+    candidate.input !== null &&
+    typeof candidate.createTime === 'string' &&
+    typeof candidate.updateTime === 'string' &&
+    (candidate.sealedCredentials === undefined || isSealedValue(candidate.sealedCredentials))
+  );
+}
+
+function hasCredentials(input: Readonly<Record<string, unknown>>): boolean {
+  const credentials = input['credentials'];
+  return credentials !== null && typeof credentials === 'object' && Object.keys(credentials).length > 0;
+}
+
+/**
+ * A {@link RegistrationStore} over the state cache's documents. Sealed
+ * credentials are bound to their record's id, so a sealed block copied onto
+ * another registration does not open.
+ */
+export function createRegistrationStore(cache: Pick<StateCache, 'readDocument' | 'listDocuments' | 'writeDocument' | 'deleteDocument'>, options: RegistrationStoreOptions = {}): RegistrationStore {
+  const { sealer } = options;
+  const credentialStorage: CredentialStorage = sealer ? 'encrypted' : options.allowPlaintextCredentials ? 'plaintext' : 'refused';
+  const boundTo = (id: string): string => `${kind}:${id}`;
+
+  const opened = (id: string, value: unknown): { registration: StoredRegistration; sealedWithOtherKey: boolean } => {
+    if (!isPersisted(value)) throw new BridgeError(ErrorCode.CacheFailed, `the stored registration of endpoint ${id} is malformed`, { endpoint: id });
+    const { input, sealedCredentials, createTime, updateTime } = value;
+    if (sealedCredentials === undefined) {
+      return { registration: { input, createTime, updateTime }, sealedWithOtherKey: sealer !== undefined && hasCredentials(input) };
+    }
+    if (!sealer) {
+      throw new BridgeError(ErrorCode.FailedPrecondition, `the credentials of registration ${id} are encrypted with key "${sealedCredentials.keyId}", and api.credentialKeys is empty; configure that key to read them`, { endpoint: id, keyId: sealedCredentials.keyId });
+    }
+    let credentials: unknown;
+    try {
+      credentials = JSON.parse(sealer.open(sealedCredentials, boundTo(id)));
+    } catch (error) {
+      const reason = isBridgeError(error) ? error.message : 'do not decode';
+      throw new BridgeError(ErrorCode.FailedPrecondition, `the credentials of registration ${id} cannot be decrypted: ${reason}`, { endpoint: id, keyId: sealedCredentials.keyId });
+    }
+    return { registration: { input: { ...input, credentials }, createTime, updateTime }, sealedWithOtherKey: sealedCredentials.keyId !== sealer.currentKeyId };
   };
+
+  const persisted = (id: string, registration: StoredRegistration): PersistedRegistration => {
+    const { input, createTime, updateTime } = registration;
+    if (!hasCredentials(input)) return { input, createTime, updateTime };
+    if (sealer) {
+      const { credentials, ...rest } = input;
+      return { input: rest, sealedCredentials: sealer.seal(JSON.stringify(credentials), boundTo(id)), createTime, updateTime };
+    }
+    if (credentialStorage === 'plaintext') return { input, createTime, updateTime };
+    throw new BridgeError(ErrorCode.InvalidArgument, `the credentials of registration ${id} ${refusal}`, { endpoint: id, issues: [{ path: 'body.credentials', message: refusal }] });
+  };
+
   return {
-    list: async () => (await cache.listDocuments(kind)).map(({ id, value }) => ({ id, registration: checked(id, value) })),
+    credentialStorage,
+    currentKeyId: sealer?.currentKeyId,
+    async list() {
+      return (await cache.listDocuments(kind)).map(({ id, value }): ListedRegistration => {
+        try {
+          return { id, ...opened(id, value) };
+        } catch (error) {
+          if (!isBridgeError(error)) throw error;
+          return { id, error };
+        }
+      });
+    },
     async get(id) {
       const value = await cache.readDocument(kind, id);
-      return value === undefined ? undefined : checked(id, value);
+      return value === undefined ? undefined : opened(id, value).registration;
     },
-    put: (id, registration) => cache.writeDocument(kind, id, registration),
+    has: async (id) => (await cache.readDocument(kind, id)) !== undefined,
+    put: async (id, registration) => cache.writeDocument(kind, id, persisted(id, registration)),
     delete: (id) => cache.deleteDocument(kind, id),
+    credentialRefusal: () => (credentialStorage === 'refused' ? refusal : undefined),
   };
 }

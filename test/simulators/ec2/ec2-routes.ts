@@ -94,6 +94,8 @@ export interface Ec2ApiContext {
   readonly now: () => number;
   readonly newRequestId: () => string;
   readonly state: Ec2ApiState;
+  /** See `Ec2SimulatorOptions.verboseSignatureErrors`. */
+  readonly verboseSignatureErrors?: boolean;
 }
 
 function isFormBody(request: SimRequest): boolean {
@@ -121,7 +123,13 @@ function handleQuery(context: Ec2ApiContext, request: SimRequest, requestId: str
   }
   const credential = verifySignature(
     { method: request.method, path: request.url.pathname, query: request.url.search, headers: request.headers, body: request.body },
-    { region: context.region, service: EC2_SIGNING_SERVICE, now: context.now(), findCredentials: (accessKeyId) => context.credentials.find((entry) => entry.accessKeyId === accessKeyId) },
+    {
+      region: context.region,
+      service: EC2_SIGNING_SERVICE,
+      now: context.now(),
+      findCredentials: (accessKeyId) => context.credentials.find((entry) => entry.accessKeyId === accessKeyId),
+      verboseSignatureErrors: context.verboseSignatureErrors === true,
+    },
   ) as Ec2Credential;
   context.state.count('accessKeys', credential.accessKeyId);
   if (action === null || action === '') {

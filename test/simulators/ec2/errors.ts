@@ -13,6 +13,8 @@ export const EC2_ERRORS = {
   MissingAuthenticationToken: { status: 401, message: 'The request must contain valid credentials.' },
   IncompleteSignature: { status: 400, message: 'The request signature does not conform to AWS standards.' },
   RequestExpired: { status: 400, message: 'Request has expired.' },
+  // Listed among the common client errors; the wording is the one Query APIs answer with.
+  SignatureDoesNotMatch: { status: 403, message: 'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.' },
   UnauthorizedOperation: { status: 403, message: 'You are not authorized to perform this operation.' },
   InvalidAction: { status: 400, message: 'The action or operation requested is not valid.' },
   MissingAction: { status: 400, message: 'The request must contain the parameter Action.' },
@@ -44,6 +46,8 @@ export class Ec2Error extends Error {
   constructor(
     readonly code: Ec2ErrorCode,
     message?: string,
+    /** Extra child elements of `<Error>`, in order (e.g. `AWSAccessKeyId`); the SDK copies them onto its error. */
+    readonly details: Readonly<Record<string, string>> = {},
   ) {
     super(message ?? EC2_ERRORS[code].message);
     this.status = EC2_ERRORS[code].status;
@@ -62,7 +66,7 @@ export function ec2Headers(requestId: string, now: number): Record<string, strin
 export function ec2ErrorResponse(error: Ec2Error, requestId: string, now: number): SimResponse {
   const body = xmlDocument(
     xmlElement('Response', [
-      xmlElement('Errors', [xmlElement('Error', [xmlElement('Code', error.code), xmlElement('Message', error.message)])]),
+      xmlElement('Errors', [xmlElement('Error', [xmlElement('Code', error.code), xmlElement('Message', error.message), ...Object.entries(error.details).map(([name, value]) => xmlElement(name, value))])]),
       xmlElement('RequestID', requestId),
     ]),
   );

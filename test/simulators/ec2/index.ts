@@ -14,5 +14,5 @@ export { SUPPORTED_FILTERS } from './filters.js';
 export { EC2_ERRORS, Ec2Error } from './errors.js';
 export type { Ec2ErrorCode } from './errors.js';
 export { EC2_XMLNS } from './representation.js';
-export { MAX_CLOCK_SKEW_MS, SIGV4_ALGORITHM, canonicalRequest, computeSignature, formatAmzDate, signRequest, verifySignature } from './sigv4.js';
+export { MAX_CLOCK_SKEW_MS, SIGV4_ALGORITHM, canonicalRequest, computeSignature, formatAmzDate, signRequest, sigv4StringToSign, verifySignature } from './sigv4.js';
 export type { AwsCredentials, SignableRequest, SignOptions, SigningScope } from './sigv4.js';

@@ -2,7 +2,7 @@
 // canonical request (IAM user guide, "Create a signed AWS API request") and compares.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { Ec2Error } from './errors.js';
+import { EC2_ERRORS, Ec2Error } from './errors.js';
 
 /** The only algorithm SigV4 header authentication uses. */
 export const SIGV4_ALGORITHM = 'AWS4-HMAC-SHA256';
@@ -109,6 +109,11 @@ export function canonicalRequest(request: SignableRequest, signedHeaders: readon
   return [request.method.toUpperCase(), canonicalPath(request.path), canonicalQueryString(request.query), lines.join(''), signedHeaders.join(';'), sha256Hex(request.body)].join('\n');
 }
 
+/** The string to sign: algorithm, date, credential scope and the hash of the canonical request, one per line. */
+export function sigv4StringToSign(amzDate: string, scope: SigningScope, canonical: string): string {
+  return [SIGV4_ALGORITHM, amzDate, credentialScope(amzDate.slice(0, 8), scope), sha256Hex(canonical)].join('\n');
+}
+
 /** `YYYYMMDD/region/service/aws4_request`. */
 export function credentialScope(date: string, scope: SigningScope): string {
   return `${date}/${scope.region}/${scope.service}/aws4_request`;
@@ -117,7 +122,7 @@ export function credentialScope(date: string, scope: SigningScope): string {
 /** The signature of a canonical request: HMAC chain secret → date → region → service → `aws4_request`, then HMAC of the string to sign. */
 export function computeSignature(secretAccessKey: string, amzDate: string, scope: SigningScope, canonical: string): string {
   const date = amzDate.slice(0, 8);
-  const stringToSign = [SIGV4_ALGORITHM, amzDate, credentialScope(date, scope), sha256Hex(canonical)].join('\n');
+  const stringToSign = sigv4StringToSign(amzDate, scope, canonical);
   const signingKey = hmac(hmac(hmac(hmac(`AWS4${secretAccessKey}`, date), scope.region), scope.service), 'aws4_request');
   return createHmac('sha256', signingKey).update(stringToSign, 'utf8').digest('hex');
 }
@@ -220,6 +225,27 @@ export interface VerifyOptions extends SigningScope {
   /** Looks a key up by id; undefined for an unknown key. */
   readonly findCredentials: (accessKeyId: string) => AwsCredentials | undefined;
   readonly now: number;
+  /** Answer a wrong signature the verbose way (see {@link signatureMismatch}) instead of EC2's `AuthFailure`. */
+  readonly verboseSignatureErrors?: boolean;
+}
+
+/**
+ * A wrong signature answered the way AWS's Query services and S3 word it,
+ * rather than EC2's terse `AuthFailure`: `SignatureDoesNotMatch` whose
+ * message carries the canonical request and the string to sign the service
+ * computed ("The error response includes the canonical request and the
+ * string to sign that the service calculated", IAM user guide,
+ * "Troubleshoot signed requests for AWS APIs"), and whose `<Error>` carries
+ * `AWSAccessKeyId`, `SignatureProvided`, `StringToSign` and
+ * `CanonicalRequest` (S3's SignatureDoesNotMatch error document).
+ * EC2-compatible endpoints and gateways answer like this; such an answer
+ * holds the key id, the signature and, in the canonical request's signed
+ * headers, a session token.
+ */
+function signatureMismatch(accessKeyId: string, signature: string, amzDate: string, scope: SigningScope, canonical: string): Ec2Error {
+  const stringToSign = sigv4StringToSign(amzDate, scope, canonical);
+  const message = `${EC2_ERRORS.SignatureDoesNotMatch.message}\n\nThe Canonical String for this request should have been\n'${canonical}'\n\nThe String-to-Sign should have been\n'${stringToSign}'\n`;
+  return new Ec2Error('SignatureDoesNotMatch', message, { AWSAccessKeyId: accessKeyId, SignatureProvided: signature, StringToSign: stringToSign, CanonicalRequest: canonical });
 }
 
 /**
@@ -257,6 +283,7 @@ export function verifySignature(request: Omit<SignableRequest, 'headers'> & { re
   }
   const canonical = canonicalRequest(request, parsed.signedHeaders);
   if (canonical === undefined || !sameHex(computeSignature(credentials.secretAccessKey, amzDateText, options, canonical), parsed.signature)) {
+    if (canonical !== undefined && options.verboseSignatureErrors === true) throw signatureMismatch(parsed.accessKeyId, parsed.signature, amzDateText, options, canonical);
     throw new Ec2Error('AuthFailure');
   }
   const token = headerValue(request.headers, 'x-amz-security-token');

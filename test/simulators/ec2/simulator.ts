@@ -33,6 +33,12 @@ export interface Ec2SimulatorOptions {
   readonly delay?: (milliseconds: number) => Promise<void>;
   /** Request id generator. Default random UUIDs, as EC2's. */
   readonly newRequestId?: () => string;
+  /**
+   * Answer a known key with a wrong signature with a verbose `SignatureDoesNotMatch` (403) that
+   * quotes the key id, the signature, the string to sign and the canonical request, as AWS's Query
+   * services, S3 and EC2-compatible endpoints do, instead of EC2's `AuthFailure`. Default false.
+   */
+  readonly verboseSignatureErrors?: boolean;
 }
 
 /** A simulated EC2 Query API endpoint, driven in process or over `/_sim/`. */
@@ -103,7 +109,7 @@ export function createEc2Simulator(options: Ec2SimulatorOptions = {}): Ec2Simula
   const inventory = createInventory({ now, terminatedRetentionSeconds: options.terminatedRetentionSeconds ?? 3600, ownerId: options.ownerId ?? '123456789012', region, seed, visibilityLagSeconds });
   const state = createEc2ApiState();
   const server = createSimulatorServer({
-    routes: ec2Routes({ inventory, tokens: createNextTokenCodec(String(seed)), region, credentials, now, newRequestId, state }),
+    routes: ec2Routes({ inventory, tokens: createNextTokenCodec(String(seed)), region, credentials, now, newRequestId, state, verboseSignatureErrors: options.verboseSignatureErrors === true }),
     controlRoutes: ec2ControlRoutes({ inventory, state }),
     errorResponse: kitErrorResponse(newRequestId, now),
     platformStats: () => ({

@@ -19,7 +19,7 @@ function issuesOf(yaml: string, env: Record<string, string> = {}): Array<{ path:
 
 test('API, health and DCM settings have documented defaults', () => {
   const { config } = load('');
-  assert.deepEqual(config.api, { listen: '0.0.0.0:8080', publicBaseUrl: '', writeToken: null, readToken: null, maxBodyBytes: 65536, allowedTargets: [], allowPrivateTargets: false });
+  assert.deepEqual(config.api, { listen: '0.0.0.0:8080', publicBaseUrl: '', writeToken: null, readToken: null, maxBodyBytes: 65536, allowedTargets: [], allowPrivateTargets: false, credentialKeys: [], allowPlaintextCredentials: false });
   assert.deepEqual(config.health, { subject: 'dcm.bridge.health' });
   assert.deepEqual(config.dcm, { registrationUrl: '', displayName: '', regionCode: '', zone: '', registrationIntervalSeconds: 60 });
 });

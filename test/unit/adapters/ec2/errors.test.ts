@@ -36,9 +36,32 @@ describe('EC2 error mapping', () => {
       assert.match(mapped.message, /^ec2 endpoint aws-prod \(eu-west-1\): /);
       assert.match(mapped.message, message);
       assert.equal(mapped.context.endpoint, 'aws-prod');
-      assert.equal(mapped.cause, error);
+      const cause = mapped.cause as Error & { $metadata?: unknown; code?: unknown };
+      assert.notEqual(cause, error, 'the SDK\'s own object is never chained');
+      assert.equal(cause.name, (error as Error).name, 'the cause keeps the SDK error\'s name');
+      assert.deepEqual(cause.$metadata, (error as { $metadata?: unknown }).$metadata, 'and its metadata');
+      assert.equal(cause.code, (error as { code?: unknown }).code, 'and its socket code');
     });
   }
+
+  test('the chained cause is a sanitized copy: no key id, secret, signature or answer element survives, at any depth', () => {
+    const signature = 'f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d';
+    const socket = Object.assign(new Error(`socket hang up (Credential=AKIAIOSFODNN7EXAMPLE/20250101/us-east-1/ec2/aws4_request, Signature=${signature})`), { code: 'ECONNRESET' });
+    const error = sdkError('SignatureDoesNotMatch', 403, `The request signature we calculated does not match. Authorization=AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20250101/us-east-1/ec2/aws4_request, Signature=${signature}`, {
+      AWSAccessKeyId: 'AKIAIOSFODNN7EXAMPLE',
+      SignatureProvided: signature,
+      Error: { Code: 'SignatureDoesNotMatch', Message: `key ${secret}` },
+      cause: socket,
+    });
+    const mapped = toBridgeError(error, scope);
+    const chain: unknown[] = [];
+    for (let current: unknown = mapped.cause; current instanceof Error; current = current.cause) chain.push(current);
+    assert.equal(chain.length, 2, 'the SDK error and its socket cause are both copied');
+    const written = chain.map((link) => JSON.stringify({ ...(link as object), message: (link as Error).message, stack: (link as Error).stack })).join('\n') + mapped.message;
+    for (const leaked of ['AKIAIOSFODNN7EXAMPLE', signature, secret]) assert.ok(!written.includes(leaked), `${leaked} is not in the chain:\n${written}`);
+    assert.match(written, /SignatureDoesNotMatch/, 'the error is still named');
+    assert.equal((chain[1] as { code?: string }).code, 'ECONNRESET');
+  });
 
   test('key values in the SDK\'s words are redacted; request ids stay', () => {
     const mapped = toBridgeError(sdkError('SignatureDoesNotMatch', 403, `The request signature we calculated does not match; key AKIAIOSFODNN7EXAMPLE secret ${secret}`), scope);
