@@ -89,6 +89,9 @@ export async function createBridge(config: BridgeConfig, dependencies: BridgeDep
   const cache = await openStateCache({
     url: config.cache.url,
     namespace: config.cache.namespace,
+    username: config.cache.username,
+    password: config.cache.password,
+    tls: config.cache.tls,
     onOperation: (operation, seconds) => metrics.cacheLatency.observe({ operation }, seconds),
   });
   const publisher = dependencies.publisher ?? createPublisher(config, logger, dependencies.stdout);
@@ -312,6 +315,9 @@ function createPublisher(config: BridgeConfig, logger: Logger, stdout: Writable)
     user: config.publisher.user,
     password: config.publisher.password,
     token: config.publisher.token,
+    credsFile: config.publisher.credsFile,
+    nkeySeedFile: config.publisher.nkeySeedFile,
+    tls: config.publisher.tls,
     connectionName: `dcm-poll-bridge ${config.provider.name}`,
     logger: logger.child({ component: 'publisher' }),
   });

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import Keyv from 'keyv';
 import KeyvRedis from '@keyv/redis';
 import { BridgeError, ErrorCode } from '../errors/index.js';
@@ -107,10 +108,27 @@ export interface StateCache {
   close(): Promise<void>;
 }
 
+/** TLS of a `rediss://` connection: PEM files read when the cache opens. */
+export interface RedisTlsOptions {
+  /** CAs trusted for the server's certificate instead of the system's. */
+  readonly caFile?: string | null;
+  /** Client certificate and key, for a Redis with `tls-auth-clients yes`. */
+  readonly certFile?: string | null;
+  readonly keyFile?: string | null;
+  /** Skips the server certificate check (tests only). */
+  readonly insecureSkipVerify?: boolean;
+}
+
 export interface StateCacheOptions {
-  /** `redis://` or `rediss://` URL; empty for an in-memory store. */
+  /** `redis://` or `rediss://` URL, without user info; empty for an in-memory store. */
   readonly url: string;
   readonly namespace: string;
+  /** Redis ACL user; absent authenticates as `default`. */
+  readonly username?: string | null;
+  /** Password of `username`, or the `requirepass` password. Never appears in an error. */
+  readonly password?: string | null;
+  /** Used with a `rediss://` url only. */
+  readonly tls?: RedisTlsOptions;
   /** How long a DELETED record is kept (default 7 days). */
   readonly tombstoneSeconds?: number;
   /** Connect timeout in milliseconds (default 5000). */
@@ -148,7 +166,13 @@ export async function openStateCache(options: StateCacheOptions): Promise<StateC
   const kind = options.url ? 'redis' : 'memory';
   const store = options.url
     ? new KeyvRedis(
-        { url: options.url, disableOfflineQueue: true, socket: { connectTimeout: options.connectTimeoutMs ?? 5000, reconnectStrategy: (retries: number) => Math.min(200 * 2 ** retries, 5000) } },
+        {
+          url: options.url,
+          ...(options.username ? { username: options.username } : {}),
+          ...(options.password ? { password: options.password } : {}),
+          disableOfflineQueue: true,
+          socket: { connectTimeout: options.connectTimeoutMs ?? 5000, reconnectStrategy: (retries: number) => Math.min(200 * 2 ** retries, 5000), ...redisTlsSocketOptions(options) },
+        },
         { throwOnErrors: true, throwOnConnectError: true, connectionTimeout: options.connectTimeoutMs ?? 5000 },
       )
     : undefined;
@@ -259,28 +283,96 @@ export async function openStateCache(options: StateCacheOptions): Promise<StateC
       await keyv.disconnect().catch(() => undefined);
     },
   };
-  if (store) await connectWithin(store, options.connectTimeoutMs ?? 5000);
-  if (store) await cache.ping();
+  if (store) {
+    await connectWithin(store, options.connectTimeoutMs ?? 5000);
+    try {
+      await cache.ping();
+    } catch (error) {
+      // Without credentials, or with a user its ACL confines elsewhere, Redis accepts the connection and refuses the first command.
+      await store.disconnect(true).catch(() => undefined);
+      const cause = error instanceof BridgeError && error.cause !== undefined ? error.cause : error;
+      throw new BridgeError(ErrorCode.CacheFailed, `state cache (redis) refused its first command: ${describeConnectFailure(cause)}`, { operation: 'connect' }, { cause: error });
+    }
+  }
   return cache;
 }
 
 /**
- * Connects the Redis client or gives up after `timeoutMs`. Done here, not by
- * @keyv/redis's own `connectionTimeout`, whose timer is never cleared: it
+ * node-redis socket options for a `rediss://` url (it turns TLS on from the
+ * scheme; these only choose what to trust and what to present). The files
+ * are read once, here, so a missing one fails the start-up and names its key.
+ */
+function redisTlsSocketOptions(options: StateCacheOptions): Record<string, unknown> {
+  if (!options.url.startsWith('rediss://')) return {};
+  const tls = options.tls ?? {};
+  const read = (key: 'caFile' | 'certFile' | 'keyFile'): Buffer | undefined => {
+    const file = tls[key];
+    if (!file) return undefined;
+    try {
+      return readFileSync(file);
+    } catch (error) {
+      throw new BridgeError(ErrorCode.CacheFailed, `state cache (redis) cannot read cache.tls.${key} ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { operation: 'connect' }, { cause: error });
+    }
+  };
+  const [ca, cert, key] = [read('caFile'), read('certFile'), read('keyFile')];
+  return { ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}), rejectUnauthorized: tls.insecureSkipVerify !== true };
+}
+
+/**
+ * Whether a connection error is one no retry cures: Redis refused the
+ * credentials (WRONGPASS, NOAUTH, NOPERM) or the TLS handshake failed on a
+ * certificate. node-redis keeps reconnecting after those; the start-up
+ * fails at once instead, with Redis's own words.
+ */
+function isPermanentConnectError(error: unknown): boolean {
+  const message = error instanceof Error ? error.message : String(error);
+  const code = (error as { code?: unknown } | null)?.code;
+  if (/^(WRONGPASS|NOAUTH|NOPERM)\b/.test(message)) return true;
+  if (typeof code !== 'string') return false;
+  return /^(ERR_TLS_|ERR_SSL_)|CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/.test(code);
+}
+
+/** Why the connect failed, in words that point at the configuration key to check. */
+function describeConnectFailure(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  if (/^(WRONGPASS|NOAUTH)\b/.test(message)) return `Redis refused the credentials (check cache.username and cache.password): ${message}`;
+  if (/^NOPERM\b/.test(message)) return `the Redis user lacks a permission the bridge needs (check its ACL): ${message}`;
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && isPermanentConnectError(error)) {
+    // OpenSSL's own messages are multi-line dumps of its internals; its code says the same in words.
+    const words = code.startsWith('ERR_SSL_') ? code.slice('ERR_SSL_'.length).toLowerCase().replace(/_/g, ' ') : message;
+    return `TLS handshake with Redis failed (check cache.tls): ${words} (${code})`;
+  }
+  return message;
+}
+
+/**
+ * Connects the Redis client or gives up after `timeoutMs`, or at once on an
+ * error no retry cures (see {@link isPermanentConnectError}). Done here, not
+ * by @keyv/redis's own `connectionTimeout`, whose timer is never cleared: it
  * kept every finished command's process alive until it fired.
  */
 async function connectWithin(store: KeyvRedis<unknown>, timeoutMs: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no connection within ${timeoutMs / 1000} s`)), timeoutMs);
+  let lastError: unknown;
+  let failFast: ((error: unknown) => void) | undefined;
+  const onError = (error: unknown): void => {
+    lastError = error;
+    if (isPermanentConnectError(error)) failFast?.(error);
+  };
+  const failure = new Promise<never>((_, reject) => {
+    failFast = reject;
+    timer = setTimeout(() => reject(new Error(`no connection within ${timeoutMs / 1000} s${lastError === undefined ? '' : ` (last error: ${describeConnectFailure(lastError)})`}`)), timeoutMs);
   });
+  store.client.on('error', onError);
   try {
-    await Promise.race([store.client.connect(), timeout]);
+    await Promise.race([store.client.connect(), failure]);
   } catch (error) {
     // Stops the client's reconnect attempts too.
     await store.disconnect(true).catch(() => undefined);
-    throw new BridgeError(ErrorCode.CacheFailed, `state cache (redis) connect failed: ${(error as Error).message}`, { operation: 'connect' }, { cause: error });
+    throw new BridgeError(ErrorCode.CacheFailed, `state cache (redis) connect failed: ${describeConnectFailure(error)}`, { operation: 'connect' }, { cause: error });
   } finally {
     clearTimeout(timer);
+    store.client.off('error', onError);
   }
 }

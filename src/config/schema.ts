@@ -1,3 +1,4 @@
+import { accessSync, constants } from 'node:fs';
 import type { Schema } from 'convict';
 import { parseTargetEntry } from '../api/targets/index.js';
 import type { ValidationIssue } from '../errors/index.js';
@@ -13,7 +14,15 @@ export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' |
 /** The bridge-wide settings (everything but the endpoints). */
 export interface BridgeSettings {
   readonly provider: { readonly name: string };
-  readonly cache: { readonly url: string; readonly namespace: string };
+  readonly cache: {
+    readonly url: string;
+    readonly namespace: string;
+    /** Redis ACL user; null authenticates as `default` (or sends no AUTH without a password). */
+    readonly username: string | null;
+    readonly password: string | null;
+    /** Applies to a `rediss://` url only. */
+    readonly tls: ClientTlsSettings & { readonly insecureSkipVerify: boolean };
+  };
   readonly publisher: {
     readonly kind: PublisherKind;
     readonly url: string;
@@ -25,6 +34,11 @@ export interface BridgeSettings {
     readonly user: string | null;
     readonly password: string | null;
     readonly token: string | null;
+    /** A NATS `.creds` file (user JWT and nkey seed), as `nsc` writes them for operator-mode servers. */
+    readonly credsFile: string | null;
+    /** A file holding only an nkey seed (`SU…`), for servers that list users by nkey. */
+    readonly nkeySeedFile: string | null;
+    readonly tls: ClientTlsSettings;
   };
   readonly scheduler: {
     readonly maxConcurrentPolls: number;
@@ -66,6 +80,15 @@ export interface BridgeSettings {
   };
 }
 
+/** PEM files of a client's TLS connection to Redis or NATS; null when unset. */
+export interface ClientTlsSettings {
+  /** CAs trusted for the server's certificate, instead of the system's. */
+  readonly caFile: string | null;
+  /** Client certificate and its key, for servers that verify clients (mutual TLS); set both or neither. */
+  readonly certFile: string | null;
+  readonly keyFile: string | null;
+}
+
 /** `host:port`, `[ipv6]:port` or `:port` (all interfaces). */
 const listenAddress: ConvictFormat = (value) => {
   requiredString(value);
@@ -93,6 +116,24 @@ function stringList(entry: (text: string) => string | undefined): ConvictFormat 
 const targetEntry = (text: string): string | undefined => (parseTargetEntry(text) ? undefined : `"${text}" is neither a CIDR (10.0.0.0/8, fd00::/8), an address nor a host name (*.example.com)`);
 
 /**
+ * A URL format that refuses user info with a hint naming the keys that carry
+ * credentials instead; the value itself is never echoed (it holds a password).
+ */
+function withoutUserInfo(format: ConvictFormat, credentialKeys: string): ConvictFormat {
+  return (value) => {
+    const withCredentials = typeof value === 'string' && value.split(',').some((entry) => /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(entry.trim()));
+    if (withCredentials) throw new Error(`must not carry credentials (user info before "@"); set ${credentialKeys} instead`);
+    format(value);
+  };
+}
+
+const clientTlsSchema = (server: string) => ({
+  caFile: { doc: `PEM file of the CAs that signed ${server}'s certificate; unset trusts the system's CAs.`, format: optionalString, default: null, nullable: true },
+  certFile: { doc: `PEM client certificate, for a ${server} that verifies clients (mutual TLS); needs keyFile.`, format: optionalString, default: null, nullable: true },
+  keyFile: { doc: 'PEM private key of certFile.', format: optionalString, default: null, nullable: true },
+});
+
+/**
  * A NATS subject to publish on, outside `dcm.*`: DCM's stream captures every
  * two-token `dcm.X` subject and would take bridge health for a status report.
  */
@@ -112,12 +153,18 @@ export const settingsSchema: Schema<BridgeSettings> = {
     name: { doc: 'Provider name; CloudEvent source is dcm/providers/<name>.', format: dnsLabel, default: 'legacy-bridge' },
   },
   cache: {
-    url: { doc: 'Redis URL of the state cache; empty uses an in-memory store (demo and tests only).', format: urlWithScheme(['redis', 'rediss'], true), default: 'redis://127.0.0.1:6379' },
+    url: { doc: 'Redis URL of the state cache (rediss:// for TLS); empty uses an in-memory store (demo and tests only).', format: withoutUserInfo(urlWithScheme(['redis', 'rediss'], true), 'cache.username and cache.password'), default: 'redis://127.0.0.1:6379' },
     namespace: { doc: 'Key prefix in Redis, so several bridges can share one Redis.', format: requiredString, default: 'dcm-poll-bridge' },
+    username: { doc: 'Redis ACL user (Redis 6+); unset uses the default user.', format: optionalString, default: null, nullable: true },
+    password: { doc: 'Password of cache.username, or the requirepass password without a user (use ${file:...}).', format: optionalString, default: null, nullable: true, sensitive: true },
+    tls: {
+      ...clientTlsSchema('Redis'),
+      insecureSkipVerify: { doc: 'Accept any server certificate (tests only): the connection is encrypted but not authenticated.', format: booleanValue, default: false },
+    },
   },
   publisher: {
     kind: { doc: 'nats publishes to NATS; stdout prints one event JSON per line.', format: oneOf(['nats', 'stdout']), default: 'nats' },
-    url: { doc: 'NATS server URL(s), comma-separated.', format: urlListWithScheme(['nats', 'tls', 'ws', 'wss']), default: 'nats://127.0.0.1:4222' },
+    url: { doc: 'NATS server URL(s), comma-separated.', format: withoutUserInfo(urlListWithScheme(['nats', 'tls', 'ws', 'wss']), 'publisher.user and publisher.password, publisher.token, publisher.credsFile or publisher.nkeySeedFile'), default: 'nats://127.0.0.1:4222' },
     jetstream: { doc: 'Publish through JetStream and wait for the ack (at-least-once); false uses core NATS (at-most-once).', format: booleanValue, default: true },
     createStream: { doc: 'Create the stream on dcm.* if missing. Only for a standalone setup without DCM.', format: booleanValue, default: false },
     streamName: { doc: 'Stream created when createStream is true.', format: requiredString, default: 'dcm-status' },
@@ -126,6 +173,9 @@ export const settingsSchema: Schema<BridgeSettings> = {
     user: { doc: 'NATS user name.', format: optionalString, default: null, nullable: true },
     password: { doc: 'NATS password (use ${env:...} or ${file:...}).', format: optionalString, default: null, nullable: true, sensitive: true },
     token: { doc: 'NATS token (use ${env:...} or ${file:...}).', format: optionalString, default: null, nullable: true, sensitive: true },
+    credsFile: { doc: 'NATS credentials file (.creds: user JWT and nkey seed) of an operator-mode server; read again at every connect.', format: optionalString, default: null, nullable: true },
+    nkeySeedFile: { doc: 'File holding an nkey seed (SU...), for a server whose authorization lists users by nkey; read again at every connect.', format: optionalString, default: null, nullable: true },
+    tls: clientTlsSchema('the NATS server'),
   },
   scheduler: {
     maxConcurrentPolls: { doc: 'Most endpoint polls running at once across the bridge.', format: integerAtLeast(1), default: 8 },
@@ -167,10 +217,48 @@ export const settingsSchema: Schema<BridgeSettings> = {
   },
 };
 
-/** Rules spanning several keys, checked once every key is valid on its own. */
+/** Rules spanning several keys, and the files settings name, checked once every key is valid on its own. */
 export function crossSettingIssues(settings: BridgeSettings): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
   if (settings.dcm.registrationUrl && !settings.api.publicBaseUrl) issues.push({ path: 'api.publicBaseUrl', message: 'is required when dcm.registrationUrl is set (DCM must know where to reach the bridge)' });
+  issues.push(...connectionIssues(settings));
+  return issues;
+}
+
+/** How the bridge authenticates to Redis and NATS: one consistent way each, and files it can read. */
+function connectionIssues(settings: BridgeSettings): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  const { cache, publisher } = settings;
+  // An ACL user with `nopass` takes any password, so a user alone is a mistake, not a setup.
+  if (cache.username && !cache.password) issues.push({ path: 'cache.password', message: 'is required when cache.username is set' });
+  const cacheTlsKeys = (['caFile', 'certFile', 'keyFile', 'insecureSkipVerify'] as const).filter((key) => cache.tls[key]);
+  if (cacheTlsKeys.length > 0 && !cache.url.startsWith('rediss://')) {
+    issues.push({ path: 'cache.tls', message: `${cacheTlsKeys.join(', ')} ${cacheTlsKeys.length === 1 ? 'applies' : 'apply'} to a rediss:// cache.url only; use rediss:// for TLS` });
+  }
+  if (publisher.password && !publisher.user) issues.push({ path: 'publisher.user', message: 'is required when publisher.password is set' });
+  const natsAuth = (['user', 'token', 'credsFile', 'nkeySeedFile'] as const).filter((key) => publisher[key]);
+  if (natsAuth.length > 1) issues.push({ path: 'publisher', message: `set one way to authenticate to NATS, not ${natsAuth.join(' and ')}` });
+  for (const [path, tls] of [['cache.tls', cache.tls], ['publisher.tls', publisher.tls]] as const) {
+    if (Boolean(tls.certFile) !== Boolean(tls.keyFile)) issues.push({ path: `${path}.${tls.certFile ? 'keyFile' : 'certFile'}`, message: `is required with ${path}.${tls.certFile ? 'certFile' : 'keyFile'} (a client certificate needs its key)` });
+  }
+  const files: Array<readonly [string, string | null]> = [
+    ['cache.tls.caFile', cache.tls.caFile],
+    ['cache.tls.certFile', cache.tls.certFile],
+    ['cache.tls.keyFile', cache.tls.keyFile],
+    ['publisher.tls.caFile', publisher.tls.caFile],
+    ['publisher.tls.certFile', publisher.tls.certFile],
+    ['publisher.tls.keyFile', publisher.tls.keyFile],
+    ['publisher.credsFile', publisher.credsFile],
+    ['publisher.nkeySeedFile', publisher.nkeySeedFile],
+  ];
+  for (const [path, file] of files) {
+    if (!file) continue;
+    try {
+      accessSync(file, constants.R_OK);
+    } catch (error) {
+      issues.push({ path, message: `file ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})` });
+    }
+  }
   return issues;
 }
 

@@ -1,4 +1,5 @@
-import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
+import { readFileSync } from 'node:fs';
+import { AuthorizationError, connect, credsAuthenticator, headers, nkeyAuthenticator, type Authenticator, type NatsConnection, type TlsOptions } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import { BridgeError, ErrorCode } from '../errors/index.js';
@@ -17,6 +18,12 @@ export interface NatsPublisherOptions {
   readonly user?: string | null;
   readonly password?: string | null;
   readonly token?: string | null;
+  /** A NATS `.creds` file (user JWT and nkey seed), read again at every connect so a rotated file is picked up. */
+  readonly credsFile?: string | null;
+  /** A file holding only an nkey seed (`SU…`), read again at every connect. */
+  readonly nkeySeedFile?: string | null;
+  /** PEM files for TLS. When given, TLS is required: a server that does not offer it is refused. */
+  readonly tls?: { readonly caFile?: string | null; readonly certFile?: string | null; readonly keyFile?: string | null } | null;
   readonly connectionName: string;
   readonly logger: Logger;
   /** Wait between attempts while the first connection cannot be made (default 1000 ms). */
@@ -54,7 +61,8 @@ export function createNatsPublisher(options: NatsPublisherOptions): EventPublish
   let lastConnectError: unknown;
   const pauseBeforeRetry = createInterruptiblePause();
 
-  const connectOnce = (): Promise<NatsConnection> =>
+  const tls = tlsOptions(options.tls, servers);
+  const connectOnce = async (): Promise<NatsConnection> =>
     connect({
       servers,
       name: options.connectionName,
@@ -64,9 +72,13 @@ export function createNatsPublisher(options: NatsPublisherOptions): EventPublish
       maxReconnectAttempts: -1,
       reconnectTimeWait: retryDelayMs,
       timeout: options.ackTimeoutMs,
+      // The client gives up reconnecting after two refusals in a row; a rotated credentials file must still get its turn.
+      ignoreAuthErrorAbort: true,
       ...(options.user ? { user: options.user } : {}),
       ...(options.password ? { pass: options.password } : {}),
       ...(options.token ? { token: options.token } : {}),
+      ...(tls ? { tls } : {}),
+      ...fileAuthenticator(options),
     });
 
   /** Resolves to the first connection, or to undefined when the publisher closed before there was one. */
@@ -110,7 +122,12 @@ export function createNatsPublisher(options: NatsPublisherOptions): EventPublish
 
   const unreachable = (): BridgeError => {
     const detail = lastConnectError === undefined ? 'no connection yet' : describe(lastConnectError);
-    return new BridgeError(ErrorCode.PublishFailed, `NATS at ${broker} is not reachable (${detail}; waited ${options.ackTimeoutMs / 1000} s)`, { broker }, lastConnectError === undefined ? undefined : { cause: lastConnectError });
+    // A refusal is not an outage: say so, so the operator checks the credentials, not the network.
+    const refused = lastConnectError instanceof AuthorizationError;
+    const message = refused
+      ? `NATS at ${broker} refused the bridge's credentials (${detail}; check publisher.user/password, token, credsFile or nkeySeedFile)`
+      : `NATS at ${broker} is not reachable (${detail}; waited ${options.ackTimeoutMs / 1000} s)`;
+    return new BridgeError(ErrorCode.PublishFailed, message, { broker }, lastConnectError === undefined ? undefined : { cause: lastConnectError });
   };
 
   const connected = async (): Promise<NatsConnection> => {
@@ -200,6 +217,63 @@ export function createNatsPublisher(options: NatsPublisherOptions): EventPublish
       return closing;
     },
   };
+}
+
+/**
+ * The client's TLS options (file paths: the client reads them at every
+ * connect), or undefined to leave TLS to the server. Options make the client
+ * require TLS; a `tls://` URL asks for that too (nats.go's meaning), which
+ * the Node client would otherwise not do.
+ */
+function tlsOptions(tls: NatsPublisherOptions['tls'], servers: readonly string[]): TlsOptions | undefined {
+  const files = { ...(tls?.caFile ? { caFile: tls.caFile } : {}), ...(tls?.certFile ? { certFile: tls.certFile } : {}), ...(tls?.keyFile ? { keyFile: tls.keyFile } : {}) };
+  const required = Object.keys(files).length > 0 || servers.some((server) => /^tls:\/\//i.test(server));
+  return required ? files : undefined;
+}
+
+/**
+ * The authenticator of `credsFile` or `nkeySeedFile`, through the client's
+ * own helpers. The file is read and tried (parsed, a nonce signed) before
+ * each first-connection attempt, so a bad file fails that attempt with an
+ * error naming the key and the path; never the file's content, which holds
+ * the seed. The client's own reconnects read the file again (the last
+ * content read stands in while it cannot be read), so a rotated file takes
+ * effect without a restart.
+ */
+function fileAuthenticator(options: NatsPublisherOptions): { authenticator?: Authenticator } {
+  const seedOf = (content: Uint8Array): Uint8Array => new TextEncoder().encode(new TextDecoder().decode(content).trim());
+  const source = options.credsFile
+    ? { key: 'publisher.credsFile', file: options.credsFile, make: (read: () => Uint8Array) => credsAuthenticator(read) }
+    : options.nkeySeedFile
+      ? { key: 'publisher.nkeySeedFile', file: options.nkeySeedFile, make: (read: () => Uint8Array) => nkeyAuthenticator(() => seedOf(read())) }
+      : undefined;
+  if (!source) return {};
+  let content: Uint8Array;
+  try {
+    content = readFileSync(source.file);
+  } catch (error) {
+    throw new BridgeError(ErrorCode.PublishFailed, `cannot read ${source.key} ${source.file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { file: source.file }, { cause: error });
+  }
+  let checked = false;
+  const read = (): Uint8Array => {
+    if (!checked) return content;
+    try {
+      content = readFileSync(source.file);
+    } catch {
+      // A file being replaced may be missing for a moment; the last content read stands in.
+    }
+    return content;
+  };
+  const authenticator = source.make(read);
+  try {
+    authenticator('nonce');
+    checked = true;
+  } catch {
+    // The client's parse errors are generic; no cause is chained, so nothing of the file can reach a log.
+    const expected = source.key === 'publisher.credsFile' ? 'a NATS credentials file (a USER JWT block and a USER NKEY SEED block)' : 'an nkey seed (SU...)';
+    throw new BridgeError(ErrorCode.PublishFailed, `${source.key} ${source.file} is not ${expected}`, { file: source.file });
+  }
+  return { authenticator };
 }
 
 async function watchStatus(connection: NatsConnection, logger: Logger, onLinkChange: (up: boolean) => void): Promise<void> {

@@ -1,4 +1,4 @@
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { connect, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, DeliverPolicy } from '@nats-io/jetstream';
 
 /** One message as DCM's JetStream consumer receives it. */
@@ -20,8 +20,9 @@ export interface DcmStream {
   close(): Promise<void>;
 }
 
-export async function createDcmStream(natsUrl: string, options: { duplicateWindowMs?: number } = {}): Promise<DcmStream> {
-  const connection: NatsConnection = await connect({ servers: natsUrl, maxReconnectAttempts: -1, reconnectTimeWait: 200 });
+/** `connection` adds options of DCM's own connection: its credentials and TLS on a secured server. */
+export async function createDcmStream(natsUrl: string, options: { duplicateWindowMs?: number; connection?: Omit<NodeConnectionOptions, 'servers'> } = {}): Promise<DcmStream> {
+  const connection: NatsConnection = await connect({ servers: natsUrl, maxReconnectAttempts: -1, reconnectTimeWait: 200, ...options.connection });
   const manager = await jetstreamManager(connection);
   await manager.streams.add({ name: 'dcm-status', subjects: ['dcm.*'], duplicate_window: (options.duplicateWindowMs ?? 120_000) * 1_000_000 });
   const client = jetstream(connection);

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -52,6 +52,41 @@ async function waitForPort(port: number, child: ChildProcess, name: string, outp
   throw new Error(`${name} did not listen on ${port} within 15 s:\n${output()}`);
 }
 
+/** PEM files a test server presents and checks clients against. */
+export interface ServerTlsFiles {
+  readonly certFile: string;
+  readonly keyFile: string;
+  /** CA of client certificates. */
+  readonly caFile: string;
+  /** Require a client certificate signed by `caFile` (mutual TLS). */
+  readonly verifyClients?: boolean;
+}
+
+/** Who may use a test Redis. */
+export interface RedisServerOptions {
+  /** `requirepass`: the password of Redis's `default` user. */
+  readonly requirePass?: string;
+  /** One ACL rule list per user, as `redis-server --user` takes it: `['bridge', 'on', '>secret', '~*', '+@all']`. */
+  readonly aclUsers?: ReadonlyArray<readonly string[]>;
+  /** TLS only (`--tls-port`, the plain port closed); the url becomes `rediss://`. */
+  readonly tls?: ServerTlsFiles;
+}
+
+/** Who may use a test NATS server. */
+export interface NatsServerOptions {
+  /** One user with a password (`--user`, `--pass`). */
+  readonly user?: { readonly name: string; readonly password: string };
+  /** Users known by their nkey public key (`U…`), in the config file's `authorization` block. */
+  readonly nkeyUsers?: readonly string[];
+  /**
+   * Operator (decentralized JWT) mode: the operator JWT, the system account's
+   * public key, and the account JWTs a memory resolver preloads, by public key.
+   */
+  readonly operator?: { readonly jwt: string; readonly systemAccount: string; readonly accounts: Readonly<Record<string, string>> };
+  /** TLS required of every client (`--tls`). */
+  readonly tls?: ServerTlsFiles;
+}
+
 async function startProcess(name: string, command: string, args: (port: number, dir: string) => string[], scheme: string): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), `dcm-${name}-`));
   const port = await freePort();
@@ -90,14 +125,42 @@ async function startProcess(name: string, command: string, args: (port: number, 
   };
 }
 
-/** Starts `redis-server` with no persistence on a free port. */
-export function startRedis(): Promise<TestServer> {
-  return startProcess('redis', 'redis-server', (port, dir) => ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], 'redis');
+/** Starts `redis-server` with no persistence on a free port; `options` add passwords, ACL users and TLS. */
+export function startRedis(options: RedisServerOptions = {}): Promise<TestServer> {
+  const access = (): string[] => [
+    ...(options.requirePass === undefined ? [] : ['--requirepass', options.requirePass]),
+    ...(options.aclUsers ?? []).flatMap((rules) => ['--user', ...rules]),
+  ];
+  const { tls } = options;
+  const listen = (port: number): string[] =>
+    tls
+      ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', tls.certFile, '--tls-key-file', tls.keyFile, '--tls-ca-cert-file', tls.caFile, '--tls-auth-clients', tls.verifyClients ? 'yes' : 'no']
+      : ['--port', String(port)];
+  return startProcess('redis', 'redis-server', (port, dir) => [...listen(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...access()], tls ? 'rediss' : 'redis');
 }
 
-/** Starts `nats-server -js` with its JetStream store in a temp directory (kept across restart). */
-export function startNats(): Promise<TestServer> {
-  return startProcess('nats', 'nats-server', (port, dir) => ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', dir], 'nats');
+/** Starts `nats-server -js` with its JetStream store in a temp directory (kept across restart); `options` add users and TLS. */
+export function startNats(options: NatsServerOptions = {}): Promise<TestServer> {
+  const { tls } = options;
+  const flags = (dir: string): string[] => [
+    ...(options.user ? ['--user', options.user.name, '--pass', options.user.password] : []),
+    ...(tls ? ['--tls', '--tlscert', tls.certFile, '--tlskey', tls.keyFile, '--tlscacert', tls.caFile, ...(tls.verifyClients ? ['--tlsverify'] : [])] : []),
+    ...(options.nkeyUsers || options.operator ? ['-c', writeNatsConfig(dir, options)] : []),
+  ];
+  return startProcess('nats', 'nats-server', (port, dir) => ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', dir, ...flags(dir)], 'nats');
+}
+
+/** What the command line cannot say (nkey users, operator mode) goes into a config file in the server's directory. */
+function writeNatsConfig(dir: string, options: NatsServerOptions): string {
+  const lines: string[] = [];
+  if (options.nkeyUsers) lines.push(`authorization { users = [ ${options.nkeyUsers.map((nkey) => `{ nkey: ${nkey} }`).join(', ')} ] }`);
+  if (options.operator) {
+    lines.push(`operator: ${options.operator.jwt}`, `system_account: ${options.operator.systemAccount}`, 'resolver: MEMORY');
+    lines.push(`resolver_preload: {\n${Object.entries(options.operator.accounts).map(([account, jwt]) => `  ${account}: ${jwt}`).join('\n')}\n}`);
+  }
+  const file = join(dir, 'nats-server.conf');
+  writeFileSync(file, lines.join('\n') + '\n');
+  return file;
 }
 
 /** Runs one command on a test Redis with `redis-cli` (Debian's redis-tools, installed with redis-server). */

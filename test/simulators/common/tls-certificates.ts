@@ -20,6 +20,8 @@ export interface TestCertificates {
   readonly server: PemKeyAndCertificate;
   /** A self-signed key and certificate for 127.0.0.1/localhost, trusted by nobody. */
   readonly selfSigned: PemKeyAndCertificate;
+  /** A client's key and certificate, signed by the CA (for servers that verify clients: mutual TLS). */
+  readonly client: PemKeyAndCertificate;
   /** Removes the temp dir (and with it `caFile`). */
   dispose(): void;
 }
@@ -40,7 +42,7 @@ function writeSelfSigned(dir: string, name: string): PemKeyAndCertificate {
   return { key: readFileSync(keyFile), cert: readFileSync(certFile) };
 }
 
-/** Generates a CA, a server certificate it signs, and an unrelated self-signed certificate. */
+/** Generates a CA, a server and a client certificate it signs, and an unrelated self-signed certificate. */
 export function createTestCertificates(): TestCertificates {
   const dir = mkdtempSync(join(tmpdir(), 'dcm-tls-'));
   const at = (name: string): string => join(dir, name);
@@ -48,10 +50,14 @@ export function createTestCertificates(): TestCertificates {
   openssl('req', ...ecKey, '-keyout', at('server.key'), '-out', at('server.csr'), '-subj', '/CN=127.0.0.1');
   writeFileSync(at('server.ext'), `${subjectAltName}\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n`);
   openssl('x509', '-req', '-in', at('server.csr'), '-CA', at('ca.crt'), '-CAkey', at('ca.key'), '-CAcreateserial', '-out', at('server.crt'), '-days', '2', '-extfile', at('server.ext'));
+  openssl('req', ...ecKey, '-keyout', at('client.key'), '-out', at('client.csr'), '-subj', '/CN=dcm-poll-bridge test client');
+  writeFileSync(at('client.ext'), 'basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n');
+  openssl('x509', '-req', '-in', at('client.csr'), '-CA', at('ca.crt'), '-CAkey', at('ca.key'), '-CAcreateserial', '-out', at('client.crt'), '-days', '2', '-extfile', at('client.ext'));
   return {
     caFile: at('ca.crt'),
     server: { key: readFileSync(at('server.key')), cert: readFileSync(at('server.crt')) },
     selfSigned: writeSelfSigned(dir, 'self'),
+    client: { key: readFileSync(at('client.key')), cert: readFileSync(at('client.crt')) },
     dispose: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
