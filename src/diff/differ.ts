@@ -124,6 +124,9 @@ export function createDiffer(options: DifferOptions): Differ {
       const counts: PollCounts = { observed: 0, debounced: 0, missing: 0, absence: { asked: 0, gone: 0, present: 0, unmanaged: 0, unknown: 0 } };
       const resync = resyncRound !== undefined;
       const observedTime = rfc3339(poll.observedAt);
+      // In a new epoch the records may be older than what DCM was told (a rolled-back snapshot), so a
+      // change is announced without a previous status: a stale one would repeat a transition DCM already had.
+      const previousStatusOf = (record: InstanceRecord | undefined): VmStatus | undefined => (epochChanged ? undefined : record?.status);
 
       const transition = (observation: Observation, previous: InstanceRecord | undefined): Change => {
         const sequence = (previous?.sequence ?? 0) + 1;
@@ -133,7 +136,7 @@ export function createDiffer(options: DifferOptions): Differ {
           platformId: observation.platformId,
           instanceId: observation.instanceId,
           status: observation.status,
-          previousStatus: previous?.status,
+          previousStatus: previousStatusOf(previous),
           message: observation.message,
           sequence,
           observedAt: poll.observedAt,
@@ -170,7 +173,7 @@ export function createDiffer(options: DifferOptions): Differ {
           platformId: record.platformId,
           instanceId: record.instanceId,
           status: 'DELETED',
-          previousStatus: record.status,
+          previousStatus: previousStatusOf(record),
           message,
           sequence,
           observedAt: poll.observedAt,
