@@ -1,7 +1,10 @@
 # syntax=docker/dockerfile:1
 # dcm-poll-bridge: build with the dev toolchain, run with production dependencies only.
 
-FROM node:20-bookworm-slim AS build
+# Node.js 24 LTS, the line CI tests (.ci/with-node24); every stage uses it.
+ARG NODE_IMAGE=node:24-slim
+
+FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -12,12 +15,12 @@ COPY test ./test
 COPY bench ./bench
 RUN npx tsc -p tsconfig.json
 
-FROM node:20-bookworm-slim AS dependencies
+FROM ${NODE_IMAGE} AS dependencies
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
 
-FROM node:20-bookworm-slim
+FROM ${NODE_IMAGE}
 ENV NODE_ENV=production \
     DCM_BRIDGE_CONFIG=/etc/dcm-poll-bridge/config.yaml
 WORKDIR /app
