@@ -4,7 +4,7 @@ export { validateEndpoint, defaultSelector, deepFreeze } from './endpoint.js';
 export type { EndpointConfig, Selector, AdapterLookup } from './endpoint.js';
 export { settingsSchema, environmentNameOf, environmentPrefix } from './schema.js';
 export type { BridgeSettings, PublisherKind, LogLevel } from './schema.js';
-export { resolveReferences, isReference } from './references.js';
+export { resolveReferences, isReference, containsReference } from './references.js';
 export { validateWithConvict, secretKeyPattern } from './convict-validation.js';
 export { dnsLabelPattern, requiredString, optionalString, oneOf, urlWithScheme } from './formats.js';
 export type { ConvictFormat } from './formats.js';

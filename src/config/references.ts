@@ -16,6 +16,13 @@ export function isReference(value: unknown): boolean {
   return typeof value === 'string' && wholeReference.test(value.trim());
 }
 
+const someReference = new RegExp(anyReference.source);
+
+/** True when `value` is a string holding a `${env:...}`/`${file:...}` reference anywhere, as `resolveReferences` finds them. */
+export function containsReference(value: unknown): boolean {
+  return typeof value === 'string' && someReference.test(value);
+}
+
 /**
  * Returns a copy of `tree` with every `${env:NAME}` / `${file:PATH}` inside a
  * string replaced by its value. File contents lose one trailing newline (the

@@ -9,6 +9,7 @@ import { mergePatch } from '../merge-patch.js';
 import type { TargetPolicy } from '../targets/index.js';
 import type { RegistrationTimes } from './representation.js';
 import type { RegistrationStore, StoredRegistration } from './registration-store.js';
+import { referenceIssues } from './reference-refusal.js';
 import { guardedUrls } from './target-preflight.js';
 
 /** An endpoint and, when registered over the API, its times. */
@@ -90,6 +91,7 @@ export function createEndpointService(options: EndpointServiceOptions): Endpoint
     if (!isMap(body)) return [{ path: 'body', message: 'must be a JSON object' }];
     const issues: ValidationIssue[] = outputOnlyFields.filter((field) => field in body).map((field) => ({ path: `body.${field}`, message: 'is output only' }));
     if ('name' in body) issues.push({ path: 'body.name', message: 'is the id: choose it with ?id= when registering; it cannot change' });
+    issues.push(...referenceIssues(body, 'body'));
     return issues;
   };
 
