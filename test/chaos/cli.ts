@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+/**
+ * `npm run chaos`: the fault suite's full form (or `--short`), scenario by
+ * scenario, printing the results table and writing it with the findings to
+ * `.tmp/chaos-report.md` (`.tmp/chaos-report-short.md` for the short form).
+ * Exit code 1 when any scenario misses the bar. Environment: CHAOS_SEED,
+ * CHAOS_TRIALS, CHAOS_SCENARIOS, CHAOS_INSTANCES, CHAOS_RATE,
+ * CHAOS_INTERVAL_SECONDS (see settings.ts).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { markdownReport, resultsTable } from './report.js';
+import { missedBar, runScenario, trialsOf, type ScenarioResult } from './run-scenario.js';
+import { allScenarios } from './scenarios/index.js';
+import { runSettings, selectedScenarios } from './settings.js';
+
+async function main(): Promise<number> {
+  const form = process.argv.includes('--short') ? 'short' : 'full';
+  const settings = runSettings(form, process.env);
+  const selected = selectedScenarios(process.env);
+  const unknown = [...(selected ?? [])].filter((name) => !allScenarios.some((scenario) => scenario.name === name));
+  if (unknown.length > 0) throw new Error(`CHAOS_SCENARIOS names no scenario: ${unknown.join(', ')} (known: ${allScenarios.map((scenario) => scenario.name).join(', ')})`);
+  const scenarios = allScenarios.filter((scenario) => (selected ? selected.has(scenario.name) : trialsOf(scenario, settings) > 0));
+  const log = (line: string): void => void process.stderr.write(`[chaos ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+  log(`${form} form, seed ${settings.seed}: ${scenarios.map((scenario) => scenario.name).join(', ')}`);
+
+  const results: ScenarioResult[] = [];
+  for (const scenario of scenarios) {
+    const result = await runScenario(scenario, settings, log);
+    results.push(result);
+    const misses = missedBar(result);
+    log(`${scenario.name}: ${misses.length === 0 ? 'passes' : `MISSES THE BAR: ${misses.join(', ')}`}`);
+  }
+  const reportPath = form === 'short' ? '.tmp/chaos-report-short.md' : '.tmp/chaos-report.md';
+  mkdirSync(dirname(reportPath), { recursive: true });
+  const command = `npm run chaos${form === 'short' ? ' -- --short' : ''}`;
+  writeFileSync(reportPath, markdownReport(results, settings, command));
+  process.stdout.write(`${resultsTable(results)}\n\nSeed ${settings.seed}; findings in ${reportPath}\n`);
+  return results.some((result) => missedBar(result).length > 0) ? 1 : 0;
+}
+
+main().then(
+  (code) => (process.exitCode = code),
+  (error: unknown) => {
+    process.stderr.write(`chaos: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = 2;
+  },
+);

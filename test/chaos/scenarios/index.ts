@@ -1,0 +1,7 @@
+import type { Scenario } from '../scenario.js';
+import { infrastructureScenarios } from './infrastructure.js';
+
+/** Every scenario of `npm run chaos`, in the order the table lists them; a new group joins with one line. */
+export const allScenarios: readonly Scenario[] = [...infrastructureScenarios];
+
+export { infrastructureScenarios };
