@@ -10,6 +10,9 @@ const fastifyErrors: Readonly<Record<string, () => BridgeError>> = {
   FST_ERR_CTP_INVALID_JSON_BODY: () => new BridgeError(ErrorCode.InvalidArgument, 'the request body is not valid JSON'),
   FST_ERR_CTP_EMPTY_JSON_BODY: () => new BridgeError(ErrorCode.InvalidArgument, 'the request body is empty; send a JSON object'),
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: () => new BridgeError(ErrorCode.InvalidArgument, 'Content-Length does not match the body'),
+  // Routing failures (fastify's frameworkErrors); fastify's own messages quote the path.
+  FST_ERR_BAD_URL: () => new BridgeError(ErrorCode.InvalidArgument, 'the request path is not valid percent-encoded UTF-8'),
+  FST_ERR_MAX_PARAM_LENGTH: () => new BridgeError(ErrorCode.InvalidArgument, 'a path segment is too long (ids are at most 63 characters)'),
 };
 
 /**

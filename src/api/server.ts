@@ -67,7 +67,13 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
   const { endpoints, vms, probe, clock, logger } = options;
   const guard = createTokenGuard(options.tokens);
   const startedAt = clock.now();
-  const app: FastifyInstance = Fastify({ logger: false, bodyLimit: options.maxBodyBytes, return503OnClosing: true });
+  const app: FastifyInstance = Fastify({
+    logger: false,
+    bodyLimit: options.maxBodyBytes,
+    return503OnClosing: true,
+    // A path fastify cannot route (bad percent-encoding, an over-long id) bypasses the error handler unless handed over here.
+    frameworkErrors: (error, request, reply) => void sendProblem(request, reply, error),
+  });
   app.setValidatorCompiler(createValidatorCompiler());
   // JSON only: fastify also reads text/plain by default, which no operation takes.
   app.removeContentTypeParser('text/plain');

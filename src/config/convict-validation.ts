@@ -1,5 +1,6 @@
 import convict, { type Schema } from 'convict';
 import type { ValidationIssue } from '../errors/index.js';
+import { fitToSchema, isUnder, restoreCarried } from './schema-shape.js';
 import { describeKind } from './formats.js';
 import { hideSecretValues, isSecretKey, secretKeyPattern } from './secret-values.js';
 
@@ -21,19 +22,22 @@ export function validateWithConvict<T>(
   options: { pathPrefix?: string; env?: Record<string, string | undefined> } = {},
 ): { properties: T; issues: ValidationIssue[] } {
   const schema = hideSecretValues(givenSchema, options.pathPrefix ?? '');
-  const issues: ValidationIssue[] = strictTypeIssues(schema, value, options.pathPrefix ?? '');
+  // Convict throws on input that does not fit the schema's shape; it only ever sees input that does. The
+  // formats fitToSchema calls itself are the quiet ones of `schema`, so secret keys stay unquoted there too.
+  const fitted = fitToSchema(schema, value, options.pathPrefix ?? '');
+  const issues: ValidationIssue[] = [...fitted.issues, ...strictTypeIssues(schema, fitted.value, options.pathPrefix ?? '')];
   const config = convict(schema, { env: options.env ?? {}, args: [] });
-  if (value !== undefined) config.load(value as object);
+  config.load(fitted.value);
   try {
     config.validate({ allowed: 'strict' });
   } catch (error) {
     for (const line of (error as Error).message.split('\n')) {
       if (line.trim() === '') continue;
       const issue = parseConvictLine(line, options.pathPrefix ?? '');
-      if (!issues.some((known) => known.path === issue.path)) issues.push(issue);
+      if (!issues.some((known) => isUnder(issue.path, known.path))) issues.push(issue);
     }
   }
-  return { properties: config.getProperties(), issues };
+  return { properties: restoreCarried(config.getProperties(), fitted.carried), issues };
 }
 
 /**

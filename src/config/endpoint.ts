@@ -88,12 +88,10 @@ export function validateEndpoint(
   }
 
   const { credentials = {}, ...rest } = raw;
-  const common: Record<string, unknown> = {};
-  const platformOptions: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(rest)) {
-    if ((commonKeys as readonly string[]).includes(key)) common[key] = value;
-    else platformOptions[key] = value;
-  }
+  // fromEntries defines own keys: assigning a `__proto__` key would set the prototype and hide the key from validation.
+  const isCommon = (key: string): boolean => (commonKeys as readonly string[]).includes(key);
+  const common = Object.fromEntries(Object.entries(rest).filter(([key]) => isCommon(key)));
+  const platformOptions = Object.fromEntries(Object.entries(rest).filter(([key]) => !isCommon(key)));
 
   const issues: ValidationIssue[] = [];
   const commonResult = validateWithConvict(commonSchema(options.defaultIntervalSeconds, adapter.urlRequired), common, { pathPrefix: options.pathPrefix });

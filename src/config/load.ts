@@ -4,6 +4,7 @@ import { validationError, type ValidationIssue } from '../errors/index.js';
 import { validateWithConvict } from './convict-validation.js';
 import { deepFreeze, validateEndpoint, type AdapterLookup, type EndpointConfig } from './endpoint.js';
 import { isReference, resolveReferences } from './references.js';
+import { keyPath } from './schema-shape.js';
 import { crossSettingIssues, environmentNameOf, settingsSchema, type BridgeSettings } from './schema.js';
 
 /** The whole validated configuration: bridge settings plus the YAML endpoints. Frozen. */
@@ -93,14 +94,7 @@ export function loadConfig(sources: ConfigSources): LoadedConfig {
 
 function parseYaml(yaml: ConfigSources['yaml'], issues: ValidationIssue[]): Record<string, unknown> {
   if (!yaml) return {};
-  const document = parseDocument(yaml.text);
-  for (const error of document.errors) {
-    const position = error.linePos?.[0];
-    const message = (error.message.split('\n')[0] ?? error.message).replace(/ at line \d+, column \d+:?$/, '');
-    issues.push({ path: position ? `(yaml line ${position.line}, column ${position.col})` : '(yaml)', message });
-  }
-  if (document.errors.length > 0) return {};
-  const value: unknown = document.toJS();
+  const value = yamlToData(yaml.text, '', issues);
   if (value === null || value === undefined) return {};
   if (typeof value !== 'object' || Array.isArray(value)) {
     issues.push({ path: '(root)', message: 'the configuration must be a YAML map of keys' });
@@ -112,12 +106,103 @@ function parseYaml(yaml: ConfigSources['yaml'], issues: ValidationIssue[]): Reco
 function endpointsFromEnvironment(env: ConfigSources['env'], issues: ValidationIssue[]): unknown {
   const text = env[endpointsEnvironmentName];
   if (text === undefined || text.trim() === '') return undefined;
-  const document = parseDocument(text);
-  if (document.errors.length > 0) {
-    issues.push({ path: 'endpoints', message: `${endpointsEnvironmentName} is not valid JSON/YAML: ${document.errors[0]?.message.split('\n')[0]}` });
+  const found: ValidationIssue[] = [];
+  const value = yamlToData(text, 'endpoints', found);
+  issues.push(...found.map((issue) => ({ path: 'endpoints', message: `${endpointsEnvironmentName} is not valid JSON/YAML: ${issue.path} ${issue.message}` })));
+  return found.length > 0 ? undefined : value;
+}
+
+/**
+ * Limits on configuration text. A configuration is a few kilobytes (an
+ * endpoint takes about 15 lines); these only stop resource exhaustion: YAML
+ * aliases expanded into a billion nodes (the yaml package counts expansions
+ * against `maxAliasCount`), megabytes echoed back in messages, nesting that
+ * overflows the stack, and the yaml parser's superlinear time on some broken
+ * documents with very many lines (tens of seconds at 100,000 lines).
+ */
+export const yamlLimits = Object.freeze({ maxChars: 1024 * 1024, maxLines: 20_000, maxAliasCount: 100, maxDepth: 64 });
+
+/**
+ * Parses YAML (or JSON) text into plain data. Syntax errors, alias bombs,
+ * oversized text, deep nesting and values that are not plain data (YAML's
+ * `!!set`, `!!omap`, `!!binary`, `!!timestamp` tags) become issues; on any
+ * issue the value is undefined.
+ */
+function yamlToData(text: string, path: string, issues: ValidationIssue[]): unknown {
+  if (text.length > yamlLimits.maxChars) {
+    issues.push({ path: '(yaml)', message: `is ${text.length} characters long; a configuration may have at most ${yamlLimits.maxChars}` });
     return undefined;
   }
-  return document.toJS();
+  const lines = text.split(/\r\n|\r|\n/).length;
+  if (lines > yamlLimits.maxLines) {
+    issues.push({ path: '(yaml)', message: `has ${lines} lines; a configuration may have at most ${yamlLimits.maxLines}` });
+    return undefined;
+  }
+  // logLevel: the yaml package would otherwise print its warnings, source line included, with process.emitWarning.
+  const document = parseDocument(text, { logLevel: 'error' });
+  for (const error of document.errors) {
+    const position = error.linePos?.[0];
+    const message = (error.message.split('\n')[0] ?? error.message).replace(/ at line \d+, column \d+:?$/, '');
+    issues.push({ path: position ? `(yaml line ${position.line}, column ${position.col})` : '(yaml)', message: describeYamlFailure(withoutSource(message)) });
+  }
+  if (document.errors.length > 0) return undefined;
+  let value: unknown;
+  try {
+    value = document.toJS({ maxAliasCount: yamlLimits.maxAliasCount });
+  } catch (error) {
+    // The yaml package throws (ReferenceError) when aliases expand past maxAliasCount, and RangeError on stack overflow.
+    issues.push({ path: '(yaml)', message: describeYamlFailure((error as Error).message) });
+    return undefined;
+  }
+  const problem = notPlainData(value, path, yamlLimits.maxDepth, new Set());
+  if (problem) {
+    issues.push(problem);
+    return undefined;
+  }
+  return value;
+}
+
+/**
+ * A yaml syntax message without the source text many of them quote
+ * (`Unexpected scalar token in YAML stream: "…"`, `Not a YAML token: …`): a
+ * broken line may hold a secret, and the position shows where to look.
+ */
+function withoutSource(message: string): string {
+  // The quoted part follows a colon ("…: <source>"); "The : indicator …" is wording, not a quote.
+  return message.replace(/(?<! ):\s.*$/s, '').replace(/^Invalid escape sequence\b.*$/s, 'Invalid escape sequence');
+}
+
+function describeYamlFailure(message: string): string {
+  if (/alias count/i.test(message)) return `aliases expand too often (more than ${yamlLimits.maxAliasCount} times, counting nested expansions): an alias bomb, or anchors reused far more than a configuration needs`;
+  if (/call stack/i.test(message)) return `nested too deeply (${message})`;
+  return message;
+}
+
+/**
+ * The first value in `value` that is not plain YAML data (map, list, string,
+ * number, boolean, null): a special object, a cycle (an alias inside its own
+ * anchor, which the yaml package builds as a circular object), or nesting
+ * past `depthLeft`.
+ */
+function notPlainData(value: unknown, path: string, depthLeft: number, ancestors: Set<object>): ValidationIssue | undefined {
+  if (value === null || ['string', 'number', 'boolean'].includes(typeof value)) return undefined;
+  const at = path || '(root)';
+  if (typeof value !== 'object') return { path: at, message: `is a ${typeof value}; only maps, lists, strings, numbers, booleans and null are configuration values` };
+  if (ancestors.has(value)) return { path: at, message: 'contains itself (a YAML alias used inside its own anchor)' };
+  if (depthLeft <= 0) return { path: at, message: `nests deeper than ${yamlLimits.maxDepth} levels` };
+  const prototype: unknown = Object.getPrototypeOf(value);
+  if (!Array.isArray(value) && prototype !== Object.prototype && prototype !== null) {
+    const kind = (value as { constructor?: { name?: string } }).constructor?.name ?? 'special object';
+    return { path: at, message: `is a ${kind} (a YAML tag such as !!set, !!omap, !!binary or !!timestamp); write plain maps, lists and strings` };
+  }
+  ancestors.add(value);
+  const children: Array<[string, unknown]> = Array.isArray(value) ? value.map((item, index) => [`${path}[${index}]`, item]) : Object.entries(value).map(([key, item]) => [keyPath(path, key), item]);
+  for (const [childPath, item] of children) {
+    const problem = notPlainData(item, childPath, depthLeft - 1, ancestors);
+    if (problem) return problem;
+  }
+  ancestors.delete(value);
+  return undefined;
 }
 
 /**
@@ -165,7 +250,7 @@ function inlineSecretWarnings(tree: unknown, path = ''): string[] {
   if (Array.isArray(tree)) return tree.flatMap((item, index) => inlineSecretWarnings(item, `${path}[${index}]`));
   if (tree === null || typeof tree !== 'object') return [];
   return Object.entries(tree).flatMap(([key, value]) => {
-    const at = path ? `${path}.${key}` : key;
+    const at = keyPath(path, key);
     // Names, domains and projects under `credentials` are not secret; passwords, secrets and tokens are.
     if (typeof value === 'string' && value !== '' && secretValueKeyPattern.test(key) && !isReference(value)) {
       return [`${at} holds a secret written inline; prefer \${env:NAME} or \${file:PATH} so it stays out of the file`];

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { ValidationIssue } from '../errors/index.js';
+import { keyPath } from './schema-shape.js';
 
 /** Where `${env:NAME}` and `${file:PATH}` references are looked up. */
 export interface ReferenceSources {
@@ -60,7 +61,7 @@ export function resolveReferences(tree: unknown, sources: ReferenceSources, path
     if (typeof node === 'string') return resolveString(node, at);
     if (Array.isArray(node)) return node.map((item, index) => walk(item, `${at}[${index}]`));
     if (node !== null && typeof node === 'object') {
-      return Object.fromEntries(Object.entries(node).map(([key, child]) => [key, walk(child, at ? `${at}.${key}` : key)]));
+      return Object.fromEntries(Object.entries(node).map(([key, child]) => [key, walk(child, keyPath(at, key))]));
     }
     return node;
   };

@@ -1,3 +1,5 @@
+import { boundText } from '../text/index.js';
+
 /**
  * The single error root of the bridge. Every error the bridge raises on purpose
  * is a {@link BridgeError} with a stable `code`, a typed `context` and, where it
@@ -110,8 +112,18 @@ export function asBridgeError(error: unknown, fallbackCode: ErrorCode = ErrorCod
   return new BridgeError(fallbackCode, message, context, { cause: error });
 }
 
-/** A {@link BridgeError} for a list of validation issues, each named by key path. */
+/**
+ * Bounds of a validation error: messages quote the input, and input may be
+ * a megabyte string or thousands of wrong keys; the reader needs the first
+ * problems, each readable, not the input echoed back.
+ */
+export const validationErrorLimits = Object.freeze({ maxIssues: 100, maxPathChars: 200, maxMessageChars: 1000 });
+
+/** A {@link BridgeError} for a list of validation issues, each named by key path (bounded by {@link validationErrorLimits}). */
 export function validationError(subject: string, issues: readonly ValidationIssue[]): BridgeError {
-  const lines = issues.map((issue) => `  - ${issue.path}: ${issue.message}`).join('\n');
-  return new BridgeError(ErrorCode.ConfigInvalid, `${subject} is invalid (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n${lines}`, { issues });
+  const { maxIssues, maxPathChars, maxMessageChars } = validationErrorLimits;
+  const shown = issues.slice(0, maxIssues).map((issue) => ({ path: boundText(issue.path, maxPathChars), message: boundText(issue.message, maxMessageChars) }));
+  const more = issues.length > shown.length ? `\n  … and ${issues.length - shown.length} more` : '';
+  const lines = shown.map((issue) => `  - ${issue.path}: ${issue.message}`).join('\n') + more;
+  return new BridgeError(ErrorCode.ConfigInvalid, `${subject} is invalid (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n${lines}`, { issues: shown });
 }

@@ -146,13 +146,16 @@ export function createPlatformHttpClient(options: PlatformHttpOptions): Platform
       let outcome: number | 'error' = 'error';
       let status: number | undefined;
       try {
-        const response = await endpointPool.request({
-          method: request.method,
-          path: target.path + queryString(request.query),
-          headers: { accept: 'application/json', ...(request.json === undefined ? {} : { 'content-type': 'application/json' }), ...request.headers },
-          ...(request.json === undefined ? {} : { body: JSON.stringify(request.json) }),
-          signal: controller.signal,
-        });
+        const response = await untilAborted(
+          endpointPool.request({
+            method: request.method,
+            path: target.path + queryString(request.query),
+            headers: { accept: 'application/json', ...(request.json === undefined ? {} : { 'content-type': 'application/json' }), ...request.headers },
+            ...(request.json === undefined ? {} : { body: JSON.stringify(request.json) }),
+            signal: controller.signal,
+          }),
+          controller.signal,
+        );
         status = response.statusCode;
         if (status < 200 || status >= 300) {
           outcome = status;
@@ -193,6 +196,31 @@ export function createPlatformHttpClient(options: PlatformHttpOptions): Platform
       await open?.destroy();
     },
   };
+}
+
+/**
+ * `pending`, or the signal's reason as soon as it fires. undici ignores an
+ * abort while the socket is still connecting (a blackholed address, a host
+ * still resolving), so a removed endpoint or a stopping bridge would wait
+ * for the connect to time out; a response that still arrives is discarded.
+ */
+function untilAborted<T extends { readonly body: { destroy(): unknown } }>(pending: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    if (signal.aborted) onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    pending.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        if (signal.aborted) value.body.destroy();
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }
 
 function queryString(query: PlatformRequest['query']): string {

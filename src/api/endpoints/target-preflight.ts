@@ -41,7 +41,7 @@ export function createTargetPreflight(targets: TargetPolicy): PollPreflight {
     if (endpoint.origin !== 'api') return;
     for (const { key, url } of guardedUrls(endpoint)) {
       if (signal.aborted) throw signal.reason;
-      const verdict = await targets.judge(url);
+      const verdict = await unlessAborted(targets.judge(url), signal);
       if (verdict.allowed) continue;
       const where = `endpoint ${endpoint.name}: ${toApiPath(key)}`;
       const context = { endpoint: endpoint.name, platform: endpoint.platform, host: verdict.host, targetProblem: verdict.problem };
@@ -50,6 +50,29 @@ export function createTargetPreflight(targets: TargetPolicy): PollPreflight {
       throw new BridgeError(ErrorCode.PermissionDenied, `${where}: ${verdict.reason}; not polled while the target policy refuses it`, context, cause);
     }
   };
+}
+
+/**
+ * `pending`, or the signal's reason as soon as it fires: a resolver that
+ * does not answer (a DNS server timing out) must not hold up the removal of
+ * the endpoint or the bridge's shutdown, which abort the poll and wait for it.
+ */
+function unlessAborted<T>(pending: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    pending.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error as Error);
+      },
+    );
+  });
 }
 
 /** Which target check, if any, the adapters apply to an endpoint's sockets (`AdapterContext.targetCheck`). */
