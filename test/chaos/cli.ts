@@ -20,7 +20,10 @@ async function main(): Promise<number> {
   const selected = selectedScenarios(process.env);
   const unknown = [...(selected ?? [])].filter((name) => !allScenarios.some((scenario) => scenario.name === name));
   if (unknown.length > 0) throw new Error(`CHAOS_SCENARIOS names no scenario: ${unknown.join(', ')} (known: ${allScenarios.map((scenario) => scenario.name).join(', ')})`);
-  const scenarios = allScenarios.filter((scenario) => (selected ? selected.has(scenario.name) : trialsOf(scenario, settings) > 0));
+  // A scenario named in CHAOS_SCENARIOS runs even in a form it is not part of (one trial unless CHAOS_TRIALS says more).
+  const scenarios = selected
+    ? allScenarios.filter((scenario) => selected.has(scenario.name)).map((scenario) => (trialsOf(scenario, settings) > 0 ? scenario : { ...scenario, trials: { ...scenario.trials, [form]: 1 } }))
+    : allScenarios.filter((scenario) => trialsOf(scenario, settings) > 0);
   const log = (line: string): void => void process.stderr.write(`[chaos ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
   log(`${form} form, seed ${settings.seed}: ${scenarios.map((scenario) => scenario.name).join(', ')}`);
 
@@ -34,7 +37,8 @@ async function main(): Promise<number> {
   const reportPath = form === 'short' ? '.tmp/chaos-report-short.md' : '.tmp/chaos-report.md';
   mkdirSync(dirname(reportPath), { recursive: true });
   const command = `npm run chaos${form === 'short' ? ' -- --short' : ''}`;
-  writeFileSync(reportPath, markdownReport(results, settings, command));
+  const leftOut = selected ? [] : allScenarios.filter((scenario) => trialsOf(scenario, settings) === 0);
+  writeFileSync(reportPath, markdownReport(results, settings, command, leftOut));
   process.stdout.write(`${resultsTable(results)}\n\nSeed ${settings.seed}; findings in ${reportPath}\n`);
   return results.some((result) => missedBar(result).length > 0) ? 1 : 0;
 }

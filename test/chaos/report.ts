@@ -1,5 +1,5 @@
 import { missedBar, type ScenarioResult } from './run-scenario.js';
-import type { RunSettings } from './scenario.js';
+import type { RunSettings, Scenario } from './scenario.js';
 
 const seconds = (ms: number | undefined): string => (ms === undefined ? 'not within the bound' : `${(ms / 1000).toFixed(1)} s`);
 
@@ -21,7 +21,7 @@ const quotedFindings = 12;
  * it, the table, and per scenario that missed the bar what it found (findings,
  * crash signs, secret sightings) and the trials' notes.
  */
-export function markdownReport(results: readonly ScenarioResult[], settings: RunSettings, command: string): string {
+export function markdownReport(results: readonly ScenarioResult[], settings: RunSettings, command: string, leftOut: readonly Scenario[] = []): string {
   const { tuning } = settings;
   const lines = [
     `# Fault suite (${settings.form} form)`,
@@ -30,6 +30,8 @@ export function markdownReport(results: readonly ScenarioResult[], settings: Run
     '',
     resultsTable(results),
     '',
+    ...leftOut.map((scenario) => `Not in this form: ${scenario.name}${scenario.fullOnlyBecause ? `, because ${scenario.fullOnlyBecause}` : ''}.`),
+    ...(leftOut.length > 0 ? [''] : []),
   ];
   for (const result of results) {
     const misses = missedBar(result);
