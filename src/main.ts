@@ -232,7 +232,7 @@ interface RunContext {
 
 async function runForever({ bridge, config, registrations, clock, logger, io }: RunContext): Promise<number> {
   const stopped = new Promise<string>((resolve) => io.onShutdownSignal?.(resolve));
-  bridge.start();
+  await bridge.start();
   // Listen first, then tell the caller: the API is what keeps `run` serving, with or without endpoints.
   let api: ApiServer;
   let apiUrl: string;

@@ -43,8 +43,12 @@ export interface Bridge {
   readonly metrics: BridgeMetrics;
   readonly cache: StateCache;
   readonly publisher: EventPublisher;
-  /** Schedules every endpoint and follows registry changes. */
-  start(): void;
+  /**
+   * Schedules every endpoint and follows registry changes. Resolves once every
+   * endpoint is scheduled (each one's last poll start read from the cache), so
+   * a caller driving a fake clock knows the first timers exist.
+   */
+  start(): Promise<void>;
   /** Polls every endpoint once, publishes and commits; nothing stays scheduled. */
   runOnce(options?: { resync?: boolean; signal?: AbortSignal }): Promise<OnceResult>;
   status(endpoint: string): EndpointStatus | undefined;
@@ -254,7 +258,7 @@ export async function createBridge(config: BridgeConfig, dependencies: BridgeDep
     cache,
     publisher,
     start() {
-      if (started) return;
+      if (started) return starting;
       started = true;
       // Scheduled once each has its last poll start: the scheduler starts them all at once.
       const scheduled = Promise.all(registry.list().map((endpoint) => schedule(endpoint, true)));
@@ -264,8 +268,11 @@ export async function createBridge(config: BridgeConfig, dependencies: BridgeDep
         if (event.kind === 'added') await schedule(event.endpoint, event.replacing === undefined || listingChanged(event.replacing, event.endpoint));
         else await unschedule(event.endpoint.name);
       });
-      starting = scheduled.then(() => scheduler.start());
-      logger.info({ endpoints: registry.list().map((endpoint) => endpoint.name), publisher: publisher.guarantee, cache: cache.kind }, 'bridge started');
+      starting = scheduled.then(() => {
+        scheduler.start();
+        logger.info({ endpoints: registry.list().map((endpoint) => endpoint.name), publisher: publisher.guarantee, cache: cache.kind }, 'bridge started');
+      });
+      return starting;
     },
     async runOnce(options = {}) {
       await starting;

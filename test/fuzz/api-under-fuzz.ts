@@ -48,7 +48,7 @@ export async function startApiUnderFuzz(harness: Harness, options: { readonly re
   const bridge: Bridge = await harness.bridge(config, { logger, adapters, preflight: createTargetPreflight(targets), targetCheckFor: createTargetConnectCheck(targets) });
   const registrations = createBridgeEndpoints({ config, bridge, adapters, clock, logger, targets });
   await registrations.load();
-  bridge.start();
+  await bridge.start();
   const server: ApiServer = await createBridgeApi({ config, bridge, endpoints: registrations, clock, logger, version: '0.0.0-fuzz' });
   const baseUrl = await server.listen();
   return {

@@ -31,7 +31,7 @@ async function startBridge(h: Harness, config: BridgeConfig) {
   const bridge = await h.bridge(config, { logger, clock, adapters, preflight: createTargetPreflight(targets) });
   const registrations = createBridgeEndpoints({ config, bridge, adapters, clock, logger, targets });
   await registrations.load();
-  bridge.start();
+  await bridge.start();
   const api = await createBridgeApi({ config, bridge, endpoints: registrations, clock, logger, version: '0.0.0-test' });
   const baseUrl = await api.listen();
   const call = async (method: string, path: string, body?: unknown) => {

@@ -51,7 +51,7 @@ test('a registered name that passes at registration and before the poll, then re
   const bridge = await harness().bridge(config, { logger, clock, adapters, preflight: createTargetPreflight(targets), targetCheckFor: createTargetConnectCheck(targets) });
   const registrations = createBridgeEndpoints({ config, bridge, adapters, clock, logger, targets });
   await registrations.load();
-  bridge.start();
+  await bridge.start();
   const api = await createBridgeApi({ config, bridge, endpoints: registrations, clock, logger, version: '0.0.0-test' });
   const baseUrl = await api.listen();
   try {

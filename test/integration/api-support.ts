@@ -66,7 +66,7 @@ export async function startApi(harness: Harness, config: BridgeConfig, options: 
   const bridge = await harness.bridge(config, { logger });
   const registrations = createBridgeEndpoints({ config, bridge, adapters: options.adapters ?? adapters, clock, logger, resolver: fakeResolver });
   await registrations.load();
-  if (options.start !== false) bridge.start();
+  if (options.start !== false) await bridge.start();
   const api = await createBridgeApi({ config, bridge, endpoints: registrations, clock, logger, version: '0.0.0-test' });
   const baseUrl = await api.listen();
   return {

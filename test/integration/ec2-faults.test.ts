@@ -47,7 +47,7 @@ async function threeEndpoints(prefix: string): Promise<{ bridge: Bridge; events:
 test('RequestLimitExceeded: no event, the poll error is the throttle, the next poll is pushed out; the others publish', async () => {
   const { bridge, events, names } = await threeEndpoints('aws-throttle');
   troubled.simulator.faults.set([ec2Fault('RequestLimitExceeded')]);
-  bridge.start();
+  await bridge.start();
   await until(() => bridge.status(names.troubled)?.lastError !== undefined && bridge.status(names.healthy)?.lastSuccessAt !== undefined && bridge.status(names.file)?.lastSuccessAt !== undefined, 'the first poll of every endpoint', () => JSON.stringify(Object.values(names).map((name) => bridge.status(name))));
 
   const status = bridge.status(names.troubled);

@@ -84,7 +84,7 @@ endpoints: ${JSON.stringify([{ ...endpoint, url: proxyUrl }])}
   const { config } = loadConfig({ yaml: { text: yaml, origin: 'test' }, env: {}, adapters });
   const bridge = await harness.bridge(config, { adapters, logger });
   const before = authorizations.length;
-  bridge.start();
+  await bridge.start();
   for (const deadline = Date.now() + 10_000; bridge.status('aws-verbose')?.lastError === undefined; ) {
     if (Date.now() > deadline) throw new Error(`no failed poll within 10 s:\n${lines.join('')}`);
     await new Promise((resolve) => setTimeout(resolve, 20));

@@ -34,7 +34,7 @@ test('replacing an endpoint (a PATCH) keeps the floor and resyncs only when the 
   harness().setPlatform('patched', { instances: instances(3, 'on', 20) });
   const config = harness().config({ endpoints: ['patched'] });
   const bridge = await harness().bridge(config);
-  bridge.start();
+  await bridge.start();
   const eventsFor = async () => (await harness().dcm.messages()).filter((message) => message.event['dcmendpoint'] === 'patched');
   const waitForEvents = async (count: number) => {
     const deadline = Date.now() + 10_000;

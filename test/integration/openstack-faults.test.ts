@@ -107,7 +107,7 @@ describe('overLimit with Retry-After: the scheduler waits at least the advertise
   test('a 429 with Retry-After: 45 on a 10 s endpoint: the next poll is scheduled 45 s after the failure, not before', async () => {
     const started = await startOpenstackBridge(harness, [lab.endpointInput({ name, intervalSeconds: 10 })], { dependencies: { clock, logger } });
     bridge = started.bridge;
-    bridge.start();
+    await bridge.start();
     await clock.advance(0);
     await until(() => bridge.status(name)?.lastSuccessAt !== undefined, 'the first poll');
     assert.equal((await started.events(name)).length, 3);

@@ -43,7 +43,7 @@ endpoints: ${JSON.stringify([lab.endpointInput({ name: 'vc-flood', apiFlavor: 'a
   const origin = clock.now();
   const bridge = await harness.bridge(config, { adapters, clock });
   lab.simulator.resetStats();
-  bridge.start();
+  await bridge.start();
 
   // Fake time moves from one scheduled poll to the next; real time only waits for each poll's I/O to settle.
   const windowMs = 10 * backoffMaxSeconds * 1000;
