@@ -118,7 +118,8 @@ export async function runScenario(scenario: Scenario, settings: RunSettings, log
       truth: truth.history(),
       delivered,
       blindWindows: stack.blindWindows(),
-      requiredHoldMs: intervalMs + 1000,
+      // One interval as the bridge schedules it (its jitter included), and a second for the poll itself.
+      requiredHoldMs: intervalMs * (1 + settings.tuning.jitterRatio) + 1000,
       duplicateWindowMs: dcmStream.duplicateWindowMs,
     });
     const artifactsDir = join(settings.artifactsDir, scenario.name);

@@ -11,6 +11,8 @@ import { startRecorder, type EventRecorder } from './recorder.js';
 /** Tuning of the bridge under test; the suite's values, written into its YAML. */
 export interface BridgeTuning {
   readonly intervalSeconds: number;
+  /** `scheduler.jitterRatio`: each wait is lengthened by up to this share of the interval. */
+  readonly jitterRatio: number;
   readonly ackTimeoutSeconds: number;
   readonly backoffMaxSeconds: number;
   readonly pollTimeoutSeconds: number;
@@ -84,7 +86,7 @@ export async function startStack(options: StackOptions): Promise<ChaosStack> {
       `provider: { name: chaos-bridge }
 cache: { url: "${redis.url}", namespace: chaos, password: "\${env:CHAOS_REDIS_PASSWORD}" }
 publisher: { kind: nats, url: "${nats.url}", jetstream: true, ackTimeoutSeconds: ${tuning.ackTimeoutSeconds}, user: ${natsUser}, password: "\${env:CHAOS_NATS_PASSWORD}" }
-scheduler: { backoffMaxSeconds: ${tuning.backoffMaxSeconds}, pollTimeoutSeconds: ${tuning.pollTimeoutSeconds} }
+scheduler: { jitterRatio: ${tuning.jitterRatio}, backoffMaxSeconds: ${tuning.backoffMaxSeconds}, pollTimeoutSeconds: ${tuning.pollTimeoutSeconds} }
 api:
   listen: "127.0.0.1:0"
   writeToken: "\${env:CHAOS_API_WRITE_TOKEN}"
