@@ -1,9 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../support/servers.js';
+import { freePort, waitForPort } from '../support/servers.js';
 
 /**
  * A `redis-server` or `nats-server` the fault suite may kill, freeze and
@@ -118,24 +117,6 @@ async function startServerProcess(command: 'redis' | 'nats', scheme: string, arg
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
-}
-
-async function waitForPort(port: number, alive: () => boolean, describe: () => string): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
-    if (!alive()) throw new Error(`exited before listening on ${port}:\n${describe()}`);
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (open) return;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`did not listen on ${port} within 15 s:\n${describe()}`);
 }
 
 function runRedisCli(port: number, password: string, args: readonly string[]): Promise<string> {

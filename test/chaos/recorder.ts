@@ -1,5 +1,6 @@
 import { connect, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { retryWhileReconnecting } from '../support/jetstream-consumer.js';
 
 /** DCM's stream, as DCM creates it: `dcm-status` on `dcm.*`, a 2-minute duplicate window. */
 export const dcmStream = { name: 'dcm-status', subjects: ['dcm.*'], duplicateWindowMs: 120_000 } as const;
@@ -95,10 +96,10 @@ export async function startRecorder(options: RecorderOptions): Promise<EventReco
     liveCount: () => count,
     lastPublishedAt: () => lastAt,
     async readStream() {
-      const info = await retryWhileReconnecting(() => manager.streams.info(dcmStream.name));
+      const info = await retryWhileReconnecting(() => manager.streams.info(dcmStream.name), 20_000);
       const lastSequence = info.state.last_seq;
       if (info.state.messages === 0) return [];
-      const consumer = await retryWhileReconnecting(() => client.consumers.get(dcmStream.name, { deliver_policy: DeliverPolicy.All }));
+      const consumer = await retryWhileReconnecting(() => client.consumers.get(dcmStream.name, { deliver_policy: DeliverPolicy.All }), 20_000);
       const events: DeliveredEvent[] = [];
       const messages = await consumer.consume({ max_messages: 1000 });
       const stall = setTimeout(() => messages.stop(), 60_000);
@@ -149,15 +150,3 @@ export function parseStatusEvent(body: string): ParsedEvent {
   return parsed;
 }
 
-/** The recorder's connection may still be reconnecting after a broker restart. */
-async function retryWhileReconnecting<T>(action: () => Promise<T>): Promise<T> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    try {
-      return await action();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
-}

@@ -49,9 +49,9 @@ export async function createDcmStream(natsUrl: string, options: { duplicateWindo
   };
 }
 
-/** After a broker restart this test connection may still be reconnecting; give it up to 15 s. */
-async function retryWhileReconnecting<T>(action: () => Promise<T>): Promise<T> {
-  const deadline = Date.now() + 15_000;
+/** After a broker restart a test connection may still be reconnecting: retries `action` for up to `limitMs`. */
+export async function retryWhileReconnecting<T>(action: () => Promise<T>, limitMs = 15_000): Promise<T> {
+  const deadline = Date.now() + limitMs;
   for (;;) {
     try {
       return await action();

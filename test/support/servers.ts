@@ -34,10 +34,14 @@ export async function freePort(): Promise<number> {
   });
 }
 
-async function waitForPort(port: number, child: ChildProcess, name: string, output: () => string): Promise<void> {
+/**
+ * Waits until something listens on a loopback port, for at most 15 s;
+ * fails at once when `alive` says the process exited, with `describe()` (its output).
+ */
+export async function waitForPort(port: number, alive: () => boolean, describe: () => string): Promise<void> {
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode} before listening:\n${output()}`);
+    if (!alive()) throw new Error(`exited before listening on ${port}:\n${describe()}`);
     const open = await new Promise<boolean>((resolve) => {
       const socket = connect(port, '127.0.0.1');
       socket.once('connect', () => {
@@ -47,9 +51,9 @@ async function waitForPort(port: number, child: ChildProcess, name: string, outp
       socket.once('error', () => resolve(false));
     });
     if (open) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, 25));
   }
-  throw new Error(`${name} did not listen on ${port} within 15 s:\n${output()}`);
+  throw new Error(`did not listen on ${port} within 15 s:\n${describe()}`);
 }
 
 /** PEM files a test server presents and checks clients against. */
@@ -98,7 +102,7 @@ async function startProcess(name: string, command: string, args: (port: number, 
     started.stderr?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));
     started.once('error', (error) => (output += `\n${String(error)}`));
     child = started;
-    await waitForPort(port, started, name, () => output);
+    await waitForPort(port, () => started.exitCode === null, () => `${name}: ${output}`);
   };
   const stop = async (): Promise<void> => {
     const running = child;
