@@ -63,7 +63,7 @@ export interface Scheduler {
   start(): void;
   /** Stops scheduling, aborts in-flight listings and waits for in-flight polls to finish. */
   stop(): Promise<void>;
-  /** Runs every job once (bounded by the concurrency limit) without scheduling; the `once` command. */
+  /** Runs every job once (bounded by the concurrency limit, each no sooner than one floor after its previous start) without scheduling; the `once` command. */
   runAllOnce(signal?: AbortSignal): Promise<PollSettlement[]>;
   state(name: string): JobState | undefined;
 }
