@@ -2,7 +2,7 @@ import { controlError, emptyResponse, FaultSpecError, isJsonObject, parseFaultSp
 import type { OpenstackContext } from './context.js';
 import { advanceLifecycle } from './lifecycle.js';
 import type { ListingFault, ListingFaultAction } from './listing-faults.js';
-import { isTaskState, isVmState, statusOf, type ServerRecord, type TaskState, type VmState } from './model.js';
+import { isTaskState, isVmState, reportedStatus, type ServerRecord, type TaskState, type VmState } from './model.js';
 import { parseQuirkSettings, QuirkSettingError } from './quirks.js';
 import { InventoryError } from './servers.js';
 
@@ -97,11 +97,31 @@ class BodyFields {
   raw(key: string): unknown {
     return this.fields[key];
   }
+
+  /** `fault`: `{code, message, details?}`, `null` to clear it, or absent to keep it. */
+  fault(): { code: number; message: string; details?: string } | null | undefined {
+    const value = this.fields.fault;
+    if (value === null || value === undefined) {
+      return value;
+    }
+    if (!isJsonObject(value)) {
+      throw new BadControlRequest('fault must be an object {code, message, details?} or null');
+    }
+    const fields = new BodyFields(value);
+    const details = fields.text('details');
+    return { code: fields.whole('code', true) ?? 500, message: fields.requiredText('message'), ...(details === undefined ? {} : { details }) };
+  }
+
+  /** `newerStatus`: a status this Nova cannot derive, `null` to clear it, or absent to keep it. */
+  newerStatus(): string | null | undefined {
+    const value = this.fields.newerStatus;
+    return value === null ? null : this.text('newerStatus');
+  }
 }
 
 /** The control view of a server: the record plus its derived status. */
 function describe(server: ServerRecord): unknown {
-  return { ...server, status: statusOf(server.vmState, server.taskState) };
+  return { ...server, status: reportedStatus(server) };
 }
 
 /** A listing fault's action: `revokeToken`, or a kit fault validated by the kit (its trigger and scope are ignored). */
@@ -169,6 +189,7 @@ export function openstackControlRoutes(context: OpenstackContext): Route[] {
           powerState: body.whole('powerState', false),
           tags: body.texts('tags'),
           cell: body.text('cell'),
+          fault: body.fault() ?? undefined,
           metadata: metadata === undefined ? undefined : (Object.fromEntries(Object.entries(metadata).filter(([, value]) => value !== null)) as Record<string, string>),
         });
         return jsonResponse(201, describe(server));
@@ -192,7 +213,15 @@ export function openstackControlRoutes(context: OpenstackContext): Route[] {
       handle: (request) => {
         const body = BodyFields.of(request);
         const taskState = body.taskState();
-        const change = { vmState: body.vmState(), powerState: body.whole('powerState', false), ...(taskState === undefined ? {} : { taskState }) };
+        const newerStatus = body.newerStatus();
+        const fault = body.fault();
+        const change = {
+          vmState: body.vmState(),
+          powerState: body.whole('powerState', false),
+          ...(taskState === undefined ? {} : { taskState }),
+          ...(newerStatus === undefined ? {} : { newerStatus }),
+          ...(fault === undefined ? {} : { fault }),
+        };
         return jsonResponse(200, describe(servers.setState(serverId(request), change)));
       },
     },

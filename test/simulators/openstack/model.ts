@@ -103,6 +103,28 @@ export const STATUS_TABLE: Readonly<Record<VmState, Readonly<Record<string, stri
 /** Every status the table can produce, for validating the `status` list filter. */
 export const STATUSES: ReadonlySet<string> = new Set(Object.values(STATUS_TABLE).flatMap((taskMap) => Object.values(taskMap)));
 
+/**
+ * The fault Nova embeds in a server that an asynchronous operation failed
+ * (compute api-ref "Show Server Details", `fault`: code, created, message,
+ * details; api-guide "Faults", asynchronous faults).
+ */
+export interface NovaFault {
+  readonly code: number;
+  readonly message: string;
+  /** The stack trace; Nova shows it to non-admins only when `code` is not 500. */
+  readonly details?: string;
+  readonly created: number;
+}
+
+/**
+ * The `status` a server's API views carry: Nova's derivation, unless the
+ * server was given a status this simulator's Nova cannot derive
+ * ({@link ServerRecord.newerStatus}).
+ */
+export function reportedStatus(server: Pick<ServerRecord, 'vmState' | 'taskState' | 'newerStatus'>): string {
+  return server.newerStatus ?? statusOf(server.vmState, server.taskState);
+}
+
 /** The API `status` of a vm_state / task_state pair, as Nova derives it. */
 export function statusOf(vmState: VmState, taskState: TaskState | null): string {
   const taskMap = STATUS_TABLE[vmState];
@@ -159,6 +181,15 @@ export interface ServerRecord {
    * When that cell is down, Nova cannot read the server (see `quirks.ts`).
    */
   cell: string;
+  /** Set while the server is in a failed state: shown as `fault` when its status is ERROR or DELETED. */
+  fault?: NovaFault | undefined;
+  /**
+   * A status from a later Nova release, reported instead of the derived one.
+   * Nova has added statuses before (SHELVED and SHELVED_OFFLOADED came with
+   * shelving, SOFT_DELETED with deferred delete), and the api-guide's
+   * "Server status" list is not closed: a client must expect one it does not know.
+   */
+  newerStatus?: string | undefined;
 }
 
 /** The cell servers live in unless placed elsewhere (devstack's `cell1`). */

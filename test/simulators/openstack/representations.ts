@@ -1,6 +1,6 @@
 import { computeUrl, type OpenstackContext } from './context.js';
 import { atLeast, type Microversion } from './microversions.js';
-import { statusOf, type ServerRecord } from './model.js';
+import { reportedStatus, type ServerRecord } from './model.js';
 
 /** The image and flavor every simulated server boots from (values of the reference samples). */
 const IMAGE_ID = '70a599e0-31e7-49b7-b260-868f441e862b';
@@ -93,11 +93,17 @@ export function serverDetail(context: OpenstackContext, server: ServerRecord, ve
     'os-extended-volumes:volumes_attached': [],
     progress: 0,
     security_groups: [{ name: 'default' }],
-    status: statusOf(server.vmState, server.taskState),
+    status: reportedStatus(server),
     tenant_id: context.ids.projectId,
     updated: novaTime(server.updatedAt),
     user_id: context.ids.userId,
   };
+  // api-ref "Show Server Details": `fault` "Only displayed when the server status is ERROR or DELETED and a fault occurred";
+  // `details` (the stack trace) reaches a non-admin only when the code is not 500.
+  if (server.fault !== undefined && (view.status === 'ERROR' || view.status === 'DELETED')) {
+    const { code, message, details, created } = server.fault;
+    view.fault = { code, created: novaTime(created), message, ...(details !== undefined && code !== 500 ? { details } : {}) };
+  }
   if (atLeast(version, '2.9')) {
     view.locked = server.locked;
   }

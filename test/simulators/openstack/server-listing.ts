@@ -1,5 +1,5 @@
 import { atLeast, type Microversion } from './microversions.js';
-import { statusOf, STATUSES, type ServerRecord } from './model.js';
+import { reportedStatus, STATUSES, type ServerRecord } from './model.js';
 import type { PageQuery } from './servers.js';
 
 /** A list request Nova refuses with 400 `badRequest`. */
@@ -94,7 +94,7 @@ export function planListing(query: URLSearchParams, version: Microversion, maxLi
     if (changesSince === undefined && server.vmState === 'soft-delete') {
       return false;
     }
-    if (statuses.length > 0 && !statuses.includes(statusOf(server.vmState, server.taskState))) {
+    if (statuses.length > 0 && !statuses.includes(reportedStatus(server))) {
       return false;
     }
     if (matchesName !== undefined && !matchesName(server.name)) {

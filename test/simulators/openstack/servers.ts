@@ -1,4 +1,4 @@
-import { DEFAULT_CELL, defaultPowerState, MAX_TAGS_PER_SERVER, tagProblem, type ServerRecord, type TaskState, type VmState } from './model.js';
+import { DEFAULT_CELL, defaultPowerState, MAX_TAGS_PER_SERVER, tagProblem, type NovaFault, type ServerRecord, type TaskState, type VmState } from './model.js';
 
 /** Why the server store refused a change. */
 export class InventoryError extends Error {
@@ -24,13 +24,22 @@ export interface NewServer {
   readonly description?: string | null;
   /** The cells v2 cell holding it; default {@link DEFAULT_CELL}. */
   readonly cell?: string;
+  /** Its latest fault (code, message, details); `created` is the store's clock. */
+  readonly fault?: Omit<NovaFault, 'created'>;
 }
 
-/** A change of a server's state; fields left out keep their value. */
+/**
+ * A change of a server's state; fields left out keep their value, except
+ * `newerStatus`, which a new `vmState` clears (Nova derives the status again).
+ */
 export interface ServerStateChange {
   readonly vmState?: VmState;
   readonly taskState?: TaskState | null;
   readonly powerState?: number;
+  /** A status from a later Nova ({@link ServerRecord.newerStatus}); null clears it. */
+  readonly newerStatus?: string | null;
+  /** A new latest fault; null clears it. */
+  readonly fault?: Omit<NovaFault, 'created'> | null;
 }
 
 /**
@@ -192,6 +201,7 @@ export function createServerStore(options: ServerStoreOptions): ServerStore {
         launchedAt: vmState === 'building' ? null : now,
         deletedAt: null,
         cell: input.cell ?? DEFAULT_CELL,
+        ...(input.fault === undefined ? {} : { fault: { ...input.fault, created: now } }),
       };
       positions.set(id, order.length);
       order.push(server);
@@ -216,6 +226,7 @@ export function createServerStore(options: ServerStoreOptions): ServerStore {
           server.launchedAt = options.now();
         }
         server.vmState = change.vmState;
+        server.newerStatus = undefined;
         if (change.powerState === undefined) {
           server.powerState = defaultPowerState(change.vmState);
         }
@@ -225,6 +236,15 @@ export function createServerStore(options: ServerStoreOptions): ServerStore {
       }
       if (change.powerState !== undefined) {
         server.powerState = change.powerState;
+      }
+      if (change.newerStatus !== undefined) {
+        if (change.newerStatus === '') {
+          throw new InventoryError('invalid', 'newerStatus must not be empty');
+        }
+        server.newerStatus = change.newerStatus ?? undefined;
+      }
+      if (change.fault !== undefined) {
+        server.fault = change.fault === null ? undefined : { ...change.fault, created: options.now() };
       }
       return touch(server);
     },
