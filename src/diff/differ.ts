@@ -2,6 +2,7 @@ import type { AbsenceFinding } from '../adapter/index.js';
 import type { EndpointIndex, InstanceRecord, StateCache } from '../cache/index.js';
 import type { VmStatus } from '../normalize/index.js';
 import { judgeVanishing, type DeletionGuardSettings, type VanishingVerdict } from './deletion-guard.js';
+import { createIdClaims, type IdConflict } from './id-claims.js';
 
 /** One managed instance as seen in this poll, normalized: the facts a record keeps of it. */
 export type Observation = Pick<InstanceRecord, 'platformId' | 'instanceId' | 'status' | 'message' | 'rawState' | 'name'>;
@@ -49,6 +50,8 @@ export interface PollPlan {
   readonly counts: PollCounts;
   /** Set when the mass-deletion guard held this poll's deletions. */
   readonly held?: VanishingVerdict;
+  /** DCM ids that several listed instances carry: only each one's owner was diffed; the others are set aside. */
+  readonly idConflicts?: readonly IdConflict[];
 }
 
 export interface PollCounts {
@@ -121,6 +124,7 @@ export function createDiffer(options: DifferOptions): Differ {
       const resyncRound = poll.resyncRound ?? (epochChanged ? poll.observedAt : undefined);
       const changes: Change[] = [];
       const seen = new Set<string>();
+      const claims = createIdClaims();
       const counts: PollCounts = { observed: 0, debounced: 0, missing: 0, absence: { asked: 0, gone: 0, present: 0, unmanaged: 0, unknown: 0 } };
       const resync = resyncRound !== undefined;
       const observedTime = rfc3339(poll.observedAt);
@@ -191,6 +195,7 @@ export function createDiffer(options: DifferOptions): Differ {
           const records = await cache.readInstances(endpoint, fresh.map((observation) => observation.platformId));
           fresh.forEach((observation, index) => {
             const previous = records[index];
+            claims.claim(observation.instanceId, observation.platformId, previous !== undefined && previous.status !== 'DELETED' && previous.instanceId === observation.instanceId);
             const differs = !previous || previous.status !== observation.status || previous.instanceId !== observation.instanceId;
             if (!differs) {
               if (resync) changes.push(resyncOf(previous));
@@ -250,7 +255,11 @@ export function createDiffer(options: DifferOptions): Differ {
             }
           }
 
-          return { endpoint, changes, index: indexChanged ? { members, epoch: poll.epoch } : undefined, counts, ...(vanishing.hold ? { held: vanishing } : {}) };
+          // One DCM id, one instance: the others stay listed (never missing) but DCM hears nothing of them.
+          const idConflicts = claims.settle();
+          const setAside = new Set(idConflicts.flatMap((conflict) => conflict.setAside));
+          const told = setAside.size === 0 ? changes : changes.filter((change) => !setAside.has(change.platformId));
+          return { endpoint, changes: told, index: indexChanged ? { members, epoch: poll.epoch } : undefined, counts, ...(vanishing.hold ? { held: vanishing } : {}), ...(idConflicts.length > 0 ? { idConflicts } : {}) };
         },
       };
     },

@@ -42,7 +42,7 @@ export function createMetrics(): BridgeMetrics {
     platformRequests: new Counter({ name: 'dcm_bridge_platform_requests_total', help: 'HTTP requests to platforms by status code.', labelNames: ['endpoint', 'code'], registers }),
     throttles: new Counter({ name: 'dcm_bridge_throttles_total', help: 'Platform throttling answers (429, RequestLimitExceeded, overLimit).', labelNames: ['endpoint'], registers }),
     unknownRawStates: new Counter({ name: 'dcm_bridge_unknown_raw_states_total', help: 'Instances whose raw state no table entry knows (reported FAILED).', labelNames: ['endpoint', 'platform', 'raw_state'], registers }),
-    invalidInstanceIds: new Counter({ name: 'dcm_bridge_invalid_instance_ids_total', help: 'Instances whose DCM id is not a DNS label (not published).', labelNames: ['endpoint'], registers }),
+    invalidInstanceIds: new Counter({ name: 'dcm_bridge_invalid_instance_ids_total', help: 'Instances not published because of their DCM id: not a DNS label, or carried by another instance that owns it.', labelNames: ['endpoint'], registers }),
     absenceChecks: new Counter({ name: 'dcm_bridge_absence_checks_total', help: 'Instances missing from a complete list that the platform was asked about, by its verdict (gone, present, unmanaged, unknown).', labelNames: ['endpoint', 'verdict'], registers }),
     deletionsHeld: new Gauge({ name: 'dcm_bridge_deletions_held', help: 'Vanished instances whose deletion the mass-deletion guard holds (0 = not holding).', labelNames: ['endpoint'], registers }),
     debounced: new Counter({ name: 'dcm_bridge_debounced_total', help: 'Status changes held back by the debounce window.', labelNames: ['endpoint'], registers }),

@@ -108,7 +108,6 @@ export function createEndpointPoller(options: EndpointPollerOptions): EndpointPo
       listAbort.abort(new BridgeError(ErrorCode.PlatformTimeout, `listing ${endpoint.name} took longer than ${options.pollTimeoutMs / 1000} s`, { endpoint: endpoint.name })),
     );
     const countsByStatus = Object.fromEntries(vmStatuses.map((status) => [status, 0])) as Record<VmStatus, number>;
-    const owners = new Map<string, string>();
     let invalidIds = 0;
     let unavailableCount = 0;
     try {
@@ -116,7 +115,7 @@ export function createEndpointPoller(options: EndpointPollerOptions): EndpointPo
       const pollDiff = await differ.begin(endpoint.name, { observedAt, epoch, ...(resyncRound !== undefined ? { resyncRound } : {}) });
       for await (const page of options.connection.list(listAbort.signal)) {
         if (listAbort.signal.aborted) throw listAbort.signal.reason;
-        const { observations, invalid, unavailable } = observe(page, normalize, owners, logger);
+        const { observations, invalid, unavailable } = observe(page, normalize);
         invalidIds += invalid.length;
         if (invalid.length > 0) {
           metrics.invalidInstanceIds.inc({ endpoint: endpoint.name }, invalid.length);
@@ -185,6 +184,11 @@ export function createEndpointPoller(options: EndpointPollerOptions): EndpointPo
         const resent = await delivery.flushOutbox();
         const { plan, countsByStatus, invalidIds, unavailableCount, resyncRound, releasing } = await listAndDiff(signal, startedAt, epoch.id, resyncDue(startedAt) ? startedAt : undefined);
         noteGuard(plan.held);
+        if (plan.idConflicts) {
+          const setAside = plan.idConflicts.reduce((count, conflict) => count + conflict.setAside.length, 0);
+          metrics.invalidInstanceIds.inc({ endpoint: endpoint.name }, setAside);
+          logger.warn({ conflicts: plan.idConflicts.slice(0, 5), count: plan.idConflicts.length }, 'several platform instances carry one DCM id; DCM hears only the one it already knows (else the lowest platform id), the others are not published');
+        }
         if (releasing) guardReleased = false;
         await delivery.deliver(plan, toEvent(epoch.id, resyncRound));
         for (const change of plan.changes) metrics.eventsPublished.inc({ endpoint: endpoint.name, status: change.status, kind: change.kind });
@@ -223,7 +227,7 @@ export function createEndpointPoller(options: EndpointPollerOptions): EndpointPo
 }
 
 /** Normalizes one page and sets aside instances DCM could not route (invalid ids) or the platform could not report (no state now). */
-function observe(page: readonly RawInstance[], normalize: ReturnType<typeof createNormalizer>, owners: Map<string, string>, logger: Logger): { observations: Observation[]; invalid: RawInstance[]; unavailable: RawInstance[] } {
+function observe(page: readonly RawInstance[], normalize: ReturnType<typeof createNormalizer>): { observations: Observation[]; invalid: RawInstance[]; unavailable: RawInstance[] } {
   const observations: Observation[] = [];
   const invalid: RawInstance[] = [];
   const unavailable: RawInstance[] = [];
@@ -236,11 +240,6 @@ function observe(page: readonly RawInstance[], normalize: ReturnType<typeof crea
       invalid.push(instance);
       continue;
     }
-    const owner = owners.get(instance.instanceId);
-    if (owner !== undefined && owner !== instance.platformId) {
-      logger.warn({ instanceId: instance.instanceId, platformIds: [owner, instance.platformId] }, 'two platform instances carry the same DCM id; DCM will see both states');
-    }
-    owners.set(instance.instanceId, instance.platformId);
     const { status, message } = normalize(instance);
     observations.push({
       platformId: instance.platformId,

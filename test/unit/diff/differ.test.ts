@@ -193,3 +193,23 @@ test('resync re-announces unchanged instances and commits nothing', async () => 
   assert.deepEqual(summary(resync.changes), ['resync:a:->RUNNING#1', 'transition:b:STOPPED>RUNNING#2']);
   assert.deepEqual((await poll(3000, [observation('a', 'RUNNING'), observation('b', 'RUNNING')])).changes, []);
 });
+
+test('duplicate DCM ids: the instance DCM knows keeps the id; a clone carrying it is never told, even when it is deleted', async () => {
+  const { poll } = await setup({ deleteAfterMissedLists: 1 });
+  const original = observation('b-original', 'RUNNING');
+  await poll(1000, [original]);
+  // The clone is newer, so Nova lists it first, and it sorts before the original too.
+  const clone = (status: VmStatus): Observation => ({ ...observation('a-clone', status), instanceId: original.instanceId });
+  const both = await poll(2000, [clone('FAILED'), { ...original, status: 'STOPPED' }]);
+  assert.deepEqual(summary(both.changes), ['transition:b-original:RUNNING>STOPPED#2'], 'only the original is diffed');
+  assert.deepEqual(both.idConflicts, [{ instanceId: original.instanceId, owner: 'b-original', setAside: ['a-clone'] }]);
+  assert.deepEqual((await poll(3000, [clone('RUNNING'), { ...original, status: 'STOPPED' }])).changes, [], 'the clone changing is not news for DCM');
+  assert.deepEqual((await poll(4000, [{ ...original, status: 'STOPPED' }])).changes, [], 'the clone deleted: no DELETED for the id it borrowed');
+});
+
+test('duplicate DCM ids first seen together: the lowest platform id owns the id, in every poll', async () => {
+  const { poll } = await setup();
+  const twin = (platformId: string, status: VmStatus): Observation => ({ ...observation(platformId, status), instanceId: 'inst-twin' });
+  assert.deepEqual(summary((await poll(1000, [twin('p-2', 'FAILED'), twin('p-1', 'RUNNING')])).changes), ['transition:p-1:->RUNNING#1']);
+  assert.deepEqual(summary((await poll(2000, [twin('p-1', 'STOPPED'), twin('p-2', 'PAUSED')])).changes), ['transition:p-1:RUNNING>STOPPED#2']);
+});
