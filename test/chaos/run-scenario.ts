@@ -239,7 +239,7 @@ async function plantRegistration(stack: ChaosStack): Promise<ScannedText> {
       platform: stack.platform.platform,
       url: authUrl,
       interval_seconds: stack.tuning.intervalSeconds,
-      credentials: { username: 'chaos-user', password: stack.registrationPassword, user_domain_name: 'Default', project_name: 'chaos', project_domain_name: 'Default' },
+      ...stack.platform.refusedRegistration(stack.registrationPassword),
     }),
   });
   const text = await response.text();

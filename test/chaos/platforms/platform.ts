@@ -1,5 +1,6 @@
 import type { RandomSource } from '../../simulators/common/index.js';
 import type { TruthLog } from '../truth.js';
+import type { PlatformLies } from './lies.js';
 
 /**
  * A simulated platform the fault suite drives: a simulator process, the
@@ -18,6 +19,12 @@ export interface ChaosPlatform {
   readonly bridgeEnv: Readonly<Record<string, string>>;
   /** Credential values the endpoint carries: none may show in logs, metrics or API output. */
   readonly secrets: readonly string[];
+  /**
+   * The platform's fields of a registration (API names: `credentials`, and
+   * `region` where needed) whose credentials the simulator refuses, with
+   * `secret` where the platform takes a password or secret key.
+   */
+  refusedRegistration(secret: string): Readonly<Record<string, unknown>>;
   /** Creates `count` DCM-managed instances and records their states as seeded. */
   seed(count: number, truth: TruthLog): Promise<void>;
   /**
@@ -26,6 +33,10 @@ export interface ChaosPlatform {
    * now (every instance busy).
    */
   change(random: RandomSource, truth: TruthLog): Promise<boolean>;
+  /** Platform ids of the managed instances the churn may still change (not deleted), for faults aimed at some of them. */
+  livePlatformIds(): readonly string[];
+  /** What the driver can make its simulator lie about (platform-lies scenarios); absent when it cannot. */
+  readonly lies?: PlatformLies;
   /** Calls the simulator's control API (`/_sim/...`); platform-fault scenarios switch faults through it. */
   control(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<unknown>;
   /** The simulator's output, for failure messages. */

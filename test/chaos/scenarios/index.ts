@@ -1,7 +1,8 @@
 import type { Scenario } from '../scenario.js';
 import { infrastructureScenarios } from './infrastructure.js';
+import { otherPlatformScenarios } from './other-platforms.js';
 
 /** Every scenario of `npm run chaos`, in the order the table lists them; a new group joins with one line. */
-export const allScenarios: readonly Scenario[] = [...infrastructureScenarios];
+export const allScenarios: readonly Scenario[] = [...infrastructureScenarios, ...otherPlatformScenarios];
 
-export { infrastructureScenarios };
+export { infrastructureScenarios, otherPlatformScenarios };

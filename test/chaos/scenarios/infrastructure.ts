@@ -17,18 +17,21 @@ async function strikeMoment(context: FaultContext, label: string): Promise<void>
   context.note(`${label} at a random moment`);
 }
 
+/** The bridge SIGKILLed at its strike moment and restarted after 0.2–2 s: one trial of `bridge-sigkill`, on any platform. */
+export async function bridgeSigkillTrial(context: FaultContext): Promise<void> {
+  await strikeMoment(context, 'SIGKILL');
+  await context.bridge.kill();
+  await context.sleep(context.between(200, 2000));
+  await context.bridge.start();
+}
+
 /** Faults of the parts around the bridge: the bridge process itself, its broker and its cache. */
 export const infrastructureScenarios: readonly Scenario[] = [
   {
     name: 'bridge-sigkill',
     summary: 'the bridge SIGKILLed at random moments, half of them right after an event reached the broker (between publish and commit), restarted after 0.2–2 s',
     trials: { short: 6, full: 50 },
-    async trial(context) {
-      await strikeMoment(context, 'SIGKILL');
-      await context.bridge.kill();
-      await context.sleep(context.between(200, 2000));
-      await context.bridge.start();
-    },
+    trial: bridgeSigkillTrial,
   },
   {
     name: 'nats-killed-in-storm',

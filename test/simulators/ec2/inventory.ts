@@ -107,9 +107,11 @@ export interface Ec2Inventory {
   /** Runs a query; terminated instances past their retention are dropped first, instances not visible yet are left out. */
   query(query: InstanceQuery): QueryPage;
   /**
-   * Eventual consistency: an instance launched less than `seconds` ago (by `launchTime` on the
-   * injected clock) is not visible to DescribeInstances yet: left out of every query, and
-   * `InvalidInstanceID.NotFound` when named. 0 turns it off.
+   * Eventual consistency: an instance launched from now on is not visible to DescribeInstances
+   * until `seconds` after its `launchTime` (injected clock): left out of every query, and
+   * `InvalidInstanceID.NotFound` when named. Each instance keeps the lag it was launched under,
+   * so instances already visible never vanish and a later change (0 turns it off) does not
+   * reveal early the ones still propagating.
    */
   setVisibilityLag(seconds: number): void;
   visibilityLagSeconds(): number;
@@ -207,16 +209,24 @@ export function createInventory(options: InventoryOptions): Ec2Inventory {
   let terminated = new Set<string>();
   let matchCache = new Map<string, { readonly generation: number; readonly records: readonly InstanceRecord[] }>();
   let visibilityLagMs = 0;
+  /** When each instance launched under a lag becomes visible (ms); forgotten once it is. */
+  let visibleFrom = new Map<string, number>();
   const EMPTY: ReadonlySet<string> = new Set();
 
   /**
    * "Eventual consistency in the Amazon EC2 API" (EC2 developer guide): the result of a command
    * "might not be immediately visible to all subsequent commands"; describing an instance just
    * launched may answer that it does not exist (`InvalidInstanceID.NotFound`). Modelled as a lag
-   * after `launchTime` during which DescribeInstances does not see the instance at all.
+   * after `launchTime` during which DescribeInstances does not see the instance at all. The lag
+   * is the new resource's propagation, so it is fixed when the instance is launched: a resource
+   * that describe calls have returned is not hidden again by a later switch.
    */
   function visibleNow(record: InstanceRecord): boolean {
-    return visibilityLagMs === 0 || record.launchTime.getTime() <= options.now() - visibilityLagMs;
+    const from = visibleFrom.get(record.instanceId);
+    if (from === undefined) return true;
+    if (from > options.now()) return false;
+    visibleFrom.delete(record.instanceId);
+    return true;
   }
 
   function setVisibilityLag(seconds: number): void {
@@ -328,6 +338,7 @@ export function createInventory(options: InventoryOptions): Ec2Inventory {
     }
     unindexRecord(record);
     instances.delete(instanceId);
+    visibleFrom.delete(instanceId);
     generation += 1;
     return true;
   }
@@ -346,15 +357,18 @@ export function createInventory(options: InventoryOptions): Ec2Inventory {
     nextSeq += 1;
     const state = input.state ?? 'running';
     const now = options.now();
+    const instanceId = input.instanceId ?? freshId('i', (id) => instances.has(id));
+    const launchTime = input.launchTime ?? new Date(Math.floor(now / 1000) * 1000);
+    if (visibilityLagMs > 0) visibleFrom.set(instanceId, launchTime.getTime() + visibilityLagMs);
     return store({
-      instanceId: input.instanceId ?? freshId('i', (id) => instances.has(id)),
+      instanceId,
       reservationId: input.reservationId ?? freshId('r', () => false),
       ownerId: options.ownerId,
       imageId: input.imageId ?? 'ami-0abcdef1234567890',
       instanceType: input.instanceType ?? 't3.micro',
       availabilityZone: input.availabilityZone ?? `${options.region}a`,
       privateIpAddress: `10.${(seq >> 16) & 255}.${(seq >> 8) & 255}.${seq & 255}`,
-      launchTime: input.launchTime ?? new Date(Math.floor(now / 1000) * 1000),
+      launchTime,
       state,
       stateReason: resolveReason(input.stateReason === undefined ? DEFAULT_REASON[state] : input.stateReason),
       transitionReason: '',
@@ -454,7 +468,7 @@ export function createInventory(options: InventoryOptions): Ec2Inventory {
     } else {
       cacheHits += 1;
     }
-    const records = visibilityLagMs === 0 ? cached.records : cached.records.filter(visibleNow);
+    const records = visibleFrom.size === 0 ? cached.records : cached.records.filter(visibleNow);
     let start = 0;
     if (request.afterSeq !== undefined) {
       // Binary search: the first record after the cursor, even if the cursor's own record is gone.
@@ -542,6 +556,7 @@ export function createInventory(options: InventoryOptions): Ec2Inventory {
       byState = new Map(INSTANCE_STATE_NAMES.map((state) => [state, new Set<string>()]));
       terminated = new Set();
       matchCache = new Map();
+      visibleFrom = new Map();
     },
   };
 }
