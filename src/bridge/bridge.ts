@@ -105,6 +105,7 @@ export async function createBridge(config: BridgeConfig, dependencies: BridgeDep
     deleteAfterMissedLists: config.diff.deleteAfterMissedLists,
     debounceMs: config.diff.debounceSeconds * 1000,
     guard: { maxShare: config.diff.massDeletionShare, minimum: config.diff.massDeletionMinimum },
+    ...(publisher.history ? { history: publisher.history } : {}),
   });
   const registry = createEndpointRegistry(config.endpoints);
   const statuses = new Map<string, EndpointStatus>();
@@ -326,6 +327,7 @@ function createPublisher(config: BridgeConfig, logger: Logger, stdout: Writable)
     nkeySeedFile: config.publisher.nkeySeedFile,
     tls: config.publisher.tls,
     connectionName: `dcm-poll-bridge ${config.provider.name}`,
+    ...(config.publisher.recallFromStream ? { recall: { providerName: config.provider.name } } : {}),
     logger: logger.child({ component: 'publisher' }),
   });
 }

@@ -29,6 +29,8 @@ export interface BridgeSettings {
     readonly jetstream: boolean;
     readonly createStream: boolean;
     readonly streamName: string;
+    /** Read DCM's stream back when the cache cannot vouch for its contents (JetStream only). */
+    readonly recallFromStream: boolean;
     readonly maxInFlight: number;
     readonly ackTimeoutSeconds: number;
     readonly user: string | null;
@@ -167,7 +169,12 @@ export const settingsSchema: Schema<BridgeSettings> = {
     url: { doc: 'NATS server URL(s), comma-separated.', format: withoutUserInfo(urlListWithScheme(['nats', 'tls', 'ws', 'wss']), 'publisher.user and publisher.password, publisher.token, publisher.credsFile or publisher.nkeySeedFile'), default: 'nats://127.0.0.1:4222' },
     jetstream: { doc: 'Publish through JetStream and wait for the ack (at-least-once); false uses core NATS (at-most-once).', format: booleanValue, default: true },
     createStream: { doc: 'Create the stream on dcm.* if missing. Only for a standalone setup without DCM.', format: booleanValue, default: false },
-    streamName: { doc: 'Stream created when createStream is true.', format: requiredString, default: 'dcm-status' },
+    streamName: { doc: 'DCM\'s stream on dcm.*: created when createStream is true, read back when recallFromStream is true.', format: requiredString, default: 'dcm-status' },
+    recallFromStream: {
+      doc: 'After a cache loss or rollback (a new cache epoch), read what DCM was told back from streamName, so instances deleted meanwhile are still reported DELETED and none twice. Needs read access to the stream (a consumer); false skips the recall.',
+      format: booleanValue,
+      default: true,
+    },
     maxInFlight: { doc: 'Most publishes awaiting an ack at once.', format: integerAtLeast(1), default: 256 },
     ackTimeoutSeconds: { doc: 'How long to wait for a JetStream ack before the publish counts as failed.', format: numberBetween(0.1, 600), default: 5 },
     user: { doc: 'NATS user name.', format: optionalString, default: null, nullable: true },

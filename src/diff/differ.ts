@@ -3,6 +3,7 @@ import type { EndpointIndex, InstanceRecord, StateCache } from '../cache/index.j
 import type { VmStatus } from '../normalize/index.js';
 import { judgeVanishing, type DeletionGuardSettings, type VanishingVerdict } from './deletion-guard.js';
 import { createIdClaims, type IdConflict } from './id-claims.js';
+import { recall, type RecalledState } from './recall.js';
 
 /** One managed instance as seen in this poll, normalized: the facts a record keeps of it. */
 export type Observation = Pick<InstanceRecord, 'platformId' | 'instanceId' | 'status' | 'message' | 'rawState' | 'name'>;
@@ -73,6 +74,12 @@ export interface DifferOptions {
   readonly debounceMs: number;
   /** When vanishing instances are too many to trust the list. */
   readonly guard: DeletionGuardSettings;
+  /**
+   * What DCM was told, from its stream: consulted once per endpoint and cache
+   * epoch, before the epoch's first diff, to repair what the cache forgot.
+   * Without it a new epoch trusts whatever the cache still holds.
+   */
+  readonly history?: { lastDelivered(endpoint: string): Promise<ReadonlyMap<string, RecalledState>> };
 }
 
 /** What {@link PollDiff.finish} needs from the poll: the platform's word, and the operator's. */
@@ -91,6 +98,8 @@ export interface PollDiff {
    * published in another cache epoch (the cache was lost or rolled back).
    */
   readonly resyncRound: number | undefined;
+  /** Set when this poll began by recalling DCM's stream: instances restored to the cache, and instances dropped because DCM has their DELETED. */
+  readonly recalled: { readonly restored: number; readonly forgotten: number } | undefined;
   addPage(observations: readonly Observation[]): Promise<void>;
   /** Instances listed but not publishable (invalid ids, no state now): present, so never "missing". */
   markPresent(platformIds: Iterable<string>): void;
@@ -118,7 +127,19 @@ export function createDiffer(options: DifferOptions): Differ {
 
   return {
     async begin(endpoint, poll) {
-      const index = await cache.readIndex(endpoint);
+      let index = await cache.readIndex(endpoint);
+      let recalled: PollDiff['recalled'];
+      if (options.history && index.epoch !== poll.epoch) {
+        const delivered = await options.history.lastDelivered(endpoint);
+        const platformIds = [...delivered.keys()];
+        const records = await cache.readInstances(endpoint, platformIds);
+        const cached = new Map(platformIds.flatMap((platformId, position) => (records[position] ? [[platformId, records[position]] as const] : [])));
+        const recollection = recall(index, cached, delivered);
+        // Written before anything is diffed or published, so a crash after it leaves the repaired memory, never half of it.
+        if (recollection.restored + recollection.forgotten > 0 || recollection.records.length > 0) await cache.writeState(endpoint, { records: recollection.records, index: recollection.index });
+        index = recollection.index;
+        recalled = { restored: recollection.restored, forgotten: recollection.forgotten };
+      }
       // An index without an epoch but with members was written before epochs existed: its states count as another epoch's.
       const epochChanged = index.epoch !== poll.epoch && (index.epoch !== undefined || Object.keys(index.members).length > 0);
       const resyncRound = poll.resyncRound ?? (epochChanged ? poll.observedAt : undefined);
@@ -188,6 +209,7 @@ export function createDiffer(options: DifferOptions): Differ {
 
       return {
         resyncRound,
+        recalled,
         async addPage(observations) {
           const fresh = observations.filter((observation) => !seen.has(observation.platformId));
           for (const observation of fresh) seen.add(observation.platformId);

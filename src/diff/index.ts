@@ -4,3 +4,5 @@ export { judgeVanishing } from './deletion-guard.js';
 export { createIdClaims } from './id-claims.js';
 export type { IdClaims, IdConflict } from './id-claims.js';
 export type { DeletionGuardSettings, VanishingVerdict } from './deletion-guard.js';
+export { recall } from './recall.js';
+export type { RecalledState, Recollection } from './recall.js';

@@ -113,6 +113,9 @@ export function createEndpointPoller(options: EndpointPollerOptions): EndpointPo
     try {
       if (signal.aborted) throw signal.reason;
       const pollDiff = await differ.begin(endpoint.name, { observedAt, epoch, ...(resyncRound !== undefined ? { resyncRound } : {}) });
+      if (pollDiff.recalled && pollDiff.recalled.restored + pollDiff.recalled.forgotten > 0) {
+        logger.warn(pollDiff.recalled, `the cache disagreed with DCM's stream: ${pollDiff.recalled.restored} instance(s) restored to the state DCM was told, ${pollDiff.recalled.forgotten} already reported DELETED dropped`);
+      }
       for await (const page of options.connection.list(listAbort.signal)) {
         if (listAbort.signal.aborted) throw listAbort.signal.reason;
         const { observations, invalid, unavailable } = observe(page, normalize);

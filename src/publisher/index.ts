@@ -1,5 +1,7 @@
-export { buildStatusEvent, statusEventId, eventIdNamespace } from './status-event.js';
-export type { StatusEventInput, OutgoingEvent } from './status-event.js';
+export { buildStatusEvent, statusEventId, eventIdNamespace, readStatusEvent } from './status-event.js';
+export type { StatusEventInput, OutgoingEvent, DeliveredState } from './status-event.js';
+export { createStreamHistory } from './stream-history.js';
+export type { DeliveredHistory, StreamHistoryOptions } from './stream-history.js';
 export { createNatsPublisher, dcmSubjects } from './nats-publisher.js';
 export type { NatsPublisherOptions } from './nats-publisher.js';
 export { createStdoutPublisher } from './stdout-publisher.js';

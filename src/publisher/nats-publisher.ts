@@ -4,6 +4,7 @@ import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jets
 import type { Logger } from 'pino';
 import { BridgeError, ErrorCode } from '../errors/index.js';
 import { mapBounded, type EventPublisher, type PublishOutcome } from './publisher.js';
+import { createStreamHistory } from './stream-history.js';
 
 export interface NatsPublisherOptions {
   /** One or more server URLs, comma-separated. */
@@ -25,6 +26,12 @@ export interface NatsPublisherOptions {
   /** PEM files for TLS. When given, TLS is required: a server that does not offer it is refused. */
   readonly tls?: { readonly caFile?: string | null; readonly certFile?: string | null; readonly keyFile?: string | null } | null;
   readonly connectionName: string;
+  /**
+   * With JetStream: read DCM's stream (`streamName`) back when the cache
+   * cannot vouch for its contents, counting this provider's events only.
+   * Undefined turns the recall off.
+   */
+  readonly recall?: { readonly providerName: string };
   readonly logger: Logger;
   /** Wait between attempts while the first connection cannot be made (default 1000 ms). */
   readonly retryDelayMs?: number;
@@ -157,6 +164,9 @@ export function createNatsPublisher(options: NatsPublisherOptions): EventPublish
 
   return {
     guarantee: options.jetstream ? 'jetstream' : 'core',
+    ...(options.jetstream && options.recall
+      ? { history: createStreamHistory({ connection: connected, streamName: options.streamName, providerName: options.recall.providerName, stallTimeoutMs: Math.max(options.ackTimeoutMs, 10_000), logger }) }
+      : {}),
 
     async publish(events) {
       if (events.length === 0) return [];

@@ -1,4 +1,5 @@
 import type { OutgoingEvent } from './status-event.js';
+import type { DeliveredHistory } from './stream-history.js';
 
 /** The broker's verdict on one event. */
 export type PublishOutcome = { readonly ok: true; readonly duplicate: boolean } | { readonly ok: false; readonly error: Error };
@@ -14,6 +15,8 @@ export interface EventPublisher {
   publish(events: readonly OutgoingEvent[]): Promise<PublishOutcome[]>;
   /** Sends one event on a subject outside `dcm.*` (bridge health), at most once. */
   announce(subject: string, body: string): Promise<void>;
+  /** What DCM was told, read back from its stream; only a JetStream publisher with the recall on has it. */
+  readonly history?: DeliveredHistory;
   /** True when the broker connection is up. */
   isConnected(): boolean;
   close(): Promise<void>;

@@ -78,3 +78,38 @@ export function buildStatusEvent(input: StatusEventInput): OutgoingEvent {
   });
   return { subject, id, body: JSON.stringify(event) };
 }
+
+/** One instance's state as a status event in DCM's stream told it. */
+export interface DeliveredState {
+  readonly endpoint: string;
+  readonly platformId: string;
+  readonly instanceId: string;
+  readonly status: string;
+  readonly message: string;
+  /** The event's `time`: when the state was observed. */
+  readonly observedTime: string;
+}
+
+/**
+ * Reads back a status event this bridge built (see {@link buildStatusEvent}),
+ * or undefined for anything else: another provider's event (`source` differs),
+ * a body that is not JSON, or one without the bridge's extensions. Never throws:
+ * a stream holds whatever anyone published on `dcm.*`.
+ */
+export function readStatusEvent(body: string, providerName: string): DeliveredState | undefined {
+  let event: unknown;
+  try {
+    event = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  if (typeof event !== 'object' || event === null) return undefined;
+  const fields = event as Record<string, unknown>;
+  const data = fields['data'] as Record<string, unknown> | null | undefined;
+  const text = (value: unknown): value is string => typeof value === 'string' && value !== '';
+  if (fields['source'] !== `dcm/providers/${providerName}` || typeof data !== 'object' || data === null) return undefined;
+  const { dcmendpoint: endpoint, dcmplatformid: platformId, time: observedTime } = fields;
+  const { id: instanceId, status, message } = data;
+  if (!text(endpoint) || !text(platformId) || !text(observedTime) || !text(instanceId) || !text(status)) return undefined;
+  return { endpoint, platformId, instanceId, status, message: typeof message === 'string' ? message : '', observedTime };
+}

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildStatusEvent, statusEventId, type StatusEventInput } from '../../../src/publisher/index.js';
+import { buildStatusEvent, readStatusEvent, statusEventId, type StatusEventInput } from '../../../src/publisher/index.js';
 
 const input: StatusEventInput = {
   providerName: 'legacy-bridge',
@@ -60,4 +60,23 @@ test('a resync event is marked and has a fresh id', () => {
   assert.equal(event['dcmresync'], true);
   assert.equal(event['dcmpreviousstatus'], undefined);
   assert.notEqual(event['id'], statusEventId(input));
+});
+
+test('an event read back from the stream gives the state it told; anything else is not ours', () => {
+  const body = buildStatusEvent(input).body;
+  assert.deepEqual(readStatusEvent(body, 'legacy-bridge'), {
+    endpoint: 'vc-lab',
+    platformId: 'vm-42',
+    instanceId: 'inst-42',
+    status: 'RUNNING',
+    message: 'VM web is running',
+    observedTime: '2026-11-23T12:00:00.250Z',
+  });
+  assert.equal(readStatusEvent(body, 'another-provider'), undefined, "another provider's event on dcm.vm");
+  assert.equal(readStatusEvent('not json {', 'legacy-bridge'), undefined);
+  assert.equal(readStatusEvent('null', 'legacy-bridge'), undefined);
+  const withoutExtensions = JSON.parse(body) as Record<string, unknown>;
+  delete withoutExtensions['dcmplatformid'];
+  assert.equal(readStatusEvent(JSON.stringify(withoutExtensions), 'legacy-bridge'), undefined, 'no platform id: cannot be matched to an instance');
+  assert.equal(readStatusEvent(JSON.stringify({ ...JSON.parse(body), data: null }), 'legacy-bridge'), undefined);
 });

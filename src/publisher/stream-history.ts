@@ -1,0 +1,115 @@
+import type { NatsConnection } from '@nats-io/transport-node';
+import { DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import type { Logger } from 'pino';
+import { BridgeError, ErrorCode } from '../errors/index.js';
+import { readStatusEvent, type DeliveredState } from './status-event.js';
+
+/**
+ * What DCM was told, read back from DCM's own stream. When the cache cannot
+ * vouch for its contents (emptied, or restored from an older snapshot), the
+ * stream still holds every event the broker acknowledged: it is DCM's memory,
+ * so the bridge recalls from it which instances DCM believes alive and in
+ * which state, instead of trusting a cache that forgot them.
+ */
+export interface DeliveredHistory {
+  /**
+   * The last state the stream holds for each platform instance of `endpoint`
+   * (platform id → state), over everything the stream still retains. Throws a
+   * `PUBLISH_FAILED` BridgeError when the stream cannot be read.
+   */
+  lastDelivered(endpoint: string): Promise<ReadonlyMap<string, DeliveredState>>;
+}
+
+/** Options of {@link createStreamHistory}. */
+export interface StreamHistoryOptions {
+  /** The publisher's connection, once there is one. */
+  readonly connection: () => Promise<NatsConnection>;
+  readonly streamName: string;
+  /** Only this provider's events count (`source` = `dcm/providers/{providerName}`). */
+  readonly providerName: string;
+  /** Longest pause between two messages while reading, before the read counts as failed. */
+  readonly stallTimeoutMs: number;
+  /** The states read are kept this long after the last request, so a wave of endpoints recalling after one cache loss reads the stream once. */
+  readonly keepMs?: number;
+  readonly logger: Logger;
+}
+
+/**
+ * Reads DCM's stream incrementally: the first request after a quiet spell
+ * reads it whole, later ones only what was stored since, so every endpoint
+ * recalling in the same cache epoch costs one pass over the stream. The
+ * states are dropped `keepMs` after the last request (memory: one small
+ * entry per instance ever published and still retained).
+ */
+export function createStreamHistory(options: StreamHistoryOptions): DeliveredHistory {
+  const keepMs = options.keepMs ?? 10 * 60_000;
+  let byEndpoint = new Map<string, Map<string, DeliveredState>>();
+  let readThrough = 0;
+  let dropTimer: NodeJS.Timeout | undefined;
+  let reading: Promise<void> | undefined;
+
+  const keepFor = (): void => {
+    if (dropTimer) clearTimeout(dropTimer);
+    dropTimer = setTimeout(() => {
+      byEndpoint = new Map();
+      readThrough = 0;
+    }, keepMs);
+    dropTimer.unref();
+  };
+
+  const readNew = async (): Promise<void> => {
+    const connection = await options.connection();
+    const manager = await jetstreamManager(connection);
+    const info = await manager.streams.info(options.streamName);
+    const lastSequence = info.state.last_seq;
+    if (info.state.messages === 0 || lastSequence <= readThrough) return;
+    const started = performance.now();
+    const consumer = await jetstream(connection).consumers.get(options.streamName, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: Math.max(readThrough + 1, info.state.first_seq) });
+    const messages = await consumer.consume({ max_messages: 1000 });
+    let stalled = false;
+    let stall = setTimeout(() => ((stalled = true), messages.stop()), options.stallTimeoutMs);
+    let read = 0;
+    try {
+      for await (const message of messages) {
+        clearTimeout(stall);
+        stall = setTimeout(() => ((stalled = true), messages.stop()), options.stallTimeoutMs);
+        read++;
+        const state = readStatusEvent(message.string(), options.providerName);
+        if (state) {
+          const states = byEndpoint.get(state.endpoint) ?? new Map<string, DeliveredState>();
+          states.set(state.platformId, state);
+          byEndpoint.set(state.endpoint, states);
+        }
+        readThrough = message.seq;
+        if (message.seq >= lastSequence) break;
+      }
+    } finally {
+      clearTimeout(stall);
+      messages.stop();
+      await consumer.delete().catch(() => undefined);
+    }
+    if (stalled) throw new Error(`no message from stream ${options.streamName} for ${options.stallTimeoutMs / 1000} s (read through sequence ${readThrough} of ${lastSequence})`);
+    options.logger.info({ stream: options.streamName, messages: read, throughSequence: readThrough, ms: Math.round(performance.now() - started) }, 'read what DCM was told back from its stream');
+  };
+
+  return {
+    async lastDelivered(endpoint) {
+      keepFor();
+      try {
+        // A read already under way may have begun before this endpoint's latest events were stored: wait for it, then join (or start) one that begins now.
+        if (reading) await reading.catch(() => undefined);
+        reading ??= readNew().finally(() => (reading = undefined));
+        await reading;
+      } catch (error) {
+        const text = error instanceof Error ? error.message : String(error);
+        throw new BridgeError(
+          ErrorCode.PublishFailed,
+          `cannot read what DCM was told from stream ${options.streamName}: ${text} (the bridge's NATS user needs to read the stream; publisher.recallFromStream: false turns the recall off)`,
+          { stream: options.streamName, endpoint },
+          { cause: error },
+        );
+      }
+      return new Map(byEndpoint.get(endpoint) ?? []);
+    },
+  };
+}
