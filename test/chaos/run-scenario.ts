@@ -30,7 +30,7 @@ export interface ScenarioResult {
   readonly notes: readonly string[];
   /** Where the run's stream, truth and bridge logs were written, for a closer look at its findings. */
   readonly artifactsDir: string;
-  /** Faults made (blind windows opened and closed): at least one per trial, or the scenario did nothing. */
+  /** Faults made (blind windows opened and closed, and faults the bridge had to see through): at least one per trial, or the scenario did nothing. */
   readonly faultsMade: number;
   /** Bridge processes started (1 + the restarts). */
   readonly bridgeProcesses: number;
@@ -135,7 +135,7 @@ export async function runScenario(scenario: Scenario, settings: RunSettings, log
       churnFailures: churn.failures(),
       notes,
       artifactsDir,
-      faultsMade: stack.blindWindows().length,
+      faultsMade: stack.blindWindows().length + stack.sightedFaults(),
       bridgeProcesses: stack.bridge.incarnations().length,
       durationMs: Date.now() - startedAt,
     };

@@ -39,6 +39,15 @@ export interface ChaosStack {
   blindFrom(key: string): void;
   /** Closes the window of `key` once the part works again: it ends after the bridge's recovery time. */
   blindUntilRecovered(key: string): void;
+  /**
+   * Counts a fault the bridge must see through without going blind (a
+   * revoked token is renewed and the request retried at once; another
+   * endpoint's trouble): no window is opened, so the judge owes DCM every
+   * state across it.
+   */
+  countSightedFault(): void;
+  /** Faults counted by {@link countSightedFault}. */
+  sightedFaults(): number;
   /** How long after a fault ends the bridge may take to poll again: the backoff cap, an interval and a second for the poll. */
   readonly recoveryMs: number;
   dispose(): Promise<void>;
@@ -113,6 +122,7 @@ ${platform.endpointYaml(tuning.intervalSeconds)}`,
 
     const windows: TimeWindow[] = [];
     const open = new Map<string, number>();
+    let sightedFaults = 0;
     const recoveryMs = (tuning.backoffMaxSeconds + tuning.intervalSeconds + 1) * 1000;
     return {
       redis,
@@ -136,6 +146,10 @@ ${platform.endpointYaml(tuning.intervalSeconds)}`,
         open.delete(key);
         windows.push({ from, to: Date.now() + recoveryMs });
       },
+      countSightedFault() {
+        sightedFaults++;
+      },
+      sightedFaults: () => sightedFaults,
       async dispose() {
         for (const part of started.reverse()) await part.dispose().catch(() => undefined);
         rmSync(dir, { recursive: true, force: true });

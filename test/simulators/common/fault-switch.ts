@@ -34,7 +34,10 @@ interface FaultCommon {
  * A fault to inject, as data (the same shape is accepted by `POST /_sim/faults`).
  *
  * - `http5xx`: answer `status` (500 by default) with the platform's own error body.
- * - `throttle429`: answer 429 with `Retry-After: retryAfterSeconds` (1 by default).
+ * - `throttle429`: answer 429 with `Retry-After: retryAfterSeconds` (1 by default), or
+ *   with no `Retry-After` at all when `omitRetryAfter` is true: RFC 6585 §4 says a 429
+ *   "MAY include a Retry-After header", and proxies and rate limiters in front of APIs
+ *   often leave it out.
  * - `latencyMs`: wait `delayMs` before handling; delays of several firing faults add up.
  * - `truncateBody`: `destroyMidBody` (default) sends the full Content-Length, half the
  *   body, then destroys the socket; `halfJson` sends a complete response whose body is
@@ -43,7 +46,7 @@ interface FaultCommon {
  */
 export type FaultSpec =
   | (FaultCommon & { readonly kind: 'http5xx'; readonly status?: number })
-  | (FaultCommon & { readonly kind: 'throttle429'; readonly retryAfterSeconds?: number })
+  | (FaultCommon & { readonly kind: 'throttle429'; readonly retryAfterSeconds?: number; readonly omitRetryAfter?: boolean })
   | (FaultCommon & { readonly kind: 'latencyMs'; readonly delayMs: number })
   | (FaultCommon & { readonly kind: 'truncateBody'; readonly style?: TruncateStyle })
   | (FaultCommon & { readonly kind: 'dropConnection' });
@@ -65,7 +68,8 @@ export interface FaultPlan {
   readonly interrupt?:
     | { readonly kind: 'dropConnection' }
     | { readonly kind: 'http5xx'; readonly status: number }
-    | { readonly kind: 'throttle429'; readonly retryAfterSeconds: number };
+    /** `retryAfterSeconds` absent: answer without a `Retry-After` header. */
+    | { readonly kind: 'throttle429'; readonly retryAfterSeconds?: number };
   /** Damage the platform handler's answer. */
   readonly truncate?: TruncateStyle;
   /** Kinds that fired, for the stats. */
@@ -192,7 +196,7 @@ export function createFaultSwitch(options: FaultSwitchOptions): FaultSwitch {
         } else if (spec.kind === 'http5xx') {
           interrupt = { kind: 'http5xx', status: spec.status ?? 500 };
         } else if (spec.kind === 'throttle429') {
-          interrupt = { kind: 'throttle429', retryAfterSeconds: spec.retryAfterSeconds ?? 1 };
+          interrupt = spec.omitRetryAfter === true ? { kind: 'throttle429' } : { kind: 'throttle429', retryAfterSeconds: spec.retryAfterSeconds ?? 1 };
         }
         fired.push(spec.kind);
         break;
@@ -287,8 +291,17 @@ function parseOneFault(value: unknown, where: string): FaultSpec {
   switch (object.kind) {
     case 'http5xx':
       return { kind: 'http5xx', ...common, status: readOptionalNumber(object, 'status', where, (number) => Number.isInteger(number) && number >= 500 && number <= 599, 'an integer from 500 to 599') };
-    case 'throttle429':
-      return { kind: 'throttle429', ...common, retryAfterSeconds: readOptionalNumber(object, 'retryAfterSeconds', where, (number) => Number.isInteger(number) && number >= 0, 'a non-negative integer') };
+    case 'throttle429': {
+      const omitRetryAfter = object.omitRetryAfter;
+      if (omitRetryAfter !== undefined && typeof omitRetryAfter !== 'boolean') {
+        throw new FaultSpecError(`${where}.omitRetryAfter must be a boolean`);
+      }
+      const retryAfterSeconds = readOptionalNumber(object, 'retryAfterSeconds', where, (number) => Number.isInteger(number) && number >= 0, 'a non-negative integer');
+      if (omitRetryAfter === true && retryAfterSeconds !== undefined) {
+        throw new FaultSpecError(`${where} cannot have both retryAfterSeconds and omitRetryAfter`);
+      }
+      return { kind: 'throttle429', ...common, retryAfterSeconds, ...(omitRetryAfter === undefined ? {} : { omitRetryAfter }) };
+    }
     case 'latencyMs': {
       const delayMs = readOptionalNumber(object, 'delayMs', where, (number) => number >= 0, 'a non-negative number');
       if (delayMs === undefined) {

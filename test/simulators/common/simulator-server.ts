@@ -203,7 +203,8 @@ export function createSimulatorServer(options: SimulatorServerOptions): Simulato
       response = platformError(plan.interrupt.status);
     } else if (plan.interrupt?.kind === 'throttle429') {
       const throttled = platformError(429);
-      response = { ...throttled, headers: { ...throttled.headers, 'retry-after': String(plan.interrupt.retryAfterSeconds) } };
+      const retryAfter = plan.interrupt.retryAfterSeconds;
+      response = retryAfter === undefined ? throttled : { ...throttled, headers: { ...throttled.headers, 'retry-after': String(retryAfter) } };
     } else if (!read.ok) {
       response = platformError(413);
     } else if (match === undefined) {
