@@ -86,7 +86,7 @@ export async function runScenario(scenario: Scenario, settings: RunSettings, log
     log(`${scenario.name}: ${settings.instances} instances published; churn at ${settings.changesPerSecond}/s, ${trials} trial(s), seed ${seed}`);
 
     churn = startChurn({ platform: stack.platform, truth, random, changesPerSecond: settings.changesPerSecond });
-    const context = faultContext(stack, churn, random, settings, notes);
+    const context = faultContext(stack, churn, truth, random, settings, notes);
     const [minPause, maxPause] = scenario.pauseIntervals ?? [1, 3];
     const intervalMs = settings.tuning.intervalSeconds * 1000;
     for (let trial = 1; trial <= trials; trial++) {
@@ -146,7 +146,7 @@ export async function runScenario(scenario: Scenario, settings: RunSettings, log
 }
 
 /** The helpers a trial gets; each stop of a part opens a blind window, each start closes it. */
-function faultContext(stack: ChaosStack, churn: Churn, random: RandomSource, settings: RunSettings, notes: string[]): FaultContext {
+function faultContext(stack: ChaosStack, churn: Churn, truth: TruthLog, random: RandomSource, settings: RunSettings, notes: string[]): FaultContext {
   const tracked = (key: string, kill: (signal: 'SIGKILL' | 'SIGTERM') => Promise<void>, start: () => Promise<void>) => ({
     async kill(signal: 'SIGKILL' | 'SIGTERM' = 'SIGKILL') {
       stack.blindFrom(key);
@@ -173,6 +173,7 @@ function faultContext(stack: ChaosStack, churn: Churn, random: RandomSource, set
     settings,
     stack,
     churn,
+    truth,
     bridge: tracked('bridge', (signal) => (signal === 'SIGKILL' ? stack.bridge.kill() : stack.bridge.stop()), () => stack.bridge.start()),
     nats: freezable('nats', stack.nats),
     redis: { ...freezable('redis', stack.redis), command: (...args) => stack.redis.command(...args), dataDir: stack.redis.dataDir },

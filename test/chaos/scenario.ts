@@ -2,6 +2,7 @@ import type { RandomSource } from '../simulators/common/index.js';
 import type { Churn } from './churn.js';
 import type { RedisPersistence } from './infrastructure.js';
 import type { ChaosPlatform } from './platforms/platform.js';
+import type { TruthLog } from './truth.js';
 import type { BridgeTuning, ChaosStack } from './stack.js';
 
 /** The two sizes of a run: `short` inside `npm test`, `full` with `npm run chaos`. */
@@ -51,6 +52,8 @@ export interface FaultContext {
   readonly settings: RunSettings;
   readonly stack: ChaosStack;
   readonly churn: Churn;
+  /** What the platform really did: a fault that changes instances itself (a platform lie) records it here. */
+  readonly truth: TruthLog;
   readonly bridge: FaultTarget;
   readonly nats: FreezableTarget;
   readonly redis: FreezableTarget & {
