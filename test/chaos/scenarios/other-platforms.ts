@@ -12,18 +12,26 @@ interface ArmedFault {
 }
 
 /**
+ * What a fault hides from the bridge: `platform` — the platform or part of
+ * it (no complete list, or instances out of sight): a blind window from
+ * arming until the fault is disarmed, everything is in sight again and the
+ * bridge had time to recover, so states held only then are not owed to DCM
+ * (a hidden instance reported DELETED still counts); `nothing` — the bridge
+ * must see through it (a revoked session is renewed and the request
+ * retried), so every state is owed to DCM.
+ */
+type Blindness = 'platform' | 'nothing';
+
+/**
  * One kind of platform fault, as data: its name, what it arms on the
- * simulator's control API, and how long it stays armed. Every kind keeps the
- * bridge from seeing the platform (or part of it): the trial opens a blind
- * window when it arms the fault and closes it once the fault is disarmed
- * and everything is in sight again, so states held only while hidden are
- * not owed to DCM (but a hidden instance reported DELETED still counts).
+ * simulator's control API, how long it stays armed and what it hides.
  */
 interface SimulatorFault {
   readonly name: string;
   readonly summary: string;
-  /** How long it stays armed, in the run's intervals, drawn uniformly. */
+  /** How long it stays armed, in the run's intervals, drawn uniformly; 0 for a fault that is used up at once. */
   readonly intervals: readonly [number, number];
+  readonly blind: Blindness;
   arm(context: FaultContext): Promise<ArmedFault>;
 }
 
@@ -41,7 +49,7 @@ const bridgeSigkill: FaultKind = {
   trial: bridgeSigkillTrial,
 };
 
-/** The trial of a simulator fault: blind from arming until the bridge had time to recover from it. */
+/** The trial of a simulator fault: armed for its drawn time, blind (or counted as seen through) as its row says. */
 function simulatorFaultKind(fault: SimulatorFault): FaultKind {
   return {
     name: fault.name,
@@ -49,28 +57,45 @@ function simulatorFaultKind(fault: SimulatorFault): FaultKind {
     async trial(context) {
       const key = `platform fault ${fault.name}`;
       const lastsMs = context.between(...fault.intervals) * context.settings.tuning.intervalSeconds * 1000;
-      context.stack.blindFrom(key);
+      if (fault.blind === 'platform') context.stack.blindFrom(key);
+      else context.stack.countSightedFault();
       const armed = await fault.arm(context);
-      context.note(`${fault.name} for ${(lastsMs / 1000).toFixed(1)} s`);
+      context.note(lastsMs > 0 ? `${fault.name} for ${(lastsMs / 1000).toFixed(1)} s` : fault.name);
       await context.sleep(lastsMs);
       await armed.disarm();
       await context.sleep(armed.outOfSightAfterMs ?? 0);
-      context.stack.blindUntilRecovered(key);
+      if (fault.blind === 'platform') context.stack.blindUntilRecovered(key);
     },
   };
 }
 
-/** A control call repeated every `everyMs` until disarmed; a failure of it fails the trial at disarm. */
-function repeatedCall(call: () => Promise<unknown>, everyMs: number): ArmedFault {
-  let failure: unknown;
-  const timer = setInterval(() => void call().catch((error: unknown) => (failure ??= error)), everyMs);
-  void call().catch((error: unknown) => (failure ??= error));
-  return {
-    async disarm() {
-      clearInterval(timer);
-      if (failure !== undefined) throw failure;
-    },
+/** The simulated vCenter's session counters (`GET /_sim/sessions`). */
+interface SessionCounters {
+  readonly logins: number;
+  readonly active: number;
+}
+
+/**
+ * Ends every vCenter session once the bridge holds one (as an
+ * administrator's "terminate session" or a vCenter restart does); disarming
+ * waits until the bridge logged in again, so a fault it never met is an
+ * error, not a pass.
+ */
+async function revokeSessions(context: FaultContext): Promise<ArmedFault> {
+  const { platform } = context.stack;
+  const counters = async (): Promise<SessionCounters> => (await platform.control('GET', '/_sim/sessions')) as SessionCounters;
+  const deadline = Date.now() + context.stack.recoveryMs * 3;
+  const waitFor = async (condition: (now: SessionCounters) => boolean, what: string): Promise<void> => {
+    while (!condition(await counters())) {
+      if (Date.now() > deadline) throw new Error(`sessions-revoked: ${what}`);
+      await context.sleep(50);
+    }
   };
+  await waitFor((now) => now.active > 0, 'the bridge never held a vCenter session');
+  const { logins } = await counters();
+  const { expired } = (await platform.control('POST', '/_sim/sessions/expire-all')) as { expired: number };
+  context.note(`${expired} vCenter session(s) ended`);
+  return { disarm: () => waitFor((now) => now.logins > logins, 'the bridge never logged in again after its session ended') };
 }
 
 /** Hides a random share of the live VMs from the bridge's account (a permission change), until disarmed. */
@@ -85,9 +110,34 @@ async function hideVms(context: FaultContext, share: readonly [number, number], 
   return { disarm: async () => void (await platform.control('POST', '/_sim/visibility', { vms: hidden, visible: true })) };
 }
 
-/** Arms EC2 describe faults on every matching DescribeInstances call until disarmed (`times` large enough to outlast the fault). */
-function describeFault(platform: ChaosPlatform, fault: { readonly answer: string; readonly page?: number }): Promise<ArmedFault> {
-  return platform.control('POST', '/_sim/describe-faults', { faults: [{ ...fault, times: 1_000_000 }] }).then(() => ({ disarm: async () => void (await platform.control('DELETE', '/_sim/describe-faults')) }));
+/** More matching calls than any fault lasts: the fault answers every one until disarmed. */
+const everyCall = 1_000_000;
+
+/**
+ * A row that answers every matching DescribeInstances call (page `page`
+ * only, when given) with `answer` for 1–4 intervals; a fault no call met
+ * (the listing never reached that page) fails the trial.
+ */
+function describeFaultKind(name: string, summary: string, fault: { readonly answer: 'RequestLimitExceeded' | 'Unavailable'; readonly page?: number }): FaultKind {
+  return simulatorFaultKind({
+    name,
+    summary,
+    intervals: [1, 4],
+    blind: 'platform',
+    async arm(context) {
+      const { platform } = context.stack;
+      await platform.control('POST', '/_sim/describe-faults', { faults: [{ ...fault, times: everyCall }] });
+      return {
+        async disarm() {
+          const { faults } = (await platform.control('GET', '/_sim/describe-faults')) as { faults: Array<{ times: number }> };
+          await platform.control('DELETE', '/_sim/describe-faults');
+          const met = everyCall - (faults[0]?.times ?? 0);
+          if (met === 0) throw new Error(`${name}: no DescribeInstances call met the fault`);
+          context.note(`${name}: ${met} call(s) answered ${fault.answer}`);
+        },
+      };
+    },
+  });
 }
 
 /** A switch of the EC2 simulator's control API, on while armed. */
@@ -101,20 +151,23 @@ const vsphereFaultKinds: readonly FaultKind[] = [
   bridgeSigkill,
   simulatorFaultKind({
     name: 'sessions-revoked',
-    summary: 'every vCenter session ended (POST /_sim/sessions/expire-all) at once and every 0.3 s for 1–3 intervals: polls meet 401 on any request and must log in again',
-    intervals: [1, 3],
-    arm: async (context) => repeatedCall(() => context.stack.platform.control('POST', '/_sim/sessions/expire-all'), 300),
+    summary: "every vCenter session ended (expired or terminated by an administrator): the bridge's next request gets 401 and it must log in again and carry on, losing nothing",
+    intervals: [0, 0],
+    blind: 'nothing',
+    arm: revokeSessions,
   }),
   simulatorFaultKind({
     name: 'permission-scoped-few',
     summary: "3–8 % of the VMs (at least 1) hidden from the bridge's account for 2–5 intervals: left out of lists and tag associations, 403 on lookup",
     intervals: [2, 5],
+    blind: 'platform',
     arm: (context) => hideVms(context, [0.03, 0.08], 1),
   }),
   simulatorFaultKind({
     name: 'permission-scoped-mass',
     summary: "25–40 % of the VMs (at least 10) hidden from the bridge's account for 2–5 intervals: the mass-deletion guard's case",
     intervals: [2, 5],
+    blind: 'platform',
     arm: (context) => hideVms(context, [0.25, 0.4], 10),
   }),
 ];
@@ -122,28 +175,14 @@ const vsphereFaultKinds: readonly FaultKind[] = [
 /** EC2's fault table: the bridge's process, throttling and outages (also mid-pagination), eventual consistency, refused credentials. */
 const ec2FaultKinds: readonly FaultKind[] = [
   bridgeSigkill,
-  simulatorFaultKind({
-    name: 'throttled',
-    summary: 'every DescribeInstances call answered RequestLimitExceeded (503) for 1–4 intervals, the SDK retries included',
-    intervals: [1, 4],
-    arm: (context) => describeFault(context.stack.platform, { answer: 'RequestLimitExceeded' }),
-  }),
-  simulatorFaultKind({
-    name: 'throttled-mid-pagination',
-    summary: 'page 2 of every paged DescribeInstances call answered RequestLimitExceeded for 1–4 intervals: page 1 arrived, the list is never complete',
-    intervals: [1, 4],
-    arm: (context) => describeFault(context.stack.platform, { answer: 'RequestLimitExceeded', page: 2 }),
-  }),
-  simulatorFaultKind({
-    name: 'unavailable-mid-pagination',
-    summary: 'page 2 of every paged DescribeInstances call answered Unavailable (503) for 1–4 intervals',
-    intervals: [1, 4],
-    arm: (context) => describeFault(context.stack.platform, { answer: 'Unavailable', page: 2 }),
-  }),
+  describeFaultKind('throttled', 'every DescribeInstances call answered RequestLimitExceeded (503) for 1–4 intervals, the SDK retries included', { answer: 'RequestLimitExceeded' }),
+  describeFaultKind('throttled-mid-pagination', 'page 2 of every paged DescribeInstances call answered RequestLimitExceeded for 1–4 intervals: page 1 arrived, the list is never complete', { answer: 'RequestLimitExceeded', page: 2 }),
+  describeFaultKind('unavailable-mid-pagination', 'page 2 of every paged DescribeInstances call answered Unavailable (503) for 1–4 intervals', { answer: 'Unavailable', page: 2 }),
   simulatorFaultKind({
     name: 'visibility-lag',
     summary: 'eventual consistency: instances launched during 2–5 intervals stay invisible to DescribeInstances (lists and by id) for 1–3 intervals after their launch',
     intervals: [2, 5],
+    blind: 'platform',
     async arm(context) {
       const lagMs = Math.round(context.between(1, 3) * context.settings.tuning.intervalSeconds * 1000);
       const armed = await ec2Switch(context.stack.platform, '/_sim/visibility-lag', { seconds: lagMs / 1000 }, { seconds: 0 });
@@ -154,6 +193,7 @@ const ec2FaultKinds: readonly FaultKind[] = [
     name: 'auth-failure',
     summary: 'every call refused with AuthFailure (401) for 1–4 intervals, as when the bridge\'s key is deactivated and then reactivated',
     intervals: [1, 4],
+    blind: 'platform',
     arm: (context) => ec2Switch(context.stack.platform, '/_sim/auth-failure', { enabled: true }, { enabled: false }),
   }),
 ];
@@ -180,6 +220,8 @@ function platformScenarios(platformName: 'vsphere' | 'ec2', platform: () => Prom
       summary: `on ${platformName}, each trial draws one fault of the platform's table: ${kinds.map((kind) => kind.name).join(', ')}`,
       trials: { short: shortTrials, full: 20 },
       platform,
+      // Shorter pauses than the default: the short form's three trials stay within the group's share of `npm test`.
+      pauseIntervals: [0.5, 2],
       trial: mixedTrial(kinds),
     },
     ...kinds.map((kind) => ({
