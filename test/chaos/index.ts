@@ -1,5 +1,5 @@
 // The fault suite's public surface: scenarios, the runner, the judge and the report.
-export { allScenarios, infrastructureScenarios } from './scenarios/index.js';
+export { allScenarios, infrastructureScenarios, otherPlatformScenarios } from './scenarios/index.js';
 export { runScenario, missedBar, trialsOf } from './run-scenario.js';
 export type { ScenarioResult } from './run-scenario.js';
 export type { Scenario, FaultContext, FaultTarget, FreezableTarget, RunSettings, RunForm } from './scenario.js';
@@ -13,6 +13,8 @@ export { resultsTable, markdownReport } from './report.js';
 export { createTruthLog } from './truth.js';
 export type { TruthLog, TruthState } from './truth.js';
 export { startOpenstackPlatform, dcmStatusOfNova } from './platforms/openstack.js';
+export { startVspherePlatform, dcmStatusOfPowerState } from './platforms/vsphere.js';
+export { startEc2Platform, dcmStatusOfEc2 } from './platforms/ec2.js';
 export type { ChaosPlatform } from './platforms/platform.js';
 export { dcmStream, parseStatusEvent } from './recorder.js';
 export type { DeliveredEvent, EventRecorder } from './recorder.js';
