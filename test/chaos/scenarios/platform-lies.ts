@@ -66,8 +66,15 @@ async function downCell(context: FaultContext, listRecordsBySkippingDownCells: b
   const live = platform.livePlatformIds();
   const share = context.between(0.05, 0.15);
   const cell = `cell-lie-${Date.now()}`;
-  const placed = live.filter(() => context.random() < share);
-  for (const platformId of placed) await platform.control('PUT', `/_sim/servers/${platformId}/cell`, { cell });
+  const placed: string[] = [];
+  for (const platformId of live.filter(() => context.random() < share)) {
+    // The churn may have deleted it since the list was taken: a deleted server has no cell to move.
+    const moved = await platform.control('PUT', `/_sim/servers/${platformId}/cell`, { cell }).then(
+      () => true,
+      (error: unknown) => (error instanceof Error && error.message.includes('answered 404') ? false : Promise.reject(error)),
+    );
+    if (moved) placed.push(platformId);
+  }
   await platform.control('POST', '/_sim/quirks', { downCells: [cell], listRecordsBySkippingDownCells });
   return {
     async end() {
