@@ -11,8 +11,9 @@ import type { BridgeTuning } from '../stack.js';
  */
 const pageSize = 40;
 
-/** The bridge's listing request and Keystone's token request, as the simulator names its routes. */
+/** The bridge's listing and absence-confirmation requests and Keystone's token request, as the simulator names its routes. */
 const listRoute = 'GET /compute/v2.1/servers/detail';
+const serverRoute = 'GET /compute/v2.1/servers/{server_id}';
 const tokenRoute = 'POST /identity/v3/auth/tokens';
 
 /** A proxy's error page, answered with 200 in Nova's place (a gateway that hides the upstream failure). */
@@ -105,6 +106,16 @@ export const platformFaultKinds: readonly PlatformFaultKind[] = [
   { name: 'page-503-midway', summary: 'one page (2 or later) of a listing answered 503', arm: () => ({ on: 'page', action: { kind: 'http5xx', status: 503 } }), lasting: { until: 'used' }, blind: 'listing', fullTrials: 8 },
   { name: 'page-dropped-midway', summary: "one page's (2 or later) connection dropped without an answer", arm: () => ({ on: 'page', action: { kind: 'dropConnection' } }), lasting: { until: 'used' }, blind: 'listing', fullTrials: 8 },
   { name: 'page-truncated-midway', summary: 'one page (2 or later) cut mid-body', arm: () => ({ on: 'page', action: { kind: 'truncateBody', style: 'destroyMidBody' } }), lasting: { until: 'used' }, blind: 'listing', fullTrials: 8 },
+  {
+    name: 'confirmations-503',
+    summary: 'every GET /servers/{id} (how the bridge confirms that a server missing from the list is gone) answered 503 for a few intervals, while the listing works',
+    arm: () => ({ on: 'requests', faults: [{ kind: 'http5xx', status: 503, scope: { route: serverRoute } }] }),
+    // Long enough for the churn to delete a few servers inside it (about one a second in the short form).
+    lasting: { until: 'cleared', seconds: { short: [4, 6], full: [4, 8] } },
+    // The list is complete, so every state is owed; only DELETED waits for the fault to end.
+    blind: 'nothing',
+    fullTrials: 8,
+  },
   { name: 'tokens-revoked', summary: "every Keystone token revoked: the bridge's next Nova request gets 401 and must renew and retry at once", arm: () => ({ on: 'tokens', operation: 'revoke-all' }), lasting: { until: 'used' }, blind: 'nothing', fullTrials: 8 },
   { name: 'tokens-expired', summary: 'every Keystone token expired early: the next Nova request gets 401 and must renew and retry at once', arm: () => ({ on: 'tokens', operation: 'expire-all' }), lasting: { until: 'used' }, blind: 'nothing', fullTrials: 8 },
   { name: 'token-revoked-between-pages', summary: 'the token revoked right after a page is answered: the next page (2 or later) gets 401 and must be renewed and retried', arm: () => ({ on: 'page', action: { kind: 'revokeToken' } }), lasting: { until: 'used' }, blind: 'nothing', fullTrials: 8 },
