@@ -3,6 +3,7 @@ import type { ChaosPlatform } from '../platforms/platform.js';
 import { startVspherePlatform } from '../platforms/vsphere.js';
 import type { FaultContext, Scenario } from '../scenario.js';
 import { bridgeSigkillTrial } from './infrastructure.js';
+import { scenariosOfTable } from './kind-table.js';
 
 /** A fault switched on the simulator, until {@link disarm}. */
 interface ArmedFault {
@@ -198,16 +199,6 @@ const ec2FaultKinds: readonly FaultKind[] = [
   }),
 ];
 
-/** Each trial draws one kind of the table, uniformly. */
-function mixedTrial(kinds: readonly FaultKind[]): (context: FaultContext) => Promise<void> {
-  return async (context) => {
-    const kind = kinds[Math.floor(context.random() * kinds.length)] ?? kinds[0];
-    if (kind === undefined) throw new Error('a mixed scenario needs at least one fault kind');
-    context.note(`drew ${kind.name}`);
-    await kind.trial(context);
-  };
-}
-
 /**
  * Full trials of each kind's own scenario: enough to mean something. The
  * issue's 50 SIGKILLs are made on OpenStack (`bridge-sigkill`); here 20 per
@@ -217,26 +208,16 @@ const fullTrialsOf = (kind: FaultKind): number => (kind === bridgeSigkill ? 20 :
 
 /** The group's scenarios on one platform: one mixed scenario (the short form's) and one per kind, full form only. */
 function platformScenarios(platformName: 'vsphere' | 'ec2', platform: () => Promise<ChaosPlatform>, kinds: readonly FaultKind[], shortTrials: number): Scenario[] {
-  const mixedName = `${platformName}-faults-mixed`;
-  return [
-    {
-      name: mixedName,
-      summary: `on ${platformName}, each trial draws one fault of the platform's table: ${kinds.map((kind) => kind.name).join(', ')}`,
-      trials: { short: shortTrials, full: 20 },
-      platform,
-      // Shorter pauses than the default: the short form's three trials stay within the group's share of `npm test`.
-      pauseIntervals: [0.5, 2],
-      trial: mixedTrial(kinds),
-    },
-    ...kinds.map((kind) => ({
-      name: `${platformName}-${kind.name}`,
-      summary: `on ${platformName}: ${kind.summary}`,
-      trials: { short: 0, full: fullTrialsOf(kind) },
-      platform,
-      fullOnlyBecause: `the short form draws this kind among the others in ${mixedName}`,
-      trial: (context: FaultContext) => kind.trial(context),
-    })),
-  ];
+  return scenariosOfTable({
+    mixedName: `${platformName}-faults-mixed`,
+    verb: `makes it on ${platformName}`,
+    mixedTrials: { short: shortTrials, full: 20 },
+    // Shorter pauses than the default: the short form's three trials stay within the group's share of `npm test`.
+    mixedPauseIntervals: [0.5, 2],
+    kinds: kinds.map((kind) => ({ name: `${platformName}-${kind.name}`, summary: `on ${platformName}: ${kind.summary}`, fullTrials: fullTrialsOf(kind), trial: kind.trial })),
+    platform,
+    make: (context, kind) => kind.trial(context),
+  });
 }
 
 /** Faults of the vSphere and EC2 platforms, and the bridge SIGKILLed while it polls them. */

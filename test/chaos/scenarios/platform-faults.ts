@@ -2,6 +2,7 @@ import type { FaultSpec } from '../../simulators/common/index.js';
 import type { ListingFaultAction } from '../../simulators/openstack/index.js';
 import { startOpenstackPlatform } from '../platforms/openstack.js';
 import type { FaultContext, RunForm, RunSettings, Scenario } from '../scenario.js';
+import { scenariosOfTable, type TableKind } from './kind-table.js';
 import type { BridgeTuning } from '../stack.js';
 
 /**
@@ -44,17 +45,12 @@ type Lasting = { readonly until: 'cleared'; readonly seconds: SecondsPerForm } |
 type Blindness = 'listing' | 'nothing';
 
 /** One platform fault kind: a row of the table. */
-export interface PlatformFaultKind {
-  /** Kebab-case; the kind's own scenario has this name. */
-  readonly name: string;
-  readonly summary: string;
+export interface PlatformFaultKind extends TableKind {
   readonly arm: (tuning: BridgeTuning) => Arming;
   readonly lasting: Lasting;
   readonly blind: Blindness;
   /** How long a request the fault delayed may keep a poll busy after the fault is over. */
   readonly lingerMs?: (tuning: BridgeTuning) => number;
-  /** Trials of the kind's own scenario in the full form. */
-  readonly fullTrials: number;
 }
 
 const onList = (fault: FaultSpec): FaultSpec => ({ ...fault, scope: { route: listRoute } });
@@ -255,30 +251,12 @@ async function makeFault(context: FaultContext, kind: PlatformFaultKind): Promis
 /** The OpenStack platform with small pages, so page faults land mid-listing. */
 const pagedOpenstack = () => startOpenstackPlatform({ maxLimit: pageSize });
 
-/**
- * The group's scenarios: one mixed scenario for the short form (each trial
- * draws a kind from the table) and one scenario per kind for the full form.
- */
-export const platformFaultScenarios: readonly Scenario[] = [
-  {
-    name: 'platform-faults-mixed',
-    summary: `each trial draws one platform fault kind from the table (${platformFaultKinds.length} kinds) and makes it`,
-    trials: { short: 3, full: 20 },
-    platform: pagedOpenstack,
-    async trial(context) {
-      const kind = platformFaultKinds[Math.floor(context.random() * platformFaultKinds.length)];
-      if (kind === undefined) throw new Error('the platform fault table is empty');
-      await makeFault(context, kind);
-    },
-  },
-  ...platformFaultKinds.map(
-    (kind): Scenario => ({
-      name: kind.name,
-      summary: kind.summary,
-      trials: { short: 0, full: kind.fullTrials },
-      fullOnlyBecause: 'the short form draws this kind among the others in platform-faults-mixed',
-      platform: pagedOpenstack,
-      trial: (context) => makeFault(context, kind),
-    }),
-  ),
-];
+/** The group's scenarios: `platform-faults-mixed` for the short form (each trial draws a kind), one scenario per kind for the full form. */
+export const platformFaultScenarios: readonly Scenario[] = scenariosOfTable({
+  mixedName: 'platform-faults-mixed',
+  verb: 'makes it',
+  mixedTrials: { short: 3, full: 20 },
+  kinds: platformFaultKinds,
+  platform: pagedOpenstack,
+  make: makeFault,
+});
