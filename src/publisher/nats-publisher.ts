@@ -81,6 +81,9 @@ export function createNatsPublisher(options: NatsPublisherOptions): EventPublish
       timeout: options.ackTimeoutMs,
       // The client gives up reconnecting after two refusals in a row; a rotated credentials file must still get its turn.
       ignoreAuthErrorAbort: true,
+      // Otherwise every publish builds error objects for async stack traces up front, used or not
+      // (8 s of CPU per 100,000 events in the #12 profile); the bridge's own errors name the subject.
+      noAsyncTraces: true,
       ...(options.user ? { user: options.user } : {}),
       ...(options.password ? { pass: options.password } : {}),
       ...(options.token ? { token: options.token } : {}),
