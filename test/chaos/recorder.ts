@@ -31,17 +31,20 @@ export interface DeliveredEvent {
  * DCM's side of the broker during a fault run. Creates the stream (DCM owns
  * it; the bridge never creates it), watches `dcm.*` live with a core
  * subscription, which sees every publish at once (copies the stream drops
- * included) and so can trigger faults "right after an event", and reads the
- * stream back at the end, which is what DCM's consumer receives.
+ * included) and so can trigger faults "right after an event", follows the
+ * stream with an ordered consumer for DCM's current view (it resumes after
+ * a broker restart where a core subscription misses what was published
+ * before it re-subscribed), and reads the stream back at the end, which is
+ * what DCM's consumer receives.
  */
 export interface EventRecorder {
   /** Resolves true at the next event published on `dcm.*`, false after `timeoutMs`. */
   nextPublished(timeoutMs: number): Promise<boolean>;
-  /** Last status per DCM instance id among live sightings (for convergence checks; the judge reads the stream). */
+  /** Last status per DCM instance id in the stream read so far (for convergence checks; the judge reads the whole stream at the end). */
   liveLastStatus(): ReadonlyMap<string, string>;
   /** Events seen live so far. */
   liveCount(): number;
-  /** Epoch ms of the latest live sighting; 0 before the first. */
+  /** Epoch ms of the latest live sighting or stream message read; 0 before the first. */
   lastPublishedAt(): number;
   /** Everything the stream holds, in stream order. Retries while the broker is coming back. */
   readStream(): Promise<DeliveredEvent[]>;
@@ -67,15 +70,37 @@ export async function startRecorder(options: RecorderOptions): Promise<EventReco
   let lastAt = 0;
   const waiters = new Set<() => void>();
   const subscription: Subscription = connection.subscribe('dcm.*', {
-    callback: (error, message) => {
+    callback: (error) => {
       if (error) return;
-      const event = parseStatusEvent(message.string());
-      if (event.instanceId) lastStatus.set(event.instanceId, event.status);
       count++;
       lastAt = Date.now();
       for (const wake of [...waiters]) wake();
     },
   });
+  // DCM's view, in stream order. An ordered consumer's messages end when the broker is killed under
+  // it: a new one then starts after the last sequence read, until the recorder closes.
+  let closed = false;
+  let readThrough = 0;
+  let following: { stop(): void } | undefined;
+  const follow = async (): Promise<void> => {
+    while (!closed) {
+      try {
+        const consumer = await client.consumers.get(dcmStream.name, readThrough === 0 ? { deliver_policy: DeliverPolicy.All } : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: readThrough + 1 });
+        const messages = await consumer.consume({ max_messages: 1000 });
+        following = messages;
+        for await (const message of messages) {
+          const event = parseStatusEvent(message.string());
+          if (event.instanceId) lastStatus.set(event.instanceId, event.status);
+          readThrough = message.seq;
+          lastAt = Date.now();
+        }
+      } catch {
+        // The broker is away: try again shortly.
+      }
+      if (!closed) await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  };
+  const followingDone = follow();
 
   return {
     nextPublished(timeoutMs) {
@@ -118,8 +143,11 @@ export async function startRecorder(options: RecorderOptions): Promise<EventReco
       return events;
     },
     async close() {
+      closed = true;
+      following?.stop();
       subscription.unsubscribe();
       await connection.close();
+      await followingDone;
     },
   };
 }
