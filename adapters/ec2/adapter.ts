@@ -1,8 +1,8 @@
-import { DescribeInstancesCommand, type DescribeInstancesCommandInput, type DescribeInstancesCommandOutput, type EC2Client } from '@aws-sdk/client-ec2';
+import type { DescribeInstancesCommandInput, DescribeInstancesCommandOutput } from '@aws-sdk/client-ec2';
 import { readFileSync } from 'node:fs';
 import type { PlatformAdapter } from '../../src/adapter/index.js';
 import { confirmInstancesAbsent } from './absence.js';
-import { createEc2Client } from './client.js';
+import type { Ec2Connection } from './client.js';
 import { ec2ConfigSchema, ec2CredentialsOf, ec2OptionsOf, validateEc2Endpoint } from './config-schema.js';
 import { accountKeyOf, credentialSourceFor, type CredentialSettings } from './credentials.js';
 import { toBridgeError, type ErrorScope } from './errors.js';
@@ -60,28 +60,35 @@ export function createEc2Adapter(options: Ec2AdapterOptions = {}): PlatformAdapt
       const bucket = buckets.forAccount(accountKeyOf(endpoint), context.clock);
       // Polls of one endpoint never overlap (scheduler invariant), so one slot suffices.
       let activeSignal: AbortSignal | undefined;
-      let client: EC2Client | undefined;
-      const clientOf = (): EC2Client =>
-        (client ??= createEc2Client({
-          endpoint,
-          region,
-          credentials: credentialSourceFor(endpoint, options.credentials),
-          maxAttempts: policy.maxAttempts,
-          retryStrategy: createRetryStrategy(policy, {
-            clock: context.clock,
-            bucket,
-            signal: () => activeSignal,
-            ...(options.random ? { random: options.random } : {}),
-            onRetry: (retry) => context.logger.debug(retry, 'retrying DescribeInstances'),
-          }),
-          timeouts: options.requestTimeouts ?? requestTimeoutsFor(endpoint.intervalSeconds, policy),
-          readFile,
-          ...(context.onRequest ? { onRequest: context.onRequest } : {}),
-          ...(context.targetCheck ? { targetCheck: context.targetCheck } : {}),
+      let connection: Promise<Ec2Connection> | undefined;
+      // The SDK (about 100 MB) is loaded by the first call, never by a bridge without EC2 endpoints.
+      const connectionOf = (): Promise<Ec2Connection> =>
+        (connection ??= (async () => {
+          const { createEc2Connection } = await import('./client.js');
+          return createEc2Connection({
+            endpoint,
+            region,
+            credentials: await credentialSourceFor(endpoint, options.credentials),
+            maxAttempts: policy.maxAttempts,
+            retryStrategy: createRetryStrategy(policy, {
+              clock: context.clock,
+              bucket,
+              signal: () => activeSignal,
+              ...(options.random ? { random: options.random } : {}),
+              onRetry: (retry) => context.logger.debug(retry, 'retrying DescribeInstances'),
+            }),
+            timeouts: options.requestTimeouts ?? requestTimeoutsFor(endpoint.intervalSeconds, policy),
+            readFile,
+            ...(context.onRequest ? { onRequest: context.onRequest } : {}),
+            ...(context.targetCheck ? { targetCheck: context.targetCheck } : {}),
+          });
+        })().catch((error: unknown) => {
+          connection = undefined;
+          throw error;
         }));
       const describe = async (input: DescribeInstancesCommandInput, callSignal: AbortSignal): Promise<DescribeInstancesCommandOutput> => {
         try {
-          return await clientOf().send(new DescribeInstancesCommand(input), { abortSignal: callSignal });
+          return await (await connectionOf()).describe(input, callSignal);
         } catch (error) {
           throw toBridgeError(error, scope, callSignal);
         }
@@ -122,8 +129,10 @@ export function createEc2Adapter(options: Ec2AdapterOptions = {}): PlatformAdapt
           }
         },
         async close() {
-          client?.destroy();
-          client = undefined;
+          const closing = connection;
+          connection = undefined;
+          // A connection that failed to build has nothing to close.
+          (await closing?.catch(() => undefined))?.destroy();
         },
       };
     },

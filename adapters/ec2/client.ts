@@ -1,4 +1,4 @@
-import { EC2Client, type EC2ClientConfig } from '@aws-sdk/client-ec2';
+import { DescribeInstancesCommand, EC2Client, type DescribeInstancesCommandInput, type DescribeInstancesCommandOutput, type EC2ClientConfig } from '@aws-sdk/client-ec2';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type { AdapterContext } from '../../src/adapter/index.js';
@@ -64,6 +64,8 @@ export function createEc2Client(settings: Ec2ClientSettings): EC2Client {
     },
   };
   const client = new EC2Client(config);
+  // The SDK's logger step filters every output through its schema for a logger the bridge never gives it (a no-op): pure cost per page.
+  client.middlewareStack.remove('loggerMiddleware');
   addAnswerCheck(client, { endpoint: endpoint.name, region: settings.region });
   const onRequest = settings.onRequest;
   if (onRequest) {
@@ -86,4 +88,25 @@ export function createEc2Client(settings: Ec2ClientSettings): EC2Client {
     );
   }
   return client;
+}
+
+/** One endpoint's SDK client, as the adapter uses it. */
+export interface Ec2Connection {
+  /** One DescribeInstances call (the SDK's retries included); throws what the SDK threw. */
+  describe(input: DescribeInstancesCommandInput, signal: AbortSignal): Promise<DescribeInstancesCommandOutput>;
+  /** Closes its sockets. */
+  destroy(): void;
+}
+
+/**
+ * {@link createEc2Client} behind the adapter's two uses. This module imports
+ * the AWS SDK as values: the adapter loads it with `import()` when an EC2
+ * endpoint first polls, so a bridge without one never loads the SDK.
+ */
+export function createEc2Connection(settings: Ec2ClientSettings): Ec2Connection {
+  const client = createEc2Client(settings);
+  return {
+    describe: (input, signal) => client.send(new DescribeInstancesCommand(input), { abortSignal: signal }),
+    destroy: () => client.destroy(),
+  };
 }

@@ -1,5 +1,4 @@
 import type { EC2ClientConfig } from '@aws-sdk/client-ec2';
-import { fromIni, fromNodeProviderChain, fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import type { EndpointConfig } from '../../src/config/index.js';
 import { ec2CredentialsOf, ec2OptionsOf } from './config-schema.js';
 
@@ -27,14 +26,20 @@ export interface CredentialSettings {
  * - `profile`: `fromIni` (static keys, SSO, credential_process, role chains in the profile);
  * - neither: `fromNodeProviderChain` (environment, profiles, SSO, web identity, ECS/EC2 roles);
  * - `roleArn`: `fromTemporaryCredentials` on top of whichever base the above gave.
+ *
+ * `@aws-sdk/credential-providers` is imported here, on first use, so that
+ * loading the adapter does not load the SDK.
  */
-export function credentialSourceFor(endpoint: EndpointConfig, settings: CredentialSettings = {}): Ec2CredentialSource {
+export async function credentialSourceFor(endpoint: EndpointConfig, settings: CredentialSettings = {}): Promise<Ec2CredentialSource> {
   const options = ec2OptionsOf(endpoint);
   const keys = ec2CredentialsOf(endpoint);
   const files = {
     ...(settings.sharedFiles?.credentialsFile !== undefined ? { filepath: settings.sharedFiles.credentialsFile } : {}),
     ...(settings.sharedFiles?.configFile !== undefined ? { configFilepath: settings.sharedFiles.configFile } : {}),
   };
+  const staticKeys = keys.accessKeyId !== undefined && keys.secretAccessKey !== undefined;
+  if (staticKeys && options.roleArn === undefined) return { accessKeyId: keys.accessKeyId, secretAccessKey: keys.secretAccessKey, ...(keys.sessionToken !== undefined ? { sessionToken: keys.sessionToken } : {}) };
+  const { fromIni, fromNodeProviderChain, fromTemporaryCredentials } = await import('@aws-sdk/credential-providers');
   const base: Ec2CredentialSource =
     keys.accessKeyId !== undefined && keys.secretAccessKey !== undefined
       ? { accessKeyId: keys.accessKeyId, secretAccessKey: keys.secretAccessKey, ...(keys.sessionToken !== undefined ? { sessionToken: keys.sessionToken } : {}) }
