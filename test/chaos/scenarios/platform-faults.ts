@@ -218,7 +218,9 @@ async function makeFault(context: FaultContext, kind: PlatformFaultKind): Promis
   const key = `platform fault ${kind.name}`;
   await untilTokenLive(context);
   const seconds = kind.lasting.until === 'cleared' ? context.between(...kind.lasting.seconds[settings.form]) : 0;
-  const slowed = kind.blind === 'listing' && seconds > 0 ? rateUnderGuard(settings, seconds) : settings.changesPerSecond;
+  // A held request blinds the bridge until its poll times out: as long as an outage of that length.
+  const blindSeconds = seconds + (kind.lingerMs?.(settings.tuning) ?? 0) / 1000;
+  const slowed = kind.blind === 'listing' && blindSeconds > 0 ? rateUnderGuard(settings, blindSeconds) : settings.changesPerSecond;
   if (kind.blind === 'listing') stack.blindFrom(key);
   else stack.countSightedFault();
   context.churn.setRate(slowed);
@@ -240,10 +242,13 @@ async function makeFault(context: FaultContext, kind: PlatformFaultKind): Promis
   } finally {
     await stack.platform.control('DELETE', '/_sim/faults');
     await stack.platform.control('DELETE', '/_sim/listing-faults');
+  }
+  try {
+    if (arming.on === 'requests' && (await faultsFired(context)) === firedBefore) throw new Error(`platform fault ${kind.name} was armed for ${seconds.toFixed(1)} s but no request met it`);
+    await context.sleep(kind.lingerMs?.(settings.tuning) ?? 0);
+  } finally {
     context.churn.setRate(settings.changesPerSecond);
   }
-  if (arming.on === 'requests' && (await faultsFired(context)) === firedBefore) throw new Error(`platform fault ${kind.name} was armed for ${seconds.toFixed(1)} s but no request met it`);
-  await context.sleep(kind.lingerMs?.(settings.tuning) ?? 0);
   if (kind.blind === 'listing') stack.blindUntilRecovered(key);
   context.note(`${kind.name}${where}${seconds > 0 ? ` for ${seconds.toFixed(1)} s` : ''}${slowed < settings.changesPerSecond ? ` (churn slowed to ${slowed}/s)` : ''}`);
 }
