@@ -3,7 +3,7 @@ import type { AbsenceFinding, PlatformAdapter, PlatformConnection, RawInstance }
 import type { StateCache } from '../cache/index.js';
 import type { Clock } from '../clock/index.js';
 import { dnsLabelPattern, type EndpointConfig } from '../config/index.js';
-import type { AbsenceCounts, Change, Differ, Observation, VanishingVerdict } from '../diff/index.js';
+import type { AbsenceCounts, Change, Differ, Observation, PollDiff, VanishingVerdict } from '../diff/index.js';
 import { BridgeError, ErrorCode, asBridgeError } from '../errors/index.js';
 import type { BridgeMetrics } from '../metrics/index.js';
 import { createNormalizer, platformTextMaxChars, vmStatuses, type VmStatus } from '../normalize/index.js';
@@ -112,12 +112,20 @@ export function createEndpointPoller(options: EndpointPollerOptions): EndpointPo
     let unavailableCount = 0;
     try {
       if (signal.aborted) throw signal.reason;
-      const pollDiff = await differ.begin(endpoint.name, { observedAt, epoch, ...(resyncRound !== undefined ? { resyncRound } : {}) });
-      if (pollDiff.recalled && pollDiff.recalled.restored + pollDiff.recalled.forgotten > 0) {
-        logger.warn(pollDiff.recalled, `the cache disagreed with DCM's stream: ${pollDiff.recalled.restored} instance(s) restored to the state DCM was told, ${pollDiff.recalled.forgotten} already reported DELETED dropped`);
-      }
+      // Begun once the platform answers: a poll that fails before its first page (an endpoint that
+      // cannot log in) never reads the cache, nor DCM's stream when the epoch is new (the recall).
+      let begun: PollDiff | undefined;
+      const diff = async (): Promise<PollDiff> => {
+        if (begun) return begun;
+        begun = await differ.begin(endpoint.name, { observedAt, epoch, ...(resyncRound !== undefined ? { resyncRound } : {}) });
+        if (begun.recalled && begun.recalled.restored + begun.recalled.forgotten > 0) {
+          logger.warn(begun.recalled, `the cache disagreed with DCM's stream: ${begun.recalled.restored} instance(s) restored to the state DCM was told, ${begun.recalled.forgotten} already reported DELETED dropped`);
+        }
+        return begun;
+      };
       for await (const page of options.connection.list(listAbort.signal)) {
         if (listAbort.signal.aborted) throw listAbort.signal.reason;
+        const pollDiff = await diff();
         const { observations, invalid, unavailable } = observe(page, normalize);
         invalidIds += invalid.length;
         if (invalid.length > 0) {
@@ -135,6 +143,7 @@ export function createEndpointPoller(options: EndpointPollerOptions): EndpointPo
       }
       if (listAbort.signal.aborted) throw listAbort.signal.reason;
       const releasing = guardReleased;
+      const pollDiff = await diff();
       const plan = await pollDiff.finish({ confirm: (platformIds) => confirmAbsence(platformIds, listAbort.signal), guardReleased: releasing });
       return { plan, countsByStatus, invalidIds, unavailableCount, resyncRound: pollDiff.resyncRound, releasing };
     } catch (error) {
