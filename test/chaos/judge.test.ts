@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { crashSigns } from './crash-signs.js';
-import { judge, longestSightedStretch, type JudgeInput } from './judge.js';
+import { judge, longestSightedStretch, streamConvergedAt, type JudgeInput } from './judge.js';
 import type { DeliveredEvent } from './recorder.js';
 import { scanForSecrets } from './secret-scan.js';
 import { createTruthLog } from './truth.js';
@@ -152,4 +152,18 @@ test('the secret scan finds planted values as written, JSON-escaped, URL-encoded
   ];
   assert.deepEqual(scanForSecrets(texts, [secret]).map((sighting) => `${sighting.source}:${sighting.form}`), ['log:JSON-escaped', 'url:URL-encoded', 'header:base64']);
   assert.throws(() => scanForSecrets(texts, ['short']), /at least 8 characters/);
+});
+
+test('convergence is read off the stream: when the last instance first reached its final state', () => {
+  const truth = createTruthLog();
+  truth.record('a', 'RUNNING', 0, { seeded: true });
+  truth.record('a', 'STOPPED', 10 * second);
+  truth.record('b', 'RUNNING', 0, { seeded: true });
+  truth.record('c', 'PROVISIONING', 5 * second);
+  truth.record('c', 'DELETED', 6 * second);
+  const delivered = [event('a', 'RUNNING', 1 * second), event('b', 'RUNNING', 1 * second), event('a', 'STOPPED', 12 * second), event('a', 'STOPPED', 20 * second, { resync: true })];
+  assert.equal(streamConvergedAt(truth.history(), delivered), 12 * second + 100, "a's STOPPED at 12 s (stored 100 ms later); the later resync changes nothing; c, never heard of and deleted, counts as converged");
+  assert.equal(streamConvergedAt(truth.history(), delivered.slice(0, 2)), undefined, 'a still RUNNING for DCM: not converged');
+  truth.record('b', 'PAUSED', 30 * second);
+  assert.equal(streamConvergedAt(truth.history(), delivered), undefined, 'b never reported PAUSED');
 });

@@ -170,3 +170,35 @@ export function longestSightedStretch(span: TimeWindow, blindWindows: readonly T
   if (span.to > cursor) longest = Math.max(longest, span.to - cursor);
   return longest;
 }
+
+/**
+ * When DCM's stream first held the platform's final state of every instance
+ * (epoch ms, the stream's storage time), or undefined when it never did.
+ * Measured on the stream, not on a live watcher, so a watcher catching up
+ * after a broker restart does not count as the bridge's delay. An instance
+ * DCM never heard of counts as converged when the platform deleted it.
+ */
+export function streamConvergedAt(truth: ReadonlyMap<string, readonly TruthState[]>, delivered: readonly DeliveredEvent[]): number | undefined {
+  const byInstance = new Map<string, DeliveredEvent[]>();
+  for (const event of delivered) {
+    if (event.malformed !== undefined) continue;
+    const events = byInstance.get(event.instanceId) ?? [];
+    events.push(event);
+    byInstance.set(event.instanceId, events);
+  }
+  let convergedAt = 0;
+  for (const [instanceId, history] of truth) {
+    const final = history.at(-1)?.status;
+    const events = byInstance.get(instanceId) ?? [];
+    if (events.length === 0) {
+      if (final === 'DELETED') continue;
+      return undefined;
+    }
+    if (events.at(-1)?.status !== final) return undefined;
+    // The first event of the trailing run in the final state: from then on DCM held it.
+    let first = events.length - 1;
+    while (first > 0 && events[first - 1]?.status === final) first--;
+    convergedAt = Math.max(convergedAt, events[first]?.storedAt ?? 0);
+  }
+  return convergedAt;
+}

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createSeededRandom, type RandomSource } from '../simulators/common/index.js';
 import { startChurn, type Churn } from './churn.js';
 import { crashSigns } from './crash-signs.js';
-import { judge, type Verdict } from './judge.js';
+import { judge, streamConvergedAt, type Verdict } from './judge.js';
 import { startOpenstackPlatform } from './platforms/openstack.js';
 import { dcmStream, type DeliveredEvent } from './recorder.js';
 import type { FaultContext, RunSettings, Scenario } from './scenario.js';
@@ -97,13 +97,15 @@ export async function runScenario(scenario: Scenario, settings: RunSettings, log
     await churn.stop();
     const faultsEndedAt = Date.now();
 
-    const convergedAt = await convergence(stack, truth, settings);
-    const convergeMs = convergedAt === undefined ? undefined : convergedAt - faultsEndedAt;
-    log(`${scenario.name}: ${churn.made()} changes made; ${convergeMs === undefined ? 'did not converge' : `converged ${(convergeMs / 1000).toFixed(1)} s after the last fault`}`);
-
+    await convergence(stack, truth, settings);
     texts.push(...(await apiOutput(stack)));
     await stack.bridge.stop();
     const delivered = await stack.recorder.readStream();
+    // Timed on the stream (its storage times), so the watcher's own lag after a broker restart is not counted.
+    const convergedAt = streamConvergedAt(truth.history(), delivered);
+    const convergeMs = convergedAt === undefined ? undefined : Math.max(0, convergedAt - faultsEndedAt);
+    const converged = convergeMs !== undefined && convergeMs <= settings.convergeTimeoutMs;
+    log(`${scenario.name}: ${churn.made()} changes made; ${converged ? `converged ${(convergeMs / 1000).toFixed(1)} s after the last fault` : 'did not converge'}`);
     texts.push(...stack.bridge.incarnations().flatMap((process, index) => [
       { source: `bridge process ${index + 1} stderr`, text: process.stderr() },
       { source: `bridge process ${index + 1} stdout`, text: process.stdout() },
@@ -131,7 +133,7 @@ export async function runScenario(scenario: Scenario, settings: RunSettings, log
       verdict,
       crashes: stack.bridge.incarnations().flatMap((process, index) => crashSigns(process).map((sign) => `process ${index + 1}: ${sign}`)),
       secretSightings: scanForSecrets(texts, stack.secrets),
-      convergeMs,
+      convergeMs: converged ? convergeMs : undefined,
       churnFailures: churn.failures(),
       notes,
       artifactsDir,
@@ -200,7 +202,7 @@ function everyInstanceMatches(stack: ChaosStack, truth: TruthLog): boolean {
 /**
  * Waits until DCM's view equals the platform's (bounded), then until the
  * stream has been quiet for `quietIntervals` intervals, so late events are
- * judged too. Returns when the views first matched, or undefined.
+ * judged too. Returns when the watcher first saw the views match, or undefined.
  */
 async function convergence(stack: ChaosStack, truth: TruthLog, settings: RunSettings): Promise<number | undefined> {
   const deadline = Date.now() + settings.convergeTimeoutMs;
