@@ -52,8 +52,11 @@ test('every Docker stage runs Node 24 LTS, the line CI installs, which engines a
   assert.ok(24 >= lowestAdmittedMajor(manifest.engines.node));
 });
 
-test('CI runs the same test command on Node 24 that npm test runs, on the files npm test built', () => {
-  assert.match(manifest.scripts['test'] ?? '', /^npm run build && npm run test:built$/);
+test('npm test runs the suite on a supported Node (Node 24 when the machine has an older one), and CI runs npm test', () => {
+  assert.match(manifest.scripts['test'] ?? '', /^npm run build && \.ci\/on-supported-node npm run test:built$/);
   assert.match(manifest.scripts['test:built'] ?? '', /^node --test /);
-  assert.match(read('.ci/run'), /^\s*\.ci\/with-node24 npm run test:built$/m);
+  const chooser = read('.ci/on-supported-node');
+  assert.match(chooser, /-ge 22\b/, 'the machine\'s Node is used from 22, the lowest major engines admits');
+  assert.match(chooser, /exec \.ci\/with-node24 "\$@"/, 'older ones fall back to Node 24');
+  assert.match(read('.ci/run'), /^npm test$/m);
 });
