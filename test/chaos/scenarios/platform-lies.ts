@@ -84,14 +84,24 @@ async function downCell(context: FaultContext, listRecordsBySkippingDownCells: b
   };
 }
 
-/** Holds up to `count` instances the bridge has known for a few intervals (and `accept` allows); fails when none is free. */
-function holdKnown(context: FaultContext, lies: PlatformLies, count: number, accept?: (instanceId: string) => boolean): HeldInstance[] {
+/**
+ * Holds up to `count` instances the bridge has known for a few intervals (and
+ * `accept` allows). Right after the bridge first published the estate no
+ * instance may be that old yet: waits for one, an interval at a time, and
+ * fails when none is free after ten.
+ */
+async function holdKnown(context: FaultContext, lies: PlatformLies, count: number, accept?: (instanceId: string) => boolean): Promise<HeldInstance[]> {
   const held: HeldInstance[] = [];
-  for (let index = 0; index < count; index++) {
-    const instance = lies.hold(context.random, context.truth, past(context, 3), accept);
-    if (instance) held.push(instance);
+  for (let attempt = 0; held.length === 0; attempt++) {
+    if (attempt > 0) {
+      if (attempt > 10) throw new Error('no live instance was free to tell a lie about for ten intervals');
+      await context.sleep(past(context, 1));
+    }
+    for (let index = held.length; index < count; index++) {
+      const instance = lies.hold(context.random, context.truth, past(context, 3), accept);
+      if (instance) held.push(instance);
+    }
   }
-  if (held.length === 0) throw new Error('no live instance was free to tell a lie about');
   return held;
 }
 
@@ -146,7 +156,7 @@ export const platformLieKinds: readonly PlatformLieKind[] = [
     blind: 'nothing',
     fullTrials: 10,
     async tell(context, lies) {
-      const held = holdKnown(context, lies, 3);
+      const held = await holdKnown(context, lies, 3);
       const intervalMs = past(context, 1);
       const flaps = await Promise.all(
         held.map((instance) => {
@@ -170,7 +180,7 @@ export const platformLieKinds: readonly PlatformLieKind[] = [
     fullTrials: 6,
     async tell(context, lies) {
       // An instance already FAILED would owe DCM no event: the status would not change.
-      const held = holdKnown(context, lies, 2, (instanceId) => context.truth.current(instanceId) !== 'FAILED');
+      const held = await holdKnown(context, lies, 2, (instanceId) => context.truth.current(instanceId) !== 'FAILED');
       const status = newerStatuses[Math.floor(context.random() * newerStatuses.length)] ?? 'HIBERNATED';
       for (const instance of held) await lies.reportUnknownStatus(instance, status, context.truth);
       return {
@@ -211,7 +221,7 @@ export const platformLieKinds: readonly PlatformLieKind[] = [
     blind: 'nothing',
     fullTrials: 8,
     async tell(context, lies) {
-      const originals = holdKnown(context, lies, 2);
+      const originals = await holdKnown(context, lies, 2);
       const clones: string[] = [];
       for (const original of originals) clones.push(await lies.addImpostor(original.instanceId, context.random));
       return {
