@@ -3,7 +3,8 @@
  * `npm run chaos`: the fault suite's full form (or `--short`), scenario by
  * scenario, printing the results table and writing it with the findings to
  * `.tmp/chaos-report.md` (`.tmp/chaos-report-short.md` for the short form).
- * Exit code 1 when any scenario misses the bar. Environment: CHAOS_SEED,
+ * Exit code 1 when any scenario misses the bar or could not run (a scenario
+ * that throws is reported and the run goes on). Environment: CHAOS_SEED,
  * CHAOS_TRIALS, CHAOS_SCENARIOS, CHAOS_INSTANCES, CHAOS_RATE,
  * CHAOS_INTERVAL_SECONDS (see settings.ts).
  */
@@ -28,8 +29,18 @@ async function main(): Promise<number> {
   log(`${form} form, seed ${settings.seed}: ${scenarios.map((scenario) => scenario.name).join(', ')}`);
 
   const results: ScenarioResult[] = [];
+  // A scenario that throws (its own bug, or a part that would not start) is reported and the run goes on: the others' results still count.
+  const notRun: string[] = [];
   for (const scenario of scenarios) {
-    const result = await runScenario(scenario, settings, log);
+    let result: ScenarioResult;
+    try {
+      result = await runScenario(scenario, settings, log);
+    } catch (error) {
+      const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
+      notRun.push(`${scenario.name}: ${text}`);
+      log(`${scenario.name}: COULD NOT RUN: ${text}`);
+      continue;
+    }
     results.push(result);
     const misses = missedBar(result);
     log(`${scenario.name}: ${misses.length === 0 ? 'passes' : `MISSES THE BAR: ${misses.join(', ')}`}`);
@@ -38,9 +49,10 @@ async function main(): Promise<number> {
   mkdirSync(dirname(reportPath), { recursive: true });
   const command = `npm run chaos${form === 'short' ? ' -- --short' : ''}`;
   const leftOut = selected ? [] : allScenarios.filter((scenario) => trialsOf(scenario, settings) === 0);
-  writeFileSync(reportPath, markdownReport(results, settings, command, leftOut));
-  process.stdout.write(`${resultsTable(results)}\n\nSeed ${settings.seed}; findings in ${reportPath}\n`);
-  return results.some((result) => missedBar(result).length > 0) ? 1 : 0;
+  const notRunSection = notRun.length === 0 ? '' : `\n## Could not run\n\n${notRun.map((line) => `- ${line.split('\n')[0]}`).join('\n')}\n`;
+  writeFileSync(reportPath, markdownReport(results, settings, command, leftOut) + notRunSection);
+  process.stdout.write(`${resultsTable(results)}\n${notRunSection}\nSeed ${settings.seed}; findings in ${reportPath}\n`);
+  return notRun.length > 0 || results.some((result) => missedBar(result).length > 0) ? 1 : 0;
 }
 
 main().then(
