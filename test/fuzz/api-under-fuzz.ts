@@ -1,12 +1,10 @@
-import { Writable } from 'node:stream';
 import { createBridgeApi, createBridgeEndpoints, createTargetConnectCheck, createTargetPolicy, createTargetPreflight, type ApiServer, type Resolver } from '../../src/api/index.js';
 import type { Bridge } from '../../src/bridge/index.js';
 import { createSystemClock } from '../../src/clock/index.js';
 import { loadConfig } from '../../src/config/index.js';
-import { createLogger } from '../../src/logger/index.js';
 import { builtinAdapters, createAdapterRegistry } from '../../src/registry/index.js';
 import { createFileAdapter } from '../support/file-adapter.js';
-import { instances, type Harness } from '../support/harness.js';
+import { capturedBridgeLogger, instances, type Harness } from '../support/harness.js';
 import { plantedSecrets } from './secrets.js';
 
 /** The platforms registrations may name: the built-in adapters and the tests' `file` platform. */
@@ -31,14 +29,7 @@ export interface ApiUnderFuzz {
  * reaches a real network.
  */
 export async function startApiUnderFuzz(harness: Harness, options: { readonly resolver?: Resolver } = {}): Promise<ApiUnderFuzz> {
-  const logLines: string[] = [];
-  const destination = new Writable({
-    write(chunk, _encoding, done) {
-      logLines.push(String(chunk));
-      done();
-    },
-  });
-  const logger = createLogger({ level: 'debug', destination });
+  const { logger, lines: logLines } = capturedBridgeLogger('debug');
   const clock = createSystemClock();
   const adapters = createAdapterRegistry(fuzzAdapterList);
   harness.setPlatform('lab', { instances: instances(120), pageSize: 40 });

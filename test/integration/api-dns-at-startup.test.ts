@@ -1,13 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { createBridgeApi, createBridgeEndpoints, createTargetPolicy, createTargetPreflight, type Resolver } from '../../src/api/index.js';
 import { createSystemClock } from '../../src/clock/index.js';
 import type { BridgeConfig } from '../../src/config/index.js';
-import { createLogger } from '../../src/logger/index.js';
 import { createAdapterRegistry } from '../../src/registry/index.js';
 import { createFileAdapter } from '../support/file-adapter.js';
-import { instances, useHarness, type Harness } from '../support/harness.js';
+import { capturedBridgeLogger, instances, useHarness, type Harness } from '../support/harness.js';
 import { apiConfig, eventually, fileRegistration, writeToken } from './api-support.js';
 
 const harness = useHarness();
@@ -24,8 +22,7 @@ const resolver: Resolver = async (host) => {
 
 /** A bridge and its API as `run` wires them: one target policy for registration and for the check before each poll. */
 async function startBridge(h: Harness, config: BridgeConfig) {
-  const logLines: string[] = [];
-  const logger = createLogger({ level: 'info', destination: new Writable({ write: (chunk, _encoding, done) => (logLines.push(String(chunk)), done()) }) });
+  const { logger, lines: logLines } = capturedBridgeLogger('info');
   const clock = createSystemClock();
   const targets = createTargetPolicy(config.api, resolver);
   const bridge = await h.bridge(config, { logger, clock, adapters, preflight: createTargetPreflight(targets) });

@@ -5,16 +5,14 @@
 // the connection is refused.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { createBridgeApi, createBridgeEndpoints, createTargetConnectCheck, createTargetPolicy, createTargetPreflight, type Resolver } from '../../src/api/index.js';
 import { createSystemClock } from '../../src/clock/index.js';
 import { loadConfig } from '../../src/config/index.js';
-import { createLogger } from '../../src/logger/index.js';
 import { createAdapterRegistry } from '../../src/registry/index.js';
 import { createEc2Adapter } from '../../adapters/ec2/index.js';
 import { fastRetries, startEc2Lab, type Ec2Lab } from '../support/ec2-lab.js';
 import { createFileAdapter } from '../support/file-adapter.js';
-import { useHarness } from '../support/harness.js';
+import { capturedBridgeLogger, useHarness } from '../support/harness.js';
 import { eventually, writeToken } from './api-support.js';
 
 const harness = useHarness();
@@ -44,8 +42,7 @@ test('a registered name that passes at registration and before the poll, then re
   const env = { TEST_PLATFORM_TOKEN: 'platform-token-secret-value', DCM_BRIDGE_ENDPOINTS: JSON.stringify([yamlEndpoint]), DCM_BRIDGE_API_ALLOW_PLAINTEXT_CREDENTIALS: 'true' };
   const config = loadConfig({ yaml: { text, origin: 'ssrf-test' }, env, adapters }).config;
 
-  const logLines: string[] = [];
-  const logger = createLogger({ level: 'info', destination: new Writable({ write: (chunk, _encoding, done) => (logLines.push(String(chunk)), done()) }) });
+  const { logger, lines: logLines } = capturedBridgeLogger('info');
   const clock = createSystemClock();
   const targets = createTargetPolicy(config.api, resolver);
   const bridge = await harness().bridge(config, { logger, clock, adapters, preflight: createTargetPreflight(targets), targetCheckFor: createTargetConnectCheck(targets) });

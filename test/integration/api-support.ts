@@ -1,12 +1,10 @@
-import { Writable } from 'node:stream';
 import { createBridgeApi, createBridgeEndpoints, type EndpointService, type Resolver } from '../../src/api/index.js';
 import type { Bridge } from '../../src/bridge/index.js';
 import { createSystemClock } from '../../src/clock/index.js';
 import { loadConfig, type AdapterLookup, type BridgeConfig } from '../../src/config/index.js';
-import { createLogger } from '../../src/logger/index.js';
 import { createAdapterRegistry } from '../../src/registry/index.js';
 import { createFileAdapter } from '../support/file-adapter.js';
-import type { Harness } from '../support/harness.js';
+import { capturedBridgeLogger, type Harness } from '../support/harness.js';
 
 /** Bearer tokens of the API tests (long enough for the config's minimum). */
 export const writeToken = 'write-token-0123456789abcdef';
@@ -54,14 +52,7 @@ export interface ApiUnderTest {
 }
 
 export async function startApi(harness: Harness, config: BridgeConfig, options: { start?: boolean; adapters?: AdapterLookup } = {}): Promise<ApiUnderTest> {
-  const logLines: string[] = [];
-  const destination = new Writable({
-    write(chunk, _encoding, done) {
-      logLines.push(String(chunk));
-      done();
-    },
-  });
-  const logger = createLogger({ level: 'debug', destination });
+  const { logger, lines: logLines } = capturedBridgeLogger('debug');
   const clock = createSystemClock();
   const bridge = await harness.bridge(config, { logger });
   const registrations = createBridgeEndpoints({ config, bridge, adapters: options.adapters ?? adapters, clock, logger, resolver: fakeResolver });

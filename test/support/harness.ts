@@ -9,6 +9,7 @@ import { pino, type Logger } from 'pino';
 import { createBridge, type Bridge, type BridgeDependencies } from '../../src/bridge/index.js';
 import { createSystemClock } from '../../src/clock/index.js';
 import { loadConfig, type BridgeConfig } from '../../src/config/index.js';
+import { createLogger } from '../../src/logger/index.js';
 import type { RawInstance } from '../../src/adapter/index.js';
 import { createAdapterRegistry } from '../../src/registry/index.js';
 import { createFileAdapter, type FilePlatformState } from './file-adapter.js';
@@ -46,6 +47,18 @@ export function memoryLogger(level = 'info'): { logger: Logger; lines: string[] 
     },
   });
   return { logger: pino({ level }, destination), lines };
+}
+
+/** The bridge's own logger (redaction, bounds, labels as `run` logs them) writing into `lines` instead of stdout. */
+export function capturedBridgeLogger(level = 'info'): { logger: Logger; lines: string[] } {
+  const lines: string[] = [];
+  const destination = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
+  return { logger: createLogger({ level, destination }), lines };
 }
 
 /** Instances in the `file` platform's shape: `inst-<n>` ids on `vm-<n>` platform ids. */
