@@ -75,9 +75,10 @@ export interface DifferOptions {
   /** When vanishing instances are too many to trust the list. */
   readonly guard: DeletionGuardSettings;
   /**
-   * What DCM was told, from its stream: consulted once per endpoint and cache
-   * epoch, before the epoch's first diff, to repair what the cache forgot.
-   * Without it a new epoch trusts whatever the cache still holds.
+   * What DCM was told, from its stream: consulted when a poll begins while
+   * the endpoint's index is from another cache epoch (so once per epoch,
+   * unless that poll fails before committing), to repair what the cache
+   * forgot. Without it a new epoch trusts whatever the cache still holds.
    */
   readonly history?: { lastDelivered(endpoint: string): Promise<ReadonlyMap<string, RecalledState>> };
 }
