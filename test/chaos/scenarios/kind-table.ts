@@ -19,8 +19,6 @@ export interface TableGroup<Kind extends TableKind> {
   readonly platform: () => Promise<ChaosPlatform>;
   /** Makes one fault of `kind` and ends it. */
   readonly make: (context: FaultContext, kind: Kind) => Promise<void>;
-  /** The mixed scenario's pause between trials, in intervals (the runner's default otherwise). */
-  readonly mixedPauseIntervals?: readonly [number, number];
 }
 
 /**
@@ -34,7 +32,6 @@ export function scenariosOfTable<Kind extends TableKind>(group: TableGroup<Kind>
       summary: `each trial draws one kind from the table (${group.kinds.length} kinds) and ${group.verb}`,
       trials: group.mixedTrials,
       platform: group.platform,
-      ...(group.mixedPauseIntervals ? { pauseIntervals: group.mixedPauseIntervals } : {}),
       async trial(context) {
         const kind = group.kinds[Math.floor(context.random() * group.kinds.length)];
         if (kind === undefined) throw new Error(`the table of ${group.mixedName} is empty`);

@@ -212,8 +212,6 @@ function platformScenarios(platformName: 'vsphere' | 'ec2', platform: () => Prom
     mixedName: `${platformName}-faults-mixed`,
     verb: `makes it on ${platformName}`,
     mixedTrials: { short: shortTrials, full: 20 },
-    // Shorter pauses than the default: the short form's three trials stay within the group's share of `npm test`.
-    mixedPauseIntervals: [0.5, 2],
     kinds: kinds.map((kind) => ({ name: `${platformName}-${kind.name}`, summary: `on ${platformName}: ${kind.summary}`, fullTrials: fullTrialsOf(kind), trial: kind.trial })),
     platform,
     make: (context, kind) => kind.trial(context),
