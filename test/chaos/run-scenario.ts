@@ -89,11 +89,17 @@ export async function runScenario(scenario: Scenario, settings: RunSettings, log
     const context = faultContext(stack, churn, truth, random, settings, notes);
     const [minPause, maxPause] = scenario.pauseIntervals ?? [1, 3];
     const intervalMs = settings.tuning.intervalSeconds * 1000;
+    // A state held this long in sight is owed to DCM: one interval as the bridge schedules it (its jitter included), and a second for the poll.
+    const requiredHoldMs = intervalMs * (1 + settings.tuning.jitterRatio) + 1000;
     for (let trial = 1; trial <= trials; trial++) {
       await sleep(context.between(minPause, maxPause) * intervalMs);
       await scenario.trial(context);
       if (!stack.bridge.isRunning() || !stack.nats.isRunning() || !stack.redis.isRunning()) throw new Error(`trial ${trial} of ${scenario.name} left a part stopped`);
     }
+    // The churn goes on in the bridge's sight for a few holds after the last blind window closes: trials whose
+    // blind windows cover the whole run would otherwise leave no earlier state to check.
+    const lastBlindEnd = Math.max(0, ...stack.blindWindows().map((window) => window.to));
+    if (Number.isFinite(lastBlindEnd)) await sleep(Math.max(0, lastBlindEnd + 3 * requiredHoldMs - Date.now()));
     await churn.stop();
     const faultsEndedAt = Date.now();
 
@@ -120,8 +126,7 @@ export async function runScenario(scenario: Scenario, settings: RunSettings, log
       truth: truth.history(),
       delivered,
       blindWindows: stack.blindWindows(),
-      // One interval as the bridge schedules it (its jitter included), and a second for the poll itself.
-      requiredHoldMs: intervalMs * (1 + settings.tuning.jitterRatio) + 1000,
+      requiredHoldMs,
       duplicateWindowMs: dcmStream.duplicateWindowMs,
     });
     const artifactsDir = join(settings.artifactsDir, scenario.name);
