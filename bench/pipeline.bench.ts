@@ -6,7 +6,9 @@
  * Prints, per size: the first poll (everything new, every event acknowledged),
  * an unchanged poll, a poll where 1% changed; with Redis commands per poll
  * (batching: one MGET per page, not one GET per instance) and heap growth.
- * Run: npm run bench
+ * In-process, so it shows the pipeline's own cost; `npm run bench` (bridge-bench.ts)
+ * measures the built CLI against its floors instead.
+ * Run: .ci/on-supported-node node dist/bench/pipeline.bench.js
  */
 import { execFileSync } from 'node:child_process';
 import { instances, startHarness } from '../test/support/harness.js';

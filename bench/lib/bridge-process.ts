@@ -1,0 +1,136 @@
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { bridgeCliScript } from '../../test/support/cli-process.js';
+import type { Cleanup } from './cleanup.js';
+import { processCpuMs, processMemory } from './proc.js';
+
+/** A poll the bridge reported finished (its `poll` log field), with the process's readings taken as the line arrived. */
+export interface PollSample {
+  readonly durationMs: number;
+  readonly observed: number;
+  readonly transitions: number;
+  readonly resynced: number;
+  /** /proc CPU ms of the bridge when the line was read. */
+  readonly cpuMs: number;
+  readonly rssMb: number;
+  readonly peakRssMb: number;
+}
+
+/** The built bridge CLI as a process, measured only from outside: its log lines, /proc, its HTTP API. */
+export interface BenchBridge {
+  readonly pid: number;
+  /** Resolves once it logged "HTTP API listening on …", with CPU and RSS read at that moment. */
+  readonly listening: Promise<{ readonly apiUrl: string; readonly cpuMs: number; readonly rssMb: number }>;
+  /** Polls reported so far. */
+  polls(): readonly PollSample[];
+  /** Resolves with poll number `index` (0 = the first), waiting up to `timeoutMs`. */
+  poll(index: number, timeoutMs: number): Promise<PollSample>;
+  /** SIGSTOP / SIGCONT: frozen, its timers run late and fire at once when it goes on. */
+  freeze(): void;
+  thaw(): void;
+  /** SIGTERM and wait (SIGKILL after 30 s). */
+  stop(): Promise<void>;
+  /** The last lines of its output, for failure messages. */
+  tail(): string;
+}
+
+/**
+ * Runs `node <outDir>/src/cli.js run --config F` (as users run it, and as
+ * test/support/cli-process.ts does) with `env` besides PATH. Each JSON log
+ * line carrying a poll report is sampled the moment it is read.
+ */
+export function startBenchBridge(configPath: string, env: Readonly<Record<string, string>>, cleanup: Cleanup): BenchBridge {
+  const child = spawn(process.execPath, [bridgeCliScript, 'run', '--config', configPath], { env: { PATH: process.env['PATH'] ?? '', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const pid = child.pid ?? -1;
+  const samples: PollSample[] = [];
+  const lastLines: string[] = [];
+  const waiters = new Set<() => void>();
+  let exited = false;
+  const exit = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  void exit.then(() => {
+    exited = true;
+    for (const waiter of [...waiters]) waiter();
+  });
+  const undo = cleanup.add(`bridge ${pid}`, async () => {
+    child.kill('SIGCONT');
+    child.kill('SIGKILL');
+    await exit;
+  });
+
+  let announce: (value: { apiUrl: string; cpuMs: number; rssMb: number }) => void = () => undefined;
+  let refuse: (error: Error) => void = () => undefined;
+  const listening = new Promise<{ apiUrl: string; cpuMs: number; rssMb: number }>((resolve, reject) => {
+    announce = resolve;
+    refuse = reject;
+  });
+  listening.catch(() => undefined);
+  void exit.then(() => refuse(new Error(`the bridge exited before its API listened:\n${lastLines.join('\n')}`)));
+
+  createInterface({ input: child.stderr }).on('line', (line) => {
+    lastLines.push(line.length > 600 ? `${line.slice(0, 600)}…` : line);
+    if (lastLines.length > 40) lastLines.shift();
+    if (!line.startsWith('{')) return;
+    let entry: Record<string, unknown>;
+    try {
+      entry = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      return;
+    }
+    const listeningOn = typeof entry['msg'] === 'string' ? /^HTTP API listening on (\S+)/.exec(entry['msg']) : null;
+    if (listeningOn?.[1]) {
+      const memory = processMemory(pid);
+      announce({ apiUrl: listeningOn[1], cpuMs: processCpuMs(pid), rssMb: memory.rssMb });
+    }
+    const report = entry['poll'] as Record<string, unknown> | undefined;
+    if (report && typeof report === 'object' && typeof report['durationMs'] === 'number') {
+      const memory = processMemory(pid);
+      samples.push({
+        durationMs: report['durationMs'],
+        observed: Number(report['observed'] ?? 0),
+        transitions: Number(report['transitions'] ?? 0),
+        resynced: Number(report['resynced'] ?? 0),
+        cpuMs: processCpuMs(pid),
+        ...memory,
+      });
+      for (const waiter of [...waiters]) waiter();
+    }
+  });
+
+  return {
+    pid,
+    listening,
+    polls: () => samples,
+    poll: (index, timeoutMs) =>
+      new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`no poll #${index + 1} reported within ${Math.round(timeoutMs / 1000)} s; last output:\n${lastLines.slice(-8).join('\n')}`));
+        }, timeoutMs);
+        const check = (): void => {
+          const sample = samples[index];
+          if (sample) {
+            clearTimeout(timer);
+            waiters.delete(check);
+            resolve(sample);
+          } else if (exited) {
+            clearTimeout(timer);
+            waiters.delete(check);
+            reject(new Error(`the bridge exited before poll #${index + 1}; last output:\n${lastLines.slice(-8).join('\n')}`));
+          }
+        };
+        waiters.add(check);
+        check();
+      }),
+    freeze: () => void child.kill('SIGSTOP'),
+    thaw: () => void child.kill('SIGCONT'),
+    async stop() {
+      child.kill('SIGCONT');
+      child.kill('SIGTERM');
+      const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      await exit;
+      clearTimeout(killer);
+      await undo();
+    },
+    tail: () => lastLines.join('\n'),
+  };
+}

@@ -1,0 +1,119 @@
+/**
+ * What one `npm run bench` run measured (#12), as `bench/results/latest.json`
+ * holds it: raw samples per platform and size, every figure kept as the list
+ * of its repeats so medians can be taken again later. Pure data.
+ */
+
+/** The machine and settings the figures come from. */
+export interface BenchContext {
+  readonly command: string;
+  readonly node: string;
+  readonly cores: number;
+  readonly cpuModel: string;
+  readonly memoryGiB: number;
+  readonly sizes: readonly number[];
+  readonly platforms: readonly string[];
+  readonly repeats: number;
+  readonly pageSize: number;
+  /** How steady polls were paced: the shipped CLI at intervalSeconds 10, or the chaos suite's entry with a lowered floor. */
+  readonly pacing: string;
+  /** Other load the run shared the machine with, when known. */
+  readonly note?: string;
+}
+
+/** A phase that failed: the run went on without its figures. */
+export interface PhaseFailure {
+  readonly phase: string;
+  readonly message: string;
+}
+
+/** Samples of one platform at one size; a phase that failed leaves its lists empty and adds a failure. */
+export interface PlatformRun {
+  readonly platform: string;
+  readonly vms: number;
+  /** Minimal client paging the same listing: wall ms and CPU µs per VM, one per repeat; peak RSS MB. */
+  readonly fetchFloor: ListingSamples;
+  /** EC2 only: the AWS SDK's own paginator on the same listing. */
+  readonly sdkFloor?: ListingSamples;
+  /** The bridge's unchanged polls after the first. */
+  readonly steady: BridgePollSamples;
+  /** The bridge's first poll: every VM new to an empty cache. */
+  readonly firstPoll: StormSamples;
+  /** Every VM changed state at once through the simulator's control API, after steady state. */
+  readonly storm: StormSamples;
+  /** Minimal publisher storing as many events: events/s per repeat; its peak RSS MB. */
+  readonly jetstreamFloor: { readonly eventsPerSecond: number[]; readonly peakRssMb: number[] };
+  /** Minimal Redis client: ms per 1,000 keys. */
+  readonly redisFloor?: { readonly mgetMs: number; readonly multiSetMs: number };
+  /** Size of one of the bridge's stored events (message body) and cached records, bytes. */
+  readonly eventBytes?: number;
+  readonly recordBytes?: number;
+  readonly failures: PhaseFailure[];
+}
+
+export interface ListingSamples {
+  readonly wallMs: number[];
+  readonly cpuUsPerVm: number[];
+  readonly peakRssMb: number[];
+}
+
+export interface BridgePollSamples {
+  readonly wallMs: number[];
+  readonly cpuUsPerVm: number[];
+  /** VmHWM over the steady polls (the high-water mark reset after the first poll). */
+  readonly peakRssMb: number[];
+  /** Redis commands (INFO commandstats) per 1,000 VMs of a steady poll. */
+  readonly redisCommandsPer1000: number[];
+  /** The bridge's own cache operation time (its histogram) per 1,000 VMs, ms. */
+  readonly cacheMsPer1000: number[];
+}
+
+export interface StormSamples {
+  /** Events the poll stored in the stream. */
+  readonly events: number[];
+  /** Events stored per second, from the stream's first to last storage time of the poll. */
+  readonly eventsPerSecond: number[];
+  readonly wallMs: number[];
+  /** VmHWM over the poll (reset just before it). */
+  readonly peakRssMb: number[];
+  readonly cpuUsPerEvent: number[];
+}
+
+/** The bridge started with zero endpoints, beside a bare Node HTTP server. */
+export interface StartupSamples {
+  readonly bridgeCpuMs: number[];
+  readonly bridgeRssMb: number[];
+  readonly floorCpuMs: number[];
+  readonly floorRssMb: number[];
+  readonly failures: PhaseFailure[];
+}
+
+export interface BenchResults {
+  readonly context: BenchContext;
+  readonly startup: StartupSamples;
+  readonly runs: readonly PlatformRun[];
+}
+
+/** Median of the samples; NaN for none. */
+export function median(samples: readonly number[]): number {
+  if (samples.length === 0) return Number.NaN;
+  const sorted = [...samples].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
+/** An empty run, filled phase by phase. */
+export function emptyRun(platform: string, vms: number): PlatformRun {
+  const storm = (): StormSamples => ({ events: [], eventsPerSecond: [], wallMs: [], peakRssMb: [], cpuUsPerEvent: [] });
+  return {
+    platform,
+    vms,
+    fetchFloor: { wallMs: [], cpuUsPerVm: [], peakRssMb: [] },
+    ...(platform === 'ec2' ? { sdkFloor: { wallMs: [], cpuUsPerVm: [], peakRssMb: [] } } : {}),
+    steady: { wallMs: [], cpuUsPerVm: [], peakRssMb: [], redisCommandsPer1000: [], cacheMsPer1000: [] },
+    firstPoll: storm(),
+    storm: storm(),
+    jetstreamFloor: { eventsPerSecond: [], peakRssMb: [] },
+    failures: [],
+  };
+}
