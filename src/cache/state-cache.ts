@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs';
 import Keyv from 'keyv';
 import KeyvRedis from '@keyv/redis';
 import { BridgeError, ErrorCode } from '../errors/index.js';
+import { decodeIndexEntry, decodeOutboxEntry, decodeRecord, encodeIndexEntry, encodeOutboxEntry, encodeRecord } from './encoding.js';
+import { memoryHotStore, redisHotStore, type HotWrite, type RedisHotCommands } from './hot-store.js';
 import type { VmStatus } from '../normalize/index.js';
 
 /** What the bridge remembers of one instance: the state DCM was last told, and when. */
@@ -23,12 +25,39 @@ export interface InstanceRecord {
 }
 
 /**
- * The instances an endpoint's complete lists have contained, with the number
- * of consecutive complete lists each has since been missing from (0 = present).
+ * What the index keeps of one member: enough to judge an unchanged instance
+ * without reading its record, and to know which instance owns a DCM id.
+ */
+export interface IndexEntry {
+  /** Consecutive complete lists it has been missing from (0 = present). */
+  readonly missedLists: number;
+  /**
+   * The DCM id DCM hears it under: set from the moment its first event is
+   * recorded for publishing. Absent for listed instances DCM hears nothing
+   * of (an invalid id, an id another instance owns, no state yet).
+   */
+  readonly instanceId?: string;
+  /** The status last committed (published and acknowledged); absent while none is. */
+  readonly status?: VmStatus;
+}
+
+/**
+ * The instances an endpoint's complete lists have contained (and those
+ * whose first event is recorded), by platform id.
  */
 export interface EndpointIndex {
-  readonly members: Readonly<Record<string, number>>;
+  readonly members: ReadonlyMap<string, IndexEntry>;
   /** The cache epoch the endpoint's states were last published in; another one means DCM must hear them again. */
+  readonly epoch?: string;
+}
+
+/** Changes to an endpoint's index, written with the other parts of a {@link StateWrite}. */
+export interface IndexUpdate {
+  /** Entries set (each replaces the member's entry). */
+  readonly set?: ReadonlyMap<string, IndexEntry>;
+  /** Members that leave. */
+  readonly remove?: readonly string[];
+  /** The epoch the endpoint's states are now published in. */
   readonly epoch?: string;
 }
 
@@ -62,9 +91,11 @@ export interface CacheEpoch {
 /** Writes that land together (one MULTI on Redis): a crash never leaves half of them. */
 export interface StateWrite {
   readonly records?: readonly InstanceRecord[];
-  readonly index?: EndpointIndex;
-  /** Replaces the endpoint's outbox; an empty list clears it. */
-  readonly outbox?: readonly OutboxEntry[];
+  readonly index?: IndexUpdate;
+  /** Events recorded before they are published; an instance has at most one (its platform id keys it). */
+  readonly outboxAdd?: readonly OutboxEntry[];
+  /** Platform ids whose recorded event is settled (acknowledged and committed). */
+  readonly outboxRemove?: readonly string[];
 }
 
 /**
@@ -76,7 +107,7 @@ export interface StateCache {
   readonly kind: 'redis' | 'memory';
   readInstances(endpoint: string, platformIds: readonly string[]): Promise<Array<InstanceRecord | undefined>>;
   readIndex(endpoint: string): Promise<EndpointIndex>;
-  /** The events recorded but not yet committed, oldest first. */
+  /** The events recorded but not yet committed, in platform id order. */
   readOutbox(endpoint: string): Promise<readonly OutboxEntry[]>;
   /** Writes atomically; DELETED records are kept as tombstones for `tombstoneSeconds` so sequences keep counting. */
   writeState(endpoint: string, write: StateWrite): Promise<void>;
@@ -139,11 +170,20 @@ export interface StateCacheOptions {
   readonly onOperation?: (operation: string, seconds: number, ok: boolean) => void;
 }
 
-const instanceKey = (endpoint: string, platformId: string): string => `instance:${endpoint}:${platformId}`;
-const indexKey = (endpoint: string): string => `index:${endpoint}`;
-const outboxKey = (endpoint: string): string => `outbox:${endpoint}`;
+/**
+ * The hot state's keys, outside keyv (see hot-store.ts). Their layout is
+ * versioned with the epoch marker: a cache written by an older layout holds
+ * no marker under this name, so its first poll starts a new epoch and
+ * re-publishes every state (with the recall, DCM's stream repairs the rest).
+ */
+const hotKeys = (namespace: string) => ({
+  instance: (endpoint: string, platformId: string): string => `${namespace}:v2:instance:${endpoint}:${platformId}`,
+  index: (endpoint: string): string => `${namespace}:v2:index:${endpoint}`,
+  indexEpoch: (endpoint: string): string => `${namespace}:v2:index-epoch:${endpoint}`,
+  outbox: (endpoint: string): string => `${namespace}:v2:outbox:${endpoint}`,
+});
 const pollStartKey = (endpoint: string): string => `pollstart:${endpoint}`;
-const epochKey = 'epoch';
+const epochKey = 'epoch-v2';
 const documentKey = (kind: string, id: string): string => `doc:${kind}:${id}`;
 const documentListKey = (kind: string): string => `docs:${kind}`;
 
@@ -177,6 +217,16 @@ export async function openStateCache(options: StateCacheOptions): Promise<StateC
       )
     : undefined;
   const keyv = new Keyv<unknown>({ ...(store ? { store } : {}), namespace: options.namespace, throwOnErrors: true, emitErrors: false });
+  const hot = store ? redisHotStore(store.client as unknown as RedisHotCommands) : memoryHotStore();
+  const keys = hotKeys(options.namespace);
+  /** A stored value the bridge cannot read is named by its key, so an operator can inspect or delete it. */
+  const decoded = <T>(key: string, decode: () => T): T => {
+    try {
+      return decode();
+    } catch (error) {
+      throw new Error(`the value at key ${key} is unreadable (${(error as Error).message}); deleting the key makes the bridge treat the instance as new`, { cause: error });
+    }
+  };
 
   const guard = async <T>(operation: string, action: () => Promise<T>): Promise<T> => {
     const started = performance.now();
@@ -217,19 +267,36 @@ export async function openStateCache(options: StateCacheOptions): Promise<StateC
   const cache: StateCache = {
     kind,
     readInstances: (endpoint, platformIds) =>
-      guard('read', async () => (platformIds.length === 0 ? [] : ((await keyv.getMany(platformIds.map((id) => instanceKey(endpoint, id)))) as Array<InstanceRecord | undefined>))),
-    readIndex: (endpoint) => guard('read index', async () => ((await keyv.get(indexKey(endpoint))) as EndpointIndex | undefined) ?? { members: {} }),
-    readOutbox: (endpoint) => guard('read outbox', async () => ((await keyv.get(outboxKey(endpoint))) as OutboxEntry[] | undefined) ?? []),
+      guard('read', async () => {
+        const texts = await hot.get(platformIds.map((platformId) => keys.instance(endpoint, platformId)));
+        return texts.map((text, position) => (text === null ? undefined : decoded(keys.instance(endpoint, platformIds[position] as string), () => decodeRecord(platformIds[position] as string, text))));
+      }),
+    readIndex: (endpoint) =>
+      guard('read index', async () => {
+        const [fields, [epoch]] = await Promise.all([hot.readHash(keys.index(endpoint)), hot.get([keys.indexEpoch(endpoint)])]);
+        const members = new Map<string, IndexEntry>();
+        for (const [platformId, text] of fields) members.set(platformId, decoded(keys.index(endpoint), () => decodeIndexEntry(text)));
+        return epoch === null || epoch === undefined ? { members } : { members, epoch };
+      }),
+    readOutbox: (endpoint) =>
+      guard('read outbox', async () => {
+        const fields = [...(await hot.readHash(keys.outbox(endpoint)))].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+        return fields.map(([platformId, text]) => decoded(keys.outbox(endpoint), () => decodeOutboxEntry(platformId, text)));
+      }),
     writeState: (endpoint, write) =>
       guard('write', async () => {
-        const entries: Array<{ key: string; value: unknown; ttl?: number }> = (write.records ?? []).map((record) => ({
-          key: instanceKey(endpoint, record.platformId),
-          value: record,
-          ...(record.status === 'DELETED' ? { ttl: tombstoneMs } : {}),
-        }));
-        if (write.index) entries.push({ key: indexKey(endpoint), value: write.index });
-        if (write.outbox) entries.push({ key: outboxKey(endpoint), value: write.outbox });
-        if (entries.length > 0) await keyv.setMany(entries);
+        const writes: HotWrite[] = [];
+        for (const record of write.records ?? []) {
+          const key = keys.instance(endpoint, record.platformId);
+          writes.push({ op: 'set', key, value: encodeRecord(record), ...(record.status === 'DELETED' ? { ttlMs: tombstoneMs } : {}) });
+        }
+        const index = write.index;
+        if (index?.set && index.set.size > 0) writes.push({ op: 'setFields', key: keys.index(endpoint), fields: new Map([...index.set].map(([platformId, entry]) => [platformId, encodeIndexEntry(entry)])) });
+        if (index?.remove && index.remove.length > 0) writes.push({ op: 'deleteFields', key: keys.index(endpoint), fields: index.remove });
+        if (index?.epoch !== undefined) writes.push({ op: 'set', key: keys.indexEpoch(endpoint), value: index.epoch });
+        if (write.outboxAdd && write.outboxAdd.length > 0) writes.push({ op: 'setFields', key: keys.outbox(endpoint), fields: new Map(write.outboxAdd.map((entry) => [entry.record.platformId, encodeOutboxEntry(entry)])) });
+        if (write.outboxRemove && write.outboxRemove.length > 0) writes.push({ op: 'deleteFields', key: keys.outbox(endpoint), fields: write.outboxRemove });
+        await hot.apply(writes);
       }),
     currentEpoch: () => {
       // Endpoints polling at once share one check, so a lost cache starts one epoch, not one per endpoint.
@@ -249,7 +316,7 @@ export async function openStateCache(options: StateCacheOptions): Promise<StateC
       }),
     forgetEndpoint: (endpoint) =>
       guard('forget endpoint', async () => {
-        await keyv.deleteMany([indexKey(endpoint), outboxKey(endpoint)]);
+        await hot.apply([keys.index(endpoint), keys.indexEpoch(endpoint), keys.outbox(endpoint)].map((key) => ({ op: 'delete', key }) as const));
       }),
     readDocument: (kind, id) => guard('read document', async () => keyv.get(documentKey(kind, id))),
     listDocuments: (kind) =>

@@ -1,8 +1,8 @@
 import type { AbsenceFinding } from '../adapter/index.js';
-import type { EndpointIndex, InstanceRecord, StateCache } from '../cache/index.js';
+import type { IndexEntry, IndexUpdate, InstanceRecord, StateCache } from '../cache/index.js';
 import type { VmStatus } from '../normalize/index.js';
 import { judgeVanishing, type DeletionGuardSettings, type VanishingVerdict } from './deletion-guard.js';
-import { createIdClaims, type IdConflict } from './id-claims.js';
+import { createIdClaims, ownersOf, type IdConflict } from './id-claims.js';
 import { recall, type RecalledState } from './recall.js';
 
 /** One managed instance as seen in this poll, normalized: the facts a record keeps of it. */
@@ -26,6 +26,8 @@ export interface Change {
   readonly record?: InstanceRecord;
   /** For confirmed deletions: the platform id leaves the endpoint's index on commit. */
   readonly leavesIndex?: boolean;
+  /** For an instance the index does not hold yet: it joins (with its DCM id) when its event is recorded, before it is published. */
+  readonly joinsIndex?: boolean;
 }
 
 /** What the platform said about the instances a complete list left out. */
@@ -38,16 +40,18 @@ export interface AbsenceCounts {
   unknown: number;
 }
 
-/** Everything a complete poll decided, to record, publish and then commit. */
+/** What a complete poll decided once every page was delivered: the deletions to publish and the index to record with them. */
 export interface PollPlan {
   readonly endpoint: string;
+  /** Confirmed deletions. */
   readonly changes: readonly Change[];
   /**
-   * The index to record before publishing: every instance listed, every
-   * instance still missing, and the confirmed-gone ones until their DELETED
-   * is acknowledged. Undefined when it did not change.
+   * The index changes to record before the deletions are published: listed
+   * instances back to 0 missed lists, missing ones counted on (the
+   * confirmed-gone ones stay until their DELETED is acknowledged), the
+   * forgotten ones out, and the epoch. Undefined when nothing changed.
    */
-  readonly index: EndpointIndex | undefined;
+  readonly index: IndexUpdate | undefined;
   readonly counts: PollCounts;
   /** Set when the mass-deletion guard held this poll's deletions. */
   readonly held?: VanishingVerdict;
@@ -91,7 +95,7 @@ export interface AbsenceCheck {
   readonly guardReleased: boolean;
 }
 
-/** Diffing of one poll: feed pages, then finish once the list is known complete. */
+/** Diffing of one poll: feed pages as they come, then finish once the list is known complete. */
 export interface PollDiff {
   /**
    * Set when this poll re-publishes every unchanged state (invariant 5): the
@@ -101,20 +105,27 @@ export interface PollDiff {
   readonly resyncRound: number | undefined;
   /** Set when this poll began by recalling DCM's stream: instances restored to the cache, and instances dropped because DCM has their DELETED. */
   readonly recalled: { readonly restored: number; readonly forgotten: number } | undefined;
-  addPage(observations: readonly Observation[]): Promise<void>;
+  /**
+   * Diffs one page and answers what DCM must hear of it now: new and
+   * changed instances, and resyncs. They may be delivered before the next
+   * page is listed; {@link finish} expects them all acknowledged.
+   */
+  addPage(observations: readonly Observation[]): Promise<Change[]>;
   /** Instances listed but not publishable (invalid ids, no state now): present, so never "missing". */
   markPresent(platformIds: Iterable<string>): void;
   /**
-   * Call only after a complete, successful listing. Instances missing long
-   * enough are confirmed with the platform; only the `gone` ones become
-   * DELETED, and none while the mass-deletion guard holds.
+   * Call only after a complete, successful listing whose page changes were
+   * all acknowledged. Instances missing long enough are confirmed with the
+   * platform; only the `gone` ones become DELETED, and none while the
+   * mass-deletion guard holds.
    */
   finish(absence: AbsenceCheck): Promise<PollPlan>;
 }
 
 /**
- * The diff stage: observations + what DCM was last told (the committed
- * records; the outbox is flushed before a poll diffs) → changes.
+ * The diff stage: observations + what DCM was last told (the index's
+ * summary of each member, the committed records where a change needs them;
+ * the outbox is flushed before a poll diffs) → changes.
  */
 export interface Differ {
   begin(endpoint: string, options: { observedAt: number; epoch: string; resyncRound?: number }): Promise<PollDiff>;
@@ -137,16 +148,25 @@ export function createDiffer(options: DifferOptions): Differ {
         const cached = new Map(platformIds.flatMap((platformId, position) => (records[position] ? [[platformId, records[position]] as const] : [])));
         const recollection = recall(index, cached, delivered);
         // Written before anything is diffed or published, so a crash after it leaves the repaired memory, never half of it.
-        if (recollection.restored + recollection.forgotten > 0 || recollection.records.length > 0) await cache.writeState(endpoint, { records: recollection.records, index: recollection.index });
+        if (recollection.records.length > 0 || recollection.update.set.size > 0 || recollection.update.remove.length > 0) {
+          await cache.writeState(endpoint, { records: recollection.records, index: recollection.update });
+        }
         index = recollection.index;
         recalled = { restored: recollection.restored, forgotten: recollection.forgotten };
       }
+      const members = index.members;
       // An index without an epoch but with members was written before epochs existed: its states count as another epoch's.
-      const epochChanged = index.epoch !== poll.epoch && (index.epoch !== undefined || Object.keys(index.members).length > 0);
+      const epochChanged = index.epoch !== poll.epoch && (index.epoch !== undefined || members.size > 0);
       const resyncRound = poll.resyncRound ?? (epochChanged ? poll.observedAt : undefined);
-      const changes: Change[] = [];
       const seen = new Set<string>();
-      const claims = createIdClaims();
+      const claims = createIdClaims(ownersOf(members));
+      /**
+       * Index entries the finish writes for listed instances whose entry no commit rewrites: members
+       * back from missing, and instances with a record the index lost. Transitions commit their own.
+       */
+      const rewritten = new Map<string, IndexEntry>();
+      /** Listed, but DCM hears nothing of them this poll (invalid ids, no state now). */
+      const presentOnly = new Set<string>();
       const counts: PollCounts = { observed: 0, debounced: 0, missing: 0, absence: { asked: 0, gone: 0, present: 0, unmanaged: 0, unknown: 0 } };
       const resync = resyncRound !== undefined;
       const observedTime = rfc3339(poll.observedAt);
@@ -166,6 +186,7 @@ export function createDiffer(options: DifferOptions): Differ {
           message: observation.message,
           sequence,
           observedAt: poll.observedAt,
+          ...(members.has(observation.platformId) ? {} : { joinsIndex: true }),
           record: {
             platformId: observation.platformId,
             instanceId: observation.instanceId,
@@ -208,81 +229,114 @@ export function createDiffer(options: DifferOptions): Differ {
         };
       };
 
+      /** Judges one observation against its record (read only when the index's summary could not tell). */
+      const judge = (observation: Observation, previous: InstanceRecord | undefined, changes: Change[]): void => {
+        const differs = !previous || previous.status !== observation.status || previous.instanceId !== observation.instanceId;
+        const entry = members.get(observation.platformId);
+        const held = differs && previous !== undefined && debounceMs > 0 && poll.observedAt - Date.parse(previous.lastTransitionTime) < debounceMs;
+        if (differs && !held) {
+          if (entry !== undefined && entry.missedLists > 0) rewritten.set(observation.platformId, { missedLists: 0, instanceId: observation.instanceId, status: observation.status });
+          changes.push(transition(observation, previous));
+          return;
+        }
+        // Unchanged for DCM (or held back): the entry keeps what DCM was told.
+        if (entry === undefined || entry.missedLists > 0 || entry.status !== previous.status || entry.instanceId !== previous.instanceId) {
+          rewritten.set(observation.platformId, { missedLists: 0, instanceId: previous.instanceId, status: previous.status });
+        }
+        if (held) counts.debounced++;
+        if (resync) changes.push(resyncOf(previous));
+      };
+
       return {
         resyncRound,
         recalled,
         async addPage(observations) {
-          const fresh = observations.filter((observation) => !seen.has(observation.platformId));
-          for (const observation of fresh) seen.add(observation.platformId);
-          counts.observed += fresh.length;
-          const records = await cache.readInstances(endpoint, fresh.map((observation) => observation.platformId));
-          fresh.forEach((observation, index) => {
-            const previous = records[index];
-            claims.claim(observation.instanceId, observation.platformId, previous !== undefined && previous.status !== 'DELETED' && previous.instanceId === observation.instanceId);
-            const differs = !previous || previous.status !== observation.status || previous.instanceId !== observation.instanceId;
-            if (!differs) {
-              if (resync) changes.push(resyncOf(previous));
-              return;
+          const changes: Change[] = [];
+          const needRecords: Observation[] = [];
+          for (const observation of observations) {
+            if (seen.has(observation.platformId)) continue;
+            seen.add(observation.platformId);
+            counts.observed++;
+            if (!claims.claim(observation.instanceId, observation.platformId)) continue;
+            const entry = members.get(observation.platformId);
+            // The steady state of a large estate: the index already says DCM holds this state, no record is read.
+            if (!resync && entry?.status === observation.status && entry.instanceId === observation.instanceId) {
+              if (entry.missedLists > 0) rewritten.set(observation.platformId, { ...entry, missedLists: 0 });
+              continue;
             }
-            const held = previous && debounceMs > 0 && poll.observedAt - Date.parse(previous.lastTransitionTime) < debounceMs;
-            if (held) {
-              counts.debounced++;
-              if (resync) changes.push(resyncOf(previous));
-              return;
-            }
-            changes.push(transition(observation, previous));
-          });
+            needRecords.push(observation);
+          }
+          if (needRecords.length === 0) return changes;
+          const records = await cache.readInstances(endpoint, needRecords.map((observation) => observation.platformId));
+          needRecords.forEach((observation, position) => judge(observation, records[position], changes));
+          return changes;
         },
 
         markPresent(platformIds) {
-          for (const platformId of platformIds) seen.add(platformId);
+          for (const platformId of platformIds) {
+            seen.add(platformId);
+            presentOnly.add(platformId);
+          }
         },
 
         async finish(absence) {
-          const members: Record<string, number> = {};
-          let indexChanged = index.epoch !== poll.epoch;
-          for (const platformId of seen) {
-            members[platformId] = 0;
-            if (index.members[platformId] !== 0) indexChanged = true;
+          const set = new Map<string, IndexEntry>(rewritten);
+          const remove: string[] = [];
+          for (const platformId of presentOnly) {
+            const entry = members.get(platformId);
+            if (entry === undefined || entry.missedLists > 0) set.set(platformId, { ...entry, missedLists: 0 });
+          }
+          // Claimed by another instance: listed, but DCM hears nothing of it, so it owns no id.
+          const idConflicts = claims.conflicts();
+          for (const conflict of idConflicts) for (const platformId of conflict.setAside) set.set(platformId, { missedLists: 0 });
+
+          const missing: Array<{ platformId: string; entry: IndexEntry; missedLists: number }> = [];
+          for (const [platformId, entry] of members) {
+            if (seen.has(platformId)) continue;
+            // Never told to DCM (its state, or its id, was never published), or already reported DELETED
+            // (an authoritative signal): nothing to confirm, just forget it.
+            if (entry.status === undefined || entry.status === 'DELETED') remove.push(platformId);
+            else missing.push({ platformId, entry, missedLists: entry.missedLists + 1 });
           }
 
-          const missingIds = Object.keys(index.members).filter((platformId) => !seen.has(platformId));
-          const missingRecords = await cache.readInstances(endpoint, missingIds);
-          const missing: Array<{ record: InstanceRecord; missedLists: number }> = [];
-          missingIds.forEach((platformId, position) => {
-            indexChanged = true;
-            const record = missingRecords[position];
-            // Already reported DELETED (an authoritative signal), or never told to DCM: nothing to confirm, just forget it.
-            if (!record || record.status === 'DELETED') return;
-            missing.push({ record, missedLists: (index.members[platformId] ?? 0) + 1 });
-          });
+          const vanishing = judgeVanishing({ known: members.size, vanished: missing.length, released: absence.guardReleased }, options.guard);
+          const due = vanishing.hold ? [] : missing.filter((absent) => absent.missedLists >= deleteAfterMissedLists);
+          const dueRecords = await cache.readInstances(endpoint, due.map((absent) => absent.platformId));
+          const recordOf = new Map(due.flatMap((absent, position) => (dueRecords[position] ? [[absent.platformId, dueRecords[position]] as const] : [])));
+          const askable = due.filter((absent) => recordOf.get(absent.platformId)?.status !== undefined && recordOf.get(absent.platformId)?.status !== 'DELETED');
+          const findings = askable.length > 0 ? await askPlatform(absence, askable.map((absent) => absent.platformId)) : new Map<string, AbsenceFinding>();
+          counts.absence.asked = askable.length;
 
-          const vanishing = judgeVanishing({ known: Object.keys(index.members).length, vanished: missing.length, released: absence.guardReleased }, options.guard);
-          const due = vanishing.hold ? [] : missing.filter((entry) => entry.missedLists >= deleteAfterMissedLists);
-          const findings = due.length > 0 ? await askPlatform(absence, due.map((entry) => entry.record.platformId)) : new Map<string, AbsenceFinding>();
-          counts.absence.asked = due.length;
-
-          for (const { record, missedLists } of missing) {
-            const finding = findings.get(record.platformId);
-            const verdict = finding?.verdict ?? (missedLists >= deleteAfterMissedLists && !vanishing.hold ? 'unknown' : undefined);
+          const changes: Change[] = [];
+          for (const { platformId, entry, missedLists } of missing) {
+            const isDue = missedLists >= deleteAfterMissedLists && !vanishing.hold;
+            const record = recordOf.get(platformId);
+            // Due, but no live record: DCM already has its DELETED, or the cache lost it; nothing to confirm.
+            if (isDue && (!record || record.status === 'DELETED')) {
+              remove.push(platformId);
+              continue;
+            }
+            const finding = findings.get(platformId);
+            const verdict = finding?.verdict ?? (isDue ? 'unknown' : undefined);
             if (verdict !== undefined) counts.absence[verdict]++;
-            if (verdict === 'gone' && finding) {
+            if (verdict === 'gone' && finding && record) {
               // Kept in the index until DCM acknowledged the deletion, so an unacknowledged one is retried.
-              members[record.platformId] = missedLists;
+              set.set(platformId, { ...entry, missedLists });
               changes.push(deletion(record, finding));
             } else if (verdict === 'present') {
-              members[record.platformId] = 0;
-            } else if (verdict !== 'unmanaged') {
-              members[record.platformId] = missedLists;
+              set.set(platformId, { ...entry, missedLists: 0 });
+            } else if (verdict === 'unmanaged') {
+              remove.push(platformId);
+            } else {
+              set.set(platformId, { ...entry, missedLists });
               counts.missing++;
             }
           }
 
-          // One DCM id, one instance: the others stay listed (never missing) but DCM hears nothing of them.
-          const idConflicts = claims.settle();
-          const setAside = new Set(idConflicts.flatMap((conflict) => conflict.setAside));
-          const told = setAside.size === 0 ? changes : changes.filter((change) => !setAside.has(change.platformId));
-          return { endpoint, changes: told, index: indexChanged ? { members, epoch: poll.epoch } : undefined, counts, ...(vanishing.hold ? { held: vanishing } : {}), ...(idConflicts.length > 0 ? { idConflicts } : {}) };
+          const epoch = index.epoch !== poll.epoch ? poll.epoch : undefined;
+          const update: IndexUpdate | undefined =
+            set.size > 0 || remove.length > 0 || epoch !== undefined ? { set, remove, ...(epoch !== undefined ? { epoch } : {}) } : undefined;
+          return { endpoint, changes, index: update, counts, ...(vanishing.hold ? { held: vanishing } : {}), ...(idConflicts.length > 0 ? { idConflicts } : {}) };
         },
       };
     },

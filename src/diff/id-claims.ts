@@ -8,42 +8,56 @@ export interface IdConflict {
 }
 
 /**
- * Collects which platform instances claim each DCM id during one poll and
- * settles conflicts once the list is complete (a clone can be listed pages
- * before its original: Nova lists newest first).
+ * Decides, instance by instance as pages arrive, which platform instance
+ * owns each DCM id, so a page's changes can be published before the list
+ * is complete.
  */
 export interface IdClaims {
-  /** `known`: DCM was told about this instance under this id (a live record in the cache). */
-  claim(instanceId: string, platformId: string, known: boolean): void;
-  /** The conflicts, each with its owner; empty when every id has one claimant. */
-  settle(): IdConflict[];
+  /** True when `platformId` may report under `instanceId`; false sets it aside (recorded as a conflict). */
+  claim(instanceId: string, platformId: string): boolean;
+  /** The conflicts met so far, each with its owner; empty when every id had one claimant. */
+  conflicts(): IdConflict[];
 }
 
 /**
- * Creates an empty {@link IdClaims}. The owner of a contested id is the
- * instance DCM already knows under it (the original: a clone or a copied
- * tag is the newcomer); when none or several are known, the lowest platform
- * id, so every poll picks the same one. DCM keys its view by the id: two
- * instances reporting under it would overwrite each other's state, and the
- * deletion of the newcomer would reach DCM as the deletion of its instance.
+ * Creates the claims of one poll over the index's owners: `known` maps each
+ * DCM id to the instance DCM hears it from (the index entry carrying it; of
+ * several, the lowest platform id). That instance keeps the id, listed or
+ * not (a clone or a copied tag is the newcomer, and Nova lists the newest
+ * first, so the clone often comes pages before its original). An id nobody
+ * owns yet goes to the first instance listed with it; once its event is
+ * recorded the index names it, so every later poll picks the same one.
+ * DCM keys its view by the id: two instances reporting under it would
+ * overwrite each other's state, and the deletion of the newcomer would
+ * reach DCM as the deletion of its instance.
  */
-export function createIdClaims(): IdClaims {
-  const claims = new Map<string, Array<{ platformId: string; known: boolean }>>();
+export function createIdClaims(known: ReadonlyMap<string, string>): IdClaims {
+  const claimedThisPoll = new Map<string, string>();
+  const conflicts = new Map<string, { owner: string; setAside: string[] }>();
   return {
-    claim(instanceId, platformId, known) {
-      const existing = claims.get(instanceId);
-      if (existing === undefined) claims.set(instanceId, [{ platformId, known }]);
-      else existing.push({ platformId, known });
-    },
-    settle() {
-      const conflicts: IdConflict[] = [];
-      for (const [instanceId, claimants] of claims) {
-        if (claimants.length < 2) continue;
-        const ordered = [...claimants].sort((a, b) => Number(b.known) - Number(a.known) || (a.platformId < b.platformId ? -1 : 1));
-        const [owner, ...others] = ordered;
-        if (owner) conflicts.push({ instanceId, owner: owner.platformId, setAside: others.map((other) => other.platformId) });
+    claim(instanceId, platformId) {
+      let owner = known.get(instanceId) ?? claimedThisPoll.get(instanceId);
+      if (owner === undefined) {
+        claimedThisPoll.set(instanceId, platformId);
+        owner = platformId;
       }
-      return conflicts;
+      if (owner === platformId) return true;
+      const conflict = conflicts.get(instanceId) ?? { owner, setAside: [] };
+      conflict.setAside.push(platformId);
+      conflicts.set(instanceId, conflict);
+      return false;
     },
+    conflicts: () => [...conflicts].map(([instanceId, { owner, setAside }]) => ({ instanceId, owner, setAside })),
   };
+}
+
+/** Each DCM id's owner among an index's members (entries carrying an id, not reported DELETED; of several, the lowest platform id). */
+export function ownersOf(members: Iterable<readonly [string, { readonly instanceId?: string; readonly status?: string }]>): Map<string, string> {
+  const owners = new Map<string, string>();
+  for (const [platformId, entry] of members) {
+    if (entry.instanceId === undefined || entry.status === 'DELETED') continue;
+    const current = owners.get(entry.instanceId);
+    if (current === undefined || platformId < current) owners.set(entry.instanceId, platformId);
+  }
+  return owners;
 }

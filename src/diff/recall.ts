@@ -1,4 +1,4 @@
-import type { EndpointIndex, InstanceRecord } from '../cache/index.js';
+import type { EndpointIndex, IndexEntry, InstanceRecord } from '../cache/index.js';
 import { isVmStatus } from '../normalize/index.js';
 
 /** One instance as DCM's stream last told it (the publisher's `DeliveredState`, seen from the diff stage). */
@@ -10,9 +10,10 @@ export interface RecalledState {
   readonly observedTime: string;
 }
 
-/** The cache repair a recall makes: records to write and the index they belong to. */
+/** The cache repair a recall makes: records to write, the index changes that go with them, and the index they lead to. */
 export interface Recollection {
   readonly records: readonly InstanceRecord[];
+  readonly update: { readonly set: ReadonlyMap<string, IndexEntry>; readonly remove: readonly string[] };
   readonly index: EndpointIndex;
   /** Instances DCM holds that the cache had forgotten (or held in another state). */
   readonly restored: number;
@@ -33,7 +34,9 @@ export interface Recollection {
  * The index keeps its epoch: the poll still counts as a new epoch's first.
  */
 export function recall(index: EndpointIndex, cached: ReadonlyMap<string, InstanceRecord>, delivered: ReadonlyMap<string, RecalledState>): Recollection {
-  const members: Record<string, number> = { ...index.members };
+  const members = new Map(index.members);
+  const set = new Map<string, IndexEntry>();
+  const remove: string[] = [];
   const records: InstanceRecord[] = [];
   let restored = 0;
   let forgotten = 0;
@@ -43,20 +46,25 @@ export function recall(index: EndpointIndex, cached: ReadonlyMap<string, Instanc
     const record = cached.get(platformId);
     const agrees = record !== undefined && record.status === status && record.instanceId === told.instanceId;
     if (status === 'DELETED') {
-      if (platformId in members) {
-        delete members[platformId];
+      if (members.delete(platformId)) {
+        remove.push(platformId);
         forgotten++;
       }
       if (record && !agrees) records.push(recordOf(told, status, record));
       continue;
     }
-    if (!(platformId in members)) members[platformId] = 0;
+    const entry: IndexEntry = { missedLists: members.get(platformId)?.missedLists ?? 0, instanceId: told.instanceId, status };
+    const current = members.get(platformId);
+    if (current === undefined || current.instanceId !== entry.instanceId || current.status !== entry.status) {
+      members.set(platformId, entry);
+      set.set(platformId, entry);
+    }
     if (!agrees) {
       records.push(recordOf(told, status, record));
       restored++;
     }
   }
-  return { records, index: { ...index, members }, restored, forgotten };
+  return { records, update: { set, remove }, index: { ...index, members }, restored, forgotten };
 }
 
 /** The record DCM's last event implies; the sequence carries on from the cache's (event ids also carry the epoch, so none repeats). */

@@ -9,7 +9,8 @@ import type { BridgeMetrics } from '../metrics/index.js';
 import { createNormalizer, platformTextMaxChars, vmStatuses, type VmStatus } from '../normalize/index.js';
 import { buildStatusEvent, type EventPublisher } from '../publisher/index.js';
 import { boundText } from '../text/index.js';
-import { createDelivery } from './delivery.js';
+import { createDelivery, type DeliveryStream } from './delivery.js';
+import { startListingBudget } from './listing-budget.js';
 
 /** What one successful poll did, for logs, `once` and the status API. */
 export interface PollReport {
@@ -99,33 +100,50 @@ export function createEndpointPoller(options: EndpointPollerOptions): EndpointPo
     }
   };
 
-  /** Runs the listing and the diff; the plan is complete or this throws. */
-  const listAndDiff = async (signal: AbortSignal, observedAt: number, epoch: string, resyncRound: number | undefined) => {
+  /**
+   * Lists, diffs and delivers page by page: a page's changes are recorded and
+   * published while the next page is listed. Deletions and the index are
+   * judged only once the list is complete and every page's events are
+   * acknowledged; the plan they make is returned with the open stream.
+   */
+  const listDiffAndDeliver = async (signal: AbortSignal, observedAt: number, epoch: string, resyncRound: number | undefined) => {
     const listAbort = new AbortController();
     const onOuterAbort = (): void => listAbort.abort(signal.reason);
     signal.addEventListener('abort', onOuterAbort, { once: true });
-    const timeout = clock.schedule(options.pollTimeoutMs, () =>
+    const budget = startListingBudget(clock, options.pollTimeoutMs, () =>
       listAbort.abort(new BridgeError(ErrorCode.PlatformTimeout, `listing ${endpoint.name} took longer than ${options.pollTimeoutMs / 1000} s`, { endpoint: endpoint.name })),
     );
     const countsByStatus = Object.fromEntries(vmStatuses.map((status) => [status, 0])) as Record<VmStatus, number>;
     let invalidIds = 0;
     let unavailableCount = 0;
+    let stream: DeliveryStream | undefined;
+    /** Time spent waiting for the broker or the cache does not count against the listing. */
+    const offBudget = async <T>(work: () => Promise<T>): Promise<T> => {
+      budget.pause();
+      try {
+        return await work();
+      } finally {
+        budget.resume();
+      }
+    };
     try {
       if (signal.aborted) throw signal.reason;
       // Begun once the platform answers: a poll that fails before its first page (an endpoint that
       // cannot log in) never reads the cache, nor DCM's stream when the epoch is new (the recall).
-      let begun: PollDiff | undefined;
-      const diff = async (): Promise<PollDiff> => {
+      let begun: { pollDiff: PollDiff; stream: DeliveryStream } | undefined;
+      const diff = async () => {
         if (begun) return begun;
-        begun = await differ.begin(endpoint.name, { observedAt, epoch, ...(resyncRound !== undefined ? { resyncRound } : {}) });
-        if (begun.recalled && begun.recalled.restored + begun.recalled.forgotten > 0) {
-          logger.warn(begun.recalled, `the cache disagreed with DCM's stream: ${begun.recalled.restored} instance(s) restored to the state DCM was told, ${begun.recalled.forgotten} already reported DELETED dropped`);
+        const pollDiff = await offBudget(() => differ.begin(endpoint.name, { observedAt, epoch, ...(resyncRound !== undefined ? { resyncRound } : {}) }));
+        if (pollDiff.recalled && pollDiff.recalled.restored + pollDiff.recalled.forgotten > 0) {
+          logger.warn(pollDiff.recalled, `the cache disagreed with DCM's stream: ${pollDiff.recalled.restored} instance(s) restored to the state DCM was told, ${pollDiff.recalled.forgotten} already reported DELETED dropped`);
         }
+        stream = delivery.open(toEvent(epoch, pollDiff.resyncRound), countPublished);
+        begun = { pollDiff, stream };
         return begun;
       };
       for await (const page of options.connection.list(listAbort.signal)) {
         if (listAbort.signal.aborted) throw listAbort.signal.reason;
-        const pollDiff = await diff();
+        const { pollDiff, stream: pageStream } = await diff();
         const { observations, invalid, unavailable } = observe(page, normalize);
         invalidIds += invalid.length;
         if (invalid.length > 0) {
@@ -139,18 +157,21 @@ export function createEndpointPoller(options: EndpointPollerOptions): EndpointPo
           logger.warn({ unavailable: unavailable.slice(0, 5).map((instance) => ({ platformId: instance.platformId, reason: instance.stateUnavailable })), count: unavailable.length }, 'the platform lists instances whose state it cannot report now; DCM keeps the state it was last told');
         }
         for (const observation of observations) countsByStatus[observation.status]++;
-        await pollDiff.addPage(observations);
+        await offBudget(async () => pageStream.send(await pollDiff.addPage(observations)));
       }
       if (listAbort.signal.aborted) throw listAbort.signal.reason;
       const releasing = guardReleased;
-      const pollDiff = await diff();
+      const { pollDiff, stream: pollStream } = await diff();
+      await offBudget(() => pollStream.drain());
       const plan = await pollDiff.finish({ confirm: (platformIds) => confirmAbsence(platformIds, listAbort.signal), guardReleased: releasing });
-      return { plan, countsByStatus, invalidIds, unavailableCount, resyncRound: pollDiff.resyncRound, releasing };
+      return { plan, stream: pollStream, countsByStatus, invalidIds, unavailableCount, resyncRound: pollDiff.resyncRound, releasing };
     } catch (error) {
+      // What the broker acknowledged before the failure is committed before the poll gives up.
+      await stream?.drain().catch(() => undefined);
       if (listAbort.signal.aborted) throw asBridgeError(listAbort.signal.reason, ErrorCode.PollAborted, { endpoint: endpoint.name });
       throw asBridgeError(error, ErrorCode.ListIncomplete, { endpoint: endpoint.name, platform: endpoint.platform });
     } finally {
-      clock.cancel(timeout);
+      budget.cancel();
       signal.removeEventListener('abort', onOuterAbort);
     }
   };
@@ -171,6 +192,8 @@ export function createEndpointPoller(options: EndpointPollerOptions): EndpointPo
       epoch,
       ...(change.kind === 'resync' ? { resyncRound } : {}),
     });
+
+  const countPublished = (change: Change): void => metrics.eventsPublished.inc({ endpoint: endpoint.name, status: change.status, kind: change.kind });
 
   /** The guard's verdict, kept for health and the API, logged when it changes. */
   const noteGuard = (verdict: VanishingVerdict | undefined): void => {
@@ -194,28 +217,28 @@ export function createEndpointPoller(options: EndpointPollerOptions): EndpointPo
         const epoch = await cache.currentEpoch();
         if (epoch.reason) logger.warn({ epoch: epoch.id }, `a new cache epoch begins: ${epoch.reason}; every state is re-published with fresh event ids`);
         const resent = await delivery.flushOutbox();
-        const { plan, countsByStatus, invalidIds, unavailableCount, resyncRound, releasing } = await listAndDiff(signal, startedAt, epoch.id, resyncDue(startedAt) ? startedAt : undefined);
+        const { plan, stream, countsByStatus, invalidIds, unavailableCount, resyncRound, releasing } = await listDiffAndDeliver(signal, startedAt, epoch.id, resyncDue(startedAt) ? startedAt : undefined);
         noteGuard(plan.held);
         if (plan.idConflicts) {
           const setAside = plan.idConflicts.reduce((count, conflict) => count + conflict.setAside.length, 0);
           metrics.invalidInstanceIds.inc({ endpoint: endpoint.name }, setAside);
-          logger.warn({ conflicts: plan.idConflicts.slice(0, 5), count: plan.idConflicts.length }, 'several platform instances carry one DCM id; DCM hears only the one it already knows (else the lowest platform id), the others are not published');
+          logger.warn({ conflicts: plan.idConflicts.slice(0, 5), count: plan.idConflicts.length }, 'several platform instances carry one DCM id; DCM hears only the one it already knows (else the first listed), the others are not published');
         }
         if (releasing) guardReleased = false;
-        await delivery.deliver(plan, toEvent(epoch.id, resyncRound));
-        for (const change of plan.changes) metrics.eventsPublished.inc({ endpoint: endpoint.name, status: change.status, kind: change.kind });
+        await stream.send(plan.changes, plan.index);
+        const delivered = await stream.drain();
         if (resyncRound !== undefined) lastResyncAt = startedAt;
         for (const status of vmStatuses) metrics.instances.set({ endpoint: endpoint.name, status }, countsByStatus[status]);
         for (const verdict of ['gone', 'present', 'unmanaged', 'unknown'] as const) if (plan.counts.absence[verdict] > 0) metrics.absenceChecks.inc({ endpoint: endpoint.name, verdict }, plan.counts.absence[verdict]);
         metrics.lastSuccess.set({ endpoint: endpoint.name }, clock.now() / 1000);
         if (plan.counts.debounced > 0) metrics.debounced.inc({ endpoint: endpoint.name }, plan.counts.debounced);
         outcome = 'success';
-        const transitions = plan.changes.filter((change) => change.kind === 'transition').length;
+        const transitions = delivered.transitions;
         const report: PollReport = {
           endpoint: endpoint.name,
           observed: plan.counts.observed,
           transitions,
-          resynced: plan.changes.length - transitions,
+          resynced: delivered.resyncs,
           debounced: plan.counts.debounced,
           missing: plan.counts.missing,
           invalidIds,

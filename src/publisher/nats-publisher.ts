@@ -3,7 +3,7 @@ import { AuthorizationError, connect, credsAuthenticator, headers, nkeyAuthentic
 import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import { BridgeError, ErrorCode } from '../errors/index.js';
-import { mapBounded, type EventPublisher, type PublishOutcome } from './publisher.js';
+import { createSharedWindow, type EventPublisher, type PublishOutcome } from './publisher.js';
 import { createStreamHistory } from './stream-history.js';
 
 export interface NatsPublisherOptions {
@@ -67,6 +67,8 @@ export function createNatsPublisher(options: NatsPublisherOptions): EventPublish
   let reconnecting = false;
   let lastConnectError: unknown;
   const pauseBeforeRetry = createInterruptiblePause();
+  /** Publishes awaiting their acks, across every batch of every endpoint: `maxInFlight` bounds the whole publisher. */
+  const window = createSharedWindow(options.maxInFlight);
 
   const tls = tlsOptions(options.tls, servers);
   const connectOnce = async (): Promise<NatsConnection> =>
@@ -182,14 +184,18 @@ export function createNatsPublisher(options: NatsPublisherOptions): EventPublish
       }
       if (options.jetstream && client) {
         const jetStreamClient = client;
-        return mapBounded(events, options.maxInFlight, async (event): Promise<PublishOutcome> => {
-          try {
-            const ack = await jetStreamClient.publish(event.subject, event.body, { msgID: event.id, timeout: options.ackTimeoutMs, headers: eventHeaders(event.id) });
-            return { ok: true, duplicate: ack.duplicate };
-          } catch (error) {
-            return { ok: false, error: publishFailure(error, event.subject) };
-          }
-        });
+        return Promise.all(
+          events.map((event) =>
+            window.run(async (): Promise<PublishOutcome> => {
+              try {
+                const ack = await jetStreamClient.publish(event.subject, event.body, { msgID: event.id, timeout: options.ackTimeoutMs, headers: eventHeaders(event.id) });
+                return { ok: true, duplicate: ack.duplicate };
+              } catch (error) {
+                return { ok: false, error: publishFailure(error, event.subject) };
+              }
+            }),
+          ),
+        );
       }
       try {
         for (const event of events) established.publish(event.subject, event.body, { headers: eventHeaders(event.id) });

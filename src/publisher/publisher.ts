@@ -23,18 +23,33 @@ export interface EventPublisher {
 }
 
 /**
- * Runs `task` over `items` with at most `limit` in flight, keeping results in
- * input order.
+ * At most `limit` tasks in flight across every caller: concurrent batches
+ * share one window, so the broker is kept busy between them (a bounded
+ * pipeline rather than stop-and-wait per batch). Tasks start in call order.
  */
-export async function mapBounded<Item, Result>(items: readonly Item[], limit: number, task: (item: Item) => Promise<Result>): Promise<Result[]> {
-  const results = new Array<Result>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await task(items[index] as Item);
-    }
+export interface SharedWindow {
+  run<Result>(task: () => Promise<Result>): Promise<Result>;
+}
+
+/** Creates a {@link SharedWindow} of `limit` slots. */
+export function createSharedWindow(limit: number): SharedWindow {
+  let inFlight = 0;
+  const waiting: Array<() => void> = [];
+  const release = (): void => {
+    const next = waiting.shift();
+    if (next) next();
+    else inFlight--;
   };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
+  return {
+    async run(task) {
+      if (inFlight < limit) inFlight++;
+      // The releasing task hands its slot over directly, so the count never dips between them.
+      else await new Promise<void>((resolve) => waiting.push(resolve));
+      try {
+        return await task();
+      } finally {
+        release();
+      }
+    },
+  };
 }

@@ -138,5 +138,5 @@ test('Redis restored from a snapshot older than a deletion: the DELETED DCM alre
   assert.equal(polls, 3, 'the bridge polls again once Redis is back');
   const deleted = await deletedCounts(platform);
   assert.deepEqual([...deleted.values()], [1, 1], 'each deletion reached DCM once, not again after the rollback');
-  assert.equal((await bridge.cache.readIndex('restored')).members[platform[0]!.platformId], undefined, 'the recalled index no longer lists the deleted instance');
+  assert.equal((await bridge.cache.readIndex('restored')).members.get(platform[0]!.platformId), undefined, 'the recalled index no longer lists the deleted instance');
 });

@@ -4,7 +4,7 @@ import { instances, useHarness } from '../support/harness.js';
 
 const harness = useHarness();
 
-test('a list that throws halfway publishes nothing and deletes nothing', async () => {
+test('a list that throws halfway publishes the changes it saw, once, and deletes nothing', async () => {
   harness().setPlatform('halfway', { instances: instances(6), pageSize: 2 });
   const bridge = await harness().bridge(harness().config({ endpoints: ['halfway'] }));
   assert.ok((await bridge.runOnce()).ok);
@@ -20,15 +20,17 @@ test('a list that throws halfway publishes nothing and deletes nothing', async (
     assert.equal(result.ok, false);
     assert.equal(result.endpoints[0]?.lastError?.code, 'PLATFORM_HTTP');
   }
-  assert.equal((await harness().dcm.messages()).length, baseline, 'no event from a partial list, however often it fails');
+  // Pages are delivered as they are listed: what page 1 showed is a true observation, told once however often the list fails.
+  const partial = (await harness().dcm.messages()).slice(baseline);
+  assert.deepEqual(partial.map((message) => `${message.event.data.id}:${message.event.data.status}`), ['inst-1:STOPPED'], 'the change page 1 showed, once; no DELETED from a partial list');
   const index = await bridge.cache.readIndex('halfway');
-  assert.deepEqual(Object.values(index.members), [0, 0, 0, 0, 0, 0], 'no absence was counted');
+  assert.deepEqual([...index.members.values()].map((entry) => entry.missedLists), [0, 0, 0, 0, 0, 0], 'no absence was counted');
 
-  // Complete lists again: the change goes out, and the absent pair is deleted after two of them.
+  // Complete lists again: nothing new for the changed one, and the absent pair is deleted after two of them.
   harness().setPlatform('halfway', { instances: changed, pageSize: 2 });
   assert.ok((await bridge.runOnce()).ok);
   let events = (await harness().dcm.messages()).slice(baseline);
-  assert.deepEqual(events.map((message) => `${message.event.data.id}:${message.event.data.status}`), ['inst-1:STOPPED'], 'first complete list: the change only');
+  assert.deepEqual(events.map((message) => `${message.event.data.id}:${message.event.data.status}`), ['inst-1:STOPPED'], 'first complete list: nothing more');
 
   assert.ok((await bridge.runOnce()).ok);
   events = (await harness().dcm.messages()).slice(baseline + 1);

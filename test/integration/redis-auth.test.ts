@@ -55,9 +55,14 @@ test('an ACL user confined to the namespace runs every cache operation the bridg
     const epoch = await cache.currentEpoch();
     assert.ok(epoch.startedAt, 'a new epoch was started (INFO and SET allowed)');
     assert.equal((await cache.currentEpoch()).id, epoch.id, 'and found again');
-    await cache.writeState('lab', { records: [record], index: { members: { 'vm-1': 0 } }, outbox: [] });
+    const entry = { missedLists: 0, instanceId: record.instanceId, status: record.status };
+    const outboxEntry = { record, leavesIndex: false, event: { subject: 'dcm.vm', id: 'event-1', body: '{}' } };
+    await cache.writeState('lab', { records: [record], index: { set: new Map([['vm-1', entry]]), epoch: epoch.id }, outboxAdd: [outboxEntry] });
     assert.deepEqual(await cache.readInstances('lab', ['vm-1']), [record]);
-    assert.deepEqual((await cache.readIndex('lab')).members, { 'vm-1': 0 });
+    assert.deepEqual(await cache.readIndex('lab'), { members: new Map([['vm-1', entry]]), epoch: epoch.id });
+    assert.deepEqual(await cache.readOutbox('lab'), [outboxEntry]);
+    await cache.writeState('lab', { index: { remove: ['vm-1'] }, outboxRemove: ['vm-1'] });
+    assert.deepEqual([await cache.readIndex('lab'), await cache.readOutbox('lab')], [{ members: new Map(), epoch: epoch.id }, []]);
     await cache.writePollStart('lab', 1234);
     assert.equal(await cache.readPollStart('lab'), 1234);
     await cache.writeDocument('endpoint-registration', 'lab', { name: 'lab' });

@@ -12,7 +12,7 @@ before(async () => {
 after(() => harness.dispose());
 
 for (const apiFlavor of ['api', 'rest'] as const) {
-  describe(`vSphere /${apiFlavor}: platform faults fail the poll, publish nothing, delete nothing`, () => {
+  describe(`vSphere /${apiFlavor}: platform faults fail the poll and delete nothing; a change is told once`, () => {
     const name = `vc-faults-${apiFlavor}`;
     const vmList = `GET /${apiFlavor}/vcenter/vm`;
     let lab: VsphereLab;
@@ -21,7 +21,7 @@ for (const apiFlavor of ['api', 'rest'] as const) {
     });
     after(() => lab.close());
 
-    test('each fault: failed poll and no event; the next healthy poll publishes the change once; no false deletion', async () => {
+    test('each fault: a failed poll tells only what its complete pages showed; with the next healthy poll the change is told once; no false deletion', async () => {
       // Three VM-list pages, so a fault can strike after the first page was read.
       lab.simulator.seedDcmVms({ count: 25, tagged: 25 });
       const { bridge, events } = await startVsphereBridge(harness, [{ lab, input: { name, apiFlavor } }], { requestTimeoutMs: 500, vmBatchSize: 10 });
@@ -47,13 +47,16 @@ for (const apiFlavor of ['api', 'rest'] as const) {
         assert.equal(failed.ok, false, `${fault.kind} fails the poll`);
         assert.equal(failed.endpoints[0]?.lastError?.code, code, failed.endpoints[0]?.lastError?.message);
         assert.match(failed.endpoints[0]?.lastError?.message ?? '', new RegExp(`^vsphere endpoint ${name}: `));
-        assert.equal((await events(name)).length, expected, `${fault.kind}: no event from a failed poll`);
+        // Pages are delivered as they are listed: a change on a page read before the fault is told now (only the
+        // probability fault lets page 1 through), any other change waits for the next poll; never both.
+        const toldEarly = index === 0 ? 1 : 0;
+        assert.equal((await events(name)).length, expected + toldEarly, `${fault.kind}: only what complete pages showed, from a failed poll`);
 
         lab.simulator.faults.clear();
         assert.ok((await bridge.runOnce()).ok, `the poll after ${fault.kind} recovers`);
         const received = await events(name);
         expected += 1;
-        assert.equal(received.length, expected, `exactly one event after ${fault.kind}`);
+        assert.equal(received.length, expected, `exactly one event for the change across the failed and the recovering poll (${fault.kind})`);
         assert.equal(received.at(-1)?.event.data.status, state === 'POWERED_OFF' ? 'STOPPED' : 'RUNNING');
       }
       console.log(`/${apiFlavor}: ${faults.length} faults, each one failed poll then one recovering poll; ${lab.simulator.sessionCounters().logins} login(s)`);

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { AbsenceVerdict, PlatformAdapter, RawInstance } from '../../src/adapter/index.js';
 import { BridgeError, ErrorCode } from '../../src/errors/index.js';
 import { defineStateTable, type VmStatus } from '../../src/normalize/index.js';
@@ -21,6 +21,8 @@ export interface FilePlatformState {
   readonly absence?: Readonly<Record<string, AbsenceVerdict>>;
   /** Makes `confirmAbsence` throw (the platform unreachable when asked). */
   readonly absenceFailure?: string;
+  /** After `pages` pages the listing waits until the file `until` exists (a slow platform a test releases). */
+  readonly holdAfterPages?: { readonly pages: number; readonly until: string };
 }
 
 /** States of the test platform: lowercase words, so tests read like a platform's own states. */
@@ -70,6 +72,7 @@ export function createFileAdapter(options: { minimumIntervalSeconds?: number } =
           for (let page = 0; page < pageCount; page++) {
             if (state.failAfterPages === page) throw failure(state, endpoint.name);
             if (signal.aborted) throw signal.reason;
+            if (state.holdAfterPages?.pages === page) await waitForFile(state.holdAfterPages.until, signal);
             await new Promise((resolve) => setImmediate(resolve));
             yield state.instances.slice(page * pageSize, (page + 1) * pageSize);
           }
@@ -95,4 +98,12 @@ export function createFileAdapter(options: { minimumIntervalSeconds?: number } =
 function failure(state: FilePlatformState, endpoint: string): BridgeError {
   const code = (state.failure?.code as ErrorCode | undefined) ?? ErrorCode.PlatformHttp;
   return new BridgeError(code, state.failure?.message ?? 'simulated platform failure', { endpoint, status: 503, ...(state.failure?.retryAfterMs !== undefined ? { retryAfterMs: state.failure.retryAfterMs } : {}) });
+}
+
+/** Resolves once `file` exists; rejects when `signal` aborts. */
+async function waitForFile(file: string, signal: AbortSignal): Promise<void> {
+  while (!existsSync(file)) {
+    if (signal.aborted) throw signal.reason;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }

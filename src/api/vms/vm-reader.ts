@@ -69,7 +69,7 @@ export function createVmReader(options: VmReaderOptions): VmReader {
   /** Yields every record of `endpoint` after `afterPlatformId`, in platform id order, a batch at a time. */
   async function* recordsOf(endpoint: EndpointConfig, afterPlatformId?: string): AsyncGenerator<InstanceRecord[]> {
     const index = await options.cache.readIndex(endpoint.name);
-    const ids = Object.keys(index.members)
+    const ids = [...index.members.keys()]
       .filter((id) => afterPlatformId === undefined || id > afterPlatformId)
       .sort();
     for (let start = 0; start < ids.length; start += batchSize) {

@@ -28,7 +28,7 @@ function reader() {
     batchSize: 2,
     endpoints: () => [endpoint('beta'), endpoint('alpha')],
     cache: {
-      readIndex: async (name): Promise<EndpointIndex> => ({ members: Object.fromEntries((state[name] ?? []).map((entry) => [entry.platformId, 0])) }),
+      readIndex: async (name): Promise<EndpointIndex> => ({ members: new Map((state[name] ?? []).map((entry) => [entry.platformId, { missedLists: 0, instanceId: entry.instanceId, status: entry.status }])) }),
       readInstances: async (name, ids) => {
         reads.push(ids.length);
         return ids.map((id) => state[name]?.find((entry) => entry.platformId === id));

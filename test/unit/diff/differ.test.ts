@@ -5,6 +5,7 @@ import { pino } from 'pino';
 import type { AbsenceVerdict } from '../../../src/adapter/index.js';
 import { createDiffer, type Observation, type Change } from '../../../src/diff/index.js';
 import { createDelivery } from '../../../src/pipeline/index.js';
+import { completePoll } from '../../support/complete-poll.js';
 import type { EventPublisher, OutgoingEvent } from '../../../src/publisher/index.js';
 import type { VmStatus } from '../../../src/normalize/index.js';
 
@@ -40,25 +41,32 @@ async function setup(options: { debounceMs?: number; deleteAfterMissedLists?: nu
     absence: { verdicts?: Record<string, AbsenceVerdict>; released?: boolean } = {},
   ) => {
     acknowledge = () => true;
-    await delivery.flushOutbox();
-    const diff = await differ.begin('lab', { observedAt: at, epoch: 'epoch-1', ...(resyncRound !== undefined ? { resyncRound } : {}) });
-    await diff.addPage(observations);
-    const plan = await diff.finish({
-      guardReleased: absence.released ?? false,
-      confirm: async (platformIds) => {
-        asked.push([...platformIds]);
-        return new Map(platformIds.map((platformId) => [platformId, { verdict: absence.verdicts?.[platformId] ?? 'gone', evidence: 'test' }] as const));
-      },
-    });
     const byId = new Map<string, Change>();
     const toEvent = (change: Change): OutgoingEvent => {
       const id = `${change.kind}:${change.platformId}:${change.sequence}:${change.status}`;
       byId.set(id, change);
       return { subject: 'dcm.vm', id, body: id };
     };
+    await delivery.flushOutbox();
     acknowledge = (event) => acknowledgeIf(byId.get(event.id) as Change);
-    await delivery.deliver(plan, toEvent).catch(() => undefined);
-    return plan;
+    const done = await completePoll(differ, delivery, {
+      endpoint: 'lab',
+      observedAt: at,
+      epoch: 'epoch-1',
+      ...(resyncRound !== undefined ? { resyncRound } : {}),
+      pages: [observations],
+      toEvent,
+      absence: {
+        guardReleased: absence.released ?? false,
+        confirm: async (platformIds) => {
+          asked.push([...platformIds]);
+          return new Map(platformIds.map((platformId) => [platformId, { verdict: absence.verdicts?.[platformId] ?? 'gone', evidence: 'test' }] as const));
+        },
+      },
+    });
+    const counts = { observed: 0, debounced: 0, missing: 0, absence: { asked: 0, gone: 0, present: 0, unmanaged: 0, unknown: 0 } };
+    // A page whose delivery failed ends the poll before its finish, as in the poller: no plan, only what was sent.
+    return { counts, ...done.plan, changes: done.changes };
   };
   return { cache, differ, poll, asked, sent };
 }
@@ -115,11 +123,11 @@ test('an unacknowledged deletion is resent from the outbox and the instance then
   await poll(2000, []);
   const lost = await poll(3000, [], () => false);
   assert.deepEqual(summary(lost.changes), ['transition:a:RUNNING>DELETED#2']);
-  assert.deepEqual(Object.keys((await cache.readIndex('lab')).members), ['a'], 'tracked until DCM acknowledged the deletion');
+  assert.deepEqual([...(await cache.readIndex('lab')).members.keys()], ['a'], 'tracked until DCM acknowledged the deletion');
   const before = sent.length;
   assert.deepEqual((await poll(4000, [])).changes, [], 'nothing new: the outbox carried the deletion');
   assert.deepEqual(sent.slice(before).map((event) => event.id), ['transition:a:2:DELETED']);
-  assert.deepEqual(Object.keys((await cache.readIndex('lab')).members), []);
+  assert.deepEqual([...(await cache.readIndex('lab')).members.keys()], []);
   assert.equal((await cache.readInstances('lab', ['a']))[0]?.status, 'DELETED');
 });
 
@@ -132,7 +140,11 @@ test('absence is not deletion: only a confirmed "gone" becomes DELETED', async (
   assert.deepEqual(summary(plan.changes), ['transition:a:RUNNING>DELETED#2']);
   assert.deepEqual({ ...plan.counts.absence }, { asked: 4, gone: 1, present: 1, unmanaged: 1, unknown: 1 });
   const members = (await cache.readIndex('lab')).members;
-  assert.deepEqual(members, { b: 0, d: 1 }, 'present counts as seen, unmanaged is no longer tracked, unknown is asked again');
+  assert.deepEqual(
+    Object.fromEntries([...members].map(([platformId, entry]) => [platformId, entry.missedLists])),
+    { b: 0, d: 1 },
+    'present counts as seen, unmanaged is no longer tracked, unknown is asked again',
+  );
   const again = await poll(3000, [], () => true, undefined, { verdicts: { b: 'present', d: 'gone' } });
   assert.deepEqual(summary(again.changes), ['transition:d:RUNNING>DELETED#2'], 'the unknown one, asked again, is now confirmed');
   assert.deepEqual(asked.at(-1), ['b', 'd']);
@@ -207,9 +219,24 @@ test('duplicate DCM ids: the instance DCM knows keeps the id; a clone carrying i
   assert.deepEqual((await poll(4000, [{ ...original, status: 'STOPPED' }])).changes, [], 'the clone deleted: no DELETED for the id it borrowed');
 });
 
-test('duplicate DCM ids first seen together: the lowest platform id owns the id, in every poll', async () => {
+test('duplicate DCM ids first seen together: the first listed owns the id, and keeps it in every later poll', async () => {
   const { poll } = await setup();
   const twin = (platformId: string, status: VmStatus): Observation => ({ ...observation(platformId, status), instanceId: 'inst-twin' });
-  assert.deepEqual(summary((await poll(1000, [twin('p-2', 'FAILED'), twin('p-1', 'RUNNING')])).changes), ['transition:p-1:->RUNNING#1']);
-  assert.deepEqual(summary((await poll(2000, [twin('p-1', 'STOPPED'), twin('p-2', 'PAUSED')])).changes), ['transition:p-1:RUNNING>STOPPED#2']);
+  // Pages are published as they come, so the owner is decided before the list is complete: the first claimant.
+  assert.deepEqual(summary((await poll(1000, [twin('p-2', 'FAILED'), twin('p-1', 'RUNNING')])).changes), ['transition:p-2:->FAILED#1']);
+  const reordered = await poll(2000, [twin('p-1', 'STOPPED'), twin('p-2', 'PAUSED')]);
+  assert.deepEqual(summary(reordered.changes), ['transition:p-2:FAILED>PAUSED#2'], 'listed second now, but the index names it the owner');
+  assert.deepEqual(reordered.idConflicts, [{ instanceId: 'inst-twin', owner: 'p-2', setAside: ['p-1'] }]);
+});
+
+test('duplicate DCM ids: the known owner keeps its id while it is missing, so a clone listed meanwhile is not told', async () => {
+  const { poll } = await setup({ deleteAfterMissedLists: 3 });
+  const original = observation('b-original', 'RUNNING');
+  await poll(1000, [original]);
+  const clone = (status: VmStatus): Observation => ({ ...observation('a-clone', status), instanceId: original.instanceId });
+  assert.deepEqual((await poll(2000, [clone('FAILED')])).changes, [], 'the original is missing, not gone: the id is still its own');
+  await poll(3000, [clone('FAILED')]);
+  const gone = await poll(4000, [clone('FAILED')]);
+  assert.deepEqual(summary(gone.changes), ['transition:b-original:RUNNING>DELETED#2'], 'the original confirmed gone');
+  assert.deepEqual(summary((await poll(5000, [clone('FAILED')])).changes), ['transition:a-clone:->FAILED#1'], 'only then does the id pass to the instance carrying it');
 });

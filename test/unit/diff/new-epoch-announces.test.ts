@@ -5,6 +5,7 @@ import { openStateCache } from '../../../src/cache/index.js';
 import { createDiffer, type Change, type Observation } from '../../../src/diff/index.js';
 import type { VmStatus } from '../../../src/normalize/index.js';
 import { createDelivery } from '../../../src/pipeline/index.js';
+import { completePoll } from '../../support/complete-poll.js';
 import type { EventPublisher } from '../../../src/publisher/index.js';
 
 const observation = (platformId: string, status: VmStatus): Observation => ({ platformId, instanceId: `inst-${platformId}`, status, message: `${platformId} ${status}`, rawState: status.toLowerCase() });
@@ -21,11 +22,16 @@ test('in a new cache epoch, changes are announced without the (possibly stale) p
   const publisher: EventPublisher = { guarantee: 'core', publish: async (events) => events.map(() => ({ ok: true as const, duplicate: false })), announce: async () => undefined, isConnected: () => true, close: async () => undefined };
   const delivery = createDelivery({ endpoint: 'lab', cache, publisher, logger: pino({ level: 'silent' }) });
   const poll = async (at: number, epoch: string, observations: Observation[]) => {
-    const diff = await differ.begin('lab', { observedAt: at, epoch });
-    await diff.addPage(observations);
-    const plan = await diff.finish({ guardReleased: false, confirm: async (ids) => new Map(ids.map((id) => [id, { verdict: 'gone' as const, evidence: 'test' }])) });
-    await delivery.deliver(plan, (change) => ({ subject: 'dcm.vm', id: `${epoch}:${change.platformId}:${change.sequence}`, body: '' }));
-    return plan.changes;
+    const done = await completePoll(differ, delivery, {
+      endpoint: 'lab',
+      observedAt: at,
+      epoch,
+      pages: [observations],
+      absence: { guardReleased: false, confirm: async (ids) => new Map(ids.map((id) => [id, { verdict: 'gone' as const, evidence: 'test' }])) },
+      toEvent: (change) => ({ subject: 'dcm.vm', id: `${epoch}:${change.platformId}:${change.sequence}`, body: '' }),
+    });
+    assert.equal(done.failure, undefined);
+    return done.changes;
   };
 
   await poll(1000, 'epoch-1', [observation('a', 'RUNNING'), observation('b', 'RUNNING')]);

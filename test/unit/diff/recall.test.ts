@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { InstanceRecord } from '../../../src/cache/index.js';
+import type { EndpointIndex, InstanceRecord } from '../../../src/cache/index.js';
 import { recall, type RecalledState } from '../../../src/diff/index.js';
 
 const told = (platformId: string, status: string, instanceId = `inst-${platformId}`): RecalledState => ({ platformId, instanceId, status, message: `VM ${platformId} ${status}`, observedTime: '2026-12-02T01:00:00.000Z' });
@@ -15,12 +15,19 @@ const record = (platformId: string, status: InstanceRecord['status'], sequence =
   observedTime: '2026-12-02T00:00:00.000Z',
   lastTransitionTime: '2026-12-02T00:00:00.000Z',
 });
+/** An index of members with these missed-list counts (each owning its `inst-` id, RUNNING). */
+const indexOf = (missed: Record<string, number>, epoch?: string): EndpointIndex => ({
+  members: new Map(Object.entries(missed).map(([platformId, missedLists]) => [platformId, { missedLists, instanceId: `inst-${platformId}`, status: 'RUNNING' as const }])),
+  ...(epoch !== undefined ? { epoch } : {}),
+});
+/** The index's missed-list counts, for comparing. */
+const missedOf = (index: EndpointIndex) => ({ members: Object.fromEntries([...index.members].map(([platformId, entry]) => [platformId, entry.missedLists])), ...(index.epoch !== undefined ? { epoch: index.epoch } : {}) });
 const byId = (...records: InstanceRecord[]) => new Map(records.map((entry) => [entry.platformId, entry]));
 const delivered = (...states: RecalledState[]) => new Map(states.map((state) => [state.platformId, state]));
 
 test('an emptied cache gets back every instance DCM believes alive, in the state DCM was told', () => {
-  const result = recall({ members: {} }, new Map(), delivered(told('a', 'RUNNING'), told('b', 'STOPPED'), told('c', 'DELETED')));
-  assert.deepEqual(result.index, { members: { a: 0, b: 0 } }, 'c is DELETED for DCM: nothing to confirm');
+  const result = recall(indexOf({}), new Map(), delivered(told('a', 'RUNNING'), told('b', 'STOPPED'), told('c', 'DELETED')));
+  assert.deepEqual(missedOf(result.index), { members: { a: 0, b: 0 } }, 'c is DELETED for DCM: nothing to confirm');
   assert.deepEqual(result.records.map((entry) => [entry.platformId, entry.status, entry.sequence, entry.rawState]), [
     ['a', 'RUNNING', 0, null],
     ['b', 'STOPPED', 0, null],
@@ -30,10 +37,12 @@ test('an emptied cache gets back every instance DCM believes alive, in the state
 });
 
 test('a rolled-back cache: newer states replace stale records, delivered deletions leave the index', () => {
-  const index = { members: { a: 0, b: 0, c: 1 }, epoch: 'old' };
+  const index = indexOf({ a: 0, b: 0, c: 1 }, 'old');
   const cached = byId(record('a', 'RUNNING'), record('b', 'RUNNING', 7), record('c', 'STOPPED'));
   const result = recall(index, cached, delivered(told('a', 'RUNNING'), told('b', 'PAUSED'), told('c', 'DELETED')));
-  assert.deepEqual(result.index, { members: { a: 0, b: 0 }, epoch: 'old' }, 'the epoch stays: the poll is still a new epoch\'s first');
+  assert.deepEqual(missedOf(result.index), { members: { a: 0, b: 0 }, epoch: 'old' }, 'the epoch stays: the poll is still a new epoch\'s first');
+  assert.deepEqual([...result.update.set].map(([platformId, entry]) => [platformId, entry.instanceId, entry.status]), [['b', 'inst-b', 'PAUSED']], 'the index summary follows what DCM was told');
+  assert.deepEqual(result.update.remove, ['c']);
   const [paused, deleted] = result.records;
   assert.equal(result.records.length, 2, 'a agrees with DCM: untouched');
   assert.deepEqual([paused?.platformId, paused?.status, paused?.sequence, paused?.rawState, paused?.name], ['b', 'PAUSED', 7, 'raw', 'vm b'], 'the sequence and platform facts carry on');
@@ -44,13 +53,14 @@ test('a rolled-back cache: newer states replace stale records, delivered deletio
 });
 
 test('what the stream does not name keeps the cache\'s word; unknown statuses are ignored', () => {
-  const index = { members: { kept: 2 } };
+  const index = indexOf({ kept: 2 });
   const result = recall(index, byId(record('kept', 'STOPPED')), delivered(told('odd', 'SOMETHING')));
-  assert.deepEqual(result.index, { members: { kept: 2 } });
+  assert.deepEqual(missedOf(result.index), { members: { kept: 2 } });
+  assert.deepEqual([result.update.set.size, result.update.remove], [0, []], 'nothing to write');
   assert.deepEqual(result.records, []);
 });
 
 test('a DCM id the stream names differently counts as disagreement', () => {
-  const result = recall({ members: { a: 0 } }, byId(record('a', 'RUNNING')), delivered(told('a', 'RUNNING', 'inst-renamed')));
+  const result = recall(indexOf({ a: 0 }), byId(record('a', 'RUNNING')), delivered(told('a', 'RUNNING', 'inst-renamed')));
   assert.equal(result.records[0]?.instanceId, 'inst-renamed');
 });

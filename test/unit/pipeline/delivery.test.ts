@@ -5,6 +5,7 @@ import { openStateCache, type StateCache } from '../../../src/cache/index.js';
 import { createDiffer, type Change, type Observation } from '../../../src/diff/index.js';
 import { BridgeError, ErrorCode } from '../../../src/errors/index.js';
 import { createDelivery } from '../../../src/pipeline/index.js';
+import { completePoll } from '../../support/complete-poll.js';
 import type { EventPublisher, OutgoingEvent, PublishOutcome } from '../../../src/publisher/index.js';
 
 const observation = (status: Observation['status']): Observation => ({ platformId: 'vm-1', instanceId: 'inst-1', status, message: status, rawState: status });
@@ -47,11 +48,8 @@ async function setup() {
     return { subject: 'dcm.vm', id, body: id };
   };
   const poll = async (at: number, status: Observation['status']) => {
-    await delivery.flushOutbox();
-    const diff = await differ.begin('lab', { observedAt: at, epoch: 'e1' });
-    await diff.addPage([observation(status)]);
-    const plan = await diff.finish({ guardReleased: false, confirm: async () => new Map() });
-    await delivery.deliver(plan, toEvent);
+    const done = await completePoll(differ, delivery, { endpoint: 'lab', observedAt: at, epoch: 'e1', pages: [[observation(status)]], absence: { guardReleased: false, confirm: async () => new Map() }, toEvent });
+    if (done.failure !== undefined) throw done.failure;
   };
   return { memory, poll, stored, failCommit: () => (failNextCommit = true) };
 }
