@@ -3,12 +3,12 @@ import { readFileSync } from 'node:fs';
 import type { PlatformAdapter } from '../../src/adapter/index.js';
 import { confirmInstancesAbsent } from './absence.js';
 import type { Ec2Connection } from './client.js';
-import { ec2ConfigSchema, ec2CredentialsOf, ec2OptionsOf, validateEc2Endpoint } from './config-schema.js';
+import { ec2CredentialsOf, ec2OptionsOf } from './config-schema.js';
 import { accountKeyOf, credentialSourceFor, type CredentialSettings } from './credentials.js';
 import { toBridgeError, type ErrorScope } from './errors.js';
 import { listManagedInstances } from './listing.js';
+import { describeEc2Platform } from './platform.js';
 import { createRetryStrategy, defaultRetryPolicy, requestTimeoutsFor, type RequestTimeouts, type RetryPolicy } from './retry-strategy.js';
-import { ec2StateTable } from './state-table.js';
 import { createAccountBuckets, defaultBucketSettings, type AccountBuckets, type TokenBucketSettings } from './token-bucket.js';
 
 /** Tuning and dependencies of the adapter; the defaults suit real EC2, tests make waits short. */
@@ -46,13 +46,7 @@ export function createEc2Adapter(options: Ec2AdapterOptions = {}): PlatformAdapt
   const buckets = options.accountBuckets ?? createAccountBuckets(options.bucket ?? defaultBucketSettings);
   const readFile = options.readFile ?? ((path: string) => readFileSync(path));
   return {
-    platform: 'ec2',
-    minimumIntervalSeconds: options.minimumIntervalSeconds ?? 10,
-    serviceTypes: ['vm'],
-    stateTable: ec2StateTable,
-    configSchema: ec2ConfigSchema,
-    urlRequired: false,
-    validate: validateEc2Endpoint,
+    ...describeEc2Platform(options.minimumIntervalSeconds),
     connect(endpoint, context) {
       const { region } = ec2OptionsOf(endpoint);
       const keys = ec2CredentialsOf(endpoint);

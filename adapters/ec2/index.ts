@@ -3,6 +3,8 @@ export { createEc2Adapter } from './adapter.js';
 export type { Ec2AdapterOptions } from './adapter.js';
 export { ec2StateTable, stateReasonQualifiers, rawStateOf } from './state-table.js';
 export { ec2ConfigSchema, validateEc2Endpoint } from './config-schema.js';
+// The light entry point: what the registry imports before any EC2 endpoint polls.
+export { describeEc2Platform } from './platform.js';
 export type { Ec2Options, Ec2Credentials } from './config-schema.js';
 export { accountKeyOf, credentialSourceFor } from './credentials.js';
 export type { CredentialSettings } from './credentials.js';

@@ -1,9 +1,7 @@
-import { homedir } from 'node:os';
 import type { PlatformAdapter } from '../../src/adapter/index.js';
 import type { CloudsYamlSources } from './clouds-yaml.js';
-import { openstackConfigSchema } from './config-schema.js';
 import { createOpenstackConnection } from './connection.js';
-import { resolveOpenstackSettings } from './settings.js';
+import { describeOpenstackPlatform, processCloudsYamlSources } from './platform.js';
 import { openstackStateTable } from './state-table.js';
 
 /** Tuning and sources of the adapter; the defaults suit a real cloud, tests make them small. */
@@ -32,18 +30,10 @@ export const defaultAbsenceConcurrency = 4;
  * `instanceIdSource: tag`, the tag `<instanceIdKey>=<id>`). See README.md.
  */
 export function createOpenstackAdapter(options: OpenstackAdapterOptions = {}): PlatformAdapter {
-  // The one place the process is read: the adapter factory is the edge.
-  const cloudsYaml = options.cloudsYaml ?? { env: process.env, cwd: process.cwd(), homeDir: homedir() };
+  const cloudsYaml = options.cloudsYaml ?? processCloudsYamlSources();
   const pageSize = options.pageSize ?? defaultPageSize;
   return {
-    platform: 'openstack',
-    minimumIntervalSeconds: 10,
-    serviceTypes: ['vm'],
-    stateTable: openstackStateTable,
-    configSchema: openstackConfigSchema,
-    // Not required by the schema: a clouds.yaml entry may give auth_url. `validate` requires it otherwise.
-    urlRequired: false,
-    validate: (endpoint) => resolveOpenstackSettings(endpoint, cloudsYaml).issues,
+    ...describeOpenstackPlatform(cloudsYaml),
     connect(endpoint, context) {
       const knownStates = { ...openstackStateTable.entries, ...endpoint.stateOverrides };
       return createOpenstackConnection(endpoint, context, { requestTimeoutMs: options.requestTimeoutMs, pageSize, absenceConcurrency: options.absenceConcurrency ?? defaultAbsenceConcurrency, cloudsYaml }, knownStates);

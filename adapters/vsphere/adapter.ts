@@ -2,11 +2,10 @@ import type { PlatformAdapter } from '../../src/adapter/index.js';
 import { createPlatformHttpClient } from '../../src/platform-http/index.js';
 import { confirmVmAbsence } from './absence.js';
 import type { ApiFlavorSetting } from './api-flavors.js';
-import { vsphereConfigSchema } from './config-schema.js';
 import { listManagedVms } from './listing.js';
 import { describeVapiError } from './payloads.js';
+import { vspherePlatform } from './platform.js';
 import { createVsphereSession } from './session.js';
-import { vsphereStateTable } from './state-table.js';
 import { createTagDirectory } from './tag-directory.js';
 import { createVcenterApi } from './vcenter-api.js';
 
@@ -35,16 +34,7 @@ export function createVsphereAdapter(options: VsphereAdapterOptions = {}): Platf
   const tagBatchSize = options.tagBatchSize ?? 1000;
   const concurrency = options.concurrency ?? 8;
   return {
-    platform: 'vsphere',
-    minimumIntervalSeconds: 10,
-    serviceTypes: ['vm'],
-    stateTable: vsphereStateTable,
-    configSchema: vsphereConfigSchema,
-    urlRequired: true,
-    validate(endpoint) {
-      // The common schema already checked the URL; a query would be sent on every call.
-      return !endpoint.url || new URL(endpoint.url).search === '' ? [] : [{ path: 'url', message: 'must be the vCenter base URL without a query string (https://vcenter.example)' }];
-    },
+    ...vspherePlatform,
     connect(endpoint, context) {
       const http = createPlatformHttpClient({
         endpoint: endpoint.name,

@@ -148,3 +148,12 @@ export interface PlatformAdapter {
   /** Opens a connection for one endpoint. Must not do I/O before the first `list`. */
   connect(endpoint: EndpointConfig, context: AdapterContext): PlatformConnection;
 }
+
+/**
+ * What the configuration needs of an adapter (platform name, floor, schemas,
+ * checks), without the code that talks to the platform. Each adapter keeps
+ * it in a module of its own (`adapters/<platform>/platform.ts`) that imports
+ * nothing heavy, so the registry can validate endpoints of every platform
+ * and load an adapter's code only when an endpoint of its platform polls.
+ */
+export type AdapterDescription = Omit<PlatformAdapter, 'connect'>;

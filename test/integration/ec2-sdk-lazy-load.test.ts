@@ -50,7 +50,7 @@ function runRecorded(args: readonly string[], name: string): Promise<{ code: num
 }
 
 describe('the AWS SDK is loaded only when an EC2 endpoint polls', () => {
-  it('validate-config of a config without EC2 endpoints loads every adapter but not the SDK', async () => {
+  it('validate-config of a config without EC2 endpoints loads every adapter description but no adapter code, and not the SDK', async () => {
     const config = join(dir, 'openstack-only.yaml');
     writeFileSync(
       config,
@@ -58,7 +58,8 @@ describe('the AWS SDK is loaded only when an EC2 endpoint polls', () => {
     );
     const result = await runRecorded([join(distRoot, 'src', 'cli.js'), 'validate-config', '--config', config], 'validate');
     assert.equal(result.code, 0, result.stderr);
-    assert.ok(result.loaded.some((url) => url.endsWith('/adapters/ec2/index.js')), 'the EC2 adapter module itself was loaded (the hook sees our modules)');
+    assert.ok(result.loaded.some((url) => url.endsWith('/adapters/ec2/platform.js')), 'the EC2 description (schemas, checks) was loaded (the hook sees our modules)');
+    assert.deepEqual(result.loaded.filter((url) => /\/adapters\/[a-z0-9]+\/adapter\.js$/.test(url)), [], 'no adapter code: nothing polls');
     assert.ok(result.loaded.some((url) => url.includes('/node_modules/')), 'the hook sees packages too');
     assert.deepEqual(result.loaded.filter((url) => sdkModule.test(url)), [], 'no @aws-sdk module');
   });

@@ -1,0 +1,50 @@
+import type { AdapterDescription, PlatformAdapter, PlatformConnection } from '../adapter/index.js';
+import { BridgeError, ErrorCode, isBridgeError } from '../errors/index.js';
+
+/**
+ * An adapter whose platform code is loaded on demand: `description` serves
+ * the configuration (schemas, checks, floor) from the start; `load` imports
+ * the adapter's code the first time a connection of its platform lists or
+ * confirms an absence. A bridge without an endpoint of the platform never
+ * loads it, and opening a connection still does no I/O (the interface's
+ * promise), not even an import.
+ *
+ * `load` runs once when it succeeds; a failed load (an `INTERNAL` error
+ * naming the platform, the import's error as `cause`) fails only that call
+ * and is tried again by the next one.
+ */
+export function deferredAdapter(description: AdapterDescription, load: () => Promise<PlatformAdapter>): PlatformAdapter {
+  let loaded: Promise<PlatformAdapter> | undefined;
+  const adapterCode = (): Promise<PlatformAdapter> =>
+    (loaded ??= load().catch((error: unknown) => {
+      loaded = undefined;
+      throw isBridgeError(error) ? error : new BridgeError(ErrorCode.Internal, `the ${description.platform} adapter could not be loaded: ${error instanceof Error ? error.message : String(error)}`, { platform: description.platform }, { cause: error });
+    }));
+  return {
+    ...description,
+    connect(endpoint, context) {
+      let opened: Promise<PlatformConnection> | undefined;
+      const connection = (): Promise<PlatformConnection> =>
+        (opened ??= adapterCode()
+          .then((adapter) => adapter.connect(endpoint, context))
+          .catch((error: unknown) => {
+            opened = undefined;
+            throw error;
+          }));
+      return {
+        async *list(signal) {
+          yield* (await connection()).list(signal);
+        },
+        async confirmAbsence(platformIds, signal) {
+          return (await connection()).confirmAbsence(platformIds, signal);
+        },
+        async close() {
+          // Nothing opened, nothing to release; a connection being opened is closed once it exists.
+          const pending = opened;
+          opened = undefined;
+          await (await pending?.catch(() => undefined))?.close();
+        },
+      };
+    },
+  };
+}

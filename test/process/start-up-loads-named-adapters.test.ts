@@ -1,0 +1,95 @@
+// Issue #12, start-up: a bridge imports the code of only the adapters its endpoints name, and `once` ends as soon as
+// its work is done. Each process runs the built CLI under a loader hook (`--import`, through NODE_OPTIONS) that
+// records every module it resolves, and the CommonJS cache at exit; the modules a process loaded are what it costs.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { DEFAULT_CREDENTIALS } from '../simulators/openstack/index.js';
+import { bridgeCliScript, bridgeConfigYaml, openstackEndpointYaml, spawnNodeScript, startBridgeRun, startSimulatorProcess } from '../support/cli-process.js';
+import { useHarness, writeConfig } from '../support/harness.js';
+
+const harness = useHarness();
+const writeToken = 'start-up-test-write-token-0123456789';
+
+/** Appends each resolved URL to $DCM_LOAD_LOG (in-thread hooks, Node 22.15+), and the CommonJS cache at exit. */
+const hookSource = `
+import module, { createRequire } from 'node:module';
+import { appendFileSync } from 'node:fs';
+const log = process.env.DCM_LOAD_LOG;
+module.registerHooks({ resolve(specifier, context, next) { const found = next(specifier, context); appendFileSync(log, found.url + '\\n'); return found; } });
+const require = createRequire(import.meta.url);
+process.on('exit', () => appendFileSync(log, Object.keys(require.cache).map((path) => 'cjs:' + path).join('\\n') + '\\n'));
+`;
+
+/** The environment that makes a child record its module loads into `log`. */
+function recordingEnv(dir: string, log: string): Record<string, string> {
+  const hook = join(dir, 'record-loads.mjs');
+  writeFileSync(hook, hookSource);
+  writeFileSync(log, '');
+  return { NODE_OPTIONS: `--import=${pathToFileURL(hook).href}`, DCM_LOAD_LOG: log };
+}
+
+const loadedFrom = (log: string): string[] => readFileSync(log, 'utf8').split('\n').filter(Boolean);
+
+/** What each platform's code brings: its adapter module, and the packages only adapters use. */
+const adapterModule = (platform: string): RegExp => new RegExp(`/adapters/${platform}/adapter\\.js$`);
+const undici = /\/node_modules\/undici\//;
+const awsSdk = /\/node_modules\/@aws-sdk\//;
+
+test('run with zero endpoints loads no adapter code, and refuses a registration of an unknown platform by name', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'dcm-start-up-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const log = join(dir, 'run.log');
+  const config = writeConfig(harness(), 'zero.yaml', bridgeConfigYaml({ cacheUrl: harness().redis.url, natsUrl: harness().nats.url, api: `writeToken: "\${env:API_WRITE_TOKEN}"` }));
+  const bridge = await startBridgeRun(config, { env: { ...recordingEnv(dir, log), API_WRITE_TOKEN: writeToken } });
+  t.after(() => bridge.dispose());
+
+  const refused = await fetch(`${bridge.apiUrl}/api/v1alpha1/endpoints?id=mainframe`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${writeToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ platform: 'zvm', url: 'https://zvm.example', credentials: { username: 'u', password: 'p' } }),
+  });
+  assert.equal(refused.status, 400);
+  const problem = (await refused.json()) as { detail: string };
+  assert.match(problem.detail, /platform.*unknown platform "zvm"; known: ec2, openstack, vsphere/, 'the error names the bad value and the platforms known');
+
+  const exit = await bridge.stop('SIGTERM');
+  assert.deepEqual([exit.code, exit.signal], [0, null], bridge.stderr());
+  const loaded = loadedFrom(log);
+  for (const platform of ['vsphere', 'openstack', 'ec2']) {
+    assert.ok(loaded.some((url) => url.endsWith(`/adapters/${platform}/platform.js`)), `the ${platform} description (schemas, checks) was loaded: the hook sees our modules`);
+    assert.deepEqual(loaded.filter((url) => adapterModule(platform).test(url)), [], `no ${platform} adapter code`);
+  }
+  assert.ok(loaded.some((url) => url.includes('/node_modules/fastify/')), 'the hook sees packages, the API server among them');
+  assert.deepEqual(loaded.filter((url) => undici.test(url) || awsSdk.test(url)), [], 'neither undici nor the AWS SDK');
+});
+
+test('once with one OpenStack endpoint loads the OpenStack adapter only, and exits within moments of "bridge stopped"', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'dcm-start-up-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const openstack = await startSimulatorProcess('openstack', ['--servers', '4', '--tagged', '2']);
+  t.after(() => openstack.dispose());
+  const log = join(dir, 'once.log');
+  const config = writeConfig(harness(), 'openstack.yaml', bridgeConfigYaml({ cacheUrl: harness().redis.url, natsUrl: harness().nats.url, endpoints: openstackEndpointYaml('nova-lab', openstack.url, DEFAULT_CREDENTIALS) }));
+
+  const once = spawnNodeScript(bridgeCliScript, ['once', '--config', config], { env: { ...recordingEnv(dir, log), OS_PASSWORD: DEFAULT_CREDENTIALS.password } });
+  t.after(() => once.dispose());
+  await once.waitForLine('stderr', /"msg":"bridge stopped"/, 30_000);
+  const stoppedAt = performance.now();
+  const exit = await once.exited;
+  const lingeredMs = performance.now() - stoppedAt;
+  assert.deepEqual([exit.code, exit.signal], [0, null], once.stderr());
+  // A generous liveness bound: a timer or socket left open (a 5 s connection timer, a broker still dialled) shows as seconds.
+  assert.ok(lingeredMs < 3000, `the process lived on ${Math.round(lingeredMs)} ms after "bridge stopped"`);
+  assert.ok(!once.stderr().includes('still busy'), 'it ended by itself; the exit safety net did not fire');
+  assert.equal((await harness().dcm.messages()).length, 2, 'the poll happened: one event per managed server');
+
+  const loaded = loadedFrom(log);
+  assert.ok(loaded.some((url) => adapterModule('openstack').test(url)), 'the OpenStack adapter was loaded to poll');
+  assert.ok(loaded.some((url) => undici.test(url)), 'with its HTTP client');
+  for (const platform of ['vsphere', 'ec2']) assert.deepEqual(loaded.filter((url) => adapterModule(platform).test(url)), [], `no ${platform} adapter code`);
+  assert.deepEqual(loaded.filter((url) => awsSdk.test(url)), [], 'no AWS SDK');
+});
