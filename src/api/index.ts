@@ -8,7 +8,7 @@ export { camelToSnake, snakeToCamel, toApiFields, fromApiFields, toApiPath } fro
 export { mergePatch } from './merge-patch.js';
 export { encodePageToken, decodePageToken, pageOf, compareKeys, defaultPageSize, maximumPageSize } from './pagination.js';
 export type { PageKey } from './pagination.js';
-export { loadOpenApiDocument, findOpenApiFile, routesOf, dereference } from './openapi.js';
+export { loadOpenApiDocument, findOpenApiFile, routesOf, dereference, jsonCopyPathOf, jsonCopySourceKey, openApiJsonCopy, writeOpenApiJsonCopy } from './openapi.js';
 export type { OpenApiDocument, RouteDefinition } from './openapi.js';
 export { createEndpointService, createRegistrationStore, endpointResource, endpointStatusResource, createTargetPreflight, createTargetConnectCheck, guardedUrls } from './endpoints/index.js';
 export type { EndpointService, EndpointServiceOptions, EndpointView, RegistrationStore, StoredRegistration, PollPreflight, GuardedUrl, TargetConnectCheckFor } from './endpoints/index.js';

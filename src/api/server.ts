@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { EndpointStatus } from '../bridge/index.js';
@@ -34,6 +34,18 @@ export interface ApiServerOptions {
   readonly logger: Logger;
 }
 
+type CompilersFactory = NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>;
+
+/**
+ * The serializer compiler: routes carry no response schemas (the document's
+ * responses document, they do not filter), so replies are JSON.stringify'd;
+ * a response schema added to a route fails at start-up instead of being
+ * silently ignored.
+ */
+function refuseResponseSchemas({ url, method }: { readonly url: string; readonly method: string }): never {
+  throw new BridgeError(ErrorCode.Internal, `route ${method} ${url} has a response schema; the API serializes replies without one`);
+}
+
 /** The HTTP API, built from the OpenAPI document; see README "HTTP API". */
 export interface ApiServer {
   /** Starts listening; resolves to the base URL (`http://127.0.0.1:41234`). */
@@ -67,14 +79,18 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
   const { endpoints, vms, probe, clock, logger } = options;
   const guard = createTokenGuard(options.tokens);
   const startedAt = clock.now();
+  const validatorCompiler = createValidatorCompiler();
+  // fastify types the factories as those of its default compilers; ours return compilers of the signatures setValidatorCompiler takes.
+  const ourCompilers = { buildValidator: () => validatorCompiler, buildSerializer: () => refuseResponseSchemas } as unknown as CompilersFactory;
   const app: FastifyInstance = Fastify({
     logger: false,
     bodyLimit: options.maxBodyBytes,
     return503OnClosing: true,
     // A path fastify cannot route (bad percent-encoding, an over-long id) bypasses the error handler unless handed over here.
     frameworkErrors: (error, request, reply) => void sendProblem(request, reply, error),
+    // Our compilers given up front: fastify otherwise loads its own (ajv's and fast-json-stringify's) at start-up only to replace them.
+    schemaController: { compilersFactory: ourCompilers },
   });
-  app.setValidatorCompiler(createValidatorCompiler());
   // JSON only: fastify also reads text/plain by default, which no operation takes.
   app.removeContentTypeParser('text/plain');
   app.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
