@@ -1,8 +1,7 @@
 import { CloudEvent } from 'cloudevents';
 import type { Logger } from 'pino';
-import { v5 as uuidv5 } from 'uuid';
 import type { Clock } from '../clock/index.js';
-import { eventIdNamespace, type EventPublisher } from '../publisher/index.js';
+import { eventIdNamespace, uuidV5, type EventPublisher } from '../publisher/index.js';
 import { judgeEndpointHealth, type HealthState, type PollHistory } from './endpoint-health.js';
 
 /** CloudEvent type of endpoint health changes. */
@@ -42,7 +41,7 @@ export function createHealthAnnouncer(options: HealthAnnouncerOptions): HealthAn
       const event = new CloudEvent({
         specversion: '1.0',
         // Deterministic like status events, so a subscriber can drop a duplicate.
-        id: uuidv5(['health', endpoint, String(at), verdict.state].join('\u0000'), eventIdNamespace),
+        id: uuidV5(['health', endpoint, String(at), verdict.state].join('\u0000'), eventIdNamespace),
         source: `dcm/providers/${options.providerName}`,
         type: endpointHealthEventType,
         subject: `endpoints/${endpoint}`,

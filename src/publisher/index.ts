@@ -1,4 +1,5 @@
 export { buildStatusEvent, statusEventId, eventIdNamespace, readStatusEvent } from './status-event.js';
+export { uuidV5 } from './uuid-v5.js';
 export type { StatusEventInput, OutgoingEvent, DeliveredState } from './status-event.js';
 export { createStreamHistory } from './stream-history.js';
 export type { DeliveredHistory, StreamHistoryOptions } from './stream-history.js';

@@ -1,4 +1,4 @@
-import { v5 as uuidv5 } from 'uuid';
+import { uuidV5 } from './uuid-v5.js';
 import type { ServiceType } from '../normalize/index.js';
 
 /**
@@ -50,7 +50,7 @@ export interface OutgoingEvent {
 export function statusEventId(input: Pick<StatusEventInput, 'endpoint' | 'platformId' | 'instanceId' | 'sequence' | 'status' | 'previousStatus' | 'epoch' | 'resyncRound'>): string {
   const parts = [input.endpoint, input.platformId, input.instanceId, String(input.sequence), input.status, input.previousStatus ?? '', input.epoch];
   if (input.resyncRound !== undefined) parts.push('resync', String(input.resyncRound));
-  return uuidv5(parts.join('\u0000'), eventIdNamespace);
+  return uuidV5(parts.join('\u0000'), eventIdNamespace);
 }
 
 /**
