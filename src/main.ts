@@ -4,13 +4,12 @@ import { fileURLToPath } from 'node:url';
 import type { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import type { PlatformAdapter } from './adapter/index.js';
-import { createBridgeApi, createBridgeEndpoints, createTargetConnectCheck, createTargetPolicy, createTargetPreflight, type ApiServer, type EndpointService } from './api/index.js';
-import { createBridge, type Bridge } from './bridge/index.js';
+import type { ApiServer, EndpointService } from './api/index.js';
+import type { Bridge } from './bridge/index.js';
 import { createSystemClock, type Clock } from './clock/index.js';
 import { loadConfigFile, type BridgeConfig, type LoadedConfig } from './config/index.js';
-import { createDcmRegistrar, providerRegistration } from './dcm-registration/index.js';
 import { ErrorCode, isBridgeError } from './errors/index.js';
-import { createLogger, type Logger } from './logger/index.js';
+import type { Logger } from './logger/index.js';
 import { builtinAdapters, createAdapterRegistry } from './registry/index.js';
 
 /** What a command needs from its surroundings; the CLI passes the process's, tests their own. */
@@ -171,6 +170,8 @@ export async function runCommand(io: CommandIo): Promise<number> {
     return ExitCode.Ok;
   }
 
+  // Only run and once get here: the bridge, the API and what they bring (Redis, NATS, fastify, pino) load for them alone, so validate-config stays light.
+  const [{ createLogger }, { createBridge }, { createBridgeEndpoints, createTargetConnectCheck, createTargetPolicy, createTargetPreflight }] = await Promise.all([import('./logger/index.js'), import('./bridge/index.js'), import('./api/index.js')]);
   const logger = createLogger({ level: config.log.level, destination: io.logDestination ?? io.stderr, base: { provider: config.provider.name } });
   for (const warning of warnings) logger.warn(warning);
   const clock = io.clock ?? createSystemClock();
@@ -234,6 +235,7 @@ async function runForever({ bridge, config, registrations, clock, logger, io }: 
   const stopped = new Promise<string>((resolve) => io.onShutdownSignal?.(resolve));
   await bridge.start();
   // Listen first, then tell the caller: the API is what keeps `run` serving, with or without endpoints.
+  const { createBridgeApi } = await import('./api/index.js');
   let api: ApiServer;
   let apiUrl: string;
   try {
@@ -246,6 +248,7 @@ async function runForever({ bridge, config, registrations, clock, logger, io }: 
     return ExitCode.Failed;
   }
   io.onApiListening?.(apiUrl);
+  const { createDcmRegistrar, providerRegistration } = await import('./dcm-registration/index.js');
   const registrar = config.dcm.registrationUrl
     ? createDcmRegistrar({
         registrationUrl: config.dcm.registrationUrl,

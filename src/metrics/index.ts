@@ -1,2 +1,3 @@
 export { createMetrics } from './metrics.js';
 export type { BridgeMetrics } from './metrics.js';
+export { promClientClasses } from './metrics.js';
