@@ -32,8 +32,14 @@ COPY config/default.yaml /etc/dcm-poll-bridge/config.yaml
 COPY config ./config
 # The OpenAPI document: the API derives its routes and validation from it at start-up.
 COPY api ./api
+# V8's compiled code of the bridge's modules, made once here so every container starts from it (#12: about a
+# fifth less start-up CPU). `once` with no endpoint, an in-memory cache and the stdout publisher loads the bridge's
+# modules and touches nothing outside; the directory stays the node user's so modules first loaded later join it.
+ENV NODE_COMPILE_CACHE=/app/.compile-cache
+RUN mkdir -p /app/.compile-cache && chown node:node /app/.compile-cache
 # Runs unprivileged; mount secrets as files and reference them with ${file:...}.
 USER node
+RUN DCM_BRIDGE_CACHE_URL= DCM_BRIDGE_PUBLISHER_KIND=stdout node dist/src/cli.js once
 # The HTTP API (api.listen); /healthz is the liveness probe.
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=5s CMD ["node", "-e", "fetch('http://127.0.0.1:8080/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
