@@ -7,7 +7,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { DEFAULT_CREDENTIALS as EC2_CREDENTIALS } from '../simulators/ec2/index.js';
 import { DEFAULT_CREDENTIALS } from '../simulators/openstack/index.js';
+import { DEFAULT_CREDENTIALS as VSPHERE_CREDENTIALS } from '../simulators/vsphere/index.js';
 import { bridgeCliScript, bridgeConfigYaml, openstackEndpointYaml, spawnNodeScript, startBridgeRun, startSimulatorProcess } from '../support/cli-process.js';
 import { useHarness, writeConfig } from '../support/harness.js';
 
@@ -75,6 +77,7 @@ test('once with one OpenStack endpoint loads the OpenStack adapter only, and exi
   const log = join(dir, 'once.log');
   const config = writeConfig(harness(), 'openstack.yaml', bridgeConfigYaml({ cacheUrl: harness().redis.url, natsUrl: harness().nats.url, endpoints: openstackEndpointYaml('nova-lab', openstack.url, DEFAULT_CREDENTIALS) }));
 
+  const publishedBefore = (await harness().dcm.messages()).length;
   const once = spawnNodeScript(bridgeCliScript, ['once', '--config', config], { env: { ...recordingEnv(dir, log), OS_PASSWORD: DEFAULT_CREDENTIALS.password } });
   t.after(() => once.dispose());
   await once.waitForLine('stderr', /"msg":"bridge stopped"/, 30_000);
@@ -85,11 +88,54 @@ test('once with one OpenStack endpoint loads the OpenStack adapter only, and exi
   // A generous liveness bound: a timer or socket left open (a 5 s connection timer, a broker still dialled) shows as seconds.
   assert.ok(lingeredMs < 3000, `the process lived on ${Math.round(lingeredMs)} ms after "bridge stopped"`);
   assert.ok(!once.stderr().includes('still busy'), 'it ended by itself; the exit safety net did not fire');
-  assert.equal((await harness().dcm.messages()).length, 2, 'the poll happened: one event per managed server');
+  assert.equal((await harness().dcm.messages()).length - publishedBefore, 2, 'the poll happened: one event per managed server');
 
   const loaded = loadedFrom(log);
   assert.ok(loaded.some((url) => adapterModule('openstack').test(url)), 'the OpenStack adapter was loaded to poll');
   assert.ok(loaded.some((url) => undici.test(url)), 'with its HTTP client');
   for (const platform of ['vsphere', 'ec2']) assert.deepEqual(loaded.filter((url) => adapterModule(platform).test(url)), [], `no ${platform} adapter code`);
   assert.deepEqual(loaded.filter((url) => awsSdk.test(url)), [], 'no AWS SDK');
+});
+
+test('once with an endpoint of every platform loads the three adapters and still exits within moments of "bridge stopped"', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'dcm-start-up-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const [openstack, vsphere, ec2] = await Promise.all([
+    startSimulatorProcess('openstack', ['--servers', '2', '--tagged', '1']),
+    startSimulatorProcess('vsphere', ['--vms', '2', '--tagged', '1']),
+    startSimulatorProcess('ec2', ['--instances', '2', '--tagged', '1']),
+  ]);
+  t.after(() => Promise.all([openstack.dispose(), vsphere.dispose(), ec2.dispose()]));
+  const endpoints = `${openstackEndpointYaml('nova-lab', openstack.url, DEFAULT_CREDENTIALS)}  - name: vc-lab
+    platform: vsphere
+    url: ${vsphere.url}
+    intervalSeconds: 10
+    credentials: { username: "${VSPHERE_CREDENTIALS.username}", password: "\${env:VC_PASSWORD}" }
+  - name: aws-lab
+    platform: ec2
+    url: ${ec2.url}
+    region: us-east-1
+    intervalSeconds: 10
+    credentials: { accessKeyId: "\${env:AWS_KEY_ID}", secretAccessKey: "\${env:AWS_SECRET}" }
+`;
+  const log = join(dir, 'every.log');
+  const config = writeConfig(harness(), 'every-platform.yaml', bridgeConfigYaml({ cacheUrl: harness().redis.url, natsUrl: harness().nats.url, endpoints }));
+  const env = { ...recordingEnv(dir, log), OS_PASSWORD: DEFAULT_CREDENTIALS.password, VC_PASSWORD: VSPHERE_CREDENTIALS.password, AWS_KEY_ID: EC2_CREDENTIALS.accessKeyId, AWS_SECRET: EC2_CREDENTIALS.secretAccessKey };
+
+  const publishedBefore = (await harness().dcm.messages()).length;
+  const once = spawnNodeScript(bridgeCliScript, ['once', '--config', config], { env });
+  t.after(() => once.dispose());
+  await once.waitForLine('stderr', /"msg":"bridge stopped"/, 30_000);
+  const stoppedAt = performance.now();
+  const exit = await once.exited;
+  const lingeredMs = performance.now() - stoppedAt;
+  assert.deepEqual([exit.code, exit.signal], [0, null], once.stderr());
+  // The AWS SDK's sockets, the vCenter session's logout and Keystone's token all end with the bridge.
+  assert.ok(lingeredMs < 3000, `the process lived on ${Math.round(lingeredMs)} ms after "bridge stopped"`);
+  assert.ok(!once.stderr().includes('still busy'), 'it ended by itself; the exit safety net did not fire');
+  const events = (await harness().dcm.messages()).slice(publishedBefore);
+  assert.deepEqual(events.map((message) => message.event['dcmendpoint']).sort(), ['aws-lab', 'nova-lab', 'vc-lab'], 'every endpoint was polled: one event per managed VM');
+  const loaded = loadedFrom(log);
+  for (const platform of ['vsphere', 'openstack', 'ec2']) assert.ok(loaded.some((url) => adapterModule(platform).test(url)), `the ${platform} adapter was loaded to poll`);
+  assert.ok(loaded.some((url) => awsSdk.test(url)), 'and the AWS SDK for EC2');
 });
