@@ -195,8 +195,9 @@ interface EpochMarker {
 }
 
 /**
- * Opens the state cache: Redis through keyv + @keyv/redis, or keyv's in-memory
- * Map when `url` is empty. Redis errors are thrown, not swallowed (keyv's
+ * Opens the state cache: Redis through @keyv/redis (records, index and outbox
+ * on its client directly, the rest through keyv), or Maps when `url` is
+ * empty. Redis errors are thrown, not swallowed (keyv's
  * default is to emit them and answer "not found", which would republish or
  * lose state), and commands fail at once while Redis is unreachable instead of
  * queueing, so a poll fails fast and retries later.

@@ -26,8 +26,6 @@ export interface Change {
   readonly record?: InstanceRecord;
   /** For confirmed deletions: the platform id leaves the endpoint's index on commit. */
   readonly leavesIndex?: boolean;
-  /** For an instance the index does not hold yet: it joins (with its DCM id) when its event is recorded, before it is published. */
-  readonly joinsIndex?: boolean;
 }
 
 /** What the platform said about the instances a complete list left out. */
@@ -186,7 +184,6 @@ export function createDiffer(options: DifferOptions): Differ {
           message: observation.message,
           sequence,
           observedAt: poll.observedAt,
-          ...(members.has(observation.platformId) ? {} : { joinsIndex: true }),
           record: {
             platformId: observation.platformId,
             instanceId: observation.instanceId,
@@ -303,7 +300,8 @@ export function createDiffer(options: DifferOptions): Differ {
           const due = vanishing.hold ? [] : missing.filter((absent) => absent.missedLists >= deleteAfterMissedLists);
           const dueRecords = await cache.readInstances(endpoint, due.map((absent) => absent.platformId));
           const recordOf = new Map(due.flatMap((absent, position) => (dueRecords[position] ? [[absent.platformId, dueRecords[position]] as const] : [])));
-          const askable = due.filter((absent) => recordOf.get(absent.platformId)?.status !== undefined && recordOf.get(absent.platformId)?.status !== 'DELETED');
+          // A live record is what makes an absence worth asking about; without one there is nothing to confirm (below).
+          const askable = due.filter((absent) => (recordOf.get(absent.platformId)?.status ?? 'DELETED') !== 'DELETED');
           const findings = askable.length > 0 ? await askPlatform(absence, askable.map((absent) => absent.platformId)) : new Map<string, AbsenceFinding>();
           counts.absence.asked = askable.length;
 

@@ -51,13 +51,13 @@ export interface DeliveryStream {
 
 /**
  * Publish, then commit, through an outbox (invariant 2). Before a chunk of
- * transitions is published, the events are recorded in the endpoint's outbox
- * (and instances new to the index join it with their DCM id, so an instance
- * DCM may have heard of is always tracked); once the broker acknowledges
- * them, their records and index entries are committed and their outbox
- * entries cleared in one write. Whatever is left in the outbox (a crash, a
- * lost ack, a failed commit) is resent unchanged, same bytes and same id,
- * before the endpoint's next poll diffs anything.
+ * transitions is published, the events are recorded in the endpoint's outbox;
+ * once the broker acknowledges them, their records and index entries are
+ * committed and their outbox entries cleared in one write. Whatever is left
+ * in the outbox (a crash, a lost ack, a failed commit) is resent unchanged,
+ * same bytes and same id, and committed before the endpoint's next poll
+ * diffs anything, so an instance DCM may have heard of is always in the
+ * index by then, and cannot vanish without a DELETED.
  */
 export interface Delivery {
   /**
@@ -162,17 +162,11 @@ export function createDelivery(options: DeliveryOptions): Delivery {
         while (pending.size >= chunksInFlight && failure === undefined) await Promise.race(pending);
         if (failure !== undefined) throw failure;
         const events = chunk.map(toEvent);
-        const joining = new Map<string, IndexEntry>(index?.set);
-        const entryAt = chunk.map((change, position): OutboxEntry | undefined => {
-          if (change.kind !== 'transition' || !change.record) return undefined;
-          if (change.joinsIndex) joining.set(change.platformId, { missedLists: 0, instanceId: change.instanceId });
-          return { record: change.record, leavesIndex: change.leavesIndex === true, event: events[position] as OutgoingEvent };
-        });
+        const entryAt = chunk.map((change, position): OutboxEntry | undefined =>
+          change.kind === 'transition' && change.record ? { record: change.record, leavesIndex: change.leavesIndex === true, event: events[position] as OutgoingEvent } : undefined,
+        );
         const recorded = entryAt.filter((entry): entry is OutboxEntry => entry !== undefined);
-        const indexUpdate: IndexUpdate = { ...index, set: joining };
-        if (recorded.length > 0 || joining.size > 0 || (index?.remove?.length ?? 0) > 0 || index?.epoch !== undefined) {
-          await cache.writeState(endpoint, { outboxAdd: recorded, index: indexUpdate });
-        }
+        if (recorded.length > 0 || index !== undefined) await cache.writeState(endpoint, { outboxAdd: recorded, ...(index ? { index } : {}) });
         if (chunk.length === 0) return;
         const inFlight: Promise<void> = publishAndCommit(chunk, events, entryAt)
           .catch((error: unknown) => {

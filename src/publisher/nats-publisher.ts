@@ -68,7 +68,7 @@ export function createNatsPublisher(options: NatsPublisherOptions): EventPublish
   let lastConnectError: unknown;
   const pauseBeforeRetry = createInterruptiblePause();
   /** Publishes awaiting their acks, across every batch of every endpoint: `maxInFlight` bounds the whole publisher. */
-  const window = createSharedWindow(options.maxInFlight);
+  const ackWindow = createSharedWindow(options.maxInFlight);
 
   const tls = tlsOptions(options.tls, servers);
   const connectOnce = async (): Promise<NatsConnection> =>
@@ -186,7 +186,7 @@ export function createNatsPublisher(options: NatsPublisherOptions): EventPublish
         const jetStreamClient = client;
         return Promise.all(
           events.map((event) =>
-            window.run(async (): Promise<PublishOutcome> => {
+            ackWindow.run(async (): Promise<PublishOutcome> => {
               try {
                 const ack = await jetStreamClient.publish(event.subject, event.body, { msgID: event.id, timeout: options.ackTimeoutMs, headers: eventHeaders(event.id) });
                 return { ok: true, duplicate: ack.duplicate };

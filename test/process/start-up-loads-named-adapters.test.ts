@@ -1,7 +1,7 @@
 // Issue #12, start-up: a bridge imports the code of only the adapters its endpoints name, and `once` ends as soon as
 // its work is done. Each process runs the built CLI under a loader hook (`--import`, through NODE_OPTIONS) that
 // records every module it resolves, and the CommonJS cache at exit; the modules a process loaded are what it costs.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -41,6 +41,22 @@ const adapterModule = (platform: string): RegExp => new RegExp(`/adapters/${plat
 const undici = /\/node_modules\/undici\//;
 const awsSdk = /\/node_modules\/@aws-sdk\//;
 
+/**
+ * Runs `once` to its end and checks it ended by itself, exit 0, within a generous liveness bound of its
+ * "bridge stopped": a timer or socket left open (a 5 s connection timer, a broker still dialled) shows as seconds.
+ */
+async function runOnceToItsEnd(t: TestContext, config: string, env: Record<string, string>): Promise<void> {
+  const once = spawnNodeScript(bridgeCliScript, ['once', '--config', config], { env });
+  t.after(() => once.dispose());
+  await once.waitForLine('stderr', /"msg":"bridge stopped"/, 30_000);
+  const stoppedAt = performance.now();
+  const exit = await once.exited;
+  const lingeredMs = performance.now() - stoppedAt;
+  assert.deepEqual([exit.code, exit.signal], [0, null], once.stderr());
+  assert.ok(lingeredMs < 3000, `the process lived on ${Math.round(lingeredMs)} ms after "bridge stopped"`);
+  assert.ok(!once.stderr().includes('still busy'), 'it ended by itself; the exit safety net did not fire');
+}
+
 test('run with zero endpoints loads no adapter code, and refuses a registration of an unknown platform by name', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'dcm-start-up-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -78,16 +94,7 @@ test('once with one OpenStack endpoint loads the OpenStack adapter only, and exi
   const config = writeConfig(harness(), 'openstack.yaml', bridgeConfigYaml({ cacheUrl: harness().redis.url, natsUrl: harness().nats.url, endpoints: openstackEndpointYaml('nova-lab', openstack.url, DEFAULT_CREDENTIALS) }));
 
   const publishedBefore = (await harness().dcm.messages()).length;
-  const once = spawnNodeScript(bridgeCliScript, ['once', '--config', config], { env: { ...recordingEnv(dir, log), OS_PASSWORD: DEFAULT_CREDENTIALS.password } });
-  t.after(() => once.dispose());
-  await once.waitForLine('stderr', /"msg":"bridge stopped"/, 30_000);
-  const stoppedAt = performance.now();
-  const exit = await once.exited;
-  const lingeredMs = performance.now() - stoppedAt;
-  assert.deepEqual([exit.code, exit.signal], [0, null], once.stderr());
-  // A generous liveness bound: a timer or socket left open (a 5 s connection timer, a broker still dialled) shows as seconds.
-  assert.ok(lingeredMs < 3000, `the process lived on ${Math.round(lingeredMs)} ms after "bridge stopped"`);
-  assert.ok(!once.stderr().includes('still busy'), 'it ended by itself; the exit safety net did not fire');
+  await runOnceToItsEnd(t, config, { ...recordingEnv(dir, log), OS_PASSWORD: DEFAULT_CREDENTIALS.password });
   assert.equal((await harness().dcm.messages()).length - publishedBefore, 2, 'the poll happened: one event per managed server');
 
   const loaded = loadedFrom(log);
@@ -123,16 +130,8 @@ test('once with an endpoint of every platform loads the three adapters and still
   const env = { ...recordingEnv(dir, log), OS_PASSWORD: DEFAULT_CREDENTIALS.password, VC_PASSWORD: VSPHERE_CREDENTIALS.password, AWS_KEY_ID: EC2_CREDENTIALS.accessKeyId, AWS_SECRET: EC2_CREDENTIALS.secretAccessKey };
 
   const publishedBefore = (await harness().dcm.messages()).length;
-  const once = spawnNodeScript(bridgeCliScript, ['once', '--config', config], { env });
-  t.after(() => once.dispose());
-  await once.waitForLine('stderr', /"msg":"bridge stopped"/, 30_000);
-  const stoppedAt = performance.now();
-  const exit = await once.exited;
-  const lingeredMs = performance.now() - stoppedAt;
-  assert.deepEqual([exit.code, exit.signal], [0, null], once.stderr());
-  // The AWS SDK's sockets, the vCenter session's logout and Keystone's token all end with the bridge.
-  assert.ok(lingeredMs < 3000, `the process lived on ${Math.round(lingeredMs)} ms after "bridge stopped"`);
-  assert.ok(!once.stderr().includes('still busy'), 'it ended by itself; the exit safety net did not fire');
+  // The AWS SDK's sockets, the vCenter session's logout and Keystone's token must all end with the bridge.
+  await runOnceToItsEnd(t, config, env);
   const events = (await harness().dcm.messages()).slice(publishedBefore);
   assert.deepEqual(events.map((message) => message.event['dcmendpoint']).sort(), ['aws-lab', 'nova-lab', 'vc-lab'], 'every endpoint was polled: one event per managed VM');
   const loaded = loadedFrom(log);
