@@ -25,7 +25,8 @@ export type HotWrite =
 /** What {@link redisHotStore} needs of a node-redis client. */
 export interface RedisHotCommands {
   mGet(keys: string[]): Promise<Array<string | null>>;
-  hGetAll(key: string): Promise<Record<string, string>>;
+  /** A command's raw reply: `HGETALL` answers a flat [field, value, …] array, read without building an object first. */
+  sendCommand(args: string[]): Promise<unknown>;
   multi(): RedisTransaction;
 }
 interface RedisTransaction {
@@ -43,7 +44,12 @@ const fieldsPerCommand = 5000;
 export function redisHotStore(client: RedisHotCommands): HotStore {
   return {
     get: async (keys) => (keys.length === 0 ? [] : client.mGet([...keys])),
-    readHash: async (key) => new Map(Object.entries(await client.hGetAll(key))),
+    async readHash(key) {
+      const flat = (await client.sendCommand(['HGETALL', key])) as string[];
+      const fields = new Map<string, string>();
+      for (let position = 0; position + 1 < flat.length; position += 2) fields.set(flat[position] as string, flat[position + 1] as string);
+      return fields;
+    },
     async apply(writes) {
       if (writes.length === 0) return;
       const transaction = client.multi();

@@ -157,7 +157,8 @@ export function createDiffer(options: DifferOptions): Differ {
       const epochChanged = index.epoch !== poll.epoch && (index.epoch !== undefined || members.size > 0);
       const resyncRound = poll.resyncRound ?? (epochChanged ? poll.observedAt : undefined);
       const seen = new Set<string>();
-      const claims = createIdClaims(ownersOf(members));
+      const { owners, shared: idsShared } = ownersOf(members);
+      const claims = createIdClaims(owners);
       /**
        * Index entries the finish writes for listed instances whose entry no commit rewrites: members
        * back from missing, and instances with a record the index lost. Transitions commit their own.
@@ -254,8 +255,10 @@ export function createDiffer(options: DifferOptions): Differ {
             if (seen.has(observation.platformId)) continue;
             seen.add(observation.platformId);
             counts.observed++;
-            if (!claims.claim(observation.instanceId, observation.platformId)) continue;
             const entry = members.get(observation.platformId);
+            // A live entry carrying this id owns it unless the index has ids several entries carry (see ownersOf).
+            const ownsItsId = !idsShared && entry?.instanceId === observation.instanceId && entry.status !== 'DELETED';
+            if (!ownsItsId && !claims.claim(observation.instanceId, observation.platformId)) continue;
             // The steady state of a large estate: the index already says DCM holds this state, no record is read.
             if (!resync && entry?.status === observation.status && entry.instanceId === observation.instanceId) {
               if (entry.missedLists > 0) rewritten.set(observation.platformId, { ...entry, missedLists: 0 });

@@ -51,13 +51,20 @@ export function createIdClaims(known: ReadonlyMap<string, string>): IdClaims {
   };
 }
 
-/** Each DCM id's owner among an index's members (entries carrying an id, not reported DELETED; of several, the lowest platform id). */
-export function ownersOf(members: Iterable<readonly [string, { readonly instanceId?: string; readonly status?: string }]>): Map<string, string> {
+/**
+ * Each DCM id's owner among an index's members (entries carrying an id, not
+ * reported DELETED; of several, the lowest platform id), and whether any id
+ * has several: when none has, a member whose entry carries an id owns it,
+ * which spares a steady poll a claim per instance.
+ */
+export function ownersOf(members: Iterable<readonly [string, { readonly instanceId?: string; readonly status?: string }]>): { readonly owners: Map<string, string>; readonly shared: boolean } {
   const owners = new Map<string, string>();
+  let shared = false;
   for (const [platformId, entry] of members) {
     if (entry.instanceId === undefined || entry.status === 'DELETED') continue;
     const current = owners.get(entry.instanceId);
+    if (current !== undefined) shared = true;
     if (current === undefined || platformId < current) owners.set(entry.instanceId, platformId);
   }
-  return owners;
+  return { owners, shared };
 }

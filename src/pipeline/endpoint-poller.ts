@@ -11,6 +11,7 @@ import { buildStatusEvent, type EventPublisher } from '../publisher/index.js';
 import { boundText } from '../text/index.js';
 import { createDelivery, type DeliveryStream } from './delivery.js';
 import { startListingBudget } from './listing-budget.js';
+import { readAhead } from './read-ahead.js';
 
 /** What one successful poll did, for logs, `once` and the status API. */
 export interface PollReport {
@@ -141,7 +142,7 @@ export function createEndpointPoller(options: EndpointPollerOptions): EndpointPo
         begun = { pollDiff, stream };
         return begun;
       };
-      for await (const page of options.connection.list(listAbort.signal)) {
+      for await (const page of readAhead(options.connection.list(listAbort.signal))) {
         if (listAbort.signal.aborted) throw listAbort.signal.reason;
         const { pollDiff, stream: pageStream } = await diff();
         const { observations, invalid, unavailable } = observe(page, normalize);

@@ -240,3 +240,15 @@ test('duplicate DCM ids: the known owner keeps its id while it is missing, so a 
   assert.deepEqual(summary(gone.changes), ['transition:b-original:RUNNING>DELETED#2'], 'the original confirmed gone');
   assert.deepEqual(summary((await poll(5000, [clone('FAILED')])).changes), ['transition:a-clone:->FAILED#1'], 'only then does the id pass to the instance carrying it');
 });
+
+test('an index in which two instances carry one DCM id (written before the rule, or recalled so): the lowest platform id keeps it', async () => {
+  const { poll, cache } = await setup();
+  const record = (platformId: string) => ({ platformId, instanceId: 'inst-shared', status: 'RUNNING' as const, message: 'm', rawState: 'running', sequence: 1, observedTime: '2026-12-01T00:00:00.000Z', lastTransitionTime: '2026-12-01T00:00:00.000Z' });
+  const entry = { missedLists: 0, instanceId: 'inst-shared', status: 'RUNNING' as const };
+  await cache.writeState('lab', { records: [record('p-1'), record('p-2')], index: { set: new Map([['p-1', entry], ['p-2', entry]]), epoch: 'epoch-1' } });
+  const shared = (platformId: string, status: VmStatus): Observation => ({ ...observation(platformId, status), instanceId: 'inst-shared' });
+  // p-2 is listed first and its entry carries the id, yet it is not the owner: it must still be claimed, and lose.
+  const both = await poll(1000, [shared('p-2', 'STOPPED'), shared('p-1', 'PAUSED')]);
+  assert.deepEqual(summary(both.changes), ['transition:p-1:RUNNING>PAUSED#2']);
+  assert.deepEqual(both.idConflicts, [{ instanceId: 'inst-shared', owner: 'p-1', setAside: ['p-2'] }]);
+});
