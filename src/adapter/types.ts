@@ -104,6 +104,9 @@ export interface PlatformConnection {
    * `retryAfterMs` when the platform gave one; `CONFIG_INVALID` when the
    * platform shows the endpoint's settings cannot work, e.g. no compute
    * endpoint in the region asked for); it never ends early with a short list.
+   * Each page yielded must be whole and true on its own: the core publishes
+   * a page's changes while the following page is asked for (one page ahead),
+   * before the list is known complete.
    */
   list(signal: AbortSignal): AsyncIterable<readonly RawInstance[]>;
   /**

@@ -57,13 +57,15 @@ export interface EndpointPollerOptions {
 /** Polls one endpoint through the whole pipeline. */
 export interface EndpointPoller {
   /**
-   * outbox → list → normalize → diff (absences confirmed with the platform)
-   * → record → publish → commit. Throws (a BridgeError) when the outbox
-   * could not be flushed, when the listing failed (nothing published,
-   * nothing deleted) or when any event was not acknowledged (the
-   * acknowledged ones are committed, the rest stay in the outbox).
-   * `signal` aborts the listing only: once publishing started it finishes,
-   * so a shutdown never leaves an acknowledged event uncommitted.
+   * outbox, then per page list → normalize → diff → record → publish →
+   * commit, then (on a complete list) absences confirmed with the platform
+   * and deletions delivered. Throws (a BridgeError) when the outbox could
+   * not be flushed, when the listing failed (the pages read before the
+   * failure are delivered; nothing is deleted, no absence counted) or when
+   * any event was not acknowledged (the acknowledged ones are committed,
+   * the rest stay in the outbox). `signal` aborts the listing only: what
+   * was sent is acknowledged and committed before the poll ends, so a
+   * shutdown never leaves an acknowledged event uncommitted.
    */
   poll(signal: AbortSignal): Promise<PollReport>;
   /** The guard's verdict while it holds this endpoint's deletions. */
