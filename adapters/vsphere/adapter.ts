@@ -57,7 +57,7 @@ export function createVsphereAdapter(options: VsphereAdapterOptions = {}): Platf
         logger: context.logger,
       });
       const api = createVcenterApi(session, endpoint.name);
-      const directory = createTagDirectory({ api, selector: endpoint.selector, endpoint: endpoint.name, concurrency, logger: context.logger });
+      const directory = createTagDirectory({ api, selector: endpoint.selector, endpoint: endpoint.name, concurrency, logger: context.logger, store: context.store });
       let closing: Promise<void> | undefined;
       return {
         list: (signal) => listManagedVms({ api, directory, endpoint: endpoint.name, vmBatchSize, tagBatchSize, concurrency, logger: context.logger }, signal),

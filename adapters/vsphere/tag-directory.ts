@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { EndpointStore, EndpointStoreMap } from '../../src/adapter/index.js';
 import type { Selector } from '../../src/config/index.js';
 import { BridgeError, ErrorCode, isBridgeError } from '../../src/errors/index.js';
 import { chunks, mapLimited } from './concurrency.js';
@@ -16,7 +17,8 @@ export interface SelectorTags {
 /**
  * Turns the endpoint's selector (names) into tag ids, with as few requests as
  * the tagging API allows: it can list ids but only get names one object at a
- * time, so names are cached for the life of the connection.
+ * time, so names are cached for the life of the connection and, when the
+ * adapter has a store, across restarts (the store's `tag-names` map).
  *
  * - Category ids and the managed-by tag id are looked up once and kept; when
  *   vCenter says one is gone (404, or the tag missing from an association
@@ -27,6 +29,12 @@ export interface SelectorTags {
  *   and tags that left the category are dropped from the cache. Tag ids are
  *   UUID-based and never reused, and a DCM instance id never changes, so a
  *   cached name stays right for as long as its tag exists.
+ * - With a store: the first resolve reads every stored name (one read),
+ *   keeps those whose tag is listed and whose value reads back whole, and
+ *   deletes the rest; later resolves ask the store only for tags they do not
+ *   know (another replica may have fetched them). Names fetched are stored
+ *   every {@link namesPerBatch} and when the fetch ends, failed or not. A
+ *   store that fails costs GETs and a warning, never the poll.
  */
 export interface TagDirectory {
   resolve(signal: AbortSignal): Promise<SelectorTags>;
@@ -41,6 +49,32 @@ export interface TagDirectoryOptions {
   /** Most tag/category GETs in flight at once. */
   readonly concurrency: number;
   readonly logger: Logger;
+  /** Where instance-id tag names outlive the connection (`AdapterContext.store`); absent → memory only. */
+  readonly store?: EndpointStore | undefined;
+}
+
+/** The store map holding instance-id tag names, tag id → {@link encodeStoredTagName}. */
+export const tagNamesUse = 'tag-names';
+
+/** Names fetched between two store writes, and between two progress lines of a long fetch. */
+export const namesPerBatch = 1000;
+
+/** A tag name as stored: the tag id rides along, so a value that lands under another tag's field is caught. */
+export function encodeStoredTagName(tagId: string, name: string): string {
+  return JSON.stringify({ tag: tagId, name });
+}
+
+/** The name in a stored value, or undefined when the value is not one {@link encodeStoredTagName} wrote for `tagId`. */
+export function decodeStoredTagName(tagId: string, text: string): string | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const { tag, name } = value as Record<string, unknown>;
+  return tag === tagId && typeof name === 'string' && name !== '' ? name : undefined;
 }
 
 interface CategoryIds {
@@ -59,6 +93,7 @@ export function createTagDirectory(options: TagDirectoryOptions): TagDirectory {
   let categories: CategoryIds | undefined;
   let managedByTagId: string | undefined;
   const instanceTagNames = new Map<string, string>();
+  const stored = options.store ? storedTagNames(options.store.map(tagNamesUse), logger) : undefined;
 
   const missing = (what: string, key: string): BridgeError =>
     new BridgeError(
@@ -101,15 +136,45 @@ export function createTagDirectory(options: TagDirectoryOptions): TagDirectory {
   const instanceTags = async (categoryId: string, signal: AbortSignal): Promise<Map<string, string>> => {
     const ids = await api.listTagIdsForCategory(categoryId, signal);
     const listed = new Set(ids);
-    for (const id of instanceTagNames.keys()) if (!listed.has(id)) instanceTagNames.delete(id);
+    const left: string[] = [];
+    for (const id of instanceTagNames.keys()) {
+      if (listed.has(id)) continue;
+      instanceTagNames.delete(id);
+      left.push(id);
+    }
+    if (stored) {
+      const { names, drop } = await stored.recall(ids, listed, instanceTagNames);
+      for (const [id, name] of names) instanceTagNames.set(id, name);
+      await stored.forget([...left, ...drop]);
+    }
     const unknown = ids.filter((id) => !instanceTagNames.has(id));
-    // Each name is kept as soon as it arrives: a first poll that fails or times out half-way is not lost work.
-    await mapLimited(unknown, concurrency, async (id) => {
-      const tag = await api.getTag(id, signal).catch(undefinedWhenGone);
-      if (tag) instanceTagNames.set(id, tag.name);
-    });
-    if (unknown.length > 0) logger.debug({ fetched: unknown.length, cached: instanceTagNames.size }, 'fetched the names of new instance-id tags');
+    try {
+      await fetchNames(unknown, signal);
+    } finally {
+      // What was fetched is stored even when the fetch failed half-way: the next start does not fetch it again.
+      await stored?.save();
+    }
     return new Map(ids.flatMap((id) => (instanceTagNames.has(id) ? [[id, instanceTagNames.get(id) as string] as const] : [])));
+  };
+
+  /** Gets the names of `ids`, `concurrency` at a time, each kept (and queued for the store) as soon as it arrives. */
+  const fetchNames = async (ids: readonly string[], signal: AbortSignal): Promise<void> => {
+    if (ids.length === 0) return;
+    const long = ids.length >= namesPerBatch;
+    if (long) logger.info({ names: ids.length, known: instanceTagNames.size }, `fetching ${ids.length} instance-id tag names from vCenter, one request each, ${concurrency} at a time`);
+    let done = 0;
+    await mapLimited(ids, concurrency, async (id) => {
+      const tag = await api.getTag(id, signal).catch(undefinedWhenGone);
+      if (tag) {
+        instanceTagNames.set(id, tag.name);
+        stored?.remember(id, tag.name);
+      }
+      if (++done % namesPerBatch === 0) {
+        if (long) logger.info({ fetched: done, remaining: ids.length - done }, `fetched ${done} of ${ids.length} instance-id tag names`);
+        void stored?.save();
+      }
+    });
+    logger[long ? 'info' : 'debug']({ fetched: ids.length, cached: instanceTagNames.size }, 'fetched the names of new instance-id tags');
   };
 
   const attempt = async (signal: AbortSignal): Promise<SelectorTags> => {
@@ -137,4 +202,112 @@ export function createTagDirectory(options: TagDirectoryOptions): TagDirectory {
     },
   };
   return directory;
+}
+
+/** The store side of the instance-id tag names: what was read, what is still to write or delete. */
+interface StoredTagNames {
+  /**
+   * Names the store holds for `ids` that `known` lacks (the whole map on the
+   * first successful read, then only the unknown ids), and the stored ids to
+   * drop: tags no longer listed, and values that do not read back whole.
+   * A failing store answers nothing (the names are fetched instead).
+   */
+  recall(ids: readonly string[], listed: ReadonlySet<string>, known: ReadonlyMap<string, string>): Promise<{ names: Map<string, string>; drop: string[] }>;
+  /** Queues a fetched name for the next {@link StoredTagNames.save}. */
+  remember(id: string, name: string): void;
+  /** Writes every queued name (and retries deletions that failed); a failure is logged and the names stay queued. Writes take turns. */
+  save(): Promise<void>;
+  /** Deletes these ids from the store; a failure is logged and the deletion retried with the next one. */
+  forget(ids: readonly string[]): Promise<void>;
+}
+
+function storedTagNames(map: EndpointStoreMap, logger: Logger): StoredTagNames {
+  let swept = false;
+  const unsaved = new Map<string, string>();
+  const undeleted = new Set<string>();
+  let writes: Promise<void> = Promise.resolve();
+
+  const forget = async (ids: readonly string[]): Promise<void> => {
+    for (const id of ids) {
+      unsaved.delete(id);
+      undeleted.add(id);
+    }
+    if (undeleted.size === 0) return;
+    const batch = [...undeleted];
+    try {
+      await map.deleteMany(batch);
+      for (const id of batch) undeleted.delete(id);
+    } catch (error) {
+      logger.warn({ err: error, names: batch.length }, 'cannot delete stored instance-id tag names; retrying with the next write');
+    }
+  };
+
+  const write = async (): Promise<void> => {
+    if (unsaved.size === 0) return;
+    const batch = new Map(unsaved);
+    try {
+      await map.setMany(new Map([...batch].map(([id, name]) => [id, encodeStoredTagName(id, name)])));
+      for (const [id, name] of batch) {
+        if (unsaved.get(id) === name) unsaved.delete(id);
+        // A deletion still owed for this id (an unreadable value) must not remove the name just written.
+        undeleted.delete(id);
+      }
+    } catch (error) {
+      logger.warn({ err: error, names: batch.size }, 'cannot store instance-id tag names; a restart will fetch them again unless a later write succeeds');
+    }
+  };
+
+  return {
+    async recall(ids, listed, known) {
+      const names = new Map<string, string>();
+      const drop: string[] = [];
+      let unreadable = 0;
+      const take = (id: string, text: string): void => {
+        const name = decodeStoredTagName(id, text);
+        if (name !== undefined) names.set(id, name);
+        else {
+          unreadable++;
+          drop.push(id);
+        }
+      };
+      try {
+        if (!swept) {
+          const entries = await map.entries();
+          for (const [id, text] of entries) {
+            const held = known.get(id);
+            if (!listed.has(id)) drop.push(id);
+            else if (held === undefined) take(id, text);
+            // Known from an earlier fetch (the store could not be read then): the stored value must match, else it is written again.
+            else if (decodeStoredTagName(id, text) !== held) unsaved.set(id, held);
+          }
+          swept = true;
+          logger.info({ fromStore: names.size, unlisted: drop.length - unreadable, unreadable }, `read ${names.size} instance-id tag names from the store`);
+        } else {
+          const unknown = ids.filter((id) => !known.has(id));
+          if (unknown.length === 0) return { names, drop };
+          const values = await map.getMany(unknown);
+          values.forEach((text, position) => {
+            if (text !== undefined) take(unknown[position] as string, text);
+          });
+        }
+      } catch (error) {
+        logger.warn({ err: error }, 'cannot read the stored instance-id tag names; fetching them from vCenter instead');
+        return { names: new Map(), drop: [] };
+      }
+      if (unreadable > 0) logger.warn({ unreadable }, `${unreadable} stored instance-id tag names do not read back whole; they are deleted and fetched again`);
+      return { names, drop };
+    },
+    remember(id, name) {
+      unsaved.set(id, name);
+    },
+    save() {
+      const next = writes.then(async () => {
+        if (undeleted.size > 0) await forget([]);
+        await write();
+      });
+      writes = next;
+      return next;
+    },
+    forget,
+  };
 }

@@ -51,6 +51,41 @@ export interface AdapterContext {
    * connects only to addresses it allowed (`src/platform-http` builds both).
    */
   readonly targetCheck?: ConnectTargetCheck;
+  /**
+   * Where the adapter may keep what it learned about the endpoint across
+   * restarts and replicas (names it would otherwise fetch again): Redis under
+   * the cache's namespace, or memory when `cache.url` is empty. Absent → the
+   * adapter keeps what it learns in memory, for the life of the connection.
+   */
+  readonly store?: EndpointStore;
+}
+
+/**
+ * Small string maps an adapter keeps for one endpoint, one per use
+ * (`tag-names`), so uses never see each other's keys. The bridge drops them
+ * all when the endpoint is removed. It is a cache of platform facts: the
+ * adapter validates what it reads back and can always ask the platform
+ * again, so a failing store slows a poll down but must not fail it.
+ */
+export interface EndpointStore {
+  /** The map of one use; `use` is a short fixed name (`[a-z0-9-]+`). */
+  map(use: string): EndpointStoreMap;
+}
+
+/**
+ * One use's map of an {@link EndpointStore}. Every method throws a
+ * `CACHE_FAILED` BridgeError when the store fails; none answers "empty"
+ * because it could not read.
+ */
+export interface EndpointStoreMap {
+  /** Every entry. */
+  entries(): Promise<ReadonlyMap<string, string>>;
+  /** The values of `keys`, in order; undefined where there is none. */
+  getMany(keys: readonly string[]): Promise<ReadonlyArray<string | undefined>>;
+  /** Sets every entry at once (one transaction on Redis). */
+  setMany(entries: ReadonlyMap<string, string>): Promise<void>;
+  /** Deletes these keys; absent ones are ignored. */
+  deleteMany(keys: readonly string[]): Promise<void>;
 }
 
 /**
@@ -146,6 +181,13 @@ export interface PlatformAdapter {
   };
   /** Whether `url` is required for this platform (EC2 derives it from the region). */
   readonly urlRequired: boolean;
+  /**
+   * The values `selector.source` may take, for a platform that can find DCM's
+   * resources in more than one place (vSphere: custom attributes or tags);
+   * `validate` checks the combination with the other keys. Absent: the key is
+   * rejected for this platform.
+   */
+  readonly selectorSources?: readonly string[];
   /** Cross-field checks the schema cannot express; paths are relative to the endpoint. */
   validate?(endpoint: EndpointConfig): readonly ValidationIssue[];
   /** Opens a connection for one endpoint. Must not do I/O before the first `list`. */

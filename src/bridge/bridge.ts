@@ -191,6 +191,7 @@ export async function createBridge(config: BridgeConfig, dependencies: BridgeDep
     const connection = adapter.connect(endpoint, {
       logger: endpointLogger,
       clock,
+      store: cache.adapterStore(endpoint.name),
       ...(targetCheck ? { targetCheck } : {}),
       onRequest: ({ status, throttled }) => {
         metrics.platformRequests.inc({ endpoint: endpoint.name, code: String(status) });
@@ -250,6 +251,11 @@ export async function createBridge(config: BridgeConfig, dependencies: BridgeDep
     await connection?.close().catch((error: unknown) => logger.warn({ err: error, endpoint: name }, 'closing the platform connection failed'));
   };
 
+  /** What a removed endpoint's adapter stored is of no use to anyone; a failure leaves it for an operator, not the caller. */
+  const forgetAdapterStore = async (name: string): Promise<void> => {
+    await cache.forgetAdapterStore(name).catch((error: unknown) => logger.warn({ err: error, endpoint: name }, "cannot delete what the removed endpoint's adapter stored"));
+  };
+
   let started = false;
   let starting: Promise<void> = Promise.resolve();
   let stopping: Promise<void> | undefined;
@@ -267,7 +273,10 @@ export async function createBridge(config: BridgeConfig, dependencies: BridgeDep
         await scheduled;
         // A replacement that lists the same instances the same way needs no resync: DCM already knows them.
         if (event.kind === 'added') await schedule(event.endpoint, event.replacing === undefined || listingChanged(event.replacing, event.endpoint));
-        else await unschedule(event.endpoint.name);
+        else {
+          await unschedule(event.endpoint.name);
+          if (!event.replacedBy) await forgetAdapterStore(event.endpoint.name);
+        }
       });
       starting = scheduled.then(() => {
         scheduler.start();

@@ -11,6 +11,8 @@ export interface HotStore {
   get(keys: readonly string[]): Promise<Array<string | null>>;
   /** Every field of hash `key` (empty when there is none). */
   readHash(key: string): Promise<Map<string, string>>;
+  /** The values of `fields` of hash `key`, in order; null where there is none. */
+  readFields(key: string, fields: readonly string[]): Promise<Array<string | null>>;
   /** Applies every write at once (one MULTI on Redis): a crash never leaves half of them. */
   apply(writes: readonly HotWrite[]): Promise<void>;
 }
@@ -50,6 +52,11 @@ export function redisHotStore(client: RedisHotCommands): HotStore {
       for (let position = 0; position + 1 < flat.length; position += 2) fields.set(flat[position] as string, flat[position + 1] as string);
       return fields;
     },
+    async readFields(key, fields) {
+      const values: Array<string | null> = [];
+      for (const slice of slices(fields)) values.push(...((await client.sendCommand(['HMGET', key, ...slice])) as Array<string | null>));
+      return values;
+    },
     async apply(writes) {
       if (writes.length === 0) return;
       const transaction = client.multi();
@@ -87,6 +94,7 @@ export function memoryHotStore(now: () => number = Date.now): HotStore {
   return {
     get: async (keys) => keys.map(live),
     readHash: async (key) => new Map(hashes.get(key)),
+    readFields: async (key, fields) => fields.map((field) => hashes.get(key)?.get(field) ?? null),
     async apply(writes) {
       for (const write of writes) {
         if (write.op === 'set') values.set(write.key, { value: write.value, ...(write.ttlMs !== undefined ? { expiresAt: now() + write.ttlMs } : {}) });

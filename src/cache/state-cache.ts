@@ -5,6 +5,8 @@ import KeyvRedis from '@keyv/redis';
 import { BridgeError, ErrorCode } from '../errors/index.js';
 import { decodeIndexEntry, decodeOutboxEntry, decodeRecord, encodeIndexEntry, encodeOutboxEntry, encodeRecord } from './encoding.js';
 import { memoryHotStore, redisHotStore, type HotWrite, type RedisHotCommands } from './hot-store.js';
+import { forgetEndpointStore, hotEndpointStore } from './endpoint-store.js';
+import type { EndpointStore } from '../adapter/index.js';
 import type { VmStatus } from '../normalize/index.js';
 
 /** What the bridge remembers of one instance: the state DCM was last told, and when. */
@@ -125,6 +127,14 @@ export interface StateCache {
   /** Drops an endpoint's index and outbox (its records expire or are overwritten). */
   forgetEndpoint(endpoint: string): Promise<void>;
   /**
+   * What the endpoint's adapter keeps across restarts (`AdapterContext.store`):
+   * Redis hashes beside the state, or Maps when the cache is in memory. Its
+   * methods throw `CACHE_FAILED` like the rest of the cache.
+   */
+  adapterStore(endpoint: string): EndpointStore;
+  /** Deletes everything the endpoint's adapter stored (the endpoint was removed). */
+  forgetAdapterStore(endpoint: string): Promise<void>;
+  /**
    * Small JSON documents kept beside the state, by kind and id (REST
    * registrations of endpoints). Writes of one cache are serialized, so the
    * per-kind id list stays consistent within a process.
@@ -181,6 +191,10 @@ const hotKeys = (namespace: string) => ({
   index: (endpoint: string): string => `${namespace}:v2:index:${endpoint}`,
   indexEpoch: (endpoint: string): string => `${namespace}:v2:index-epoch:${endpoint}`,
   outbox: (endpoint: string): string => `${namespace}:v2:outbox:${endpoint}`,
+  adapterStore: (endpoint: string) => ({
+    map: (use: string): string => `${namespace}:v2:adapter:${endpoint}:${use}`,
+    uses: `${namespace}:v2:adapter-uses:${endpoint}`,
+  }),
 });
 const pollStartKey = (endpoint: string): string => `pollstart:${endpoint}`;
 const epochKey = 'epoch-v2';
@@ -319,6 +333,8 @@ export async function openStateCache(options: StateCacheOptions): Promise<StateC
       guard('forget endpoint', async () => {
         await hot.apply([keys.index(endpoint), keys.indexEpoch(endpoint), keys.outbox(endpoint)].map((key) => ({ op: 'delete', key }) as const));
       }),
+    adapterStore: (endpoint) => hotEndpointStore(hot, keys.adapterStore(endpoint), guard),
+    forgetAdapterStore: (endpoint) => guard('forget adapter store', () => forgetEndpointStore(hot, keys.adapterStore(endpoint))),
     readDocument: (kind, id) => guard('read document', async () => keyv.get(documentKey(kind, id))),
     listDocuments: (kind) =>
       guard('list documents', async () => {
