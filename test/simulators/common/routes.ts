@@ -11,6 +11,12 @@ export interface Route {
   readonly method: string;
   readonly path: string;
   readonly query?: Readonly<Record<string, string>>;
+  /**
+   * For a protocol that names the operation in the body (SOAP): reads the operation from
+   * the request body, so the request is counted and fault-scoped as `<route name> <operation>`
+   * (`POST /sdk RetrievePropertiesEx`). The body is then read before faults are planned.
+   */
+  readonly operationOf?: (body: Buffer) => string | undefined;
   readonly handle: RouteHandler;
 }
 

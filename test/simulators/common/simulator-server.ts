@@ -173,14 +173,17 @@ export function createSimulatorServer(options: SimulatorServerOptions): Simulato
     const url = new URL(req.url ?? '/', 'http://simulator.invalid');
     const isControl = url.pathname.startsWith(CONTROL_PREFIX);
     const match = (isControl ? controlTable : platformTable).match(method, url);
-    const routeName = match?.name ?? `${method} ${url.pathname} (unmatched)`;
+    // A route whose body names the operation is read first, so counters and fault scopes see the operation.
+    const earlyRead = match?.route.operationOf === undefined ? undefined : await readBody(req, maxBodyBytes);
+    const operation = earlyRead?.ok === true ? match?.route.operationOf?.(earlyRead.body) : undefined;
+    const routeName = match === undefined ? `${method} ${url.pathname} (unmatched)` : operation === undefined ? match.name : `${match.name} ${operation}`;
 
     let plan = NO_FAULTS;
     if (!isControl) {
       if (match === undefined) {
         counter.countUnmatched();
       } else {
-        counter.countRoute(match.name);
+        counter.countRoute(routeName);
       }
       plan = faults.plan({ method, path: url.pathname, routeName });
       plan.fired.forEach((kind) => counter.countFault(kind));
@@ -194,7 +197,7 @@ export function createSimulatorServer(options: SimulatorServerOptions): Simulato
       return;
     }
 
-    const read = await readBody(req, maxBodyBytes);
+    const read = earlyRead ?? (await readBody(req, maxBodyBytes));
     const request: SimRequest = { method, url, headers: req.headers, body: read.ok ? read.body : Buffer.alloc(0), params: match?.params ?? {}, routeName };
     const platformError = (status: number): SimResponse => (isControl ? controlError(status, `control request failed with ${status}`) : options.errorResponse(request, status));
 

@@ -2,7 +2,9 @@ import { controlError, emptyResponse, isJsonObject, jsonResponse, readJsonBody, 
 import type { AccountView, VsphereQuirks } from './account-view.js';
 import { InventoryError, type NewVm, type VsphereInventory } from './inventory.js';
 import { MALFORMED_ANSWER_KINDS, type MalformedAnswerKind, type MalformedAnswers } from './malformed-answers.js';
-import { isPowerState, type PowerState, type TagReference } from './model.js';
+import { isConnectionState, isPowerState, type PowerState, type TagReference } from './model.js';
+import type { DcmMarking } from './inventory.js';
+import type { VimSettings } from './vim/index.js';
 import type { SessionStore } from './sessions.js';
 
 /** Thrown by the body readers below; answered as a 400 of the control API. */
@@ -114,13 +116,24 @@ export interface VsphereControlTarget {
   readonly account: AccountView;
   readonly quirks: VsphereQuirks;
   readonly malformed: MalformedAnswers;
+  readonly vimSettings: VimSettings;
+}
+
+const DCM_MARKINGS: readonly DcmMarking[] = ['tag', 'customAttribute', 'both'];
+
+function optionalMarking(body: Record<string, unknown>): DcmMarking | undefined {
+  const value = optionalString(body, 'via');
+  if (value !== undefined && !(DCM_MARKINGS as readonly string[]).includes(value)) {
+    throw new ControlInputError(`via must be one of ${DCM_MARKINGS.join(', ')}`);
+  }
+  return value as DcmMarking | undefined;
 }
 
 /**
  * The vSphere simulator's control routes under `/_sim/` (the kit adds stats, faults
  * and reset). Bodies and answers are plain JSON; errors are `{"error": "..."}`.
  */
-export function vsphereControlRoutes({ inventory, sessions, account, quirks, malformed }: VsphereControlTarget): Route[] {
+export function vsphereControlRoutes({ inventory, sessions, account, quirks, malformed, vimSettings }: VsphereControlTarget): Route[] {
   const vmParam = (request: SimRequest): string => request.params.vm ?? '';
   const describeVm = (vmId: string): unknown => {
     const vm = inventory.getVm(vmId);
@@ -132,7 +145,9 @@ export function vsphereControlRoutes({ inventory, sessions, account, quirks, mal
       const category = tag === undefined ? undefined : inventory.getCategory(tag.categoryId);
       return tag === undefined || category === undefined ? [] : [{ category: category.name, tag: tag.name, tagId }];
     });
-    return { ...vm, tags };
+    const fieldNames = new Map(inventory.customFields().map((field) => [field.key, field.name]));
+    const customValues = Object.fromEntries([...vm.customValues].map(([key, value]) => [fieldNames.get(key) ?? String(key), value]));
+    return { ...vm, customValues, tags };
   };
 
   const routes: Route[] = [
@@ -213,6 +228,7 @@ export function vsphereControlRoutes({ inventory, sessions, account, quirks, mal
           instanceIdCategory: optionalString(body, 'instanceIdCategory'),
           namePrefix: optionalString(body, 'namePrefix'),
           powerState: optionalPowerState(body, 'powerState'),
+          via: optionalMarking(body),
         });
         return jsonResponse(201, { vms });
       },
@@ -303,6 +319,58 @@ export function vsphereControlRoutes({ inventory, sessions, account, quirks, mal
       handle: () => {
         malformed.clear();
         return emptyResponse(204);
+      },
+    },
+    { method: 'GET', path: '/_sim/fields', handle: () => jsonResponse(200, { fields: inventory.customFields() }) },
+    {
+      // A custom attribute definition (CustomFieldsManager.AddCustomFieldDef); idempotent by name.
+      method: 'POST',
+      path: '/_sim/fields',
+      handle: (request) => {
+        const body = objectBody(request);
+        const key = inventory.defineCustomField(requiredString(body, 'name'), optionalString(body, 'managedObjectType'));
+        return jsonResponse(201, inventory.customFields().find((field) => field.key === key));
+      },
+    },
+    {
+      // A VM's custom attribute value (CustomFieldsManager.SetField); "" removes it.
+      method: 'POST',
+      path: '/_sim/vms/{vm}/fields',
+      handle: (request) => {
+        const body = objectBody(request);
+        const value = optionalString(body, 'value');
+        if (value === undefined) {
+          throw new ControlInputError('value is required ("" removes the value)');
+        }
+        inventory.setCustomValue(vmParam(request), requiredString(body, 'name'), value);
+        return jsonResponse(200, describeVm(vmParam(request)));
+      },
+    },
+    {
+      method: 'POST',
+      path: '/_sim/vms/{vm}/connection',
+      handle: (request) => {
+        const state = requiredString(objectBody(request), 'state');
+        if (!isConnectionState(state)) {
+          throw new ControlInputError('state must be connected, disconnected, orphaned, inaccessible or invalid');
+        }
+        inventory.setConnectionState(vmParam(request), state);
+        return jsonResponse(200, describeVm(vmParam(request)));
+      },
+    },
+    { method: 'GET', path: '/_sim/vim', handle: () => jsonResponse(200, vimSettings) },
+    {
+      method: 'POST',
+      path: '/_sim/vim',
+      handle: (request) => {
+        const consistency = optionalString(objectBody(request), 'pagingConsistency');
+        if (consistency !== undefined) {
+          if (consistency !== 'snapshot' && consistency !== 'live') {
+            throw new ControlInputError('pagingConsistency must be snapshot or live');
+          }
+          vimSettings.pagingConsistency = consistency;
+        }
+        return jsonResponse(200, vimSettings);
       },
     },
     { method: 'GET', path: '/_sim/sessions', handle: () => jsonResponse(200, sessions.counters()) },

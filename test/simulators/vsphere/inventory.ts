@@ -3,6 +3,8 @@ import {
   VIRTUAL_MACHINE_TYPE,
   type Cardinality,
   type CategoryRecord,
+  type ConnectionState,
+  type CustomFieldRecord,
   type PowerState,
   type TagRecord,
   type TagReference,
@@ -31,6 +33,8 @@ export interface NewVm extends Partial<VmPlacement> {
   readonly memorySizeMiB?: number;
   readonly guestOs?: string;
   readonly tags?: readonly TagReference[];
+  /** Default `connected`. */
+  readonly connectionState?: ConnectionState;
 }
 
 /** A category to create. Default cardinality SINGLE, associable to VMs. */
@@ -93,7 +97,16 @@ export interface SeedDcmOptions {
   readonly instanceIdCategory?: string;
   readonly namePrefix?: string;
   readonly powerState?: PowerState;
+  /**
+   * How the managed VMs are marked: `tag` (default) attaches the tags; `customAttribute` sets
+   * the custom attributes named like the categories (`managed-by` = `dcm`, `dcm-instance-id` =
+   * the id) instead; `both` does both.
+   */
+  readonly via?: DcmMarking;
 }
+
+/** How {@link VsphereInventory.seedDcmVms} marks DCM's VMs. */
+export type DcmMarking = 'tag' | 'customAttribute' | 'both';
 
 /** One VM created by {@link VsphereInventory.seedDcmVms}. */
 export interface SeededVm {
@@ -148,6 +161,24 @@ export interface VsphereInventory {
   bulkCreateVms(options: BulkCreateOptions): string[];
   /** Creates VMs of which the first `tagged` carry the DCM selector tags. */
   seedDcmVms(options: SeedDcmOptions): SeededVm[];
+
+  /**
+   * Defines a custom attribute (`CustomFieldsManager.AddCustomFieldDef`); `managedObjectType`
+   * unset makes it global, as `govc fields.add` without `-type` does. Idempotent by name:
+   * an existing field's key is returned unchanged.
+   */
+  defineCustomField(name: string, managedObjectType?: string): number;
+  /** Every custom field definition, in key order (`CustomFieldsManager.field`). */
+  customFields(): readonly CustomFieldRecord[];
+  findCustomField(name: string): CustomFieldRecord | undefined;
+  /**
+   * Sets a VM's custom attribute (`CustomFieldsManager.SetField`), defining the field first if
+   * needed; `''` removes the value, as vCenter then shows none for the VM.
+   */
+  setCustomValue(vmId: string, fieldName: string, value: string): VmRecord;
+  /** Sets `runtime.connectionState` (host disconnected, VM orphaned, files inaccessible…). */
+  setConnectionState(vmId: string, state: ConnectionState): VmRecord;
+
   /** Empties the inventory and restarts the id counters. */
   clear(): void;
 }
@@ -170,6 +201,7 @@ function removeFromIndex<Key>(index: Map<Key, Set<string>>, key: Key, id: string
 }
 
 const EMPTY: ReadonlySet<string> = new Set();
+const NO_CUSTOM_VALUES: ReadonlyMap<number, string> = new Map();
 
 /** Key of the (category, tag name) index; tag names are unique within a category. */
 function tagKey(categoryId: string, tagName: string): string {
@@ -203,6 +235,10 @@ export function createInventory(): VsphereInventory {
   const vmIdsByTag = new Map<string, Set<string>>();
   const tagIdsByVm = new Map<string, Set<string>>();
   const unregistered = new Map<string, UnregisteredVm>();
+  const customFieldsByName = new Map<string, CustomFieldRecord>();
+  // vCenter assigns field keys itself; starting above 100 keeps them from looking like list positions.
+  const FIRST_FIELD_KEY = 101;
+  let nextFieldKey = FIRST_FIELD_KEY;
   let nextVmNumber = 1001;
   let nextTaggingNumber = 1;
   let nextInstanceNumber = 1;
@@ -297,6 +333,8 @@ export function createInventory(): VsphereInventory {
         cpuCount: input.cpuCount ?? 2,
         memorySizeMiB: input.memorySizeMiB ?? 4096,
         guestOs: input.guestOs ?? 'OTHER_3X_LINUX_64',
+        connectionState: input.connectionState ?? 'connected',
+        customValues: NO_CUSTOM_VALUES,
         ...(input.folder === undefined ? {} : { folder: input.folder }),
         ...(input.datacenter === undefined ? {} : { datacenter: input.datacenter }),
         ...(input.host === undefined ? {} : { host: input.host }),
@@ -476,13 +514,20 @@ export function createInventory(): VsphereInventory {
       const managedBy: TagReference = { category: options.managedByCategory ?? 'managed-by', tag: options.managedByTag ?? 'dcm' };
       const instanceIdCategory = options.instanceIdCategory ?? 'dcm-instance-id';
       const namePrefix = options.namePrefix ?? 'dcm-vm';
+      const via = options.via ?? 'tag';
       const seeded: SeededVm[] = [];
       for (let index = 0; index < options.count; index += 1) {
         const vm = inventory.addVm({ name: `${namePrefix}-${nextVmNumber}`, powerState: options.powerState });
         if (index < options.tagged) {
           const instanceId = `inst-${String(nextInstanceNumber++).padStart(5, '0')}`;
-          inventory.tagVm(vm.id, managedBy);
-          inventory.tagVm(vm.id, { category: instanceIdCategory, tag: instanceId });
+          if (via !== 'customAttribute') {
+            inventory.tagVm(vm.id, managedBy);
+            inventory.tagVm(vm.id, { category: instanceIdCategory, tag: instanceId });
+          }
+          if (via !== 'tag') {
+            inventory.setCustomValue(vm.id, managedBy.category, managedBy.tag);
+            inventory.setCustomValue(vm.id, instanceIdCategory, instanceId);
+          }
           seeded.push({ vmId: vm.id, instanceId });
         } else {
           seeded.push({ vmId: vm.id });
@@ -491,10 +536,44 @@ export function createInventory(): VsphereInventory {
       return seeded;
     },
 
+    defineCustomField(name, managedObjectType) {
+      const existing = customFieldsByName.get(name);
+      if (existing !== undefined) {
+        return existing.key;
+      }
+      if (name === '') {
+        throw new InventoryError('invalid_argument', 'a custom field needs a name');
+      }
+      const field: CustomFieldRecord = { key: nextFieldKey++, name, ...(managedObjectType === undefined ? {} : { managedObjectType }) };
+      customFieldsByName.set(name, field);
+      return field.key;
+    },
+    customFields: () => [...customFieldsByName.values()],
+    findCustomField: (name) => customFieldsByName.get(name),
+    setCustomValue(vmId, fieldName, value) {
+      const vm = requireVm(vmId);
+      const key = inventory.defineCustomField(fieldName);
+      if (value === '' && !vm.customValues.has(key)) {
+        return vm;
+      }
+      const customValues = new Map(vm.customValues);
+      if (value === '') {
+        customValues.delete(key);
+      } else {
+        customValues.set(key, value);
+      }
+      return replaceVm(vm, { ...vm, customValues });
+    },
+    setConnectionState(vmId, state) {
+      const vm = requireVm(vmId);
+      return replaceVm(vm, { ...vm, connectionState: state });
+    },
+
     clear() {
-      for (const index of [vms, vmIdsByName, vmIdsByPowerState, categories, categoryIdByName, tags, tagIdsByCategory, tagIdByCategoryAndName, vmIdsByTag, tagIdsByVm, unregistered]) {
+      for (const index of [vms, vmIdsByName, vmIdsByPowerState, categories, categoryIdByName, tags, tagIdsByCategory, tagIdByCategoryAndName, vmIdsByTag, tagIdsByVm, unregistered, customFieldsByName]) {
         index.clear();
       }
+      nextFieldKey = FIRST_FIELD_KEY;
       nextVmNumber = 1001;
       nextTaggingNumber = 1;
       nextInstanceNumber = 1;

@@ -9,6 +9,22 @@ export function isPowerState(value: string): value is PowerState {
   return (POWER_STATES as readonly string[]).includes(value);
 }
 
+/**
+ * `VirtualMachine.runtime.connectionState` of the Web Services API (`VirtualMachineConnectionState`):
+ * `disconnected` (its host is disconnected), `orphaned` (no longer registered on the host vCenter
+ * thinks it is on), `inaccessible` (its configuration files cannot be reached), `invalid` (its
+ * configuration is corrupt). The REST API does not show it.
+ */
+export const CONNECTION_STATES = ['connected', 'disconnected', 'orphaned', 'inaccessible', 'invalid'] as const;
+
+/** One of {@link CONNECTION_STATES}. */
+export type ConnectionState = (typeof CONNECTION_STATES)[number];
+
+/** True when the string is a connection state vCenter reports. */
+export function isConnectionState(value: string): value is ConnectionState {
+  return (CONNECTION_STATES as readonly string[]).includes(value);
+}
+
 /** Tag category cardinality: how many tags of the category one object may carry. */
 export type Cardinality = 'SINGLE' | 'MULTIPLE';
 
@@ -32,6 +48,20 @@ export interface VmRecord extends VmPlacement {
   readonly cpuCount: number;
   readonly memorySizeMiB: number;
   readonly guestOs: string;
+  /** Seen only through the Web Services API (`runtime.connectionState`). */
+  readonly connectionState: ConnectionState;
+  /** Custom attribute values by field key (`customValue`); a record is replaced, never mutated, so holding one is a snapshot. */
+  readonly customValues: ReadonlyMap<number, string>;
+}
+
+/**
+ * A custom field definition (`CustomFieldDef` of the Web Services API's `CustomFieldsManager.field`):
+ * `managedObjectType` undefined means the field applies to every managed object type.
+ */
+export interface CustomFieldRecord {
+  readonly key: number;
+  readonly name: string;
+  readonly managedObjectType?: string;
 }
 
 /** A tag category of the simulated inventory. */

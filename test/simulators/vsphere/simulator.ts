@@ -14,6 +14,7 @@ import type { TagRecord, TagReference } from './model.js';
 import type { Credentials, VsphereContext } from './operations.js';
 import { createSessionStore, type SessionCounters } from './sessions.js';
 import { ACTION_PARAMS, vcenterRoutes } from './vcenter-routes.js';
+import { createSoapSessionRegistry, DEFAULT_ABOUT, isSdkRequest, sdkRoute, vimErrorResponse, type AboutSettings, type PagingConsistency, type VimContext, type VimSettings } from './vim/index.js';
 
 /** The test user the simulator accepts unless told otherwise. Not a secret: a fixture. */
 export const DEFAULT_CREDENTIALS: Credentials = { username: 'administrator@vsphere.local', password: 'Simulator-Passw0rd!' };
@@ -40,6 +41,8 @@ export interface VsphereSimulatorOptions {
   readonly newSessionToken?: () => string;
   /** Start with `quirks.nullObjectIdsForUnattachedTags` on (see {@link VsphereQuirks}). Default false. */
   readonly nullObjectIdsForUnattachedTags?: boolean;
+  /** The Web Services API (`POST /sdk`): what `ServiceContent.about` says and how paged retrievals read later pages. */
+  readonly vim?: { readonly about?: Partial<AboutSettings>; readonly pagingConsistency?: PagingConsistency };
 }
 
 /** A simulated vCenter serving the `/api` and `/rest` flavors, driven in process or over `/_sim/`. */
@@ -70,6 +73,8 @@ export interface VsphereSimulator {
   readonly quirks: VsphereQuirks;
   /** Arms a one-shot answer that is not the documented one (HTML, empty, wrong content type, a field missing). */
   malformAnswer(spec: MalformedAnswerSpec): void;
+  /** Switches of the Web Services API slice (`POST /sdk`); mutable, reset to the options by `reset()`. */
+  readonly vimSettings: VimSettings;
 }
 
 /** Creates a vCenter simulator with an empty inventory. */
@@ -86,6 +91,19 @@ export function createVsphereSimulator(options: VsphereSimulatorOptions = {}): V
     maxSessionsPerUser: options.maxSessionsPerUser ?? 550,
     ...(options.newSessionToken === undefined ? {} : { newToken: options.newSessionToken }),
   });
+  const initialVimSettings: VimSettings = { pagingConsistency: options.vim?.pagingConsistency ?? 'snapshot' };
+  const vimSettings: VimSettings = { ...initialVimSettings };
+  const soapSessions = createSoapSessionRegistry(sessions);
+  const vimContext: VimContext = {
+    inventory,
+    sessions,
+    soapSessions,
+    credentials,
+    account,
+    now: options.now ?? Date.now,
+    about: { ...DEFAULT_ABOUT, ...options.vim?.about },
+    settings: vimSettings,
+  };
   const context: VsphereContext = {
     inventory,
     sessions,
@@ -96,16 +114,21 @@ export function createVsphereSimulator(options: VsphereSimulatorOptions = {}): V
     quirks,
   };
   // Applied after each operation, so counters and inventory see the real call.
-  const routes = vcenterRoutes(context).map((route) => ({ ...route, handle: async (request: Parameters<typeof route.handle>[0]) => malformed.apply(request, await route.handle(request)) }));
+  const routes = [
+    ...vcenterRoutes(context).map((route) => ({ ...route, handle: async (request: Parameters<typeof route.handle>[0]) => malformed.apply(request, await route.handle(request)) })),
+    sdkRoute(vimContext),
+  ];
   const server = createSimulatorServer({
     routes,
-    controlRoutes: vsphereControlRoutes({ inventory, sessions, account, quirks, malformed }),
+    controlRoutes: vsphereControlRoutes({ inventory, sessions, account, quirks, malformed, vimSettings }),
     discriminatorParams: ACTION_PARAMS,
-    errorResponse: vsphereErrorResponse,
-    platformStats: () => ({ sessions: sessions.counters(), vmCount: inventory.vmCount() }),
+    errorResponse: (request, status) => (isSdkRequest(request) ? vimErrorResponse(status) : vsphereErrorResponse(request, status)),
+    platformStats: () => ({ sessions: sessions.counters(), soapSessions: soapSessions.count(), vmCount: inventory.vmCount() }),
     onReset: () => {
       inventory.clear();
       sessions.clear();
+      soapSessions.clear();
+      Object.assign(vimSettings, initialVimSettings);
       account.clear();
       Object.assign(quirks, initialQuirks);
       malformed.clear();
@@ -130,5 +153,6 @@ export function createVsphereSimulator(options: VsphereSimulatorOptions = {}): V
     account,
     quirks,
     malformAnswer: (spec) => malformed.arm(spec),
+    vimSettings,
   };
 }

@@ -1,0 +1,132 @@
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import type { RunningServer } from '../common/index.js';
+import { createVsphereSimulator, DEFAULT_CREDENTIALS } from './index.js';
+import { createVmView, envelope, faultOf, login, readResult, retrieveAll, soapCall, valText, viewRetrieval } from './vim/soap-client.js';
+
+const simulator = createVsphereSimulator();
+let running: RunningServer;
+let url: string;
+
+const retrieve = (viewId: string, maxObjects?: number, paths: readonly string[] = ['name']): string =>
+  envelope('RetrievePropertiesEx', 'PropertyCollector', 'propertyCollector', viewRetrieval(viewId, paths, maxObjects));
+const continueWith = (token: string): string => envelope('ContinueRetrievePropertiesEx', 'PropertyCollector', 'propertyCollector', `<token>${token}</token>`);
+
+describe('vim25 PropertyCollector paging over a ContainerView', () => {
+  before(async () => {
+    running = await simulator.start();
+    url = running.url;
+  });
+  after(() => running.close());
+  beforeEach(() => simulator.reset());
+
+  it('pages 2,500 VMs in 3 pages of at most 1,000 with tokens; every VM once; the last page has no token', async () => {
+    const seeded = simulator.seedDcmVms({ count: 2500, tagged: 0 });
+    const cookie = await login(url, DEFAULT_CREDENTIALS);
+    const viewId = await createVmView(url, cookie);
+    simulator.resetStats();
+    const { pages } = await retrieveAll(url, cookie, viewId, ['name'], 1000);
+    assert.deepEqual(pages.map((page) => page.objects.length), [1000, 1000, 500]);
+    assert.deepEqual(pages.map((page) => page.token !== undefined), [true, true, false]);
+    assert.notEqual(pages[0]?.token, pages[1]?.token);
+    const ids = pages.flatMap((page) => page.objects.map((object) => object.id));
+    assert.equal(new Set(ids).size, ids.length, 'no duplicates');
+    assert.deepEqual(ids, seeded.map((vm) => vm.vmId));
+    assert.equal(valText(pages[2]?.objects[499]?.props.name), simulator.inventory.getVm(seeded[2499]!.vmId)?.name);
+    const byRoute = simulator.stats().byRoute;
+    assert.equal(byRoute['POST /sdk RetrievePropertiesEx'], 1);
+    assert.equal(byRoute['POST /sdk ContinueRetrievePropertiesEx'], 2);
+  });
+
+  it('answers everything in one page without maxObjects, and no returnval at all for an empty view', async () => {
+    const cookie = await login(url, DEFAULT_CREDENTIALS);
+    const viewId = await createVmView(url, cookie);
+    const empty = await soapCall(url, retrieve(viewId), cookie);
+    assert.equal(empty.status, 200);
+    assert.match(empty.text, /<RetrievePropertiesExResponse xmlns="urn:vim25"><\/RetrievePropertiesExResponse>/);
+    assert.equal(readResult(empty, 'RetrievePropertiesEx').hasReturnval, false);
+    simulator.seedDcmVms({ count: 1200, tagged: 0 });
+    const all = readResult(await soapCall(url, retrieve(viewId), cookie), 'RetrievePropertiesEx');
+    assert.equal(all.objects.length, 1200, 'the view reflects VMs added after it was created');
+    assert.equal(all.token, undefined);
+  });
+
+  it('takes a token once, only in its session; a cancelled or unknown token is InvalidProperty', async () => {
+    simulator.seedDcmVms({ count: 30, tagged: 0 });
+    const cookie = await login(url, DEFAULT_CREDENTIALS);
+    const viewId = await createVmView(url, cookie);
+    const first = readResult(await soapCall(url, retrieve(viewId, 10), cookie), 'RetrievePropertiesEx');
+    assert.ok(first.token);
+    const other = await login(url, DEFAULT_CREDENTIALS);
+    const elsewhere = faultOf(await soapCall(url, continueWith(first.token), other));
+    assert.deepEqual([elsewhere?.type, elsewhere?.detail.name], ['InvalidProperty', 'token']);
+    const second = readResult(await soapCall(url, continueWith(first.token), cookie), 'ContinueRetrievePropertiesEx');
+    assert.equal(second.objects.length, 10);
+    assert.equal(faultOf(await soapCall(url, continueWith(first.token), cookie))?.type, 'InvalidProperty', 'a token is good once');
+    assert.ok(second.token);
+    const cancel = await soapCall(url, envelope('CancelRetrievePropertiesEx', 'PropertyCollector', 'propertyCollector', `<token>${second.token}</token>`), cookie);
+    assert.equal(cancel.status, 200);
+    assert.equal(faultOf(await soapCall(url, continueWith(second.token), cookie))?.type, 'InvalidProperty');
+    assert.equal(faultOf(await soapCall(url, continueWith('no-such-token'), cookie))?.type, 'InvalidProperty');
+  });
+
+  it('answers NotAuthenticated mid-paging when the session ends, and the token dies with it', async () => {
+    simulator.seedDcmVms({ count: 25, tagged: 0 });
+    const cookie = await login(url, DEFAULT_CREDENTIALS);
+    const viewId = await createVmView(url, cookie);
+    const first = readResult(await soapCall(url, retrieve(viewId, 10), cookie), 'RetrievePropertiesEx');
+    assert.ok(first.token);
+    simulator.expireAllSessions();
+    assert.equal(faultOf(await soapCall(url, continueWith(first.token), cookie))?.type, 'NotAuthenticated');
+    const again = await login(url, DEFAULT_CREDENTIALS);
+    assert.equal(faultOf(await soapCall(url, continueWith(first.token), again))?.type, 'InvalidProperty');
+    assert.equal(faultOf(await soapCall(url, retrieve(viewId, 10), again))?.type, 'ManagedObjectNotFound', 'the view died with its session');
+  });
+
+  it('snapshot (default): a VM deleted between pages still shows on its page, with the values it had', async () => {
+    const seeded = simulator.seedDcmVms({ count: 20, tagged: 0 });
+    const cookie = await login(url, DEFAULT_CREDENTIALS);
+    const viewId = await createVmView(url, cookie);
+    const first = readResult(await soapCall(url, retrieve(viewId, 10, ['name', 'runtime.powerState']), cookie), 'RetrievePropertiesEx');
+    const gone = seeded[15]!.vmId;
+    const changed = seeded[16]!.vmId;
+    simulator.inventory.removeVm(gone);
+    simulator.inventory.setPowerState(changed, 'POWERED_OFF');
+    const second = readResult(await soapCall(url, continueWith(first.token ?? ''), cookie), 'ContinueRetrievePropertiesEx');
+    assert.equal(second.objects.length, 10);
+    assert.ok(second.objects.some((object) => object.id === gone));
+    assert.equal(valText(second.objects.find((object) => object.id === changed)?.props['runtime.powerState']), 'poweredOn');
+  });
+
+  it('live: later pages read the inventory again; a deleted VM is left out and values are current', async () => {
+    simulator.vimSettings.pagingConsistency = 'live';
+    const seeded = simulator.seedDcmVms({ count: 20, tagged: 0 });
+    const cookie = await login(url, DEFAULT_CREDENTIALS);
+    const viewId = await createVmView(url, cookie);
+    const first = readResult(await soapCall(url, retrieve(viewId, 10, ['name', 'runtime.powerState']), cookie), 'RetrievePropertiesEx');
+    const gone = seeded[15]!.vmId;
+    const changed = seeded[16]!.vmId;
+    simulator.inventory.removeVm(gone);
+    simulator.inventory.setPowerState(changed, 'POWERED_OFF');
+    const second = readResult(await soapCall(url, continueWith(first.token ?? ''), cookie), 'ContinueRetrievePropertiesEx');
+    assert.deepEqual(second.objects.map((object) => object.id), seeded.slice(10).map((vm) => vm.vmId).filter((id) => id !== gone));
+    assert.equal(second.token, undefined);
+    assert.equal(valText(second.objects.find((object) => object.id === changed)?.props['runtime.powerState']), 'poweredOff');
+  });
+
+  it('refuses maxObjects that is not a positive integer with InvalidArgument', async () => {
+    const cookie = await login(url, DEFAULT_CREDENTIALS);
+    const viewId = await createVmView(url, cookie);
+    const fault = faultOf(await soapCall(url, retrieve(viewId, 0), cookie));
+    assert.deepEqual([fault?.type, fault?.detail.invalidProperty], ['InvalidArgument', 'maxObjects']);
+  });
+
+  it('destroys a view: DestroyView, then the view is ManagedObjectNotFound', async () => {
+    const cookie = await login(url, DEFAULT_CREDENTIALS);
+    const viewId = await createVmView(url, cookie);
+    assert.equal((await soapCall(url, envelope('DestroyView', 'ContainerView', viewId), cookie)).status, 200);
+    const fault = faultOf(await soapCall(url, retrieve(viewId), cookie));
+    assert.equal(fault?.type, 'ManagedObjectNotFound');
+    assert.deepEqual(fault?.detail.obj, { '#text': viewId, '@_type': 'ContainerView' });
+  });
+});

@@ -1,0 +1,183 @@
+// A minimal vim25 SOAP client for this folder's tests (not part of the simulator's surface):
+// request envelopes as a client such as govmomi writes them, answers parsed with fast-xml-parser.
+import { XMLParser } from 'fast-xml-parser';
+import type { Credentials } from '../operations.js';
+import { SOAP_SESSION_COOKIE } from './soap-sessions.js';
+import { escapeXml } from './xml.js';
+
+/** One SOAP answer: status, headers, raw text and the parsed body element (Envelope/Body). */
+export interface SoapAnswer {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly text: string;
+  /** The parsed `Body` (namespace prefixes removed, attributes as `@_name`). */
+  readonly body: Record<string, unknown>;
+}
+
+/** What a SOAP fault answer holds. */
+export interface ParsedFault {
+  readonly faultcode: string;
+  readonly faultstring: string;
+  /** The detail's xsi:type (`NotAuthenticated`). */
+  readonly type: string | undefined;
+  readonly detail: Record<string, unknown>;
+}
+
+const parser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '@_',
+  removeNSPrefix: true,
+  parseTagValue: false,
+  isArray: (name) => ['objects', 'propSet', 'missingSet', 'returnval', 'CustomFieldDef', 'CustomFieldValue'].includes(name),
+});
+
+/** The request envelope of a vim25 method; `argumentsXml` follows `_this`. */
+export function envelope(method: string, thisType: string, thisValue: string, argumentsXml = ''): string {
+  return (
+    '<?xml version="1.0" encoding="UTF-8"?>' +
+    '<soapenv:Envelope xmlns:soapenc="http://schemas.xmlsoap.org/soap/encoding/" xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" ' +
+    'xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">' +
+    `<soapenv:Body><${method} xmlns="urn:vim25"><_this type="${thisType}">${escapeXml(thisValue)}</_this>${argumentsXml}</${method}></soapenv:Body></soapenv:Envelope>`
+  );
+}
+
+/** Posts an envelope to `/sdk`, with the session cookie when given. */
+export async function soapCall(baseUrl: string, xml: string, cookie?: string): Promise<SoapAnswer> {
+  const headers: Record<string, string> = { 'content-type': 'text/xml; charset=utf-8', soapaction: 'urn:vim25/8.0.3.0' };
+  if (cookie !== undefined) {
+    headers.cookie = `${SOAP_SESSION_COOKIE}=${cookie}`;
+  }
+  const response = await fetch(`${baseUrl}/sdk`, { method: 'POST', headers, body: xml });
+  const text = await response.text();
+  const parsed = (text.startsWith('<?xml') ? parser.parse(text) : {}) as { Envelope?: { Body?: Record<string, unknown> } };
+  return { status: response.status, headers: response.headers, text, body: parsed.Envelope?.Body ?? {} };
+}
+
+/** The fault of an answer, or undefined when it is not a fault. */
+export function faultOf(answer: SoapAnswer): ParsedFault | undefined {
+  const fault = answer.body.Fault as Record<string, unknown> | undefined;
+  if (fault === undefined) {
+    return undefined;
+  }
+  const detail = (fault.detail ?? {}) as Record<string, unknown>;
+  const [detailElement] = Object.values(detail).filter((value): value is Record<string, unknown> => typeof value === 'object' && value !== null);
+  return {
+    faultcode: String(fault.faultcode),
+    faultstring: String(fault.faultstring ?? ''),
+    type: detailElement?.['@_type'] as string | undefined,
+    detail: detailElement ?? {},
+  };
+}
+
+/** Logs in; returns the session cookie's value (unquoted). */
+export async function login(baseUrl: string, credentials: Credentials): Promise<string> {
+  const answer = await soapCall(baseUrl, envelope('Login', 'SessionManager', 'SessionManager', `<userName>${escapeXml(credentials.username)}</userName><password>${escapeXml(credentials.password)}</password>`));
+  const cookie = /vmware_soap_session="?([^";]+)"?/.exec(answer.headers.get('set-cookie') ?? '')?.[1];
+  if (answer.status !== 200 || cookie === undefined) {
+    throw new Error(`login failed: ${answer.status} ${answer.text}`);
+  }
+  return cookie;
+}
+
+/** Creates a recursive container view of VirtualMachine on the root folder; returns its id. */
+export async function createVmView(baseUrl: string, cookie: string): Promise<string> {
+  const answer = await soapCall(
+    baseUrl,
+    envelope('CreateContainerView', 'ViewManager', 'ViewManager', '<container type="Folder">group-d1</container><type>VirtualMachine</type><recursive>true</recursive>'),
+    cookie,
+  );
+  const returnval = (answer.body.CreateContainerViewResponse as { returnval?: { '#text': string }[] } | undefined)?.returnval?.[0];
+  if (answer.status !== 200 || returnval === undefined) {
+    throw new Error(`CreateContainerView failed: ${answer.status} ${answer.text}`);
+  }
+  return returnval['#text'];
+}
+
+/** The specSet + options of a RetrievePropertiesEx over a container view, as govmomi's view.Retrieve builds it. */
+export function viewRetrieval(viewId: string, paths: readonly string[], maxObjects?: number): string {
+  return (
+    '<specSet><propSet><type>VirtualMachine</type>' +
+    paths.map((path) => `<pathSet>${escapeXml(path)}</pathSet>`).join('') +
+    '</propSet>' +
+    `<objectSet><obj type="ContainerView">${escapeXml(viewId)}</obj><skip>true</skip>` +
+    '<selectSet xsi:type="TraversalSpec"><name>traverseEntities</name><type>ContainerView</type><path>view</path><skip>false</skip></selectSet>' +
+    '</objectSet></specSet>' +
+    (maxObjects === undefined ? '<options></options>' : `<options><maxObjects>${maxObjects}</maxObjects></options>`)
+  );
+}
+
+/** The specSet of a RetrievePropertiesEx naming objects directly. */
+export function directRetrieval(type: string, ids: readonly string[], paths: readonly string[], reportMissingObjectsInResults?: boolean): string {
+  return (
+    `<specSet><propSet><type>${type}</type>` +
+    paths.map((path) => `<pathSet>${escapeXml(path)}</pathSet>`).join('') +
+    '</propSet>' +
+    ids.map((id) => `<objectSet><obj type="${type}">${escapeXml(id)}</obj></objectSet>`).join('') +
+    (reportMissingObjectsInResults === undefined ? '' : `<reportMissingObjectsInResults>${reportMissingObjectsInResults}</reportMissingObjectsInResults>`) +
+    '</specSet><options></options>'
+  );
+}
+
+/** One ObjectContent as read back: its id, its properties' raw `val` nodes, its missing paths. */
+export interface ReadObject {
+  readonly id: string;
+  readonly props: Readonly<Record<string, unknown>>;
+  readonly missing: readonly { path: string; faultType: string }[];
+}
+
+/** A RetrieveResult read back: objects and the token (undefined on the last page or without returnval). */
+export interface ReadResult {
+  readonly hasReturnval: boolean;
+  readonly token: string | undefined;
+  readonly objects: readonly ReadObject[];
+}
+
+/** Reads `<{method}Response><returnval>` of RetrievePropertiesEx / ContinueRetrievePropertiesEx. */
+export function readResult(answer: SoapAnswer, method: string): ReadResult {
+  const response = answer.body[`${method}Response`] as { returnval?: Record<string, unknown>[] } | undefined;
+  if (response === undefined) {
+    throw new Error(`${method} did not answer: ${answer.status} ${answer.text.slice(0, 500)}`);
+  }
+  const [returnval] = response.returnval ?? [];
+  if (returnval === undefined) {
+    return { hasReturnval: false, token: undefined, objects: [] };
+  }
+  const objects = ((returnval.objects ?? []) as Record<string, unknown>[]).map((content) => {
+    const obj = content.obj as { '#text': string };
+    const props = Object.fromEntries(((content.propSet ?? []) as { name: string; val: unknown }[]).map((property) => [property.name, property.val]));
+    const missing = ((content.missingSet ?? []) as { path: string; fault: { fault: { '@_type': string } } }[]).map((entry) => ({ path: entry.path, faultType: entry.fault.fault['@_type'] }));
+    return { id: obj['#text'], props, missing };
+  });
+  return { hasReturnval: true, token: typeof returnval.token === 'string' ? returnval.token : undefined, objects };
+}
+
+/** The text of a simple `val` (`<val xsi:type="xsd:string">x</val>`). */
+export function valText(value: unknown): string | undefined {
+  if (typeof value === 'string') {
+    return value;
+  }
+  const text = (value as { '#text'?: unknown } | undefined)?.['#text'];
+  return typeof text === 'string' ? text : undefined;
+}
+
+/** A `customValue` val as `{key: value}`. */
+export function customValues(value: unknown): Record<string, string> {
+  const entries = ((value as { CustomFieldValue?: { key: string; value: string; '@_type': string }[] } | undefined)?.CustomFieldValue ?? []);
+  return Object.fromEntries(entries.map((entry) => [entry.key, entry.value]));
+}
+
+/** Pages through a view retrieval to its end; returns every page's objects and the number of calls. */
+export async function retrieveAll(baseUrl: string, cookie: string, viewId: string, paths: readonly string[], maxObjects: number): Promise<{ pages: ReadResult[] }> {
+  const first = readResult(await soapCall(baseUrl, envelope('RetrievePropertiesEx', 'PropertyCollector', 'propertyCollector', viewRetrieval(viewId, paths, maxObjects)), cookie), 'RetrievePropertiesEx');
+  const pages = [first];
+  let token = first.token;
+  while (token !== undefined) {
+    const page = readResult(
+      await soapCall(baseUrl, envelope('ContinueRetrievePropertiesEx', 'PropertyCollector', 'propertyCollector', `<token>${escapeXml(token)}</token>`), cookie),
+      'ContinueRetrievePropertiesEx',
+    );
+    pages.push(page);
+    token = page.token;
+  }
+  return { pages };
+}
