@@ -153,7 +153,7 @@ function createContainerView(call: VimCall): string {
     throw vimFaults.invalidArgument('container');
   }
   const types = children(call.soap.arguments, 'type').map(textOf);
-  checkContainerViewArguments(container, types);
+  checkContainerViewArguments(container, types, call.context.inventory);
   const reference: MoRef = { type: 'ContainerView', value: sessionObjectId(session) };
   session.views.set(reference.value, { reference, container, types, recursive: booleanOf(childText(call.soap.arguments, 'recursive')) ?? false });
   return morefXml('returnval', reference.type, reference.value);

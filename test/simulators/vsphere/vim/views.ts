@@ -53,10 +53,28 @@ const CONTAINERS: readonly { readonly type: string; readonly prefix: string; rea
   { type: 'ResourcePool', prefix: 'resgroup-', field: 'resourcePools' },
 ];
 
+/**
+ * Whether a container exists: the root folder, a placement object of the default placement, or
+ * one some VM is placed in (the simulator keeps no other inventory objects).
+ */
+function containerExists(container: MoRef, inventory: VsphereInventory): boolean {
+  if (container.type === ROOT_FOLDER.type && container.value === ROOT_FOLDER.value) {
+    return true;
+  }
+  const entry = CONTAINERS.find((candidate) => candidate.type === container.type && container.value.startsWith(candidate.prefix));
+  if (entry === undefined) {
+    return false;
+  }
+  if ((Object.values(DEFAULT_PLACEMENT) as string[]).includes(container.value)) {
+    return true;
+  }
+  // A limit of 0 refuses as soon as one VM matches: an existence check without a scan of the matches.
+  return !inventory.listVms({ [entry.field]: [container.value] }, 0).ok;
+}
+
 /** Checks the arguments of `CreateContainerView` as vCenter does; throws the fault it answers. */
-export function checkContainerViewArguments(container: MoRef, types: readonly string[]): void {
-  const known = (container.type === ROOT_FOLDER.type && container.value === ROOT_FOLDER.value) || CONTAINERS.some((entry) => entry.type === container.type && container.value.startsWith(entry.prefix));
-  if (!known) {
+export function checkContainerViewArguments(container: MoRef, types: readonly string[], inventory: VsphereInventory): void {
+  if (!containerExists(container, inventory)) {
     throw vimFaults.managedObjectNotFound(container);
   }
   const unknownType = types.find((type) => !ENTITY_TYPES.has(type));
@@ -88,6 +106,3 @@ export function vmsInView(view: ContainerViewRecord, inventory: VsphereInventory
   const outcome = inventory.listVms(filter, unlimited, (vmId) => account.canRead(vmId));
   return outcome.ok ? outcome.vms : [];
 }
-
-/** The default placement's objects, for documentation and tests. */
-export const DEFAULT_CONTAINERS = { vmFolder: DEFAULT_PLACEMENT.folder, datacenter: DEFAULT_PLACEMENT.datacenter } as const;
