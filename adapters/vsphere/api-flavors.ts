@@ -4,10 +4,42 @@
  * in paths as `id:<id>` and spells the action parameter `~action`.
  */
 
-/** The flavor setting of an endpoint (`apiFlavor`). */
-export const apiFlavorSettings = ['auto', 'api', 'rest'] as const;
+/** The flavor setting of an endpoint (`apiFlavor`): a REST flavor, `vim` (the Web Services API, SOAP at `/sdk`), or `auto`. */
+export const apiFlavorSettings = ['auto', 'api', 'rest', 'vim'] as const;
 export type ApiFlavorSetting = (typeof apiFlavorSettings)[number];
-export type ApiFlavorName = Exclude<ApiFlavorSetting, 'auto'>;
+/** The two REST flavors. */
+export type ApiFlavorName = 'api' | 'rest';
+/** What the REST session is given: a REST flavor, or `auto` (probe `/api`, fall back to `/rest`). */
+export type RestFlavorSetting = 'auto' | ApiFlavorName;
+
+/** How an endpoint finds DCM's VMs (`selector.source`): custom attributes (vim25) or tags (REST tagging API). */
+export const selectorSources = ['customAttribute', 'tag'] as const;
+export type SelectorSource = (typeof selectorSources)[number];
+
+/** The API an endpoint is polled through, decided from `apiFlavor` and `selector.source` by {@link vsphereProtocolOf}. */
+export type VsphereProtocol = { readonly api: 'vim'; readonly source: 'customAttribute' } | { readonly api: 'rest'; readonly source: 'tag'; readonly flavor: RestFlavorSetting };
+
+/**
+ * The rule, as data: each source is read through one API.
+ *
+ * - `selector.source` unset: `customAttribute` with `apiFlavor: vim`, `tag` otherwise;
+ * - `customAttribute` is read through the Web Services API: `vim`, or `auto` (which then picks vim);
+ * - `tag` is read through the REST tagging API: `api`, `rest`, or `auto` (which probes /api, then /rest).
+ *
+ * Returns the problem with the combination, keyed by the setting to change, when it cannot work.
+ */
+export function vsphereProtocolOf(apiFlavor: ApiFlavorSetting, source: string | undefined): VsphereProtocol | { readonly problem: string; readonly path: 'selector.source' | 'apiFlavor' } {
+  const chosen = source ?? (apiFlavor === 'vim' ? 'customAttribute' : 'tag');
+  if (chosen === 'customAttribute') {
+    if (apiFlavor === 'vim' || apiFlavor === 'auto') return { api: 'vim', source: 'customAttribute' };
+    return { path: 'selector.source', problem: `customAttribute is read through the Web Services API: it needs apiFlavor vim (or auto), not ${apiFlavor}, whose REST API has no custom attributes; use selector.source: tag with ${apiFlavor}` };
+  }
+  if (chosen === 'tag') {
+    if (apiFlavor !== 'vim') return { api: 'rest', source: 'tag', flavor: apiFlavor };
+    return { path: 'selector.source', problem: 'tag is read through the REST tagging API: it needs apiFlavor api, rest or auto, not vim; with vim, use selector.source: customAttribute (the default)' };
+  }
+  return { path: 'selector.source', problem: `must be one of ${selectorSources.join(', ')}` };
+}
 
 /** The header carrying the session token in both flavors. */
 export const sessionHeader = 'vmware-api-session-id';

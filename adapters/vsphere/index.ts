@@ -1,9 +1,9 @@
-/** The vSphere (vCenter REST API) platform adapter; see README.md beside this file. */
+/** The vSphere platform adapter (vCenter Web Services API or REST API); see README.md beside this file. */
 export { createVsphereAdapter, maxVmBatchSize } from './adapter.js';
 export type { VsphereAdapterOptions } from './adapter.js';
-export { vsphereStateTable } from './state-table.js';
+export { vsphereStateTable, vimConnectionStateRules, vimPowerStateKeys } from './state-table.js';
 export { vsphereConfigSchema } from './config-schema.js';
 // The light entry point: what the registry imports before any vSphere endpoint polls.
 export { vspherePlatform } from './platform.js';
-export { apiFlavorSettings } from './api-flavors.js';
-export type { ApiFlavorSetting } from './api-flavors.js';
+export { apiFlavorSettings, selectorSources, vsphereProtocolOf } from './api-flavors.js';
+export type { ApiFlavorSetting, SelectorSource, VsphereProtocol } from './api-flavors.js';

@@ -1,4 +1,6 @@
 import type { AdapterDescription } from '../../src/adapter/index.js';
+import type { ValidationIssue } from '../../src/errors/index.js';
+import { selectorSources, vsphereProtocolOf, type ApiFlavorSetting } from './api-flavors.js';
 import { vsphereConfigSchema } from './config-schema.js';
 import { vsphereStateTable } from './state-table.js';
 
@@ -14,8 +16,13 @@ export const vspherePlatform: AdapterDescription = {
   stateTable: vsphereStateTable,
   configSchema: vsphereConfigSchema,
   urlRequired: true,
+  selectorSources,
   validate(endpoint) {
+    const issues: ValidationIssue[] = [];
     // The common schema already checked the URL; a query would be sent on every call.
-    return !endpoint.url || new URL(endpoint.url).search === '' ? [] : [{ path: 'url', message: 'must be the vCenter base URL without a query string (https://vcenter.example)' }];
+    if (endpoint.url && new URL(endpoint.url).search !== '') issues.push({ path: 'url', message: 'must be the vCenter base URL without a query string (https://vcenter.example)' });
+    const protocol = vsphereProtocolOf(endpoint.options['apiFlavor'] as ApiFlavorSetting, endpoint.selector.source);
+    if ('problem' in protocol) issues.push({ path: protocol.path, message: protocol.problem });
+    return issues;
   },
 };

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { BridgeError, ErrorCode, isBridgeError } from '../../src/errors/index.js';
 import type { PlatformHttpClient } from '../../src/platform-http/index.js';
-import { apiFlavors, sessionHeader, type ApiFlavor, type ApiFlavorSetting, type VcenterCall } from './api-flavors.js';
+import { apiFlavors, sessionHeader, type ApiFlavor, type RestFlavorSetting, type VcenterCall } from './api-flavors.js';
 import { decodeToken, jsonBody, PayloadShapeError, payloadShapeFailure, unwrapValue } from './payloads.js';
 
 /** What a session needs; the password never leaves the Authorization header of a login. */
@@ -9,7 +9,7 @@ export interface VsphereSessionOptions {
   readonly http: PlatformHttpClient;
   readonly endpoint: string;
   readonly credentials: { readonly username: string; readonly password: string };
-  readonly apiFlavor: ApiFlavorSetting;
+  readonly apiFlavor: RestFlavorSetting;
   readonly logger: Logger;
 }
 

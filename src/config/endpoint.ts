@@ -11,6 +11,12 @@ export interface Selector {
   readonly managedByKey: string;
   readonly managedByValue: string;
   readonly instanceIdKey: string;
+  /**
+   * Where the platform keeps those keys, for platforms that offer more than one
+   * place (vSphere: `customAttribute` or `tag`, see its adapter's
+   * `selectorSources`). Absent when not configured: the adapter's default.
+   */
+  readonly source?: string;
 }
 
 /** One platform endpoint, validated and frozen. */
@@ -55,6 +61,7 @@ function commonSchema(defaultIntervalSeconds: number, urlRequired: boolean): Sch
       managedByKey: { doc: 'Label/tag key marking DCM resources.', format: requiredString, default: defaultSelector.managedByKey },
       managedByValue: { doc: 'Its value.', format: requiredString, default: defaultSelector.managedByValue },
       instanceIdKey: { doc: 'Label/tag key holding the DCM instance id.', format: requiredString, default: defaultSelector.instanceIdKey },
+      source: { doc: "Where the platform keeps those keys, when it has more than one place (vSphere: customAttribute or tag); only for such platforms.", format: optionalString, default: null, nullable: true },
     },
     stateOverrides: { doc: 'Raw state → DCM status entries replacing the adapter table.', format: stringMap(oneOf(vmStatuses)), default: {} },
     tls: {
@@ -116,6 +123,12 @@ export function validateEndpoint(
       issues.push({ path: at('tls.caFile'), message: `file ${tls.caFile} cannot be read` });
     }
   }
+  const { source, ...selector } = properties['selector'] as Selector & { source: string | null };
+  if (source !== null && source !== undefined) {
+    const sources = adapter.selectorSources;
+    if (sources === undefined) issues.push({ path: at('selector.source'), message: `the ${adapter.platform} adapter has one way to find DCM's resources; remove selector.source` });
+    else if (!sources.includes(source)) issues.push({ path: at('selector.source'), message: `must be one of ${sources.join(', ')}; got ${JSON.stringify(source)}` });
+  }
   if (issues.length > 0) return { issues };
 
   const endpoint: EndpointConfig = deepFreeze({
@@ -125,7 +138,7 @@ export function validateEndpoint(
     serviceType,
     intervalSeconds: intervalSeconds as number,
     credentials: credentialsResult.properties as Record<string, string | undefined>,
-    selector: properties['selector'] as Selector,
+    selector: source === null || source === undefined ? selector : { ...selector, source },
     stateOverrides: Object.fromEntries(Object.entries(properties['stateOverrides'] as Record<string, string>).filter(([, status]) => isVmStatus(status))) as Record<string, VmStatus>,
     tls: { caFile: tls.caFile ?? undefined, insecureSkipVerify: tls.insecureSkipVerify },
     options: optionsResult.properties,

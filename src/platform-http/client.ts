@@ -32,6 +32,12 @@ export interface PlatformHttpOptions {
   readonly maxResponseBytes?: number;
   /** Picks the platform's message and error code out of a parsed error body, for error messages. */
   readonly describeErrorBody?: (body: unknown) => ErrorBodyDetail | undefined;
+  /**
+   * Like `describeErrorBody`, for platforms whose error bodies are not JSON
+   * (a SOAP Fault): given the error body's bytes (at most 64 KiB) and declared
+   * content type. When set, `describeErrorBody` is not used. It must not throw.
+   */
+  readonly describeErrorBytes?: (bytes: Buffer, contentType: string | undefined) => ErrorBodyDetail | undefined;
   /** Reads `tls.caFile`. Default `fs.readFileSync`. */
   readonly readFile?: (path: string) => Buffer;
   /**
@@ -52,17 +58,34 @@ export interface PlatformRequest {
   readonly headers?: Readonly<Record<string, string>>;
   /** Sent as a JSON body. */
   readonly json?: unknown;
+  /** Sent as it is, with its content type (a SOAP envelope); never with `json`. Never logged nor put in errors. */
+  readonly body?: RawRequestBody;
+  /**
+   * `json` (default): the 2xx body is parsed as JSON into `body`. `bytes`: it
+   * is handed back unparsed in `bytes` (the caller decodes it), `body` stays undefined.
+   */
+  readonly answer?: 'json' | 'bytes';
+  /** Names the call in errors when the path alone does not (every SOAP call is `POST /sdk`): `RetrievePropertiesEx`. */
+  readonly operation?: string;
   /** The poll's signal: aborting it ends the request with POLL_ABORTED. */
   readonly signal: AbortSignal;
   /** Overrides the client's per-request timeout. */
   readonly timeoutMs?: number;
 }
 
-/** A 2xx answer with its JSON body decoded (`undefined` for an empty body). */
+/** A raw request body: bytes (or text, sent as UTF-8) and their media type. */
+export interface RawRequestBody {
+  readonly contentType: string;
+  readonly bytes: string | Buffer;
+}
+
+/** A 2xx answer with its JSON body decoded (`undefined` for an empty body), or its bytes when asked for (`answer: 'bytes'`). */
 export interface PlatformResponse {
   readonly status: number;
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   readonly body: unknown;
+  /** The body as received, only for `answer: 'bytes'`. */
+  readonly bytes?: Buffer;
 }
 
 /** A keep-alive HTTP client for one platform endpoint. */
@@ -76,7 +99,8 @@ export interface PlatformHttpClient {
    * client to another host); a host the target check refuses →
    * PERMISSION_DENIED, nothing sent;
    * timeout → PLATFORM_TIMEOUT; refused/reset/dropped/TLS → PLATFORM_UNREACHABLE;
-   * a cut-off, oversized or non-JSON body → PLATFORM_PAYLOAD; the caller's
+   * a cut-off, oversized or (unless `answer: 'bytes'`) non-JSON body →
+   * PLATFORM_PAYLOAD; the caller's
    * signal → POLL_ABORTED.
    */
   request(request: PlatformRequest): Promise<PlatformResponse>;
@@ -130,7 +154,7 @@ export function createPlatformHttpClient(options: PlatformHttpOptions): Platform
 
   return {
     async request(request) {
-      const target: RequestTarget = { endpoint: options.endpoint, platform: options.platform, method: request.method, path: basePath + request.path };
+      const target: RequestTarget = { endpoint: options.endpoint, platform: options.platform, method: request.method, path: basePath + request.path, ...(request.operation ? { operation: request.operation } : {}) };
       if (request.signal.aborted) throw abortedError(target, request.signal.reason);
       // Before the timer: a closed client or an unreadable CA file sends nothing, so nothing is reported.
       const endpointPool = dispatcher(target);
@@ -150,8 +174,8 @@ export function createPlatformHttpClient(options: PlatformHttpOptions): Platform
           endpointPool.request({
             method: request.method,
             path: target.path + queryString(request.query),
-            headers: { accept: 'application/json', ...(request.json === undefined ? {} : { 'content-type': 'application/json' }), ...request.headers },
-            ...(request.json === undefined ? {} : { body: JSON.stringify(request.json) }),
+            headers: { accept: 'application/json', ...contentTypeHeader(request), ...request.headers },
+            ...requestBody(request),
             signal: controller.signal,
           }),
           controller.signal,
@@ -159,12 +183,16 @@ export function createPlatformHttpClient(options: PlatformHttpOptions): Platform
         status = response.statusCode;
         if (status < 200 || status >= 300) {
           outcome = status;
-          const detail = await readErrorDetail(response.body, options.describeErrorBody);
+          const detail = await readErrorDetail(response.body, response.headers['content-type'], options);
           const retryAfterMs = retryAfterStatuses.has(status) ? parseRetryAfter(response.headers['retry-after'], options.clock.now()) : undefined;
           throw statusError(target, status, retryAfterMs, detail, response.headers['location']);
         }
         const read = await readBody(response.body, maxResponseBytes);
         if (!read.ok) throw payloadError(target, status, `a body larger than ${maxResponseBytes} bytes`);
+        if (request.answer === 'bytes') {
+          outcome = status;
+          return { status, headers: response.headers, body: undefined, bytes: read.bytes };
+        }
         let body: unknown;
         try {
           body = parseJson(read.bytes);
@@ -233,11 +261,23 @@ function queryString(query: PlatformRequest['query']): string {
   return text === '' ? '' : `?${text}`;
 }
 
+function contentTypeHeader(request: PlatformRequest): Record<string, string> {
+  if (request.body !== undefined) return { 'content-type': request.body.contentType };
+  return request.json === undefined ? {} : { 'content-type': 'application/json' };
+}
+
+function requestBody(request: PlatformRequest): { body?: string | Buffer } {
+  if (request.body !== undefined) return { body: request.body.bytes };
+  return request.json === undefined ? {} : { body: JSON.stringify(request.json) };
+}
+
 /** The platform's words from an error body; a body that cannot be read just says nothing. */
-async function readErrorDetail(body: Parameters<typeof readBody>[0], describe: PlatformHttpOptions['describeErrorBody']): Promise<ErrorBodyDetail | undefined> {
+async function readErrorDetail(body: Parameters<typeof readBody>[0], contentType: string | string[] | undefined, options: Pick<PlatformHttpOptions, 'describeErrorBody' | 'describeErrorBytes'>): Promise<ErrorBodyDetail | undefined> {
   try {
     const read = await readBody(body, errorBodyLimit);
-    return read.ok && describe ? describe(parseJsonQuietly(read.bytes)) : undefined;
+    if (!read.ok) return undefined;
+    if (options.describeErrorBytes) return options.describeErrorBytes(read.bytes, Array.isArray(contentType) ? contentType[0] : contentType);
+    return options.describeErrorBody ? options.describeErrorBody(parseJsonQuietly(read.bytes)) : undefined;
   } catch {
     return undefined;
   }

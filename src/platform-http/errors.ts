@@ -11,6 +11,8 @@ export interface RequestTarget {
   readonly platform: string;
   readonly method: string;
   readonly path: string;
+  /** The operation when the path does not name it (a SOAP call): `POST /sdk RetrievePropertiesEx`. */
+  readonly operation?: string;
 }
 
 /** The platform's own words about a failure, taken from an error body by the adapter. */
@@ -32,11 +34,11 @@ export const retryAfterStatuses: ReadonlySet<number> = new Set([429, 503]);
 const detailLimit = 300;
 
 function where(target: RequestTarget): string {
-  return `${target.platform} endpoint ${target.endpoint}: ${target.method} ${target.path}`;
+  return `${target.platform} endpoint ${target.endpoint}: ${target.method} ${target.path}${target.operation ? ` ${target.operation}` : ''}`;
 }
 
 function context(target: RequestTarget): Record<string, unknown> {
-  return { endpoint: target.endpoint, platform: target.platform, method: target.method, path: target.path };
+  return { endpoint: target.endpoint, platform: target.platform, method: target.method, path: target.path, ...(target.operation ? { operation: target.operation } : {}) };
 }
 
 /**

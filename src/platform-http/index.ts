@@ -7,7 +7,7 @@
  * adapter's agents).
  */
 export { createPlatformHttpClient } from './client.js';
-export type { PlatformHttpClient, PlatformHttpOptions, PlatformRequest, PlatformResponse } from './client.js';
+export type { PlatformHttpClient, PlatformHttpOptions, PlatformRequest, PlatformResponse, RawRequestBody } from './client.js';
 export { createConnectGuard, guardAgent, guardedConnector } from './connect-guard.js';
 export type { ConnectGuard, GuardScope } from './connect-guard.js';
 export type { ErrorBodyDetail, RequestTarget } from './errors.js';

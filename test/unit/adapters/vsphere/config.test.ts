@@ -21,7 +21,7 @@ test('every problem is named by key path; the password is never echoed', () => {
   const { issues } = validate({ name: 'vc-1', platform: 'vsphere', intervalSeconds: 5, apiFlavor: 'soap', region: 'x', credentials: { password: 'S3cret-Value', token: 'abc' } });
   const byPath = Object.fromEntries(issues.map((issue) => [issue.path, issue.message]));
   assert.match(byPath['endpoints[0].url'] ?? '', /required|URL/);
-  assert.match(byPath['endpoints[0].apiFlavor'] ?? '', /must be one of auto, api, rest; got "soap"/);
+  assert.match(byPath['endpoints[0].apiFlavor'] ?? '', /must be one of auto, api, rest, vim; got "soap"/);
   assert.ok(byPath['endpoints[0].region'], 'unknown platform keys are rejected');
   assert.match(byPath['endpoints[0].credentials.username'] ?? '', /is required/);
   assert.ok(byPath['endpoints[0].credentials.token'], 'unknown credential keys are rejected');
