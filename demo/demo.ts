@@ -26,6 +26,7 @@ export const demoSetup = { churnSeconds: 3, intervalSeconds: 10, seed: 7 } as co
 export function demoPlatforms(): DemoPlatform[] {
   return [
     vsphereDemoPlatform({ seed: demoSetup.seed, intervalSeconds: demoSetup.intervalSeconds }),
+    vsphereDemoPlatform({ seed: demoSetup.seed, intervalSeconds: demoSetup.intervalSeconds, selection: 'customAttribute' }),
     openstackDemoPlatform({ intervalSeconds: demoSetup.intervalSeconds }),
     ec2DemoPlatform({ intervalSeconds: demoSetup.intervalSeconds }),
   ];

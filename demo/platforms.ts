@@ -27,26 +27,48 @@ function pick<T>(items: readonly T[], random: () => number): T | undefined {
   return items[Math.floor(random() * items.length)];
 }
 
-/** A vCenter (REST API) with tagged VMs whose power states change. */
-export function vsphereDemoPlatform(options: { seed: number; intervalSeconds: number }): DemoPlatform {
+/**
+ * How a demo vCenter marks DCM's VMs, and so which API the bridge reads it
+ * through: tags over the REST API, or custom attributes over the Web Services
+ * API (vim25, SOAP). Each mode gets its own vCenter and its own instance ids.
+ */
+const vsphereDemoModes = {
+  tag: { name: 'vc-demo', envPrefix: 'DEMO_VSPHERE', firstInstanceNumber: 1, endpointKeys: {}, api: 'REST API', marking: 'tagged managed-by=dcm with a dcm-instance-id tag' },
+  customAttribute: {
+    name: 'vc-demo-attributes',
+    envPrefix: 'DEMO_VSPHERE_ATTRIBUTES',
+    firstInstanceNumber: 301,
+    endpointKeys: { apiFlavor: 'vim', selector: { source: 'customAttribute' } },
+    api: 'Web Services API (SOAP /sdk)',
+    marking: 'with custom attributes managed-by=dcm and dcm-instance-id',
+  },
+} as const;
+
+/** A vCenter whose managed VMs change power state, selected by tags (REST) or custom attributes (vim25). */
+export function vsphereDemoPlatform(options: { seed: number; intervalSeconds: number; selection?: keyof typeof vsphereDemoModes }): DemoPlatform {
+  const selection = options.selection ?? 'tag';
+  const mode = vsphereDemoModes[selection];
   const simulator = createVsphereSimulator({ seed: options.seed });
-  const managed = simulator.seedDcmVms({ count: demoPlatformSize.instances, tagged: demoPlatformSize.managed }).filter((vm) => vm.instanceId !== undefined);
+  const managed = simulator
+    .seedDcmVms({ count: demoPlatformSize.instances, tagged: demoPlatformSize.managed, via: selection, firstInstanceNumber: mode.firstInstanceNumber })
+    .filter((vm) => vm.instanceId !== undefined);
   let close: (() => Promise<void>) | undefined;
   return {
-    name: 'vc-demo',
+    name: mode.name,
     async start() {
       const running = await simulator.start();
       close = running.close;
       return {
         endpoint: {
-          name: 'vc-demo',
+          name: mode.name,
           platform: 'vsphere',
           url: running.url,
           intervalSeconds: options.intervalSeconds,
-          credentials: { username: '${env:DEMO_VSPHERE_USERNAME}', password: '${env:DEMO_VSPHERE_PASSWORD}' },
+          ...mode.endpointKeys,
+          credentials: { username: `\${env:${mode.envPrefix}_USERNAME}`, password: `\${env:${mode.envPrefix}_PASSWORD}` },
         },
-        env: { DEMO_VSPHERE_USERNAME: simulator.credentials.username, DEMO_VSPHERE_PASSWORD: simulator.credentials.password },
-        banner: `vCenter simulator on ${running.url}: ${demoPlatformSize.instances} VMs, ${demoPlatformSize.managed} tagged managed-by=dcm with a dcm-instance-id tag`,
+        env: { [`${mode.envPrefix}_USERNAME`]: simulator.credentials.username, [`${mode.envPrefix}_PASSWORD`]: simulator.credentials.password },
+        banner: `vCenter simulator on ${running.url} (${mode.api}): ${demoPlatformSize.instances} VMs, ${demoPlatformSize.managed} ${mode.marking}`,
       };
     },
     churn(random) {
@@ -55,12 +77,12 @@ export function vsphereDemoPlatform(options: { seed: number; intervalSeconds: nu
       const state = pick(POWER_STATES.filter((candidate) => candidate !== current), random);
       if (!vm || !current || !state) return undefined;
       simulator.inventory.setPowerState(vm.vmId, state);
-      return `vCenter: ${vm.vmId} (${vm.instanceId}) is now ${state}`;
+      return `vCenter ${mode.name}: ${vm.vmId} (${vm.instanceId}) is now ${state}`;
     },
     async close() {
       await close?.();
       const sessions = simulator.sessionCounters();
-      return `vCenter sessions: ${sessions.logins} login(s), ${sessions.logouts} logout(s), ${sessions.active} left open`;
+      return `vCenter ${mode.name} sessions: ${sessions.logins} login(s), ${sessions.logouts} logout(s), ${sessions.active} left open`;
     },
   };
 }

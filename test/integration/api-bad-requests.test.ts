@@ -54,6 +54,8 @@ const table = (): BadRequest[] => [
   { name: 'interval not whole', method: 'POST', path: `${endpoints}?id=t1`, body: good({ interval_seconds: 1.5 }), status: 400, type: 'invalid-argument', issue: 'body.interval_seconds' },
   { name: 'interval zero', method: 'POST', path: `${endpoints}?id=t1`, body: good({ interval_seconds: 0 }), status: 400, type: 'invalid-argument', issue: 'body.interval_seconds' },
   { name: 'camelCase field', method: 'POST', path: `${endpoints}?id=t1`, body: good({ intervalSeconds: 5 }), status: 400, type: 'invalid-argument', issue: 'body.intervalSeconds' },
+  { name: 'selector.source on a platform that reads no selector source', method: 'POST', path: `${endpoints}?id=t1`, body: good({ selector: { source: 'tag' } }), status: 400, type: 'invalid-argument', issue: 'body.selector.source' },
+  { name: 'selector.source not a source', method: 'POST', path: `${endpoints}?id=t1`, body: good({ selector: { source: 'label' } }), status: 400, type: 'invalid-argument', issue: 'body.selector.source' },
   { name: 'unknown nested field', method: 'POST', path: `${endpoints}?id=t1`, body: good({ selector: { managed_by_key: 'a', colour: 'red' } }), status: 400, type: 'invalid-argument', issue: 'body.selector.colour' },
   { name: 'unknown platform key', method: 'POST', path: `${endpoints}?id=t1`, body: good({ flavour: 'mint' }), status: 400, type: 'invalid-argument', issue: 'body.flavour' },
   { name: 'credentials not strings', method: 'POST', path: `${endpoints}?id=t1`, body: good({ credentials: { token: 42 } }), status: 400, type: 'invalid-argument', issue: 'body.credentials.token' },

@@ -103,6 +103,8 @@ export interface SeedDcmOptions {
    * the id) instead; `both` does both.
    */
   readonly via?: DcmMarking;
+  /** Number of the first instance id (`inst-00201` for 201); default: where the previous seeding stopped (1 at first). */
+  readonly firstInstanceNumber?: number;
 }
 
 /** How {@link VsphereInventory.seedDcmVms} marks DCM's VMs. */
@@ -515,6 +517,7 @@ export function createInventory(): VsphereInventory {
       const instanceIdCategory = options.instanceIdCategory ?? 'dcm-instance-id';
       const namePrefix = options.namePrefix ?? 'dcm-vm';
       const via = options.via ?? 'tag';
+      if (options.firstInstanceNumber !== undefined) nextInstanceNumber = options.firstInstanceNumber;
       const seeded: SeededVm[] = [];
       for (let index = 0; index < options.count; index += 1) {
         const vm = inventory.addVm({ name: `${namePrefix}-${nextVmNumber}`, powerState: options.powerState });
