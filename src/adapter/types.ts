@@ -126,6 +126,36 @@ export interface AbsenceFinding {
 }
 
 /**
+ * One page of an incremental listing ({@link PlatformConnection.listChanges}).
+ * On a full listing's behalf only `instances` is used.
+ */
+export interface ChangePage {
+  /**
+   * Managed instances that changed (or may have), with their current state,
+   * exactly as {@link PlatformConnection.list} yields them.
+   */
+  readonly instances: readonly RawInstance[];
+  /**
+   * Instances the platform reports deleted, authoritatively (Nova's deleted
+   * server records): the core publishes DELETED for the ones DCM tracks
+   * without waiting for absences. Never a mere absence.
+   */
+  readonly deleted: readonly { readonly platformId: string; readonly evidence: string }[];
+  /**
+   * Instances that may have left DCM's scope without proof of deletion (left
+   * the view, lost the managed-by mark, no longer visible): for the ones DCM
+   * tracks the core asks `confirmAbsence` at once, as after a complete list.
+   */
+  readonly departed: readonly string[];
+}
+
+/** What an incremental-capable listing returns when it completes. */
+export interface ListingEnd {
+  /** Where the next incremental listing resumes; undefined when the platform gave none (the next poll lists in full). */
+  readonly cursor: string | undefined;
+}
+
+/**
  * A live connection to one endpoint: it owns the platform session/token and
  * reuses it across polls.
  */
@@ -144,6 +174,24 @@ export interface PlatformConnection {
    * before the list is known complete.
    */
   list(signal: AbortSignal): AsyncIterable<readonly RawInstance[]>;
+  /**
+   * Incremental listing, for platforms that can say what changed since a
+   * point (Nova's `changes-since`, vCenter's `WaitForUpdatesEx`). Optional:
+   * without it every poll is a full {@link list}.
+   *
+   * `cursor` is `undefined` on a full list's behalf: the adapter then lists
+   * every managed instance exactly as {@link list} does and, at the end,
+   * returns the cursor from which the next incremental listing resumes. With
+   * a cursor it yields only what changed since it, and returns the next one.
+   * A returned cursor must cover everything the platform may change after
+   * the listing began (it may repeat changes: the core diffs them away).
+   *
+   * The same contract as {@link list} for failures (throw, never end early);
+   * a cursor the platform will not take any more (expired, unknown, older
+   * than it keeps deleted records) throws `CURSOR_REJECTED` before anything
+   * is yielded, and the core runs a full listing instead.
+   */
+  listChanges?(cursor: string | undefined, signal: AbortSignal): AsyncGenerator<ChangePage, ListingEnd>;
   /**
    * Asks the platform about instances a complete list left out, by platform
    * id, in as few requests as the platform allows (batched where it can).

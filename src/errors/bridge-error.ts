@@ -31,6 +31,12 @@ export const ErrorCode = {
   PlatformPayload: 'PLATFORM_PAYLOAD',
   /** A listing ended before it was complete; it must not be used for deletion. */
   ListIncomplete: 'LIST_INCOMPLETE',
+  /**
+   * The platform no longer accepts an incremental listing's cursor (expired,
+   * from another collector, older than it keeps deleted records): the core
+   * runs a full list instead.
+   */
+  CursorRejected: 'CURSOR_REJECTED',
   /** The poll was aborted (shutdown, endpoint removed). */
   PollAborted: 'POLL_ABORTED',
   /** The broker did not acknowledge an event. */

@@ -47,6 +47,7 @@ const problemKindByCode: Readonly<Record<ErrorCode, ProblemKind>> = {
   PLATFORM_UNREACHABLE: unavailable,
   PLATFORM_PAYLOAD: unavailable,
   LIST_INCOMPLETE: unavailable,
+  CURSOR_REJECTED: unavailable,
   POLL_ABORTED: unavailable,
   INTERNAL: internal,
 };
