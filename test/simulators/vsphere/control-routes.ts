@@ -363,12 +363,20 @@ export function vsphereControlRoutes({ inventory, sessions, account, quirks, mal
       method: 'POST',
       path: '/_sim/vim',
       handle: (request) => {
-        const consistency = optionalString(objectBody(request), 'pagingConsistency');
+        const body = objectBody(request);
+        const consistency = optionalString(body, 'pagingConsistency');
         if (consistency !== undefined) {
           if (consistency !== 'snapshot' && consistency !== 'live') {
             throw new ControlInputError('pagingConsistency must be snapshot or live');
           }
           vimSettings.pagingConsistency = consistency;
+        }
+        const policy = body['maxObjectUpdatesPolicy'];
+        if (policy !== undefined) {
+          if (typeof policy !== 'number' || !Number.isInteger(policy) || policy <= 0) {
+            throw new ControlInputError('maxObjectUpdatesPolicy must be a positive integer');
+          }
+          vimSettings.maxObjectUpdatesPolicy = policy;
         }
         return jsonResponse(200, vimSettings);
       },

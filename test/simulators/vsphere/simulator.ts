@@ -14,7 +14,7 @@ import type { TagRecord, TagReference } from './model.js';
 import type { Credentials, VsphereContext } from './operations.js';
 import { createSessionStore, type SessionCounters } from './sessions.js';
 import { ACTION_PARAMS, vcenterRoutes } from './vcenter-routes.js';
-import { createSoapSessionRegistry, DEFAULT_ABOUT, isSdkRequest, sdkRoute, vimErrorResponse, type AboutSettings, type PagingConsistency, type VimContext, type VimSettings } from './vim/index.js';
+import { createSoapSessionRegistry, DEFAULT_ABOUT, DEFAULT_MAX_OBJECT_UPDATES_POLICY, isSdkRequest, sdkRoute, vimErrorResponse, type AboutSettings, type PagingConsistency, type VimContext, type VimSettings } from './vim/index.js';
 
 /** The test user the simulator accepts unless told otherwise. Not a secret: a fixture. */
 export const DEFAULT_CREDENTIALS: Credentials = { username: 'administrator@vsphere.local', password: 'Simulator-Passw0rd!' };
@@ -42,7 +42,7 @@ export interface VsphereSimulatorOptions {
   /** Start with `quirks.nullObjectIdsForUnattachedTags` on (see {@link VsphereQuirks}). Default false. */
   readonly nullObjectIdsForUnattachedTags?: boolean;
   /** The Web Services API (`POST /sdk`): what `ServiceContent.about` says and how paged retrievals read later pages. */
-  readonly vim?: { readonly about?: Partial<AboutSettings>; readonly pagingConsistency?: PagingConsistency };
+  readonly vim?: { readonly about?: Partial<AboutSettings>; readonly pagingConsistency?: PagingConsistency; readonly maxObjectUpdatesPolicy?: number };
 }
 
 /** A simulated vCenter serving the `/api` and `/rest` flavors, driven in process or over `/_sim/`. */
@@ -91,7 +91,7 @@ export function createVsphereSimulator(options: VsphereSimulatorOptions = {}): V
     maxSessionsPerUser: options.maxSessionsPerUser ?? 550,
     ...(options.newSessionToken === undefined ? {} : { newToken: options.newSessionToken }),
   });
-  const initialVimSettings: VimSettings = { pagingConsistency: options.vim?.pagingConsistency ?? 'snapshot' };
+  const initialVimSettings: VimSettings = { pagingConsistency: options.vim?.pagingConsistency ?? 'snapshot', maxObjectUpdatesPolicy: options.vim?.maxObjectUpdatesPolicy ?? DEFAULT_MAX_OBJECT_UPDATES_POLICY };
   const vimSettings: VimSettings = { ...initialVimSettings };
   const soapSessions = createSoapSessionRegistry(sessions);
   const vimContext: VimContext = {

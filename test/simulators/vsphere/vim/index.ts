@@ -3,6 +3,8 @@ export { sdkRoute, vimErrorResponse, isSdkRequest, SDK_PATH } from './sdk-route.
 export { dispatch, VIM_METHODS } from './operations.js';
 export type { VimContext, VimSettings } from './operations.js';
 export type { PagingConsistency } from './property-collector.js';
+export { DEFAULT_MAX_OBJECT_UPDATES_POLICY } from './update-collector.js';
+export type { PropertyFilterRecord, UpdateTracking } from './update-collector.js';
 export { createSoapSessionRegistry, SOAP_SESSION_COOKIE, soapSessionCookie } from './soap-sessions.js';
 export type { SoapSessionRegistry, SoapSessionState } from './soap-sessions.js';
 export { VimFault, vimFaults, faultResponse } from './faults.js';

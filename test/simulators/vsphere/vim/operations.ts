@@ -8,6 +8,7 @@ import {
   cancelRetrievePropertiesEx,
   continueRetrievePropertiesEx,
   parseMaxObjects,
+  parseSpec,
   parseSpecSet,
   retrieveProperties,
   retrievePropertiesEx,
@@ -29,6 +30,7 @@ import {
   type AboutSettings,
 } from './service-content.js';
 import { SOAP_SESSION_COOKIE, sessionObjectId, type SoapSessionRegistry, type SoapSessionState } from './soap-sessions.js';
+import { createFilter, destroyPropertyFilter, parseWaitOptions, waitForUpdatesEx } from './update-collector.js';
 import { checkContainerViewArguments } from './views.js';
 import { escapeXml, morefXml, soapResponse } from './xml.js';
 
@@ -36,6 +38,11 @@ import { escapeXml, morefXml, soapResponse } from './xml.js';
 export interface VimSettings {
   /** See {@link PagingConsistency}. Default `snapshot`. */
   pagingConsistency: PagingConsistency;
+  /**
+   * The collector's own limit on object updates per WaitForUpdatesEx answer, below any
+   * `maxObjectUpdates` asked. Default 100, real vCenter's (see update-collector.ts).
+   */
+  maxObjectUpdatesPolicy: number;
 }
 
 /** Everything the vim25 operations work on. */
@@ -169,7 +176,7 @@ function destroyView(call: VimCall): string {
 
 /**
  * The methods served, by name (vSphere Web Services API reference: ServiceInstance,
- * SessionManager, ViewManager, ContainerView, PropertyCollector). Every other method answers
+ * SessionManager, ViewManager, ContainerView, PropertyCollector, PropertyFilter). Every other method answers
  * `MethodNotFound`.
  */
 const OPERATIONS: Readonly<Record<string, VimOperation>> = {
@@ -204,6 +211,24 @@ const OPERATIONS: Readonly<Record<string, VimOperation>> = {
     },
   },
   RetrieveProperties: { on: 'PropertyCollector', singleton: PROPERTY_COLLECTOR, run: (call) => retrieveProperties(parseSpecSet(call.soap.arguments), collectorScope(call)) },
+  CreateFilter: {
+    on: 'PropertyCollector',
+    singleton: PROPERTY_COLLECTOR,
+    run: (call) => createFilter(parseSpec(call.soap.arguments), booleanOf(childText(call.soap.arguments, 'partialUpdates')) ?? false, collectorScope(call)),
+  },
+  WaitForUpdatesEx: {
+    on: 'PropertyCollector',
+    singleton: PROPERTY_COLLECTOR,
+    run: (call) =>
+      waitForUpdatesEx(childText(call.soap.arguments, 'version') ?? '', parseWaitOptions(call.soap.arguments).maxObjectUpdates, call.context.settings.maxObjectUpdatesPolicy, collectorScope(call)),
+  },
+  DestroyPropertyFilter: {
+    on: 'PropertyFilter',
+    run: (call) => {
+      destroyPropertyFilter(call.soap.target, requireSession(call));
+      return '';
+    },
+  },
 };
 
 /** Names of the methods the simulator serves. */

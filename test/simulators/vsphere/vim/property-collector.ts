@@ -63,14 +63,15 @@ interface ObjectSpecInput {
   readonly selectSet: readonly SelectionInput[];
 }
 
-interface FilterSpecInput {
+/** A parsed `PropertyFilterSpec`. */
+export interface FilterSpecInput {
   readonly propSet: readonly PropertySpecInput[];
   readonly objectSet: readonly ObjectSpecInput[];
   readonly reportMissingObjectsInResults: boolean;
 }
 
 /** One object of a result, rendered when its page is served. */
-type CollectedObject =
+export type CollectedObject =
   | { readonly kind: 'vm'; readonly record: VmRecord; readonly readable: boolean }
   | { readonly kind: 'static'; readonly reference: MoRef; readonly xml: string };
 
@@ -112,7 +113,20 @@ export function parseSpecSet(argumentsNode: XmlNode): FilterSpecInput[] {
   if (specs.length === 0) {
     throw vimFaults.invalidArgument('specSet');
   }
-  return specs.map((spec) => ({
+  return specs.map(parseFilterSpec);
+}
+
+/** Reads the `spec` argument of `CreateFilter` (one PropertyFilterSpec). */
+export function parseSpec(argumentsNode: XmlNode): FilterSpecInput {
+  const [spec] = children(argumentsNode, 'spec');
+  if (spec === undefined) {
+    throw vimFaults.invalidArgument('spec');
+  }
+  return parseFilterSpec(spec);
+}
+
+function parseFilterSpec(spec: XmlNode): FilterSpecInput {
+  return {
     propSet: children(spec, 'propSet').map((propertySpec) => {
       const type = childText(propertySpec, 'type');
       if (type === undefined || type === '') {
@@ -128,7 +142,7 @@ export function parseSpecSet(argumentsNode: XmlNode): FilterSpecInput[] {
       return { obj, skip: booleanOf(childText(objectSpec, 'skip')) ?? false, selectSet: children(objectSpec, 'selectSet').map(parseSelection) };
     }),
     reportMissingObjectsInResults: booleanOf(childText(spec, 'reportMissingObjectsInResults')) ?? false,
-  }));
+  };
 }
 
 /** Reads `options.maxObjects`; unset means no maximum (reference, RetrieveOptions.maxObjects). */
@@ -187,7 +201,7 @@ function planProperties(specs: readonly FilterSpecInput[], staticObjects: Readon
 }
 
 /** Runs the object selection of every filter spec: the objects to report, in order, once each. */
-function collect(specs: readonly FilterSpecInput[], scope: CollectorScope): { objects: CollectedObject[]; vmPaths: string[] } {
+export function collectObjects(specs: readonly FilterSpecInput[], scope: CollectorScope): { objects: CollectedObject[]; vmPaths: string[] } {
   const plan = planProperties(specs, scope.staticObjects);
   const objects: CollectedObject[] = [];
   const seen = new Set<string>();
@@ -282,13 +296,17 @@ function collect(specs: readonly FilterSpecInput[], scope: CollectorScope): { ob
 function vmContentXml(vm: VmRecord, readable: boolean, paths: readonly string[], scope: PropertyScope): string {
   const obj = morefXml('obj', 'VirtualMachine', vm.id);
   if (!readable) {
-    const denied = vimFaults.noPermission({ type: 'VirtualMachine', value: vm.id }, 'System.Read');
-    const missing = paths
-      .map((path) => `<missingSet><path>${escapeXml(path)}</path><fault><fault xsi:type="NoPermission">${denied.detailXml}</fault><localizedMessage>${escapeXml(denied.faultString)}</localizedMessage></fault></missingSet>`)
-      .join('');
-    return obj + missing;
+    return obj + vmMissingXml(vm, paths);
   }
   return obj + paths.map((path) => `<propSet><name>${escapeXml(path)}</name>${VM_PROPERTIES[path]!.render(vm, scope)}</propSet>`).join('');
+}
+
+/** The `missingSet` of a VM the account may not read: every asked path, `NoPermission` on System.Read. */
+export function vmMissingXml(vm: VmRecord, paths: readonly string[]): string {
+  const denied = vimFaults.noPermission({ type: 'VirtualMachine', value: vm.id }, 'System.Read');
+  return paths
+    .map((path) => `<missingSet><path>${escapeXml(path)}</path><fault><fault xsi:type="NoPermission">${denied.detailXml}</fault><localizedMessage>${escapeXml(denied.faultString)}</localizedMessage></fault></missingSet>`)
+    .join('');
 }
 
 /** Renders objects as `<element>` ObjectContents, reading VMs again in `live` mode. */
@@ -312,7 +330,7 @@ function renderObjects(objects: readonly CollectedObject[], vmPaths: readonly st
 
 /** `RetrieveProperties` (the pre-4.1 call): every object at once, one `returnval` each. */
 export function retrieveProperties(specs: readonly FilterSpecInput[], scope: CollectorScope): string {
-  const { objects, vmPaths } = collect(specs, scope);
+  const { objects, vmPaths } = collectObjects(specs, scope);
   return renderObjects(objects, vmPaths, 'returnval', scope, false).join('');
 }
 
@@ -340,7 +358,7 @@ function newToken(): string {
  * WSDL's `returnval` is optional; govmomi types it `*RetrieveResult`).
  */
 export function retrievePropertiesEx(specs: readonly FilterSpecInput[], maxObjects: number | undefined, scope: CollectorScope): string {
-  const { objects, vmPaths } = collect(specs, scope);
+  const { objects, vmPaths } = collectObjects(specs, scope);
   if (objects.length === 0) {
     return '';
   }

@@ -28,7 +28,7 @@ const parser = new XMLParser({
   attributeNamePrefix: '@_',
   removeNSPrefix: true,
   parseTagValue: false,
-  isArray: (name) => ['objects', 'propSet', 'missingSet', 'returnval', 'CustomFieldDef', 'CustomFieldValue'].includes(name),
+  isArray: (name) => ['objects', 'propSet', 'missingSet', 'returnval', 'CustomFieldDef', 'CustomFieldValue', 'filterSet', 'objectSet', 'changeSet'].includes(name),
 });
 
 /** The request envelope of a vim25 method; `argumentsXml` follows `_this`. */
@@ -180,4 +180,85 @@ export async function retrieveAll(baseUrl: string, cookie: string, viewId: strin
     token = page.token;
   }
   return { pages };
+}
+
+/** The `spec` of a CreateFilter over a container view's VMs, as govmomi's view manager builds it. */
+export function viewFilterSpec(viewId: string, paths: readonly string[]): string {
+  return (
+    '<spec><propSet><type>VirtualMachine</type>' +
+    paths.map((path) => `<pathSet>${escapeXml(path)}</pathSet>`).join('') +
+    '</propSet>' +
+    `<objectSet><obj type="ContainerView">${escapeXml(viewId)}</obj><skip>true</skip>` +
+    '<selectSet xsi:type="TraversalSpec"><name>traverseEntities</name><type>ContainerView</type><path>view</path><skip>false</skip></selectSet>' +
+    '</objectSet></spec><partialUpdates>false</partialUpdates>'
+  );
+}
+
+/** CreateFilter over the view; returns the filter's id. */
+export async function createViewFilter(baseUrl: string, cookie: string, viewId: string, paths: readonly string[]): Promise<string> {
+  const answer = await soapCall(baseUrl, envelope('CreateFilter', 'PropertyCollector', 'propertyCollector', viewFilterSpec(viewId, paths)), cookie);
+  const returnval = (answer.body.CreateFilterResponse as { returnval?: { '#text': string }[] } | undefined)?.returnval?.[0];
+  if (answer.status !== 200 || returnval === undefined) {
+    throw new Error(`CreateFilter failed: ${answer.status} ${answer.text.slice(0, 500)}`);
+  }
+  return returnval['#text'];
+}
+
+/** A WaitForUpdatesEx envelope with `maxWaitSeconds` 0 (one calculation). */
+export function waitForUpdates(version: string, maxObjectUpdates?: number): string {
+  const max = maxObjectUpdates === undefined ? '' : `<maxObjectUpdates>${maxObjectUpdates}</maxObjectUpdates>`;
+  return envelope('WaitForUpdatesEx', 'PropertyCollector', 'propertyCollector', `<version>${escapeXml(version)}</version><options><maxWaitSeconds>0</maxWaitSeconds>${max}</options>`);
+}
+
+/** One ObjectUpdate as read back. */
+export interface ReadObjectUpdate {
+  readonly filter: string;
+  readonly kind: string;
+  readonly id: string;
+  /** Changed properties: name → op and raw `val`. */
+  readonly changes: Readonly<Record<string, { op: string; val: unknown }>>;
+  readonly missing: readonly string[];
+}
+
+/** An UpdateSet as read back; `version` undefined when the answer had no returnval (no update). */
+export interface ReadUpdateSet {
+  readonly version: string | undefined;
+  readonly truncated: boolean;
+  readonly updates: readonly ReadObjectUpdate[];
+}
+
+/** Reads a WaitForUpdatesExResponse; throws with the answer when it is something else. */
+export function readUpdateSet(answer: SoapAnswer): ReadUpdateSet {
+  const response = answer.body.WaitForUpdatesExResponse as { returnval?: Record<string, unknown>[] } | undefined;
+  if (response === undefined) {
+    throw new Error(`WaitForUpdatesEx did not answer: ${answer.status} ${answer.text.slice(0, 500)}`);
+  }
+  const [returnval] = response.returnval ?? [];
+  if (returnval === undefined) {
+    return { version: undefined, truncated: false, updates: [] };
+  }
+  const updates = ((returnval.filterSet ?? []) as Record<string, unknown>[]).flatMap((filterSet) =>
+    ((filterSet.objectSet ?? []) as Record<string, unknown>[]).map((update) => ({
+      filter: (filterSet.filter as { '#text': string })['#text'],
+      kind: String(update.kind),
+      id: (update.obj as { '#text': string })['#text'],
+      changes: Object.fromEntries(((update.changeSet ?? []) as { name: string; op: string; val: unknown }[]).map((change) => [change.name, { op: change.op, val: change.val }])),
+      missing: ((update.missingSet ?? []) as { path: string }[]).map((entry) => entry.path),
+    })),
+  );
+  return { version: String(returnval.version), truncated: returnval.truncated === 'true', updates };
+}
+
+/** Calls WaitForUpdatesEx from `version` through every truncated part; returns the parts and the final version. */
+export async function waitThrough(baseUrl: string, cookie: string, version: string, maxObjectUpdates?: number): Promise<{ parts: ReadUpdateSet[]; version: string }> {
+  const parts: ReadUpdateSet[] = [];
+  let current = version;
+  for (;;) {
+    const part = readUpdateSet(await soapCall(baseUrl, waitForUpdates(current, maxObjectUpdates), cookie));
+    parts.push(part);
+    current = part.version ?? current;
+    if (!part.truncated) {
+      return { parts, version: current };
+    }
+  }
 }

@@ -3,6 +3,7 @@ import type { SimRequest } from '../../common/index.js';
 import type { SessionRecord, SessionStore } from '../sessions.js';
 import type { ContainerViewRecord } from './views.js';
 import type { PendingRetrieval } from './property-collector.js';
+import { createUpdateTracking, type UpdateTracking } from './update-collector.js';
 
 /** The cookie carrying a Web Services API session (vCenter's, and govmomi's `soap.SessionCookieName`). */
 export const SOAP_SESSION_COOKIE = 'vmware_soap_session';
@@ -21,6 +22,8 @@ export interface SoapSessionState {
   readonly ipAddress: string;
   readonly views: Map<string, ContainerViewRecord>;
   readonly retrievals: Map<string, PendingRetrieval>;
+  /** The session's property filters and collector versions (they die with it too: see update-collector.ts). */
+  readonly updates: UpdateTracking;
   callCount: number;
 }
 
@@ -75,6 +78,7 @@ export function createSoapSessionRegistry(sessions: SessionStore): SoapSessionRe
         ipAddress: '127.0.0.1',
         views: new Map(),
         retrievals: new Map(),
+        updates: createUpdateTracking(),
         callCount: 0,
       };
       states.set(record.token, state);
