@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import type { AbsenceFinding } from '../../src/adapter/index.js';
 import { ErrorCode, isBridgeError } from '../../src/errors/index.js';
-import { chunks } from './concurrency.js';
+import { createAbsenceInquiry } from './absence-inquiry.js';
+import { chunks, mapLimited } from './concurrency.js';
 import type { ObjectTags } from './payloads.js';
 import type { SelectorTags, TagDirectory } from './tag-directory.js';
 import type { VcenterApi } from './vcenter-api.js';
@@ -25,22 +26,6 @@ export interface AbsenceOptions {
  */
 const notFoundCodes: ReadonlySet<string> = new Set(['NOT_FOUND', 'com.vmware.vapi.std.errors.not_found']);
 
-/** Codes of an error status answer: their evidence is the status and vCenter's error type. */
-const statusCodes: ReadonlySet<string> = new Set([ErrorCode.PlatformHttp, ErrorCode.PlatformAuth, ErrorCode.PlatformThrottled]);
-
-/** Short evidence of a failed request: `HTTP 503 SERVICE_UNAVAILABLE`, or the error code (`PLATFORM_PAYLOAD`, `PLATFORM_TIMEOUT`…). */
-function describeFailure(error: unknown): string {
-  if (!isBridgeError(error)) return String(error);
-  if (!statusCodes.has(error.code) || typeof error.context.status !== 'number') return error.code;
-  const platformCode = typeof error.context.platformCode === 'string' ? ` ${error.context.platformCode}` : '';
-  return `HTTP ${error.context.status}${platformCode}`;
-}
-
-/** vCenter asked to slow down: nothing more is sent in this confirmation. */
-function isThrottle(error: unknown): boolean {
-  return isBridgeError(error, ErrorCode.PlatformThrottled) || (isBridgeError(error, ErrorCode.PlatformHttp) && error.context.retryAfterMs !== undefined);
-}
-
 /**
  * Asks vCenter about VMs a complete list left out (invariant 3), in as few
  * requests as the API allows:
@@ -60,37 +45,25 @@ function isThrottle(error: unknown): boolean {
  * when the poll was aborted, or when no request got an answer at all.
  */
 export async function confirmVmAbsence(options: AbsenceOptions, platformIds: readonly string[], signal: AbortSignal): Promise<Map<string, AbsenceFinding>> {
-  const { api, logger } = options;
-  const findings = new Map<string, AbsenceFinding>();
-  let answered = false;
-  let firstFailure: unknown;
-  let throttled: string | undefined;
-
-  /** Records a failed request; the poll's abort is never swallowed. */
-  const failed = (error: unknown): string => {
-    if (isBridgeError(error, ErrorCode.PollAborted)) throw error;
-    firstFailure ??= error;
-    const said = describeFailure(error);
-    if (isThrottle(error)) throttled ??= said;
-    return said;
-  };
+  const { api } = options;
+  const inquiry = createAbsenceInquiry();
+  const { findings } = inquiry;
   const ask = async <T>(request: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; said: string }> => {
     try {
       const value = await request();
-      answered = true;
+      inquiry.answered();
       return { ok: true, value };
     } catch (error) {
-      return { ok: false, said: failed(error) };
+      return { ok: false, said: inquiry.failed(error) };
     }
   };
-  const notAsked = (): AbsenceFinding => ({ verdict: 'unknown', evidence: `not asked: vCenter asked to slow down (${throttled ?? ''})` });
 
   // 1. Which of them exist and are visible to the account, a batch a call.
   const existing = new Set<string>();
   const notListed: string[] = [];
   for (const batch of chunks([...new Set(platformIds)], options.vmBatchSize)) {
-    if (throttled !== undefined) {
-      for (const id of batch) findings.set(id, notAsked());
+    if (inquiry.throttled()) {
+      for (const id of batch) findings.set(id, inquiry.notAsked());
       continue;
     }
     const answer = await ask(() => api.listVms(batch, signal));
@@ -106,39 +79,32 @@ export async function confirmVmAbsence(options: AbsenceOptions, platformIds: rea
   }
 
   // 2. One lookup per id the list did not return: deleted, unregistered, or hidden from the account.
-  let next = 0;
-  const lookUp = async (): Promise<void> => {
-    while (next < notListed.length) {
-      const id = notListed[next++] as string;
-      if (throttled !== undefined) {
-        findings.set(id, notAsked());
-        continue;
-      }
-      try {
-        await api.getVm(id, signal);
-        answered = true;
-        // vCenter knows it after all (a list that lagged behind): its tags decide.
-        existing.add(id);
-      } catch (error) {
-        const said = failed(error);
-        if (isBridgeError(error) && typeof error.context.status === 'number') answered = true;
-        findings.set(id, verdictOfLookup(id, error, said));
-      }
+  await mapLimited(notListed, options.concurrency, async (id) => {
+    if (inquiry.throttled()) {
+      findings.set(id, inquiry.notAsked());
+      return;
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(options.concurrency, notListed.length) }, lookUp));
+    try {
+      await api.getVm(id, signal);
+      inquiry.answered();
+      // vCenter knows it after all (a list that lagged behind): its tags decide.
+      existing.add(id);
+    } catch (error) {
+      findings.set(id, verdictOfLookup(id, error, inquiry.failedLookup(error)));
+    }
+  });
 
   // 3. The VMs that exist: still DCM's, or retagged?
   if (existing.size > 0) {
     const vmIds = [...existing];
-    const tags = throttled === undefined ? await ask(() => options.directory.resolve(signal)) : undefined;
+    const tags = inquiry.throttled() ? undefined : await ask(() => options.directory.resolve(signal));
     if (tags === undefined || !tags.ok) {
-      const evidence = tags === undefined ? notAsked().evidence : `exists, but the selector's tags could not be looked up: ${tags.said}`;
+      const evidence = tags === undefined ? inquiry.notAsked().evidence : `exists, but the selector's tags could not be looked up: ${tags.said}`;
       for (const id of vmIds) findings.set(id, { verdict: 'unknown', evidence });
     } else {
       for (const batch of chunks(vmIds, options.tagBatchSize)) {
-        if (throttled !== undefined) {
-          for (const id of batch) findings.set(id, notAsked());
+        if (inquiry.throttled()) {
+          for (const id of batch) findings.set(id, inquiry.notAsked());
           continue;
         }
         const answer = await ask(() => api.listAttachedTagsOnObjects(batch, signal));
@@ -158,11 +124,7 @@ export async function confirmVmAbsence(options: AbsenceOptions, platformIds: rea
     }
   }
 
-  if (!answered && firstFailure !== undefined) throw firstFailure;
-  const counts = { gone: 0, present: 0, unmanaged: 0, unknown: 0 };
-  for (const finding of findings.values()) counts[finding.verdict] += 1;
-  logger.info({ asked: findings.size, ...counts, ...(throttled ? { throttled } : {}) }, 'asked vCenter about VMs missing from complete lists');
-  return findings;
+  return inquiry.conclude(options.logger, 'asked vCenter about VMs missing from complete lists');
 }
 
 /** The verdict of a failed `GET /vcenter/vm/{vm}`: only vCenter's own `not_found` is `gone`. */

@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import type { AbsenceFinding } from '../../../src/adapter/index.js';
 import type { Selector } from '../../../src/config/index.js';
-import { ErrorCode, isBridgeError } from '../../../src/errors/index.js';
-import { chunks } from '../concurrency.js';
+import { createAbsenceInquiry } from '../absence-inquiry.js';
+import { chunks, mapLimited } from '../concurrency.js';
 import { decodeCustomValues, decodeRetrieveResult, type ObjectContent } from './decode.js';
 import { retrievePropertiesEx } from './envelopes.js';
 import { selectByFields, type FieldDirectory, type SelectorFields } from './fields.js';
@@ -25,19 +25,6 @@ export interface VimAbsenceOptions {
 /** What one VM's lookup found, before its attributes are judged. */
 type Lookup = { readonly kind: 'exists'; readonly values: ReadonlyMap<string, string> } | { readonly kind: 'finding'; readonly finding: AbsenceFinding } | { readonly kind: 'notReturned' };
 
-/** Short evidence of a failed request: `HTTP 500 NoPermission`, or the error code. */
-function describeFailure(error: unknown): string {
-  if (!isBridgeError(error)) return String(error);
-  const fault = faultTypeOf(error);
-  if (typeof error.context.status !== 'number') return error.code;
-  return `HTTP ${error.context.status}${fault ? ` ${fault}` : ''}`;
-}
-
-/** vCenter asked to slow down: nothing more is sent in this confirmation. */
-function isThrottle(error: unknown): boolean {
-  return isBridgeError(error, ErrorCode.PlatformThrottled) || (isBridgeError(error, ErrorCode.PlatformHttp) && error.context.retryAfterMs !== undefined);
-}
-
 const vmRef = (id: string) => ({ type: 'VirtualMachine', value: id });
 
 /**
@@ -59,22 +46,10 @@ const vmRef = (id: string) => ({ type: 'VirtualMachine', value: id });
  * request got an answer at all.
  */
 export async function confirmVimAbsence(options: VimAbsenceOptions, platformIds: readonly string[], signal: AbortSignal): Promise<Map<string, AbsenceFinding>> {
-  const { session, logger } = options;
-  const findings = new Map<string, AbsenceFinding>();
+  const { session } = options;
+  const inquiry = createAbsenceInquiry();
+  const { findings } = inquiry;
   const existing = new Map<string, ReadonlyMap<string, string>>();
-  let answered = false;
-  let firstFailure: unknown;
-  let throttled: string | undefined;
-
-  const failed = (error: unknown): string => {
-    if (isBridgeError(error, ErrorCode.PollAborted)) throw error;
-    firstFailure ??= error;
-    if (isBridgeError(error) && typeof error.context.status === 'number') answered = true;
-    const said = describeFailure(error);
-    if (isThrottle(error)) throttled ??= said;
-    return said;
-  };
-  const notAsked = (): AbsenceFinding => ({ verdict: 'unknown', evidence: `not asked: vCenter asked to slow down (${throttled ?? ''})` });
   const retrieve = async (ids: readonly string[], reportMissingObjects: boolean): Promise<ObjectContent[]> => {
     const { content } = await session.call(
       (scope) => retrievePropertiesEx(scope.refs.propertyCollector, { kind: 'objects', objects: ids.map(vmRef), type: 'VirtualMachine', paths: ['customValue'], reportMissingObjects }, ids.length),
@@ -104,13 +79,13 @@ export async function confirmVimAbsence(options: VimAbsenceOptions, platformIds:
   // 1. Batches: which exist, and their attributes.
   const notReturned: string[] = [];
   for (const batch of chunks([...new Set(platformIds)], options.batchSize)) {
-    if (throttled !== undefined) {
-      for (const id of batch) findings.set(id, notAsked());
+    if (inquiry.throttled()) {
+      for (const id of batch) findings.set(id, inquiry.notAsked());
       continue;
     }
     try {
       const objects = await retrieve(batch, true);
-      answered = true;
+      inquiry.answered();
       const byId = new Map(objects.filter((object) => object.obj.type === 'VirtualMachine').map((object) => [object.obj.value, object]));
       for (const id of batch) {
         const object = byId.get(id);
@@ -118,7 +93,7 @@ export async function confirmVimAbsence(options: VimAbsenceOptions, platformIds:
         else notReturned.push(id);
       }
     } catch (error) {
-      const said = failed(error);
+      const said = inquiry.failed(error);
       // A server that ignores reportMissingObjectsInResults fails the whole batch for one deleted VM: ask each.
       if (faultTypeOf(error) === 'ManagedObjectNotFound') notReturned.push(...batch);
       else for (const id of batch) findings.set(id, { verdict: 'unknown', evidence: `RetrievePropertiesEx of ${batch.length} VMs failed: ${said}` });
@@ -126,52 +101,42 @@ export async function confirmVimAbsence(options: VimAbsenceOptions, platformIds:
   }
 
   // 2. One by one: ManagedObjectNotFound is vCenter saying the VM is gone.
-  let next = 0;
-  const lookUp = async (): Promise<void> => {
-    while (next < notReturned.length) {
-      const id = notReturned[next++] as string;
-      if (throttled !== undefined) {
-        findings.set(id, notAsked());
-        continue;
-      }
-      try {
-        const [object] = (await retrieve([id], false)).filter((candidate) => candidate.obj.value === id);
-        answered = true;
-        record(id, object ? lookupOf(object) : { kind: 'finding', finding: { verdict: 'unknown', evidence: 'RetrievePropertiesEx answered without it and without a fault' } });
-      } catch (error) {
-        const said = failed(error);
-        findings.set(id, verdictOfLookup(id, error, said));
-      }
+  await mapLimited(notReturned, options.concurrency, async (id) => {
+    if (inquiry.throttled()) {
+      findings.set(id, inquiry.notAsked());
+      return;
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(options.concurrency, notReturned.length) }, lookUp));
+    try {
+      const [object] = (await retrieve([id], false)).filter((candidate) => candidate.obj.value === id);
+      inquiry.answered();
+      record(id, object ? lookupOf(object) : { kind: 'finding', finding: { verdict: 'unknown', evidence: 'RetrievePropertiesEx answered without it and without a fault' } });
+    } catch (error) {
+      findings.set(id, verdictOfLookup(id, error, inquiry.failedLookup(error)));
+    }
+  });
 
   // 3. The VMs that exist: still DCM's, or not?
   if (existing.size > 0) {
     let fields: SelectorFields | undefined;
     let fieldsFailure: string | undefined;
-    if (throttled === undefined) {
+    if (!inquiry.throttled()) {
       try {
         fields = await options.fields.resolve(signal);
-        answered = true;
+        inquiry.answered();
       } catch (error) {
-        fieldsFailure = failed(error);
+        fieldsFailure = inquiry.failed(error);
       }
     }
     for (const [id, values] of existing) {
       if (!fields) {
-        findings.set(id, fieldsFailure === undefined ? notAsked() : { verdict: 'unknown', evidence: `exists, but the custom attribute keys could not be looked up: ${fieldsFailure}` });
+        findings.set(id, fieldsFailure === undefined ? inquiry.notAsked() : { verdict: 'unknown', evidence: `exists, but the custom attribute keys could not be looked up: ${fieldsFailure}` });
         continue;
       }
       findings.set(id, verdictOfAttributes(selectByFields(values, fields, options.selector.managedByValue)));
     }
   }
 
-  if (!answered && firstFailure !== undefined) throw firstFailure;
-  const counts = { gone: 0, present: 0, unmanaged: 0, unknown: 0 };
-  for (const finding of findings.values()) counts[finding.verdict] += 1;
-  logger.info({ asked: findings.size, ...counts, ...(throttled ? { throttled } : {}) }, 'asked vCenter (vim25) about VMs missing from complete lists');
-  return findings;
+  return inquiry.conclude(options.logger, 'asked vCenter (vim25) about VMs missing from complete lists');
 }
 
 /** The verdict of a failed single-VM retrieval: only ManagedObjectNotFound naming this VM is `gone`. */
