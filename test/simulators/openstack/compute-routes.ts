@@ -39,7 +39,9 @@ function versioned(context: OpenstackContext, operation: (call: ComputeCall) => 
       return novaFault(negotiation.status, negotiation.message);
     }
     const response = operation({ request, version: negotiation.version, token });
-    return { ...response, headers: { ...response.headers, ...microversionHeaders(negotiation.version) } };
+    // `Date` by Nova's (the injected) clock, not the host's: a client may read Nova's time from it,
+    // as the bridge's `changes-since` cursor does (RFC 9110 §6.6.1: an origin server with a clock sends it).
+    return { ...response, headers: { date: new Date(context.now()).toUTCString(), ...response.headers, ...microversionHeaders(negotiation.version) } };
   };
 }
 
@@ -54,6 +56,11 @@ function behindProxy(context: OpenstackContext, handle: (request: SimRequest) =>
 /** `GET /servers` and `GET /servers/detail`: one page, with `servers_links` when the page is full. */
 function listServers(context: OpenstackContext, call: ComputeCall, detailed: boolean): SimResponse {
   const query = call.request.url.searchParams;
+  // Deleted records older than the retention window have been archived: no list shows them any more.
+  const retention = context.retention.deletedSeconds;
+  if (retention !== undefined) {
+    context.servers.purgeDeletedBefore(context.now() - retention * 1000);
+  }
   let plan;
   try {
     plan = planListing(query, call.version, context.maxLimit);

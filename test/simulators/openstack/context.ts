@@ -52,6 +52,8 @@ export interface OpenstackContext {
   readonly listingFaults: ListingFaults;
   /** Down cells, dropped next links, tags missing from lists. */
   readonly quirks: NovaQuirks;
+  /** How long deleted records stay visible (see `OpenstackSimulatorOptions.deletedRetentionSeconds`); changeable at run time. */
+  readonly retention: { deletedSeconds: number | undefined };
 }
 
 /** `<origin><identity root>`: what the catalog lists for identity and `WWW-Authenticate` names. */

@@ -289,6 +289,17 @@ export function openstackControlRoutes(context: OpenstackContext): Route[] {
         return jsonResponse(200, quirks.settings());
       },
     },
+    { method: 'GET', path: '/_sim/retention', handle: () => jsonResponse(200, { deletedRetentionSeconds: context.retention.deletedSeconds ?? null }) },
+    {
+      method: 'POST',
+      path: '/_sim/retention',
+      handle: (request) => {
+        // `null` keeps deleted records until they are purged by hand.
+        const body = BodyFields.of(request);
+        context.retention.deletedSeconds = body.raw('deletedRetentionSeconds') === null ? undefined : body.whole('deletedRetentionSeconds', true);
+        return jsonResponse(200, { deletedRetentionSeconds: context.retention.deletedSeconds ?? null });
+      },
+    },
     { method: 'GET', path: '/_sim/listing-faults', handle: () => jsonResponse(200, { listingFaults: listingFaults.pending() }) },
     {
       method: 'POST',

@@ -192,6 +192,16 @@ export interface ServerRecord {
   newerStatus?: string | undefined;
 }
 
+/**
+ * A time as Nova's database keeps it: its timestamp columns are MySQL `DATETIME` without
+ * fractional seconds (oslo.db's `TimestampMixin`), and MySQL rounds the fraction away
+ * (MySQL reference, "Fractional Seconds in Time Values"). `updated` and the
+ * `changes-since`/`changes-before` comparisons see this value.
+ */
+export function databaseTime(milliseconds: number): number {
+  return Math.round(milliseconds / 1000) * 1000;
+}
+
 /** The cell servers live in unless placed elsewhere (devstack's `cell1`). */
 export const DEFAULT_CELL = 'cell1';
 

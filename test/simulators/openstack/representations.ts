@@ -1,6 +1,6 @@
 import { computeUrl, type OpenstackContext } from './context.js';
 import { atLeast, type Microversion } from './microversions.js';
-import { reportedStatus, type ServerRecord } from './model.js';
+import { databaseTime, reportedStatus, type ServerRecord } from './model.js';
 
 /** The image and flavor every simulated server boots from (values of the reference samples). */
 const IMAGE_ID = '70a599e0-31e7-49b7-b260-868f441e862b';
@@ -95,7 +95,7 @@ export function serverDetail(context: OpenstackContext, server: ServerRecord, ve
     security_groups: [{ name: 'default' }],
     status: reportedStatus(server),
     tenant_id: context.ids.projectId,
-    updated: novaTime(server.updatedAt),
+    updated: novaTime(databaseTime(server.updatedAt)),
     user_id: context.ids.userId,
   };
   // api-ref "Show Server Details": `fault` "Only displayed when the server status is ERROR or DELETED and a fault occurred";

@@ -1,5 +1,5 @@
 import { atLeast, type Microversion } from './microversions.js';
-import { reportedStatus, STATUSES, type ServerRecord } from './model.js';
+import { databaseTime, reportedStatus, STATUSES, type ServerRecord } from './model.js';
 import type { PageQuery } from './servers.js';
 
 /** A list request Nova refuses with 400 `badRequest`. */
@@ -34,14 +34,35 @@ function readLimit(query: URLSearchParams, maxLimit: number): number {
   return Math.min(maxLimit, Number(raw));
 }
 
-function readChangesSince(query: URLSearchParams): number | undefined {
-  const raw = query.get('changes-since');
-  if (raw === null) {
+/**
+ * An ISO 8601 time as Nova reads `changes-since`/`changes-before` (`timeutils.parse_isotime`,
+ * api-guide "Efficient polling"): `CCYY-MM-DDThh:mm[:ss[.ffffff]]` with an optional `Z` or
+ * `±hh:mm`; without a zone, UTC. Milliseconds, or undefined when it is not such a time.
+ */
+export function parseNovaTime(raw: string): number | undefined {
+  const match = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2})(:\d{2}(?:\.\d{1,6})?)?)?(Z|[+-]\d{2}:?\d{2})?$/i.exec(raw.trim());
+  if (match === null) {
     return undefined;
   }
-  const parsed = Date.parse(raw);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(raw) || Number.isNaN(parsed)) {
-    throw new ListingError(`Invalid input for query parameters changes-since. Value: ${raw}. '${raw}' is not a 'date-time'`);
+  const [, date, clock = '00:00', seconds = ':00', zone = 'Z'] = match;
+  const fraction = /\.(\d+)/.exec(seconds)?.[1] ?? '';
+  const wholeSeconds = seconds.replace(/\..*$/, '');
+  const zoneText = zone.toUpperCase() === 'Z' ? 'Z' : zone.includes(':') ? zone : `${zone.slice(0, 3)}:${zone.slice(3)}`;
+  // Date keeps milliseconds; Nova's database compares whole seconds anyway.
+  const parsed = Date.parse(`${date}T${clock}${wholeSeconds}.${fraction.padEnd(3, '0').slice(0, 3)}${zoneText}`);
+  return Number.isNaN(parsed) ? undefined : parsed;
+}
+
+/** A `changes-since` or `changes-before` value (the last one given, as `search_opts.update(req.GET)` keeps it). */
+function readChangeTime(query: URLSearchParams, name: 'changes-since' | 'changes-before'): number | undefined {
+  const raw = query.getAll(name).at(-1);
+  if (raw === undefined) {
+    return undefined;
+  }
+  const parsed = parseNovaTime(raw);
+  if (parsed === undefined) {
+    // The v2.1 query schema's `format: date-time` check words it so.
+    throw new ListingError(`Invalid input for query parameters ${name}. Value: ${raw}. '${raw}' is not a 'date-time'`);
   }
   return parsed;
 }
@@ -63,13 +84,25 @@ function nameMatcher(query: URLSearchParams): ((name: string) => boolean) | unde
 /**
  * Reads a `GET /servers[/detail]` query into a page walk, following Nova: `limit` clamped
  * to `max_limit`; `status` matched on the derived status (an unknown one → empty list,
- * or 400 "Invalid status value" from 2.38); `name` a regex; `changes-since` also returns
- * deleted servers; tag filters only from 2.26 — below it Nova drops them from a
- * non-admin's query without a word, so the list comes back unfiltered.
+ * or 400 "Invalid status value" from 2.38); `name` a regex; tag filters only from 2.26 —
+ * below it Nova drops them from a non-admin's query without a word, so the list comes
+ * back unfiltered.
+ *
+ * `changes-since` keeps servers whose `updated_at` is at or after it, `changes-before`
+ * (2.66+; dropped below, like any filter a member may not use yet) those at or before it
+ * (`_get_query_nova_resource_by_changes_time` in nova/db/main/api.py); either one sets no
+ * `deleted` filter, so deleted servers (status DELETED) and soft-deleted ones are listed
+ * too (nova/api/openstack/compute/servers.py `_get_servers`). A time in the future is no
+ * error: the list is empty. `changes-since` later than `changes-before` → 400.
  */
 export function planListing(query: URLSearchParams, version: Microversion, maxLimit: number): ListPlan {
   const limit = readLimit(query, maxLimit);
-  const changesSince = readChangesSince(query);
+  const changesSince = readChangeTime(query, 'changes-since');
+  const changesBefore = atLeast(version, '2.66') ? readChangeTime(query, 'changes-before') : undefined;
+  if (changesSince !== undefined && changesBefore !== undefined && changesBefore < changesSince) {
+    throw new ListingError('The value of changes-since must be less than or equal to changes-before.');
+  }
+  const byChanges = changesSince !== undefined || changesBefore !== undefined;
   const matchesName = nameMatcher(query);
   const statuses = query.getAll('status').flatMap((value) => value.split(',')).map((status) => status.trim().toUpperCase()).filter((status) => status !== '');
   if (statuses.length > 0 && statuses.every((status) => !STATUSES.has(status))) {
@@ -85,13 +118,14 @@ export function planListing(query: URLSearchParams, version: Microversion, maxLi
   const notAny = tagsOn ? tagList(query, 'not-tags-any') : undefined;
 
   const accept = (server: ServerRecord): boolean => {
-    if (changesSince !== undefined && server.updatedAt < changesSince) {
+    const updated = databaseTime(server.updatedAt);
+    if ((changesSince !== undefined && updated < changesSince) || (changesBefore !== undefined && updated > changesBefore)) {
       return false;
     }
     // Nova's default list asks the DB for `deleted=False`, which also leaves out SOFT_DELETED
     // servers unless `soft_deleted` is set (nova/db/main/api.py, instance_get_all_by_filters_sort);
-    // `changes-since` sets no `deleted` filter, so it shows both.
-    if (changesSince === undefined && server.vmState === 'soft-delete') {
+    // `changes-since`/`changes-before` set no `deleted` filter, so they show both.
+    if (!byChanges && server.vmState === 'soft-delete') {
       return false;
     }
     if (statuses.length > 0 && !statuses.includes(reportedStatus(server))) {
@@ -109,7 +143,7 @@ export function planListing(query: URLSearchParams, version: Microversion, maxLi
     );
   };
   const marker = query.get('marker') ?? undefined;
-  return { empty: false, limit, accept, includeDeleted: changesSince !== undefined, ...(marker === undefined ? {} : { marker }) };
+  return { empty: false, limit, accept, includeDeleted: byChanges, ...(marker === undefined ? {} : { marker }) };
 }
 
 /** Query parameters that page or sort (`nova/api/openstack/compute/servers.py`, `PAGING_SORTING_PARAMS`). */

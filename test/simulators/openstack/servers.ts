@@ -113,6 +113,11 @@ export interface ServerStore {
   markDeleted(id: string): ServerRecord;
   /** Forgets a server entirely (a purged DB row): even `changes-since` stops showing it. */
   purge(id: string): boolean;
+  /**
+   * Purges the deleted records whose deletion is older than `time` (what `nova-manage db
+   * archive_deleted_rows --before` does to the API's view); returns how many.
+   */
+  purgeDeletedBefore(time: number): number;
   seedDcmServers(options: SeedDcmOptions): SeededServer[];
   page(query: PageQuery): PageOutcome;
   /** Servers that are not deleted. */
@@ -154,6 +159,8 @@ export function createServerStore(options: ServerStoreOptions): ServerStore {
   let positions = new Map<string, number>();
   let holes = 0;
   let live = 0;
+  // Deleted records in deletion order, so purging the expired ones costs what it purges.
+  let deletions: ServerRecord[] = [];
 
   function compactIfSparse(): void {
     if (holes < 1024 || holes * 2 < order.length) {
@@ -253,20 +260,23 @@ export function createServerStore(options: ServerStoreOptions): ServerStore {
       server.name = name;
       return touch(server);
     },
+    // Tag changes leave `updated` alone: Nova writes only its `tags` table (nova/db/main/api.py
+    // instance_tag_add, instance_tag_set, instance_tag_delete) and the server-tags API never saves
+    // the instance (nova/api/openstack/compute/server_tags.py), so `changes-since` does not see them.
     setTags(id, tags) {
       const server = requireLive(id);
       server.tags = checkTags(tags);
-      return touch(server);
+      return server;
     },
     addTag(id, tag) {
       const server = requireLive(id);
       server.tags = checkTags([...server.tags, tag]);
-      return touch(server);
+      return server;
     },
     removeTag(id, tag) {
       const server = requireLive(id);
       server.tags = server.tags.filter((existing) => existing !== tag);
-      return touch(server);
+      return server;
     },
     setCell(id, cell) {
       const server = requireLive(id);
@@ -301,8 +311,30 @@ export function createServerStore(options: ServerStoreOptions): ServerStore {
       server.powerState = defaultPowerState('deleted');
       server.deletedAt = now;
       server.updatedAt = now;
+      // `instance_destroy` (nova/db/main/api.py) deletes the server's tag rows outright and
+      // soft-deletes its metadata rows, which list reads leave out (`_instance_metadata_get_multi`
+      // reads with the context's read_deleted="no"): the deleted record shows neither, so it no
+      // longer matches a `tags` filter.
+      server.tags = [];
+      server.metadata = {};
+      deletions.push(server);
       live -= 1;
       return server;
+    },
+    purgeDeletedBefore(time) {
+      let purged = 0;
+      while (deletions.length > 0) {
+        const oldest = deletions[0] as ServerRecord;
+        if (oldest.deletedAt !== null && oldest.deletedAt >= time) {
+          break;
+        }
+        deletions.shift();
+        // A record purged (or restored) by other means since is skipped.
+        if (oldest.deletedAt !== null && store.get(oldest.id) === oldest && store.purge(oldest.id)) {
+          purged += 1;
+        }
+      }
+      return purged;
     },
     purge(id) {
       const position = positions.get(id);
@@ -362,6 +394,7 @@ export function createServerStore(options: ServerStoreOptions): ServerStore {
     clear() {
       order = [];
       positions = new Map();
+      deletions = [];
       holes = 0;
       live = 0;
       newId = options.newServerId ?? counterIds();

@@ -59,6 +59,14 @@ export interface OpenstackSimulatorOptions {
   readonly newServerId?: () => string;
   /** Quirk switches to start with (down cells, dropped next links, tags missing from lists); default all off. `reset()` returns to them. */
   readonly quirks?: Partial<NovaQuirkSettings>;
+  /**
+   * Seconds a deleted server's record stays visible to `changes-since` listings before it is
+   * archived (purged from the API's view, checked at each list request). Nova keeps deleted
+   * rows until an operator runs `nova-manage db archive_deleted_rows` (often from cron, with
+   * `--before`) or `purge`; the api-guide warns that "implementations are not required to keep
+   * track of deleted resources indefinitely". Default: kept until purged by hand.
+   */
+  readonly deletedRetentionSeconds?: number;
 }
 
 /** A simulated Keystone v3 + Nova v2.1, driven in process or over `/_sim/`. */
@@ -91,11 +99,20 @@ export interface OpenstackSimulator {
   advanceLifecycle(serverId: string): LifecycleStep;
   /** Shortcut of `listingFaults.arm({ page, action })`. */
   failListingPage(page: number, action: ListingFaultAction): void;
+  /** Changes how long deleted records stay visible (undefined: until purged by hand); `reset()` returns to the option's value. */
+  setDeletedRetention(seconds: number | undefined): void;
   /** Expires every token now; their next Nova call answers 401. */
   expireAllTokens(): number;
   /** Revokes every token now. */
   revokeAllTokens(): number;
   tokenCounters(): TokenCounters;
+}
+
+function checkedRetention(seconds: number | undefined): number | undefined {
+  if (seconds !== undefined && !(Number.isFinite(seconds) && seconds >= 0)) {
+    throw new Error(`deletedRetentionSeconds must be a non-negative number, got ${seconds}`);
+  }
+  return seconds;
 }
 
 function trimSlash(path: string): string {
@@ -136,6 +153,7 @@ export function createOpenstackSimulator(options: OpenstackSimulatorOptions = {}
     },
     listingFaults,
     quirks,
+    retention: { deletedSeconds: checkedRetention(options.deletedRetentionSeconds) },
   };
   const identityRoot = paths.identity === '' ? '/v3' : paths.identity;
   const server = createSimulatorServer({
@@ -146,6 +164,7 @@ export function createOpenstackSimulator(options: OpenstackSimulatorOptions = {}
     onReset: () => {
       listingFaults.clear();
       quirks.reset();
+      context.retention.deletedSeconds = checkedRetention(options.deletedRetentionSeconds);
       servers.clear();
       tokens.clear();
     },
@@ -174,6 +193,9 @@ export function createOpenstackSimulator(options: OpenstackSimulatorOptions = {}
     seedDcmServers: (seed) => servers.seedDcmServers(seed),
     advanceLifecycle: (serverId) => advanceLifecycle(servers, serverId),
     failListingPage: (page, action) => listingFaults.arm({ page, action }),
+    setDeletedRetention: (seconds) => {
+      context.retention.deletedSeconds = checkedRetention(seconds);
+    },
     expireAllTokens: () => tokens.expireAll(),
     revokeAllTokens: () => tokens.revokeAll(),
     tokenCounters: () => tokens.counters(),
