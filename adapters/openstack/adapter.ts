@@ -1,5 +1,6 @@
 import type { PlatformAdapter } from '../../src/adapter/index.js';
 import type { CloudsYamlSources } from './clouds-yaml.js';
+import { defaultChangesSinceMarginSeconds } from './changes.js';
 import { createOpenstackConnection } from './connection.js';
 import { describeOpenstackPlatform, processCloudsYamlSources } from './platform.js';
 import { openstackStateTable } from './state-table.js';
@@ -14,6 +15,8 @@ export interface OpenstackAdapterOptions {
   readonly absenceConcurrency?: number;
   /** Where clouds.yaml is looked for. Default: this process's environment, working directory and home directory. */
   readonly cloudsYaml?: CloudsYamlSources;
+  /** How far behind Nova's clock a `changes-since` cursor is put. Default {@link defaultChangesSinceMarginSeconds}. */
+  readonly changesSinceMarginSeconds?: number;
 }
 
 /** The default `limit` of a servers page: Nova's default `[api] max_limit`. */
@@ -25,7 +28,8 @@ export const defaultAbsenceConcurrency = 4;
 /**
  * The OpenStack adapter: Keystone v3 (password or application credential,
  * inline or from clouds.yaml), Nova's `servers/detail` at microversion 2.26,
- * and `GET /servers/{id}` at 2.69 to confirm that an absent server is gone. DCM's servers carry the tag `<managedByKey>=<managedByValue>`; the
+ * and `GET /servers/{id}` at 2.69 to confirm that an absent server is gone;
+ * incremental polls through `changes-since` (`listChanges`). DCM's servers carry the tag `<managedByKey>=<managedByValue>`; the
  * instance id is the metadata value under `instanceIdKey` (or, with
  * `instanceIdSource: tag`, the tag `<instanceIdKey>=<id>`). See README.md.
  */
@@ -36,7 +40,12 @@ export function createOpenstackAdapter(options: OpenstackAdapterOptions = {}): P
     ...describeOpenstackPlatform(cloudsYaml),
     connect(endpoint, context) {
       const knownStates = { ...openstackStateTable.entries, ...endpoint.stateOverrides };
-      return createOpenstackConnection(endpoint, context, { requestTimeoutMs: options.requestTimeoutMs, pageSize, absenceConcurrency: options.absenceConcurrency ?? defaultAbsenceConcurrency, cloudsYaml }, knownStates);
+      return createOpenstackConnection(
+        endpoint,
+        context,
+        { requestTimeoutMs: options.requestTimeoutMs, pageSize, absenceConcurrency: options.absenceConcurrency ?? defaultAbsenceConcurrency, cloudsYaml, changesSinceMarginSeconds: options.changesSinceMarginSeconds ?? defaultChangesSinceMarginSeconds },
+        knownStates,
+      );
     },
   };
 }

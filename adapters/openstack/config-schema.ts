@@ -22,6 +22,13 @@ function optionalOneOf(allowed: readonly string[]): Format {
   };
 }
 
+function wholeSecondsAtLeast(minimum: number): Format {
+  return (value) => {
+    if (typeof value !== 'number' || !Number.isInteger(value)) throw new Error('must be a whole number of seconds');
+    if (value < minimum) throw new Error(`must be at least ${minimum}`);
+  };
+}
+
 const optionalHttpUrl: Format = (value) => {
   if (value === null || value === undefined) return;
   optionalText(value);
@@ -51,6 +58,11 @@ export const openstackConfigSchema: { readonly options: Schema<Record<string, un
     computeUrl: { doc: 'Nova endpoint (https://nova.example/v2.1); skips the service catalog.', format: optionalHttpUrl, default: null, nullable: true },
     cloud: { doc: 'Name of a clouds.yaml entry giving auth_url, credentials, region_name and interface; inline keys win over it.', format: optionalText, default: null, nullable: true },
     instanceIdSource: { doc: 'Where the DCM instance id is: metadata (key selector.instanceIdKey) or tag (<instanceIdKey>=<id>).', format: optionalOneOf(instanceIdSources), default: 'metadata' },
+    changesSinceMaxAgeSeconds: {
+      doc: "Oldest changes-since cursor an incremental poll uses (Nova's clock); older ones list in full. Keep it below how long Nova keeps deleted servers (its archive_deleted_rows schedule).",
+      format: wholeSecondsAtLeast(60),
+      default: 21600,
+    },
   },
   credentials: {
     username: credential('Keystone user name (password auth).'),

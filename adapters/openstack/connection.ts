@@ -8,6 +8,7 @@ import { absenceMicroversion, confirmServersAbsent, type AbsenceMemory } from '.
 import { createErrorBodyReader, withBodyRetryAfter } from './error-bodies.js';
 import { createKeystoneSession, type KeystoneSession, type KeystoneToken } from './keystone.js';
 import { listManagedServers, type ComputeGet, type ListingMemory } from './listing.js';
+import { listAllWithCursor, listChangesSince, type ChangeListingOptions } from './changes.js';
 import { createScrubber } from './redact.js';
 import { resolveOpenstackSettings, type OpenstackSettings } from './settings.js';
 
@@ -18,6 +19,8 @@ export interface ConnectionOptions {
   /** Confirmation GETs in flight at once. */
   readonly absenceConcurrency: number;
   readonly cloudsYaml: CloudsYamlSources;
+  /** How far behind Nova's clock a `changes-since` cursor is put. */
+  readonly changesSinceMarginSeconds: number;
 }
 
 /** What is built at the first listing: settings (clouds.yaml is read then), clients, the token session. */
@@ -100,15 +103,31 @@ export function createOpenstackConnection(endpoint: EndpointConfig, context: Ada
     return { settings, session, get };
   };
 
+  const listingOptions = ({ settings, get }: Live): ChangeListingOptions => ({
+    get,
+    pageSize: options.pageSize,
+    memory: listingMemory,
+    logger,
+    endpoint: endpoint.name,
+    managedByTag: settings.managedByTag,
+    instanceIdSource: settings.instanceIdSource,
+    instanceIdKey: settings.instanceIdKey,
+    knownStates,
+    clock,
+    marginSeconds: options.changesSinceMarginSeconds,
+    maxAgeSeconds: settings.changesSinceMaxAgeSeconds,
+  });
+
   return {
     async *list(signal) {
       if (closed) throw new BridgeError(ErrorCode.PollAborted, `openstack endpoint ${endpoint.name}: the connection is closed`, { endpoint: endpoint.name, platform: 'openstack' });
       live ??= start();
-      const { settings, get } = live;
-      yield* listManagedServers(
-        { get, pageSize: options.pageSize, memory: listingMemory, logger, endpoint: endpoint.name, managedByTag: settings.managedByTag, instanceIdSource: settings.instanceIdSource, instanceIdKey: settings.instanceIdKey, knownStates },
-        signal,
-      );
+      yield* listManagedServers(listingOptions(live), signal);
+    },
+    async *listChanges(cursor, signal) {
+      if (closed) throw new BridgeError(ErrorCode.PollAborted, `openstack endpoint ${endpoint.name}: the connection is closed`, { endpoint: endpoint.name, platform: 'openstack' });
+      live ??= start();
+      return cursor === undefined ? yield* listAllWithCursor(listingOptions(live), signal) : yield* listChangesSince(listingOptions(live), cursor, signal);
     },
     async confirmAbsence(platformIds, signal) {
       if (closed) throw new BridgeError(ErrorCode.PollAborted, `openstack endpoint ${endpoint.name}: the connection is closed`, { endpoint: endpoint.name, platform: 'openstack' });

@@ -12,4 +12,6 @@ export { resolveOpenstackSettings } from './settings.js';
 export type { OpenstackSettings, OpenstackAuth } from './settings.js';
 export { computeMicroversion, microversionHeader } from './listing.js';
 export { absenceMicroversion, fallbackMicroversion } from './absence.js';
+export { defaultChangesSinceMarginSeconds, cursorAt } from './changes.js';
+export { defaultChangesSinceMaxAgeSeconds } from './settings.js';
 export { renewalMarginMs } from './keystone.js';

@@ -48,19 +48,13 @@ const listPath = '/servers/detail';
  * server is asked for too. Any failed page, an answer that is not Nova's
  * documented JSON (empty, another content type, no `servers` list, a server
  * without id or status), a microversion below 2.26, or a next link that
- * repeats a marker throws; the listing never ends short.
+ * repeats a marker throws; the listing never ends short. `onFirstAnswer`
+ * sees the first page's answer before anything is yielded.
  */
-export async function* listManagedServers(options: ListingOptions, signal: AbortSignal): AsyncIterable<readonly RawInstance[]> {
-  const seenMarkers = new Set<string>();
-  let marker: string | undefined;
-  const counts = { untagged: 0, tagsMissing: 0, partial: 0, linksMissing: 0 };
-  for (let page = 1; ; page++) {
-    const answer = await options.get(
-      { path: listPath, query: { tags: options.managedByTag, limit: String(options.pageSize), ...(marker === undefined ? {} : { marker }) }, headers: { 'openstack-api-version': microversionHeader } },
-      signal,
-    );
-    const { servers, nextHref } = readPage(answer, options.endpoint, page);
-    requireMicroversion(answer, options.endpoint);
+export async function* listManagedServers(options: ListingOptions, signal: AbortSignal, onFirstAnswer?: (answer: PlatformResponse) => void): AsyncIterable<readonly RawInstance[]> {
+  const counts = { untagged: 0, tagsMissing: 0, partial: 0 };
+  for await (const { servers, answer, page } of walkServerPages(options, { tags: options.managedByTag }, signal)) {
+    if (page === 1) onFirstAnswer?.(answer);
     const instances: RawInstance[] = [];
     servers.forEach((server, index) => {
       const outcome = readServer(server, index, options);
@@ -74,13 +68,43 @@ export async function* listManagedServers(options: ListingOptions, signal: Abort
       instances.push(outcome.instance);
     });
     if (instances.length > 0) yield instances;
+  }
+  // The tag filter runs in Nova; a server without the tag means a proxy or an old Nova dropped it.
+  if (counts.untagged > 0) options.logger.warn({ untagged: counts.untagged }, 'Nova returned servers without the managed-by tag despite the tag filter; they were skipped');
+  if (counts.tagsMissing > 0) options.logger.warn({ tagsMissing: counts.tagsMissing }, 'Nova returned servers without their tags; reported on the strength of the server-side tag filter');
+  if (counts.partial > 0) options.logger.warn({ partial: counts.partial }, 'Nova listed partial records of servers in a down cell; their last state is kept');
+}
+
+/** One answered page of a `servers/detail` walk: its `servers` entries, unread, and the answer (headers). */
+export interface ServerPage {
+  readonly servers: readonly unknown[];
+  readonly answer: PlatformResponse;
+  /** 1 for the request without a marker. */
+  readonly page: number;
+}
+
+/**
+ * Walks `GET /servers/detail` with `filters` (plus `limit`, then each next
+ * link's `marker`) at microversion 2.26, checking each answer as
+ * {@link listManagedServers} describes; it ends only after the last page.
+ */
+export async function* walkServerPages(options: Omit<ListingOptions, keyof ServerReading> & Pick<ServerReading, 'endpoint'>, filters: Readonly<Record<string, string>>, signal: AbortSignal): AsyncGenerator<ServerPage> {
+  const seenMarkers = new Set<string>();
+  let marker: string | undefined;
+  for (let page = 1; ; page++) {
+    const answer = await options.get(
+      { path: listPath, query: { ...filters, limit: String(options.pageSize), ...(marker === undefined ? {} : { marker }) }, headers: { 'openstack-api-version': microversionHeader } },
+      signal,
+    );
+    const { servers, nextHref } = readPage(answer, options.endpoint, page);
+    requireMicroversion(answer, options.endpoint);
+    yield { servers, answer, page };
 
     let next: string;
     if (nextHref !== undefined) {
       options.memory.novaPageLimit = servers.length < options.pageSize ? servers.length : undefined;
       next = nextMarker(nextHref, servers, options.endpoint, page);
     } else if (servers.length > 0 && servers.length >= fullPageSize(options)) {
-      counts.linksMissing++;
       options.logger.warn({ page, servers: servers.length }, 'a full page came without its next link; asking for the page after its last server before trusting it as the end');
       next = lastServerId(servers) ?? '';
     } else {
@@ -92,14 +116,10 @@ export async function* listManagedServers(options: ListingOptions, signal: Abort
     seenMarkers.add(next);
     marker = next;
   }
-  // The tag filter runs in Nova; a server without the tag means a proxy or an old Nova dropped it.
-  if (counts.untagged > 0) options.logger.warn({ untagged: counts.untagged }, 'Nova returned servers without the managed-by tag despite the tag filter; they were skipped');
-  if (counts.tagsMissing > 0) options.logger.warn({ tagsMissing: counts.tagsMissing }, 'Nova returned servers without their tags; reported on the strength of the server-side tag filter');
-  if (counts.partial > 0) options.logger.warn({ partial: counts.partial }, 'Nova listed partial records of servers in a down cell; their last state is kept');
 }
 
 /** The page size that makes a page "full": the asked `limit`, or Nova's smaller `max_limit` once a page showed it. */
-function fullPageSize(options: ListingOptions): number {
+function fullPageSize(options: Pick<ListingOptions, 'pageSize' | 'memory'>): number {
   return Math.min(options.pageSize, options.memory.novaPageLimit ?? options.pageSize);
 }
 
@@ -172,6 +192,6 @@ function nextMarker(href: string, servers: readonly unknown[], endpoint: string,
   return marker;
 }
 
-function payloadError(endpoint: string, problem: string): BridgeError {
+export function payloadError(endpoint: string, problem: string): BridgeError {
   return new BridgeError(ErrorCode.PlatformPayload, `openstack endpoint ${endpoint}: ${problem}`, { endpoint, platform: 'openstack' });
 }

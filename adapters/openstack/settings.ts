@@ -3,6 +3,15 @@ import type { ValidationIssue } from '../../src/errors/index.js';
 import { findCloud, type CloudEntry, type CloudsYamlSources } from './clouds-yaml.js';
 import { endpointInterfaces, type EndpointInterface, type InstanceIdSource } from './config-schema.js';
 
+/**
+ * How old a `changes-since` cursor may be, on Nova's clock, unless the
+ * endpoint's `changesSinceMaxAgeSeconds` says otherwise. Nova shows a deleted
+ * server only until its row is archived (`nova-manage db
+ * archive_deleted_rows`, commonly a daily cron); a cursor older than that
+ * could miss deletions, so it is refused and the core lists in full.
+ */
+export const defaultChangesSinceMaxAgeSeconds = 6 * 3600;
+
 /** How the bridge authenticates to Keystone; secrets live only here and in request bodies. */
 export type OpenstackAuth =
   | {
@@ -28,6 +37,8 @@ export interface OpenstackSettings {
   /** The Nova server tag marking DCM's servers, `<managedByKey>=<managedByValue>`. */
   readonly managedByTag: string;
   readonly instanceIdKey: string;
+  /** Oldest `changes-since` cursor an incremental listing accepts, in seconds of Nova's clock. */
+  readonly changesSinceMaxAgeSeconds: number;
   /** The secret values, so error texts can be scrubbed of them. */
   readonly secrets: readonly string[];
 }
@@ -104,6 +115,7 @@ export function resolveOpenstackSettings(endpoint: EndpointConfig, sources: Clou
       instanceIdSource,
       managedByTag,
       instanceIdKey: endpoint.selector.instanceIdKey,
+      changesSinceMaxAgeSeconds: typeof endpoint.options['changesSinceMaxAgeSeconds'] === 'number' ? endpoint.options['changesSinceMaxAgeSeconds'] : defaultChangesSinceMaxAgeSeconds,
       secrets: Object.freeze(secrets),
     }),
   };
