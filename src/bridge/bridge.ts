@@ -138,6 +138,7 @@ export async function createBridge(config: BridgeConfig, dependencies: BridgeDep
       ...(error ? { lastError: { code: error.code, message: error.message, at: settlement.finishedAt } } : { lastSuccessAt: settlement.finishedAt, ...(report ? { lastReport: report } : {}) }),
     };
     statuses.set(settlement.name, status);
+    if (!error && report) metrics.pollRequests.observe({ endpoint: settlement.name, kind: report.kind }, counted.requests);
     recordHealth(status);
     const endpointLogger = logger.child({ endpoint: settlement.name });
     if (error) {
@@ -217,6 +218,7 @@ export async function createBridge(config: BridgeConfig, dependencies: BridgeDep
       providerName: config.provider.name,
       pollTimeoutMs: config.scheduler.pollTimeoutSeconds * 1000,
       resyncMs: config.diff.resyncSeconds * 1000,
+      fullListMs: config.diff.fullListSeconds * 1000,
       resyncOnFirstPoll,
     });
     scheduler.add({

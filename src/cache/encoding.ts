@@ -1,5 +1,5 @@
 import { isVmStatus, type VmStatus } from '../normalize/index.js';
-import type { IndexEntry, InstanceRecord, OutboxEntry } from './state-cache.js';
+import type { IndexEntry, InstanceRecord, ListingCursor, OutboxEntry } from './state-cache.js';
 
 /**
  * The compact forms the cache stores. A steady poll at 100,000 VMs reads
@@ -65,4 +65,18 @@ export function decodeOutboxEntry(platformId: string, text: string): OutboxEntry
   const [record, leavesIndex, subject, id, body] = fields as unknown[];
   if (typeof record !== 'string' || typeof subject !== 'string' || typeof id !== 'string' || typeof body !== 'string') throw new Error('its record or event is not text');
   return { record: decodeRecord(platformId, record), leavesIndex: leavesIndex === 1, event: { subject, id, body } };
+}
+
+/** A listing cursor's stored text. */
+export function encodeListingCursor(cursor: ListingCursor): string {
+  return JSON.stringify([cursor.value, cursor.fullListAt, cursor.epoch, cursor.scope]);
+}
+
+export function decodeListingCursor(text: string): ListingCursor {
+  const fields: unknown = JSON.parse(text);
+  if (!Array.isArray(fields) || fields.length !== 4) throw new Error('not a listing cursor');
+  const [value, fullListAt, epoch, scope] = fields as unknown[];
+  if (typeof value !== 'string' || typeof epoch !== 'string' || typeof scope !== 'string') throw new Error("its value, epoch or scope is not text");
+  if (typeof fullListAt !== 'number' || !Number.isFinite(fullListAt)) throw new Error('its full-list time is not a number');
+  return { value, fullListAt, epoch, scope };
 }

@@ -1,2 +1,2 @@
 export { openStateCache } from './state-cache.js';
-export type { StateCache, StateCacheOptions, InstanceRecord, EndpointIndex, IndexEntry, IndexUpdate, OutboxEntry, CacheEpoch, StateWrite } from './state-cache.js';
+export type { StateCache, StateCacheOptions, InstanceRecord, EndpointIndex, IndexEntry, IndexUpdate, OutboxEntry, CacheEpoch, StateWrite, ListingCursor } from './state-cache.js';

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import Keyv from 'keyv';
 import KeyvRedis from '@keyv/redis';
 import { BridgeError, ErrorCode } from '../errors/index.js';
-import { decodeIndexEntry, decodeOutboxEntry, decodeRecord, encodeIndexEntry, encodeOutboxEntry, encodeRecord } from './encoding.js';
+import { decodeIndexEntry, decodeListingCursor, decodeOutboxEntry, decodeRecord, encodeIndexEntry, encodeListingCursor, encodeOutboxEntry, encodeRecord } from './encoding.js';
 import { memoryHotStore, redisHotStore, type HotWrite, type RedisHotCommands } from './hot-store.js';
 import { forgetEndpointStore, hotEndpointStore } from './endpoint-store.js';
 import type { EndpointStore } from '../adapter/index.js';
@@ -61,6 +61,23 @@ export interface IndexUpdate {
   readonly remove?: readonly string[];
   /** The epoch the endpoint's states are now published in. */
   readonly epoch?: string;
+}
+
+/**
+ * Where an endpoint's next incremental listing resumes (the adapter's own
+ * cursor), and what it is valid for. Written only after every event of the
+ * poll that produced it was acknowledged and committed, so it never moves
+ * past what DCM heard.
+ */
+export interface ListingCursor {
+  /** The adapter's cursor, opaque here. */
+  readonly value: string;
+  /** When the full list this cursor descends from began (epoch ms): a full list is due `fullListSeconds` after. */
+  readonly fullListAt: number;
+  /** The cache epoch it was written in: in another one the states it builds on may be gone. */
+  readonly epoch: string;
+  /** What the endpoint listed (platform, URL, selector…): a changed endpoint lists in full again. */
+  readonly scope: string;
 }
 
 /**
@@ -124,7 +141,11 @@ export interface StateCache {
   /** When the endpoint's last poll started (epoch ms), kept across restarts for the minimum interval. */
   readPollStart(endpoint: string): Promise<number | undefined>;
   writePollStart(endpoint: string, at: number): Promise<void>;
-  /** Drops an endpoint's index and outbox (its records expire or are overwritten). */
+  /** The endpoint's listing cursor; `'unreadable'` when what is stored cannot be read (the caller lists in full and overwrites it). */
+  readListingCursor(endpoint: string): Promise<ListingCursor | 'unreadable' | undefined>;
+  /** Stores the endpoint's listing cursor; `null` removes it. */
+  writeListingCursor(endpoint: string, cursor: ListingCursor | null): Promise<void>;
+  /** Drops an endpoint's index, outbox and listing cursor (its records expire or are overwritten). */
   forgetEndpoint(endpoint: string): Promise<void>;
   /**
    * What the endpoint's adapter keeps across restarts (`AdapterContext.store`):
@@ -191,6 +212,7 @@ const hotKeys = (namespace: string) => ({
   index: (endpoint: string): string => `${namespace}:v2:index:${endpoint}`,
   indexEpoch: (endpoint: string): string => `${namespace}:v2:index-epoch:${endpoint}`,
   outbox: (endpoint: string): string => `${namespace}:v2:outbox:${endpoint}`,
+  listingCursor: (endpoint: string): string => `${namespace}:v2:cursor:${endpoint}`,
   adapterStore: (endpoint: string) => ({
     map: (use: string): string => `${namespace}:v2:adapter:${endpoint}:${use}`,
     uses: `${namespace}:v2:adapter-uses:${endpoint}`,
@@ -329,9 +351,24 @@ export async function openStateCache(options: StateCacheOptions): Promise<StateC
       guard('write poll start', async () => {
         await keyv.set(pollStartKey(endpoint), at);
       }),
+    readListingCursor: (endpoint) =>
+      guard('read listing cursor', async () => {
+        const [text] = await hot.get([keys.listingCursor(endpoint)]);
+        if (text === null || text === undefined) return undefined;
+        try {
+          return decodeListingCursor(text);
+        } catch {
+          return 'unreadable' as const;
+        }
+      }),
+    writeListingCursor: (endpoint, cursor) =>
+      guard('write listing cursor', async () => {
+        const key = keys.listingCursor(endpoint);
+        await hot.apply([cursor === null ? { op: 'delete', key } : { op: 'set', key, value: encodeListingCursor(cursor) }]);
+      }),
     forgetEndpoint: (endpoint) =>
       guard('forget endpoint', async () => {
-        await hot.apply([keys.index(endpoint), keys.indexEpoch(endpoint), keys.outbox(endpoint)].map((key) => ({ op: 'delete', key }) as const));
+        await hot.apply([keys.index(endpoint), keys.indexEpoch(endpoint), keys.outbox(endpoint), keys.listingCursor(endpoint)].map((key) => ({ op: 'delete', key }) as const));
       }),
     adapterStore: (endpoint) => hotEndpointStore(hot, keys.adapterStore(endpoint), guard),
     forgetAdapterStore: (endpoint) => guard('forget adapter store', () => forgetEndpointStore(hot, keys.adapterStore(endpoint))),

@@ -53,6 +53,7 @@ export interface BridgeSettings {
     readonly deleteAfterMissedLists: number;
     readonly debounceSeconds: number;
     readonly resyncSeconds: number;
+    readonly fullListSeconds: number;
     readonly massDeletionShare: number;
     readonly massDeletionMinimum: number;
   };
@@ -197,6 +198,7 @@ export const settingsSchema: Schema<BridgeSettings> = {
     massDeletionMinimum: { doc: 'The guard holds only when at least this many instances vanish at once.', format: integerAtLeast(1), default: 10 },
     debounceSeconds: { doc: 'At most one transition per instance in this window; the latest state wins. 0 turns it off.', format: integerAtLeast(0), default: 0 },
     resyncSeconds: { doc: 'Re-publish every current state this often (and at start-up); 0 only at start-up.', format: integerAtLeast(0), default: 600 },
+    fullListSeconds: { doc: 'Where an adapter can list only what changed (Nova changes-since, vCenter WaitForUpdatesEx), a full list still runs this often, so nothing drifts; absences are judged only on full lists. 0 = always list in full.', format: integerAtLeast(0), default: 3600 },
   },
   log: {
     level: { doc: 'pino log level.', format: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), default: 'info' },

@@ -118,6 +118,24 @@ export interface PollDiff {
    * mass-deletion guard holds.
    */
   finish(absence: AbsenceCheck): Promise<PollPlan>;
+  /**
+   * The finish of an incremental listing (only what changed was listed):
+   * call after every page's changes were acknowledged. Nothing is judged
+   * absent. Tracked instances the platform reported deleted become DELETED
+   * at once; tracked instances that departed are confirmed with the platform
+   * at once (only `gone` is DELETED; the mass-deletion guard applies as to
+   * absences). A resync round re-publishes every other tracked state from
+   * the committed records.
+   */
+  finishChanges(changes: ListedChanges, absence: AbsenceCheck): Promise<PollPlan>;
+}
+
+/** What an incremental listing reported besides changed instances (see `ChangePage`). */
+export interface ListedChanges {
+  /** Authoritative deletions: platform id → the platform's words. */
+  readonly deleted: ReadonlyMap<string, string>;
+  /** Platform ids that may have left the endpoint's scope. */
+  readonly departed: ReadonlySet<string>;
 }
 
 /**
@@ -210,9 +228,10 @@ export function createDiffer(options: DifferOptions): Differ {
         observedAt: poll.observedAt,
       });
 
-      const deletion = (record: InstanceRecord, finding: AbsenceFinding): Change => {
+      /** `how`: the grounds, e.g. `absent from the list and the platform confirms it (…)`. */
+      const deletion = (record: InstanceRecord, how: string): Change => {
         const sequence = record.sequence + 1;
-        const message = `VM ${record.name ?? record.platformId} is gone: absent from the list and the platform confirms it (${finding.evidence})`;
+        const message = `VM ${record.name ?? record.platformId} is gone: ${how}`;
         return {
           kind: 'transition',
           platformId: record.platformId,
@@ -243,6 +262,31 @@ export function createDiffer(options: DifferOptions): Differ {
         }
         if (held) counts.debounced++;
         if (resync) changes.push(resyncOf(previous));
+      };
+
+      /** Index entries every finish writes for what was listed: members back from missing, present-only instances, ids set aside. */
+      const listedEntries = () => {
+        const set = new Map<string, IndexEntry>(rewritten);
+        const remove: string[] = [];
+        for (const platformId of presentOnly) {
+          const entry = members.get(platformId);
+          if (entry === undefined || entry.missedLists > 0) set.set(platformId, { ...entry, missedLists: 0 });
+        }
+        // Claimed by another instance: listed, but DCM hears nothing of it, so it owns no id.
+        const idConflicts = claims.conflicts();
+        for (const conflict of idConflicts) for (const platformId of conflict.setAside) set.set(platformId, { missedLists: 0 });
+        return { set, remove, idConflicts };
+      };
+
+      const readRecords = async (platformIds: readonly string[]): Promise<Map<string, InstanceRecord>> => {
+        if (platformIds.length === 0) return new Map();
+        const found = await cache.readInstances(endpoint, platformIds);
+        return new Map(platformIds.flatMap((platformId, position) => (found[position] ? [[platformId, found[position]] as const] : [])));
+      };
+
+      const planOf = (changes: Change[], set: Map<string, IndexEntry>, remove: string[], epoch: string | undefined, vanishing: VanishingVerdict, idConflicts: readonly IdConflict[]): PollPlan => {
+        const update: IndexUpdate | undefined = set.size > 0 || remove.length > 0 || epoch !== undefined ? { set, remove, ...(epoch !== undefined ? { epoch } : {}) } : undefined;
+        return { endpoint, changes, index: update, counts, ...(vanishing.hold ? { held: vanishing } : {}), ...(idConflicts.length > 0 ? { idConflicts } : {}) };
       };
 
       return {
@@ -280,15 +324,7 @@ export function createDiffer(options: DifferOptions): Differ {
         },
 
         async finish(absence) {
-          const set = new Map<string, IndexEntry>(rewritten);
-          const remove: string[] = [];
-          for (const platformId of presentOnly) {
-            const entry = members.get(platformId);
-            if (entry === undefined || entry.missedLists > 0) set.set(platformId, { ...entry, missedLists: 0 });
-          }
-          // Claimed by another instance: listed, but DCM hears nothing of it, so it owns no id.
-          const idConflicts = claims.conflicts();
-          for (const conflict of idConflicts) for (const platformId of conflict.setAside) set.set(platformId, { missedLists: 0 });
+          const { set, remove, idConflicts } = listedEntries();
 
           const missing: Array<{ platformId: string; entry: IndexEntry; missedLists: number }> = [];
           for (const [platformId, entry] of members) {
@@ -323,7 +359,7 @@ export function createDiffer(options: DifferOptions): Differ {
             if (verdict === 'gone' && finding && record) {
               // Kept in the index until DCM acknowledged the deletion, so an unacknowledged one is retried.
               set.set(platformId, { ...entry, missedLists });
-              changes.push(deletion(record, finding));
+              changes.push(deletion(record, `absent from the list and the platform confirms it (${finding.evidence})`));
             } else if (verdict === 'present') {
               set.set(platformId, { ...entry, missedLists: 0 });
             } else if (verdict === 'unmanaged') {
@@ -335,9 +371,72 @@ export function createDiffer(options: DifferOptions): Differ {
           }
 
           const epoch = index.epoch !== poll.epoch ? poll.epoch : undefined;
-          const update: IndexUpdate | undefined =
-            set.size > 0 || remove.length > 0 || epoch !== undefined ? { set, remove, ...(epoch !== undefined ? { epoch } : {}) } : undefined;
-          return { endpoint, changes, index: update, counts, ...(vanishing.hold ? { held: vanishing } : {}), ...(idConflicts.length > 0 ? { idConflicts } : {}) };
+          return planOf(changes, set, remove, epoch, vanishing, idConflicts);
+        },
+
+        async finishChanges(listed, absence) {
+          const { set, remove, idConflicts } = listedEntries();
+          const changes: Change[] = [];
+          // Only instances DCM tracks and this listing did not show alive.
+          const tracked = (platformId: string): boolean => members.has(platformId) && !seen.has(platformId);
+          const deleted = [...listed.deleted.keys()].filter(tracked);
+          const departed = [...listed.departed].filter((platformId) => tracked(platformId) && !listed.deleted.has(platformId));
+          const told = (platformId: string): boolean => {
+            const status = members.get(platformId)?.status;
+            return status !== undefined && status !== 'DELETED';
+          };
+          // Never told to DCM, or already reported DELETED: nothing to announce, just forget it.
+          for (const platformId of [...deleted, ...departed]) if (!told(platformId)) remove.push(platformId);
+          const live = (ids: readonly string[]) => ids.filter(told);
+          const liveDeleted = live(deleted);
+          const liveDeparted = live(departed);
+          const records = await readRecords([...liveDeleted, ...liveDeparted]);
+          /** A tracked instance whose record DCM has not heard DELETED for; without one there is nothing to announce. */
+          const announceable = (platformId: string): InstanceRecord | undefined => {
+            const record = records.get(platformId);
+            if (record && record.status !== 'DELETED') return record;
+            remove.push(platformId);
+            return undefined;
+          };
+
+          for (const platformId of liveDeleted) {
+            const record = announceable(platformId);
+            if (!record) continue;
+            // Kept in the index until DCM acknowledged the deletion, so an unacknowledged one is retried.
+            set.set(platformId, members.get(platformId) as IndexEntry);
+            changes.push(deletion(record, `the platform reports it deleted (${listed.deleted.get(platformId) ?? ''})`));
+          }
+
+          const vanishing = judgeVanishing({ known: members.size, vanished: liveDeparted.length, released: absence.guardReleased }, options.guard);
+          const askable = vanishing.hold ? [] : liveDeparted.filter((platformId) => announceable(platformId) !== undefined);
+          const findings = askable.length > 0 ? await askPlatform(absence, askable) : new Map<string, AbsenceFinding>();
+          counts.absence.asked = askable.length;
+          for (const platformId of liveDeparted) {
+            const finding = findings.get(platformId);
+            const verdict = vanishing.hold ? undefined : (finding?.verdict ?? (askable.includes(platformId) ? 'unknown' : undefined));
+            if (verdict !== undefined) counts.absence[verdict]++;
+            const record = records.get(platformId);
+            if (verdict === 'gone' && finding && record) {
+              set.set(platformId, members.get(platformId) as IndexEntry);
+              changes.push(deletion(record, `it left the platform's listing and the platform confirms it (${finding.evidence})`));
+            } else if (verdict === 'unmanaged') {
+              remove.push(platformId);
+            } else if (verdict !== 'present') {
+              // Unknown, or held by the guard: its last state stands; the next full list judges it again.
+              counts.missing++;
+            }
+          }
+
+          if (resync) {
+            // What DCM must hear again is what the cache committed: only changes were listed.
+            const unchanged = [...members].filter(([platformId, entry]) => !seen.has(platformId) && !listed.deleted.has(platformId) && !listed.departed.has(platformId) && entry.status !== undefined && entry.status !== 'DELETED');
+            const committed = await readRecords(unchanged.map(([platformId]) => platformId));
+            for (const [platformId] of unchanged) {
+              const record = committed.get(platformId);
+              if (record && record.status !== 'DELETED') changes.push(resyncOf(record));
+            }
+          }
+          return planOf(changes, set, remove, undefined, vanishing, idConflicts);
         },
       };
     },

@@ -27,6 +27,9 @@ const { Counter: CounterMetric, Gauge: GaugeMetric, Histogram: HistogramMetric, 
 export interface BridgeMetrics {
   readonly registry: Registry;
   readonly pollDuration: Histogram<'endpoint' | 'outcome'>;
+  readonly polls: Counter<'endpoint' | 'kind'>;
+  readonly pollRequests: Histogram<'endpoint' | 'kind'>;
+  readonly cursorResets: Counter<'endpoint' | 'reason'>;
   readonly lastSuccess: Gauge<'endpoint'>;
   readonly instances: Gauge<'endpoint' | 'status'>;
   readonly eventsPublished: Counter<'endpoint' | 'status' | 'kind'>;
@@ -53,6 +56,9 @@ export function createMetrics(): BridgeMetrics {
   return {
     registry,
     pollDuration: new HistogramMetric({ name: 'dcm_bridge_poll_duration_seconds', help: 'Duration of endpoint polls (list, diff, publish, commit).', labelNames: ['endpoint', 'outcome'], buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120], registers }),
+    polls: new CounterMetric({ name: 'dcm_bridge_polls_total', help: 'Successful polls by listing kind: full (every managed instance) or incremental (only what changed since the cursor).', labelNames: ['endpoint', 'kind'], registers }),
+    pollRequests: new HistogramMetric({ name: 'dcm_bridge_poll_platform_requests', help: 'Platform HTTP requests per successful poll, by listing kind.', labelNames: ['endpoint', 'kind'], buckets: [1, 2, 5, 10, 25, 50, 100, 250, 1000, 5000], registers }),
+    cursorResets: new CounterMetric({ name: 'dcm_bridge_cursor_resets_total', help: 'Stored listing cursors set aside for a full list, by reason: unreadable, epoch (another cache epoch), scope (the endpoint changed), rejected (the platform refused it).', labelNames: ['endpoint', 'reason'], registers }),
     lastSuccess: new GaugeMetric({ name: 'dcm_bridge_last_success_timestamp_seconds', help: 'Unix time of the last successful poll per endpoint.', labelNames: ['endpoint'], registers }),
     instances: new GaugeMetric({ name: 'dcm_bridge_instances', help: 'Managed instances seen in the last complete list, by status.', labelNames: ['endpoint', 'status'], registers }),
     eventsPublished: new CounterMetric({ name: 'dcm_bridge_events_published_total', help: 'Events acknowledged by the broker.', labelNames: ['endpoint', 'status', 'kind'], registers }),

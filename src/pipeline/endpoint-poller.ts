@@ -1,21 +1,24 @@
 import type { Logger } from 'pino';
 import type { AbsenceFinding, PlatformAdapter, PlatformConnection, RawInstance } from '../adapter/index.js';
-import type { StateCache } from '../cache/index.js';
+import type { ListingCursor, StateCache } from '../cache/index.js';
 import type { Clock } from '../clock/index.js';
 import { dnsLabelPattern, type EndpointConfig } from '../config/index.js';
 import type { AbsenceCounts, Change, Differ, Observation, PollDiff, VanishingVerdict } from '../diff/index.js';
-import { BridgeError, ErrorCode, asBridgeError } from '../errors/index.js';
+import { BridgeError, ErrorCode, asBridgeError, isBridgeError } from '../errors/index.js';
 import type { BridgeMetrics } from '../metrics/index.js';
 import { createNormalizer, platformTextMaxChars, vmStatuses, type VmStatus } from '../normalize/index.js';
 import { buildStatusEvent, type EventPublisher } from '../publisher/index.js';
 import { boundText } from '../text/index.js';
 import { createDelivery, type DeliveryStream } from './delivery.js';
 import { startListingBudget } from './listing-budget.js';
+import { listingScope, pagesOf, planListing, type CursorResetReason, type ListingOutcome, type ListingPlan } from './listing-plan.js';
 import { readAhead } from './read-ahead.js';
 
 /** What one successful poll did, for logs, `once` and the status API. */
 export interface PollReport {
   readonly endpoint: string;
+  /** `full`: every managed instance was listed; `incremental`: only what changed since the stored cursor. */
+  readonly kind: 'full' | 'incremental';
   readonly observed: number;
   readonly transitions: number;
   readonly resynced: number;
@@ -52,6 +55,8 @@ export interface EndpointPollerOptions {
   readonly resyncMs: number;
   /** Invariant 5: the first successful poll of a process re-publishes everything. */
   readonly resyncOnFirstPoll: boolean;
+  /** Where the adapter lists incrementally, a full list still runs this often; 0 = always in full. */
+  readonly fullListMs: number;
 }
 
 /** Polls one endpoint through the whole pipeline. */
@@ -87,6 +92,7 @@ export function createEndpointPoller(options: EndpointPollerOptions): EndpointPo
   let lastResyncAt: number | undefined = options.resyncOnFirstPoll ? undefined : clock.now();
   let held: VanishingVerdict | undefined;
   let guardReleased = false;
+  const scope = listingScope(endpoint);
 
   const resyncDue = (now: number): boolean =>
     lastResyncAt === undefined || (options.resyncMs > 0 && now - lastResyncAt >= options.resyncMs);
@@ -109,7 +115,7 @@ export function createEndpointPoller(options: EndpointPollerOptions): EndpointPo
    * judged only once the list is complete and every page's events are
    * acknowledged; the plan they make is returned with the open stream.
    */
-  const listDiffAndDeliver = async (signal: AbortSignal, observedAt: number, epoch: string, resyncRound: number | undefined) => {
+  const listDiffAndDeliver = async (signal: AbortSignal, observedAt: number, epoch: string, resyncRound: number | undefined, plan: ListingPlan) => {
     const listAbort = new AbortController();
     const onOuterAbort = (): void => listAbort.abort(signal.reason);
     signal.addEventListener('abort', onOuterAbort, { once: true });
@@ -144,7 +150,15 @@ export function createEndpointPoller(options: EndpointPollerOptions): EndpointPo
         begun = { pollDiff, stream };
         return begun;
       };
-      for await (const page of readAhead(options.connection.list(listAbort.signal))) {
+      const outcome: ListingOutcome = { deleted: new Map(), departed: new Set(), end: undefined };
+      const { listChanges } = options.connection;
+      const pages =
+        plan.kind === 'incremental' && listChanges
+          ? pagesOf(listChanges.call(options.connection, plan.cursor.value, listAbort.signal), outcome)
+          : plan.kind === 'full' && plan.tracksCursor && listChanges
+            ? pagesOf(listChanges.call(options.connection, undefined, listAbort.signal), outcome)
+            : options.connection.list(listAbort.signal);
+      for await (const page of readAhead(pages)) {
         if (listAbort.signal.aborted) throw listAbort.signal.reason;
         const { pollDiff, stream: pageStream } = await diff();
         const { observations, invalid, unavailable } = observe(page, normalize);
@@ -166,8 +180,9 @@ export function createEndpointPoller(options: EndpointPollerOptions): EndpointPo
       const releasing = guardReleased;
       const { pollDiff, stream: pollStream } = await diff();
       await offBudget(() => pollStream.drain());
-      const plan = await pollDiff.finish({ confirm: (platformIds) => confirmAbsence(platformIds, listAbort.signal), guardReleased: releasing });
-      return { plan, stream: pollStream, countsByStatus, invalidIds, unavailableCount, resyncRound: pollDiff.resyncRound, releasing };
+      const absence = { confirm: (platformIds: readonly string[]) => confirmAbsence(platformIds, listAbort.signal), guardReleased: releasing };
+      const finished = plan.kind === 'incremental' ? await pollDiff.finishChanges(outcome, absence) : await pollDiff.finish(absence);
+      return { plan: finished, stream: pollStream, countsByStatus, invalidIds, unavailableCount, resyncRound: pollDiff.resyncRound, releasing, cursor: outcome.end?.cursor };
     } catch (error) {
       // What the broker acknowledged before the failure is committed before the poll gives up.
       await stream?.drain().catch(() => undefined);
@@ -206,6 +221,36 @@ export function createEndpointPoller(options: EndpointPollerOptions): EndpointPo
     metrics.deletionsHeld.set({ endpoint: endpoint.name }, verdict ? verdict.vanished : 0);
   };
 
+  const noteCursorReset = (reason: CursorResetReason, message: string): void => {
+    metrics.cursorResets.inc({ endpoint: endpoint.name, reason });
+    logger.warn({ reason }, message);
+  };
+
+  /** The poll's listing; a cursor that cannot serve is noted (metric and log) and set aside. */
+  const chooseListing = async (epoch: string, now: number) => {
+    const stored = options.connection.listChanges && options.fullListMs > 0 ? await cache.readListingCursor(endpoint.name) : undefined;
+    const chosen = planListing({ connection: options.connection, fullListMs: options.fullListMs, stored, epoch, scope, now, deletionsInDoubt: held !== undefined || guardReleased });
+    if (chosen.reset && chosen.plan.kind === 'full') noteCursorReset(chosen.reset, `${chosen.plan.reason}; listing in full`);
+    return chosen;
+  };
+
+  /**
+   * Keeps the cursor the listing returned, once every event of the poll was
+   * acknowledged and committed: it never moves past what DCM heard. A full
+   * list starts the clock of the next one; a failed write only means the
+   * next poll resumes from the previous cursor and repeats what it saw.
+   */
+  const storeCursor = async (listing: ListingPlan, cursor: string | undefined, epoch: string, startedAt: number): Promise<void> => {
+    if (listing.kind === 'full' && !listing.tracksCursor) return;
+    const fullListAt = listing.kind === 'incremental' ? listing.cursor.fullListAt : startedAt;
+    const next: ListingCursor | null = cursor === undefined ? null : { value: cursor, fullListAt, epoch, scope };
+    try {
+      await cache.writeListingCursor(endpoint.name, next);
+    } catch (error) {
+      logger.warn({ err: error }, 'could not store the listing cursor; the next poll resumes from the previous one and repeats what it saw');
+    }
+  };
+
   return {
     heldDeletions: () => held,
     releaseHeldDeletions() {
@@ -220,7 +265,19 @@ export function createEndpointPoller(options: EndpointPollerOptions): EndpointPo
         const epoch = await cache.currentEpoch();
         if (epoch.reason) logger.warn({ epoch: epoch.id }, `a new cache epoch begins: ${epoch.reason}; every state is re-published with fresh event ids`);
         const resent = await delivery.flushOutbox();
-        const { plan, stream, countsByStatus, invalidIds, unavailableCount, resyncRound, releasing } = await listDiffAndDeliver(signal, startedAt, epoch.id, resyncDue(startedAt) ? startedAt : undefined);
+        const resyncRound = resyncDue(startedAt) ? startedAt : undefined;
+        const chosen = await chooseListing(epoch.id, startedAt);
+        let listing = chosen.plan;
+        let listed: Awaited<ReturnType<typeof listDiffAndDeliver>>;
+        try {
+          listed = await listDiffAndDeliver(signal, startedAt, epoch.id, resyncRound, listing);
+        } catch (error) {
+          if (listing.kind !== 'incremental' || !isBridgeError(error, ErrorCode.CursorRejected)) throw error;
+          noteCursorReset('rejected', `the platform refused the listing cursor (${error.message}); listing in full`);
+          listing = { kind: 'full', reason: 'the platform refused the listing cursor', tracksCursor: true };
+          listed = await listDiffAndDeliver(signal, startedAt, epoch.id, resyncRound, listing);
+        }
+        const { plan, stream, countsByStatus, invalidIds, unavailableCount, releasing } = listed;
         noteGuard(plan.held);
         if (plan.idConflicts) {
           const setAside = plan.idConflicts.reduce((count, conflict) => count + conflict.setAside.length, 0);
@@ -230,8 +287,11 @@ export function createEndpointPoller(options: EndpointPollerOptions): EndpointPo
         if (releasing) guardReleased = false;
         await stream.send(plan.changes, plan.index);
         const delivered = await stream.drain();
-        if (resyncRound !== undefined) lastResyncAt = startedAt;
-        for (const status of vmStatuses) metrics.instances.set({ endpoint: endpoint.name, status }, countsByStatus[status]);
+        if (listed.resyncRound !== undefined) lastResyncAt = startedAt;
+        await storeCursor(listing, listed.cursor, epoch.id, startedAt);
+        metrics.polls.inc({ endpoint: endpoint.name, kind: listing.kind });
+        // The gauge counts what a complete list showed; an incremental listing shows only changes.
+        if (listing.kind === 'full') for (const status of vmStatuses) metrics.instances.set({ endpoint: endpoint.name, status }, countsByStatus[status]);
         for (const verdict of ['gone', 'present', 'unmanaged', 'unknown'] as const) if (plan.counts.absence[verdict] > 0) metrics.absenceChecks.inc({ endpoint: endpoint.name, verdict }, plan.counts.absence[verdict]);
         metrics.lastSuccess.set({ endpoint: endpoint.name }, clock.now() / 1000);
         if (plan.counts.debounced > 0) metrics.debounced.inc({ endpoint: endpoint.name }, plan.counts.debounced);
@@ -239,6 +299,7 @@ export function createEndpointPoller(options: EndpointPollerOptions): EndpointPo
         const transitions = delivered.transitions;
         const report: PollReport = {
           endpoint: endpoint.name,
+          kind: listing.kind,
           observed: plan.counts.observed,
           transitions,
           resynced: delivered.resyncs,
@@ -252,7 +313,7 @@ export function createEndpointPoller(options: EndpointPollerOptions): EndpointPo
           countsByStatus,
           durationMs: Math.round(performance.now() - started),
         };
-        logger.info({ poll: report }, transitions > 0 ? `poll published ${transitions} change(s)` : 'poll found no changes');
+        logger.info({ poll: report, ...(listing.kind === 'full' && listing.tracksCursor ? { fullListReason: listing.reason } : {}) }, transitions > 0 ? `poll published ${transitions} change(s)` : 'poll found no changes');
         return report;
       } catch (error) {
         // Throttling is counted per request by the adapter's onRequest hook, not again here.

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import type { AbsenceVerdict, PlatformAdapter, RawInstance } from '../../src/adapter/index.js';
+import type { AbsenceVerdict, PlatformAdapter, PlatformConnection, RawInstance } from '../../src/adapter/index.js';
 import { BridgeError, ErrorCode } from '../../src/errors/index.js';
 import { defineStateTable, type VmStatus } from '../../src/normalize/index.js';
 import type { EndpointConfig } from '../../src/config/index.js';
@@ -23,6 +23,17 @@ export interface FilePlatformState {
   readonly absenceFailure?: string;
   /** After `pages` pages the listing waits until the file `until` exists (a slow platform a test releases). */
   readonly holdAfterPages?: { readonly pages: number; readonly until: string };
+  /**
+   * Makes the platform list incrementally (`listChanges`): a cursor is a
+   * revision; listing from it yields the changes logged after it (a
+   * `changed` instance as `instances` now holds it, absent there: nothing).
+   * A cursor below `rejectBelow` is refused with CURSOR_REJECTED.
+   */
+  readonly changes?: {
+    readonly revision: number;
+    readonly log: ReadonlyArray<{ readonly revision: number; readonly platformId: string; readonly kind: 'changed' | 'deleted' | 'departed' }>;
+    readonly rejectBelow?: number;
+  };
 }
 
 /** States of the test platform: lowercase words, so tests read like a platform's own states. */
@@ -64,7 +75,9 @@ export function createFileAdapter(options: { minimumIntervalSeconds?: number } =
     validate: (endpoint: EndpointConfig) => (endpoint.options['file'] ? [] : [{ path: 'file', message: 'is required' }]),
     connect(endpoint) {
       const file = String(endpoint.options['file']);
-      return {
+      const readState = (): FilePlatformState => JSON.parse(readFileSync(file, 'utf8')) as FilePlatformState;
+      const incremental = readState().changes !== undefined;
+      const connection: PlatformConnection = {
         async *list(signal) {
           const state = JSON.parse(readFileSync(file, 'utf8')) as FilePlatformState;
           const pageSize = state.pageSize ?? 100;
@@ -91,9 +104,34 @@ export function createFileAdapter(options: { minimumIntervalSeconds?: number } =
         },
         close: async () => undefined,
       };
+      if (!incremental) return connection;
+      return {
+        ...connection,
+        async *listChanges(cursor, signal) {
+          const state = readState();
+          const changes = state.changes ?? { revision: 0, log: [] };
+          if (cursor === undefined) {
+            for await (const instances of connection.list(signal)) yield { instances, deleted: [], departed: [] };
+            return { cursor: String(changes.revision) };
+          }
+          const since = Number(cursor);
+          if (!Number.isInteger(since) || since < (changes.rejectBelow ?? 0)) throw new BridgeError(ErrorCode.CursorRejected, `the file platform refuses cursor ${cursor}`, { endpoint: endpoint.name });
+          const current = new Map(state.instances.map((instance) => [instance.platformId, instance]));
+          const logged = changes.log.filter((entry) => entry.revision > since);
+          const changed = [...new Set(logged.filter((entry) => entry.kind === 'changed').map((entry) => entry.platformId))].flatMap((platformId) => current.get(platformId) ?? []);
+          if (signal.aborted) throw signal.reason;
+          yield {
+            instances: changed,
+            deleted: logged.filter((entry) => entry.kind === 'deleted').map((entry) => ({ platformId: entry.platformId, evidence: `the file platform logged its deletion at revision ${entry.revision}` })),
+            departed: logged.filter((entry) => entry.kind === 'departed').map((entry) => entry.platformId),
+          };
+          return { cursor: String(changes.revision) };
+        },
+      };
     },
   };
 }
+
 
 function failure(state: FilePlatformState, endpoint: string): BridgeError {
   const code = (state.failure?.code as ErrorCode | undefined) ?? ErrorCode.PlatformHttp;
