@@ -6,6 +6,7 @@ import { confirmVimAbsence } from './absence.js';
 import { createFieldDirectory } from './fields.js';
 import { createContainerViews, listVimVms } from './listing.js';
 import { createVimSession } from './session.js';
+import { createVimChangeListing } from './updates.js';
 
 /** Tuning of a vim25 connection. */
 export interface VimConnectionOptions {
@@ -19,16 +20,20 @@ export interface VimConnectionOptions {
 
 /**
  * A connection to one vCenter over the Web Services API (SOAP at `<url>/sdk`),
- * selecting DCM's VMs by custom attributes. `http` must describe SOAP Fault
+ * selecting DCM's VMs by custom attributes. `listChanges` lists through a
+ * PropertyCollector filter (`WaitForUpdatesEx`, see updates.ts); `list` pages
+ * RetrievePropertiesEx. `http` must describe SOAP Fault
  * error bodies ({@link describeSoapFault}); it is closed with the connection.
  */
 export function createVimConnection(endpoint: EndpointConfig, http: PlatformHttpClient, logger: Logger, options: VimConnectionOptions): PlatformConnection {
   const session = createVimSession({ http, endpoint: endpoint.name, credentials: { username: endpoint.credentials['username'] ?? '', password: endpoint.credentials['password'] ?? '' }, logger });
   const fields = createFieldDirectory({ session, selector: endpoint.selector, endpoint: endpoint.name, logger });
   const views = createContainerViews(endpoint.name);
+  const changes = createVimChangeListing({ session, fields, views, selector: endpoint.selector, endpoint: endpoint.name, maxObjects: options.maxObjects, logger });
   let closing: Promise<void> | undefined;
   return {
     list: (signal) => listVimVms({ session, fields, views, selector: endpoint.selector, endpoint: endpoint.name, maxObjects: options.maxObjects, logger }, signal),
+    listChanges: (cursor, signal) => changes.listChanges(cursor, signal),
     confirmAbsence: (platformIds, signal) => confirmVimAbsence({ session, fields, selector: endpoint.selector, endpoint: endpoint.name, batchSize: options.absenceBatchSize, concurrency: options.concurrency, logger }, platformIds, signal),
     close: () =>
       (closing ??= (async () => {

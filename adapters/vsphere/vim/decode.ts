@@ -103,6 +103,75 @@ export function decodeRetrieveResult(content: XmlNode, what: string): RetrievePa
   return { objects, token: token === '' ? undefined : token };
 }
 
+/** One `PropertyChange`: the path, the operation, the new value (raw element; absent for `remove`/`indirectRemove`). */
+export interface PropertyChange {
+  readonly name: string;
+  readonly op: 'add' | 'remove' | 'assign' | 'indirectRemove';
+  readonly val: unknown;
+}
+
+/** One `ObjectUpdate` of a filter. */
+export interface ObjectUpdate {
+  readonly kind: 'enter' | 'modify' | 'leave';
+  readonly obj: MoRef;
+  readonly changes: readonly PropertyChange[];
+  readonly missing: readonly MissingProperty[];
+}
+
+/** One `UpdateSet`, flattened over its filters; `undefined` version for an answer without one (no update). */
+export interface UpdateSetPage {
+  readonly version: string | undefined;
+  readonly truncated: boolean;
+  readonly updates: readonly (ObjectUpdate & { readonly filter: string })[];
+}
+
+const updateKinds: ReadonlySet<string> = new Set(['enter', 'modify', 'leave']);
+const changeOps: ReadonlySet<string> = new Set(['add', 'remove', 'assign', 'indirectRemove']);
+
+function missingProperties(value: unknown, where: string): MissingProperty[] {
+  return itemsOf(value).map((entry, index): MissingProperty => {
+    if (!isNode(entry)) throw new VimShapeError(`${where} missingSet[${index}] is not a MissingProperty`);
+    const holder = entry['fault'];
+    const inner = isNode(holder) ? holder['fault'] : undefined;
+    const type = isNode(inner) ? textOf(inner['@type']) : undefined;
+    return { path: textOf(entry['path']) ?? '', fault: type ? type.slice(type.indexOf(':') + 1) : 'unknown fault' };
+  });
+}
+
+/**
+ * `WaitForUpdatesExResponse`. `returnval` is optional: none means no update since the version
+ * passed. A kind or op the reference does not define fails the answer (it could mean anything).
+ */
+export function decodeUpdateSet(content: XmlNode): UpdateSetPage {
+  const result = content['returnval'];
+  if (result === undefined || result === '') return { version: undefined, truncated: false, updates: [] };
+  if (!isNode(result)) throw new VimShapeError('WaitForUpdatesEx: returnval is not an UpdateSet');
+  const version = textOf(result['version']);
+  if (version === undefined) throw new VimShapeError('WaitForUpdatesEx: the UpdateSet has no version');
+  const updates = itemsOf(result['filterSet']).flatMap((filterSet, setIndex) => {
+    if (!isNode(filterSet)) throw new VimShapeError(`WaitForUpdatesEx: filterSet[${setIndex}] is not a PropertyFilterUpdate`);
+    const filter = moRefOf(filterSet['filter']);
+    if (!filter) throw new VimShapeError(`WaitForUpdatesEx: filterSet[${setIndex}].filter is not a managed object reference`);
+    return itemsOf(filterSet['objectSet']).map((item, index) => {
+      const where = `WaitForUpdatesEx: filterSet[${setIndex}].objectSet[${index}]`;
+      if (!isNode(item)) throw new VimShapeError(`${where} is not an ObjectUpdate`);
+      const kind = textOf(item['kind']) ?? '';
+      if (!updateKinds.has(kind)) throw new VimShapeError(`${where}.kind is ${kind === '' ? 'missing' : `"${kind.slice(0, 40)}", not enter, modify or leave`}`);
+      const obj = moRefOf(item['obj']);
+      if (!obj) throw new VimShapeError(`${where}.obj is not a managed object reference`);
+      const changes = itemsOf(item['changeSet']).map((change, changeIndex): PropertyChange => {
+        const name = isNode(change) ? textOf(change['name']) : undefined;
+        const op = isNode(change) ? (textOf(change['op']) ?? '') : '';
+        if (!name || !isNode(change)) throw new VimShapeError(`${where} (${obj.value}) changeSet[${changeIndex}] has no name`);
+        if (!changeOps.has(op)) throw new VimShapeError(`${where} (${obj.value}) changeSet[${changeIndex}].op is "${op.slice(0, 40)}", not add, remove, assign or indirectRemove`);
+        return { name, op: op as PropertyChange['op'], val: change['val'] };
+      });
+      return { filter: filter.value, kind: kind as ObjectUpdate['kind'], obj, changes, missing: missingProperties(item['missingSet'], `${where} (${obj.value})`) };
+    });
+  });
+  return { version, truncated: textOf(result['truncated']) === 'true', updates };
+}
+
 /** A `CustomFieldDef` as far as selection cares. */
 export interface CustomFieldDef {
   readonly key: string;

@@ -80,3 +80,30 @@ export function continueRetrievePropertiesEx(propertyCollector: MoRef, token: st
 export function cancelRetrievePropertiesEx(propertyCollector: MoRef, token: string): VimRequest {
   return envelope('CancelRetrievePropertiesEx', `${reference('_this', propertyCollector)}<token>${escapeXml(token)}</token>`);
 }
+
+/**
+ * `PropertyCollector.CreateFilter`: a filter over the VMs of a container view (the listing's
+ * traversal) for `paths`, `partialUpdates` false. The filter lives as long as the session.
+ */
+export function createViewFilter(propertyCollector: MoRef, view: MoRef, type: string, paths: readonly string[]): VimRequest {
+  const propSet = `<propSet><type>${escapeXml(type)}</type>${paths.map((path) => `<pathSet>${escapeXml(path)}</pathSet>`).join('')}</propSet>`;
+  const objectSet = `<objectSet>${reference('obj', view)}<skip>true</skip><selectSet xsi:type="TraversalSpec"><name>traverseView</name><type>ContainerView</type><path>view</path><skip>false</skip></selectSet></objectSet>`;
+  return envelope('CreateFilter', `${reference('_this', propertyCollector)}<spec>${propSet}${objectSet}</spec><partialUpdates>false</partialUpdates>`);
+}
+
+/**
+ * `PropertyCollector.WaitForUpdatesEx` with `maxWaitSeconds` 0: one change calculation since
+ * `version` (`""`: everything), answered at once; at most `maxObjectUpdates` object updates.
+ */
+export function waitForUpdatesEx(propertyCollector: MoRef, version: string, maxObjectUpdates: number): VimRequest {
+  // WSDL order: version, then options (maxWaitSeconds, maxObjectUpdates); an empty version is sent as an empty element.
+  return envelope(
+    'WaitForUpdatesEx',
+    `${reference('_this', propertyCollector)}<version>${escapeXml(version)}</version><options><maxWaitSeconds>0</maxWaitSeconds><maxObjectUpdates>${maxObjectUpdates}</maxObjectUpdates></options>`,
+  );
+}
+
+/** `PropertyFilter.DestroyPropertyFilter`. */
+export function destroyPropertyFilter(filter: MoRef): VimRequest {
+  return envelope('DestroyPropertyFilter', reference('_this', filter));
+}

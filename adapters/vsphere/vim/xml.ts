@@ -31,7 +31,7 @@ export interface VimFault {
 export type SoapAnswer = { readonly kind: 'body'; readonly element: string; readonly content: XmlNode } | { readonly kind: 'fault'; readonly fault: VimFault };
 
 /** Elements that may repeat in the answers the adapter reads: always arrays, even with one item. */
-const repeatedElements: ReadonlySet<string> = new Set(['objects', 'propSet', 'missingSet', 'CustomFieldValue', 'CustomFieldDef']);
+const repeatedElements: ReadonlySet<string> = new Set(['objects', 'propSet', 'missingSet', 'CustomFieldValue', 'CustomFieldDef', 'filterSet', 'objectSet', 'changeSet']);
 
 const parser = new XMLParser({
   ignoreAttributes: false,
