@@ -19,6 +19,8 @@ export interface EndpointStatus {
   readonly endpoint: string;
   readonly lastSuccessAt?: number;
   readonly lastReport?: PollReport;
+  /** Instances by status in the last full list (an incremental poll lists only changes). */
+  readonly instanceCounts?: PollReport['countsByStatus'];
   readonly lastError?: { readonly code: string; readonly message: string; readonly at: number };
   readonly consecutiveFailures: number;
   readonly nextPollAt?: number;
@@ -135,7 +137,7 @@ export async function createBridge(config: BridgeConfig, dependencies: BridgeDep
       consecutiveFailures: settlement.consecutiveFailures,
       lastPoll: { ...counted, finishedAt: settlement.finishedAt },
       ...(settlement.nextRunAt !== undefined ? { nextPollAt: settlement.nextRunAt } : {}),
-      ...(error ? { lastError: { code: error.code, message: error.message, at: settlement.finishedAt } } : { lastSuccessAt: settlement.finishedAt, ...(report ? { lastReport: report } : {}) }),
+      ...(error ? { lastError: { code: error.code, message: error.message, at: settlement.finishedAt } } : { lastSuccessAt: settlement.finishedAt, ...(report ? { lastReport: report, ...(report.kind === 'full' ? { instanceCounts: report.countsByStatus } : {}) } : {}) }),
     };
     statuses.set(settlement.name, status);
     if (!error && report) metrics.pollRequests.observe({ endpoint: settlement.name, kind: report.kind }, counted.requests);

@@ -84,6 +84,7 @@ test('incremental polls publish exactly what changed; an authoritative deletion 
   assert.ok((await bridge.runOnce()).ok);
   assert.equal((await publishedSince(base)).length, 204);
   assert.deepEqual([...(await bridge.cache.readIndex('inc')).members.values()].filter((entry) => entry.missedLists > 0), [], 'an incremental listing counts no absence');
+  assert.deepEqual(bridge.status('inc')?.instanceCounts?.RUNNING, 200, "the status keeps the last full list's counts, not the incremental poll's");
   await bridge.stop();
 
   // A restart resumes from the stored cursor; its start-up resync re-announces the committed states from the cache.

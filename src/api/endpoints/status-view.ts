@@ -6,13 +6,13 @@ const time = (epochMs: number | undefined): string | undefined => (epochMs === u
 /**
  * The `/endpoints/{id}/status` resource: three-state health with its reason,
  * the last success and error (error messages are secret-free by the error
- * contract), instance counts of the last successful poll, and the platform
- * requests and throttling answers of the last poll.
+ * contract), instance counts of the last successful full list, and the
+ * kind, platform requests and throttling answers of the last poll.
  */
 export function endpointStatusResource(id: string, status: EndpointStatus | undefined): Record<string, unknown> {
   const history = status ?? { consecutiveFailures: 0 };
   const verdict = judgeEndpointHealth(history);
-  const counts = status?.lastReport?.countsByStatus ?? {};
+  const counts = status?.instanceCounts ?? {};
   return {
     id,
     path: `endpoints/${id}/status`,
@@ -24,6 +24,6 @@ export function endpointStatusResource(id: string, status: EndpointStatus | unde
     ...(status?.lastError ? { last_error: { code: status.lastError.code, message: status.lastError.message, time: time(status.lastError.at) } } : {}),
     instance_counts: { ...counts },
     ...(status?.deletionsHeld ? { deletions_held: { known: status.deletionsHeld.known, vanished: status.deletionsHeld.vanished, reason: status.deletionsHeld.reason } } : {}),
-    ...(status?.lastPoll ? { last_poll: { finish_time: time(status.lastPoll.finishedAt), requests: status.lastPoll.requests, throttles: status.lastPoll.throttles } } : {}),
+    ...(status?.lastPoll ? { last_poll: { finish_time: time(status.lastPoll.finishedAt), ...(status.lastReport && status.lastSuccessAt === status.lastPoll.finishedAt ? { kind: status.lastReport.kind } : {}), requests: status.lastPoll.requests, throttles: status.lastPoll.throttles } } : {}),
   };
 }
