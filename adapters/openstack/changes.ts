@@ -85,8 +85,10 @@ export async function* listAllWithCursor(options: ChangeListingOptions, signal: 
  * malformed (not one this adapter wrote), older than `maxAgeSeconds` on
  * Nova's clock, or later than Nova's clock (Nova's time went back, or the
  * endpoint now reaches another cloud) → `CURSOR_REJECTED`. A server whose
- * body lacks `tags` fails the listing (`PLATFORM_PAYLOAD`): unfiltered, it
- * cannot be told DCM's from others. The next cursor is the first answer's
+ * body lacks `tags` cannot be told DCM's from others, unfiltered:
+ * `CURSOR_REJECTED` on the first page (the core lists in full, trusting
+ * Nova's tag filter), `PLATFORM_PAYLOAD` on a later one (pages are already
+ * yielded). The next cursor is the first answer's
  * `Date` minus the margin; without a `Date`, the newest `updated` of the
  * first page minus the margin, never earlier than the given cursor.
  */
@@ -97,7 +99,7 @@ export async function* listChangesSince(options: ChangeListingOptions, cursor: s
   const skipped = { partial: 0 };
   for await (const { servers, answer, page } of walkServerPages(options, { 'changes-since': cursor }, signal)) {
     if (page === 1) next = checkCursorAndNext(options, cursor, since, answer, servers);
-    const changes = readChangedServers(servers, options, skipped);
+    const changes = readChangedServers(servers, page, options, skipped);
     if (changes.instances.length > 0 || changes.deleted.length > 0 || changes.departed.length > 0) yield changes;
   }
   if (skipped.partial > 0) options.logger.warn({ partial: skipped.partial }, 'Nova listed partial records (a down cell) in a changes-since listing; they were skipped');
@@ -136,7 +138,7 @@ function newestUpdated(servers: readonly unknown[]): number | undefined {
 }
 
 /** Sorts one page of an unfiltered `changes-since` answer into a {@link ChangePage}. */
-function readChangedServers(servers: readonly unknown[], options: ChangeListingOptions, skipped: { partial: number }): ChangePage {
+function readChangedServers(servers: readonly unknown[], page: number, options: ChangeListingOptions, skipped: { partial: number }): ChangePage {
   const instances: RawInstance[] = [];
   const deleted: { platformId: string; evidence: string }[] = [];
   const departed: string[] = [];
@@ -160,7 +162,11 @@ function readChangedServers(servers: readonly unknown[], options: ChangeListingO
       return;
     }
     if (outcome.tagsMissing) {
-      throw payloadError(options.endpoint, `server ${platformId} of a changes-since listing came without its tags (entry ${index} of the page): without the tag filter it cannot be told DCM's from others`);
+      // Unfiltered, a server without tags cannot be told DCM's; the tag-filtered full listing can
+      // trust Nova's filter instead. On the first page nothing is yielded yet, so the core can still
+      // list in full within this poll.
+      const problem = `server ${platformId} of a changes-since listing came without its tags (entry ${index} of page ${page}): without the tag filter it cannot be told DCM's from others`;
+      throw page === 1 ? cursorRejected(options.endpoint, problem) : payloadError(options.endpoint, problem);
     }
     if (outcome.ambiguousId) options.logger.warn({ serverId: platformId, instanceIds: outcome.ambiguousId }, 'server has several instance-id tags; reported without an id');
     instances.push(outcome.instance);

@@ -73,18 +73,21 @@ export interface OpenstackBridge {
 /**
  * Starts an in-process bridge (stopped by `harness.dispose`) with the real OpenStack adapter.
  * Its 10 s floor is lifted unless `floorSeconds` says otherwise, as the harness does for the
- * `file` platform, so tests poll back to back; the floor has its own tests.
+ * `file` platform, so tests poll back to back; the floor has its own tests. Every poll lists
+ * in full (`diff.fullListSeconds: 0`) unless `fullListSeconds` says otherwise: the absence,
+ * fault and lifecycle tests are about full lists; openstack-incremental.test.ts passes one.
  */
 export async function startOpenstackBridge(
   harness: Harness,
   endpoints: readonly Record<string, unknown>[],
-  options: { adapter?: OpenstackAdapterOptions; dependencies?: Partial<BridgeDependencies>; floorSeconds?: number } = {},
+  options: { adapter?: OpenstackAdapterOptions; dependencies?: Partial<BridgeDependencies>; floorSeconds?: number; fullListSeconds?: number } = {},
 ): Promise<OpenstackBridge> {
   const adapters = createAdapterRegistry([{ ...createOpenstackAdapter(options.adapter), minimumIntervalSeconds: options.floorSeconds ?? 0 }]);
   const yaml = `provider: { name: test-bridge }
 cache: { url: ${harness.redis.url}, namespace: ns-${Math.random().toString(36).slice(2)} }
 publisher: { kind: nats, url: ${harness.nats.url}, jetstream: true, ackTimeoutSeconds: 2 }
 scheduler: { jitterRatio: 0 }
+diff: { fullListSeconds: ${options.fullListSeconds ?? 0} }
 endpoints: ${JSON.stringify(endpoints)}
 `;
   const config = loadConfig({ yaml: { text: yaml, origin: 'test' }, env: {}, adapters }).config;

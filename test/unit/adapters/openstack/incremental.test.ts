@@ -231,18 +231,30 @@ describe('cursors Nova no longer takes: CURSOR_REJECTED before anything is yield
 });
 
 describe('answers an incremental listing cannot use', () => {
-  test('servers without their tags (a proxy dropped them): PLATFORM_PAYLOAD, since unfiltered they cannot be told DCM\'s', async () => {
-    const [server] = seedSettled(1);
+  test('servers without their tags (a proxy dropped them): on the first page CURSOR_REJECTED (the full listing trusts Nova\'s filter), on a later page PLATFORM_PAYLOAD', async () => {
+    const ids = seedSettled(1500);
     const { connection } = connectOpenstack(lab.endpointInput({ name: 'os-notags' }));
     const cursor = (await drain(connection, undefined)).cursor;
     now += 120_000;
-    lab.simulator.servers.setState(server ?? '', { vmState: 'stopped' });
+    ids.forEach((id) => lab.simulator.servers.setState(id, { vmState: 'stopped' }));
     lab.simulator.quirks.set({ omitListTags: { type: 'next', count: 1 } });
     await assert.rejects(drain(connection, cursor), (error: { code: string; message: string }) => {
-      assert.equal(error.code, ErrorCode.PlatformPayload);
-      assert.match(error.message, /^openstack endpoint os-notags: server \S+ of a changes-since listing came without its tags/);
+      assert.equal(error.code, ErrorCode.CursorRejected);
+      assert.match(error.message, /^openstack endpoint os-notags: server \S+ of a changes-since listing came without its tags \(entry 0 of page 1\)/);
       return true;
     });
+    const pages: string[] = [];
+    lab.simulator.quirks.set({ omitListTags: { type: 'off' } });
+    const listing = connection.listChanges?.(cursor, never);
+    const first = await listing?.next();
+    pages.push(String(first?.done));
+    lab.simulator.quirks.set({ omitListTags: { type: 'next', count: 1 } });
+    await assert.rejects(listing?.next() ?? Promise.resolve(), (error: { code: string; message: string }) => {
+      assert.equal(error.code, ErrorCode.PlatformPayload);
+      assert.match(error.message, /of page 2\)/);
+      return true;
+    });
+    assert.deepEqual(pages, ['false'], 'page 1 was yielded before page 2 failed');
     await connection.close();
   });
 
