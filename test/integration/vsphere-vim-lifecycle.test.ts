@@ -27,7 +27,8 @@ test('custom attributes over vim25: lifecycle events, one confirmed DELETED, unm
   lab.simulator.inventory.setCustomValue('vm-1006', 'dcm-instance-id', 'Not_A_DNS_Label');
   // A tag-path VM is not selected by the attribute path.
   lab.simulator.tagVm('vm-1007', { category: 'managed-by', tag: 'dcm' });
-  const { bridge, events } = await startVsphereBridge(harness(), [{ lab, input: { name, apiFlavor: 'vim' } }], { maxObjects: 3 });
+  // Every poll lists in full (RetrievePropertiesEx paging): this test is about the full list's absence rules; vsphere-vim-incremental.test.ts covers WaitForUpdatesEx.
+  const { bridge, events } = await startVsphereBridge(harness(), [{ lab, input: { name, apiFlavor: 'vim' } }], { maxObjects: 3 }, { extraYaml: 'diff: { fullListSeconds: 0 }' });
   const poll = async (): Promise<void> => {
     const report = await bridge.runOnce();
     assert.ok(report.ok, JSON.stringify(report.endpoints));

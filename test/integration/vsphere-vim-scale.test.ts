@@ -28,7 +28,8 @@ function requests(): { pages: number; byOperation: Record<string, number> } {
 }
 
 test('100,000 VMs, 20,000 managed: first poll = pages + service content, login, view and field lookup; warm poll = pages, no login; 20,000 events', { timeout: 600_000 }, async () => {
-  const { bridge, events } = await startVsphereBridge(harness(), [{ lab, input: { name, apiFlavor: 'vim' } }], { maxObjects });
+  // Full listings every poll (diff.fullListSeconds 0): the RetrievePropertiesEx budget; vsphere-vim-incremental.test.ts measures WaitForUpdatesEx.
+  const { bridge, events } = await startVsphereBridge(harness(), [{ lab, input: { name, apiFlavor: 'vim' } }], { maxObjects }, { extraYaml: 'diff: { fullListSeconds: 0 }' });
   const pages = Math.ceil(vmCount / maxObjects);
 
   lab.simulator.resetStats();

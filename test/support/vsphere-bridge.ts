@@ -16,12 +16,13 @@ export interface VsphereBridge {
 }
 
 /** Config of a bridge polling `endpoints` (each a lab and how to reach it), on the harness's servers. */
-export function vsphereBridgeConfig(harness: Harness, endpoints: readonly { lab: VsphereLab; input: EndpointInputOptions }[], adapters: AdapterRegistry): BridgeConfig {
+export function vsphereBridgeConfig(harness: Harness, endpoints: readonly { lab: VsphereLab; input: EndpointInputOptions }[], adapters: AdapterRegistry, extraYaml = ''): BridgeConfig {
   const yaml = `provider: { name: test-bridge }
 cache: { url: ${harness.redis.url}, namespace: ns-${Math.random().toString(36).slice(2)} }
 publisher: { kind: nats, url: ${harness.nats.url}, jetstream: true, ackTimeoutSeconds: 2 }
 scheduler: { jitterRatio: 0 }
 endpoints: ${JSON.stringify(endpoints.map(({ lab, input }) => lab.endpointInput(input)))}
+${extraYaml}
 `;
   return loadConfig({ yaml: { text: yaml, origin: 'test' }, env: {}, adapters }).config;
 }
@@ -54,12 +55,14 @@ export function createSkippingClock(): Clock {
 /** How the bridge runs: by default on a {@link createSkippingClock}, so tests about other things do not wait out the floor. */
 export interface VsphereBridgeOptions {
   readonly clock?: Clock;
+  /** More top-level YAML, e.g. `diff: { fullListSeconds: 0 }` to list in full every poll. */
+  readonly extraYaml?: string;
 }
 
 /** Starts an in-process bridge (stopped by `harness.dispose`) with the real vSphere adapter. */
 export async function startVsphereBridge(harness: Harness, endpoints: readonly { lab: VsphereLab; input: EndpointInputOptions }[], adapterOptions: VsphereAdapterOptions = {}, options: VsphereBridgeOptions = {}): Promise<VsphereBridge> {
   const adapters = createAdapterRegistry([createVsphereAdapter(adapterOptions)]);
-  const config = vsphereBridgeConfig(harness, endpoints, adapters);
+  const config = vsphereBridgeConfig(harness, endpoints, adapters, options.extraYaml);
   const bridge = await harness.bridge(config, { adapters, clock: options.clock ?? createSkippingClock() });
   return {
     bridge,
