@@ -129,7 +129,7 @@ export function createVimChangeListing(options: VimChangeListingOptions): VimCha
   const destroy = async (state: FilterState): Promise<void> => {
     if (state.generation !== session.generation()) return;
     try {
-      await session.sendIfLoggedIn((scope) => destroyPropertyFilter(state.filter), new AbortController().signal, destroyTimeoutMs);
+      await session.sendIfLoggedIn(() => destroyPropertyFilter(state.filter), new AbortController().signal, destroyTimeoutMs);
     } catch (error) {
       logger.debug({ err: error }, 'could not destroy a property filter; vCenter drops it with the session');
     }
