@@ -1,9 +1,13 @@
 // Helpers shared by this folder's tests (not part of the simulator's public surface).
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { after, before, beforeEach } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import type { RunningServer } from '../common/index.js';
 import type { Credentials } from './operations.js';
 import { SESSION_HEADER } from './flavors.js';
+import type { VsphereSimulator } from './simulator.js';
+import { login as loginSoap } from './vim/soap-client.js';
 
 /** One HTTP answer, read in full. */
 export interface HttpAnswer {
@@ -82,4 +86,71 @@ export function projectRoot(): string {
 /** Reads a fixture of test/fixtures/vsphere (fixtures are not compiled, so they are read from the source tree). */
 export function readVsphereFixture(name: string): unknown {
   return JSON.parse(readFileSync(join(projectRoot(), 'test', 'fixtures', 'vsphere', name), 'utf8')) as unknown;
+}
+
+/** A session {@link useSimulator} opens before each test: vim25 (`/sdk`), `/api` or `/rest`. */
+export type SuiteSession = 'soap' | 'api' | 'rest';
+
+/** Options of {@link useSimulator}. */
+export interface SimulatorSuiteOptions {
+  /** Runs before each test, after the reset and before the logins: seeding, clearing what a test records. */
+  readonly prepare?: () => void;
+  /** Sessions opened before each test, in this order, with the simulator's credentials. */
+  readonly login?: readonly SuiteSession[];
+}
+
+/** The simulator served to a test file; read it inside tests and hooks (it starts in `before`). */
+export interface SimulatorSuite {
+  readonly url: string;
+  /** The `vmware_soap_session` cookie of this test's `soap` session. */
+  readonly cookie: string;
+  /** The token of this test's `api` session. */
+  readonly apiToken: string;
+  /** The token of this test's `rest` session. */
+  readonly restToken: string;
+}
+
+const LOGINS: Readonly<Record<SuiteSession, (baseUrl: string, credentials: Credentials) => Promise<string>>> = { soap: loginSoap, api: loginApi, rest: loginRest };
+
+/**
+ * Serves `simulator` to the calling test file: started before its tests, closed after them, and
+ * before each test reset, then `prepare`d, then logged in with `login`. Call it once at the top of
+ * the file; the file's own `beforeEach` hooks run after these.
+ */
+export function useSimulator(simulator: VsphereSimulator, options: SimulatorSuiteOptions = {}): SimulatorSuite {
+  let running: RunningServer | undefined;
+  const sessions = new Map<SuiteSession, string>();
+  const started = (): RunningServer => {
+    if (!running) throw new Error('the simulator is not started yet: read it inside a test or hook');
+    return running;
+  };
+  const session = (kind: SuiteSession): string => {
+    const value = sessions.get(kind);
+    if (value === undefined) throw new Error(`no ${kind} session: pass login: ['${kind}'] to useSimulator`);
+    return value;
+  };
+  before(async () => {
+    running = await simulator.start();
+  });
+  after(() => running?.close());
+  beforeEach(async () => {
+    simulator.reset();
+    sessions.clear();
+    options.prepare?.();
+    for (const kind of options.login ?? []) sessions.set(kind, await LOGINS[kind](started().url, simulator.credentials));
+  });
+  return {
+    get url() {
+      return started().url;
+    },
+    get cookie() {
+      return session('soap');
+    },
+    get apiToken() {
+      return session('api');
+    },
+    get restToken() {
+      return session('rest');
+    },
+  };
 }

@@ -1,14 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
-import type { RunningServer } from '../common/index.js';
-import { createVsphereSimulator, DEFAULT_CREDENTIALS, InventoryError } from './index.js';
-import { call, loginApi, loginRest } from './support.js';
+import { describe, it } from 'node:test';
+import { createVsphereSimulator, InventoryError } from './index.js';
+import { call, useSimulator } from './support.js';
 
 const simulator = createVsphereSimulator();
-let running: RunningServer;
-let url: string;
-let apiToken: string;
-let restToken: string;
+const vcenter = useSimulator(simulator, { prepare: () => simulator.seedDcmVms({ count: 4, tagged: 3 }), login: ['api', 'rest'] });
 
 function tagId(category: string, tag: string): string {
   const found = simulator.inventory.findTag(category, tag);
@@ -17,18 +13,6 @@ function tagId(category: string, tag: string): string {
 }
 
 describe('vSphere tagging', () => {
-  before(async () => {
-    running = await simulator.start();
-    url = running.url;
-  });
-  after(() => running.close());
-  beforeEach(async () => {
-    simulator.reset();
-    simulator.seedDcmVms({ count: 4, tagged: 3 });
-    apiToken = await loginApi(url, DEFAULT_CREDENTIALS);
-    restToken = await loginRest(url, DEFAULT_CREDENTIALS);
-  });
-
   it('seeds DCM VMs: managed-by=dcm plus a DNS-label instance id on the first `tagged` VMs', () => {
     simulator.reset();
     const seeded = simulator.seedDcmVms({ count: 5, tagged: 3 });
@@ -52,9 +36,9 @@ describe('vSphere tagging', () => {
   it('lists and gets categories and tags in both flavors', async () => {
     const managedBy = simulator.inventory.findCategoryByName('managed-by');
     assert.ok(managedBy);
-    const categories = (await call(url, '/api/cis/tagging/category', { token: apiToken })).json as string[];
+    const categories = (await call(vcenter.url, '/api/cis/tagging/category', { token: vcenter.apiToken })).json as string[];
     assert.ok(categories.includes(managedBy.id));
-    assert.deepEqual((await call(url, `/api/cis/tagging/category/${managedBy.id}`, { token: apiToken })).json, {
+    assert.deepEqual((await call(vcenter.url, `/api/cis/tagging/category/${managedBy.id}`, { token: vcenter.apiToken })).json, {
       id: managedBy.id,
       name: 'managed-by',
       description: '',
@@ -63,12 +47,12 @@ describe('vSphere tagging', () => {
       used_by: [],
     });
     const dcm = tagId('managed-by', 'dcm');
-    assert.deepEqual((await call(url, `/rest/com/vmware/cis/tagging/tag/id:${dcm}`, { token: restToken })).json, {
+    assert.deepEqual((await call(vcenter.url, `/rest/com/vmware/cis/tagging/tag/id:${dcm}`, { token: vcenter.restToken })).json, {
       value: { id: dcm, category_id: managedBy.id, name: 'dcm', description: '', used_by: [] },
     });
-    const restTags = (await call(url, '/rest/com/vmware/cis/tagging/tag', { token: restToken })).json as { value: string[] };
+    const restTags = (await call(vcenter.url, '/rest/com/vmware/cis/tagging/tag', { token: vcenter.restToken })).json as { value: string[] };
     assert.equal(restTags.value.length, 4, 'dcm plus three instance ids');
-    const missing = await call(url, '/api/cis/tagging/tag/urn:vmomi:InventoryServiceTag:nope:GLOBAL', { token: apiToken });
+    const missing = await call(vcenter.url, '/api/cis/tagging/tag/urn:vmomi:InventoryServiceTag:nope:GLOBAL', { token: vcenter.apiToken });
     assert.equal(missing.status, 404);
   });
 
@@ -76,11 +60,11 @@ describe('vSphere tagging', () => {
     const instanceCategory = simulator.inventory.findCategoryByName('dcm-instance-id');
     assert.ok(instanceCategory);
     const expected = ['inst-00001', 'inst-00002', 'inst-00003'].map((name) => tagId('dcm-instance-id', name));
-    const api = await call(url, '/api/cis/tagging/tag?action=list-tags-for-category', { token: apiToken, json: { category_id: instanceCategory.id } });
+    const api = await call(vcenter.url, '/api/cis/tagging/tag?action=list-tags-for-category', { token: vcenter.apiToken, json: { category_id: instanceCategory.id } });
     assert.deepEqual(api.json, expected);
-    const rest = await call(url, `/rest/com/vmware/cis/tagging/tag/id:${instanceCategory.id}?~action=list-tags-for-category`, { method: 'POST', token: restToken });
+    const rest = await call(vcenter.url, `/rest/com/vmware/cis/tagging/tag/id:${instanceCategory.id}?~action=list-tags-for-category`, { method: 'POST', token: vcenter.restToken });
     assert.deepEqual(rest.json, { value: expected });
-    const unknown = await call(url, '/api/cis/tagging/tag?action=list-tags-for-category', { token: apiToken, json: { category_id: 'nope' } });
+    const unknown = await call(vcenter.url, '/api/cis/tagging/tag?action=list-tags-for-category', { token: vcenter.apiToken, json: { category_id: 'nope' } });
     assert.equal(unknown.status, 404);
   });
 
@@ -88,7 +72,7 @@ describe('vSphere tagging', () => {
     const dcm = tagId('managed-by', 'dcm');
     const second = tagId('dcm-instance-id', 'inst-00002');
     const body = { tag_ids: [dcm, second, 'urn:vmomi:InventoryServiceTag:unknown:GLOBAL'] };
-    const api = await call(url, '/api/cis/tagging/tag-association?action=list-attached-objects-on-tags', { token: apiToken, json: body });
+    const api = await call(vcenter.url, '/api/cis/tagging/tag-association?action=list-attached-objects-on-tags', { token: vcenter.apiToken, json: body });
     assert.equal(api.status, 200);
     assert.deepEqual(api.json, [
       {
@@ -97,35 +81,35 @@ describe('vSphere tagging', () => {
       },
       { tag_id: second, object_ids: [{ type: 'VirtualMachine', id: 'vm-1002' }] },
     ]);
-    const rest = await call(url, '/rest/com/vmware/cis/tagging/tag-association?~action=list-attached-objects-on-tags', { token: restToken, json: body });
+    const rest = await call(vcenter.url, '/rest/com/vmware/cis/tagging/tag-association?~action=list-attached-objects-on-tags', { token: vcenter.restToken, json: body });
     assert.deepEqual(rest.json, { value: api.json });
   });
 
   it('lists attached tags on objects and on one object', async () => {
     const objects = { object_ids: [{ type: 'VirtualMachine', id: 'vm-1001' }, { type: 'VirtualMachine', id: 'vm-1004' }, { type: 'VirtualMachine', id: 'vm-404' }] };
-    const answer = await call(url, '/api/cis/tagging/tag-association?action=list-attached-tags-on-objects', { token: apiToken, json: objects });
+    const answer = await call(vcenter.url, '/api/cis/tagging/tag-association?action=list-attached-tags-on-objects', { token: vcenter.apiToken, json: objects });
     assert.deepEqual(answer.json, [
       { object_id: { type: 'VirtualMachine', id: 'vm-1001' }, tag_ids: [tagId('managed-by', 'dcm'), tagId('dcm-instance-id', 'inst-00001')] },
       { object_id: { type: 'VirtualMachine', id: 'vm-1004' }, tag_ids: [] },
     ]);
-    const one = await call(url, '/rest/com/vmware/cis/tagging/tag-association?~action=list-attached-tags', { token: restToken, json: { object_id: { type: 'VirtualMachine', id: 'vm-1003' } } });
+    const one = await call(vcenter.url, '/rest/com/vmware/cis/tagging/tag-association?~action=list-attached-tags', { token: vcenter.restToken, json: { object_id: { type: 'VirtualMachine', id: 'vm-1003' } } });
     assert.deepEqual(one.json, { value: [tagId('managed-by', 'dcm'), tagId('dcm-instance-id', 'inst-00003')] });
   });
 
   it('attaches and detaches through the API, and lists the objects of one tag', async () => {
     const dcm = tagId('managed-by', 'dcm');
-    const attached = await call(url, `/api/cis/tagging/tag-association/${dcm}?action=attach`, { token: apiToken, json: { object_id: { type: 'VirtualMachine', id: 'vm-1004' } } });
+    const attached = await call(vcenter.url, `/api/cis/tagging/tag-association/${dcm}?action=attach`, { token: vcenter.apiToken, json: { object_id: { type: 'VirtualMachine', id: 'vm-1004' } } });
     assert.equal(attached.status, 204);
-    const objects = await call(url, `/rest/com/vmware/cis/tagging/tag-association/id:${dcm}?~action=list-attached-objects`, { method: 'POST', token: restToken });
+    const objects = await call(vcenter.url, `/rest/com/vmware/cis/tagging/tag-association/id:${dcm}?~action=list-attached-objects`, { method: 'POST', token: vcenter.restToken });
     assert.deepEqual((objects.json as { value: { id: string }[] }).value.map((object) => object.id), ['vm-1001', 'vm-1002', 'vm-1003', 'vm-1004']);
-    const detached = await call(url, `/rest/com/vmware/cis/tagging/tag-association/id:${dcm}?~action=detach`, { token: restToken, json: { object_id: { type: 'VirtualMachine', id: 'vm-1001' } } });
+    const detached = await call(vcenter.url, `/rest/com/vmware/cis/tagging/tag-association/id:${dcm}?~action=detach`, { token: vcenter.restToken, json: { object_id: { type: 'VirtualMachine', id: 'vm-1001' } } });
     assert.equal(detached.status, 200);
     assert.deepEqual([...simulator.inventory.vmsWithTag(dcm)], ['vm-1002', 'vm-1003', 'vm-1004']);
   });
 
   it('enforces SINGLE cardinality like vCenter: a second instance id on one VM is refused', async () => {
     const otherInstance = tagId('dcm-instance-id', 'inst-00002');
-    const refused = await call(url, `/api/cis/tagging/tag-association/${otherInstance}?action=attach`, { token: apiToken, json: { object_id: { type: 'VirtualMachine', id: 'vm-1001' } } });
+    const refused = await call(vcenter.url, `/api/cis/tagging/tag-association/${otherInstance}?action=attach`, { token: vcenter.apiToken, json: { object_id: { type: 'VirtualMachine', id: 'vm-1001' } } });
     assert.equal(refused.status, 400);
     assert.equal((refused.json as { error_type: string }).error_type, 'INVALID_ARGUMENT');
     assert.throws(() => simulator.tagVm('vm-1001', { category: 'dcm-instance-id', tag: 'inst-99999' }), InventoryError);
@@ -135,17 +119,17 @@ describe('vSphere tagging', () => {
   });
 
   it('answers bad bodies with 400 invalid_argument in the flavor\'s shape, never a crash', async () => {
-    const notJson = await fetch(`${url}/api/cis/tagging/tag-association?action=list-attached-objects-on-tags`, {
+    const notJson = await fetch(`${vcenter.url}/api/cis/tagging/tag-association?action=list-attached-objects-on-tags`, {
       method: 'POST',
-      headers: { 'vmware-api-session-id': apiToken, 'content-type': 'application/json' },
+      headers: { 'vmware-api-session-id': vcenter.apiToken, 'content-type': 'application/json' },
       body: '{"tag_ids": [',
     });
     assert.equal(notJson.status, 400);
     assert.equal(((await notJson.json()) as { error_type: string }).error_type, 'INVALID_ARGUMENT');
-    const wrongType = await call(url, '/rest/com/vmware/cis/tagging/tag-association?~action=list-attached-objects-on-tags', { token: restToken, json: { tag_ids: 'x' } });
+    const wrongType = await call(vcenter.url, '/rest/com/vmware/cis/tagging/tag-association?~action=list-attached-objects-on-tags', { token: vcenter.restToken, json: { tag_ids: 'x' } });
     assert.equal(wrongType.status, 400);
     assert.equal((wrongType.json as { type: string }).type, 'com.vmware.vapi.std.errors.invalid_argument');
-    const noBody = await call(url, '/api/cis/tagging/tag-association?action=list-attached-tags-on-objects', { method: 'POST', token: apiToken });
+    const noBody = await call(vcenter.url, '/api/cis/tagging/tag-association?action=list-attached-tags-on-objects', { method: 'POST', token: vcenter.apiToken });
     assert.equal(noBody.status, 400);
   });
 

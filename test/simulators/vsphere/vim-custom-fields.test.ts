@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
-import type { RunningServer } from '../common/index.js';
-import { createVsphereSimulator, DEFAULT_CREDENTIALS } from './index.js';
-import { createVmView, customValues, directRetrieval, envelope, faultOf, login, readResult, soapCall, valText, viewRetrieval } from './vim/soap-client.js';
+import { describe, it } from 'node:test';
+import { createVsphereSimulator } from './index.js';
+import { useSimulator } from './support.js';
+import { createVmView, customValues, directRetrieval, envelope, faultOf, readResult, soapCall, valText, viewRetrieval } from './vim/soap-client.js';
 
 const simulator = createVsphereSimulator();
-let running: RunningServer;
-let url: string;
-let cookie: string;
+const vcenter = useSimulator(simulator, { login: ['soap'] });
 
 const retrieveEx = (argumentsXml: string): string => envelope('RetrievePropertiesEx', 'PropertyCollector', 'propertyCollector', argumentsXml);
 const fieldsRequest = retrieveEx(
@@ -15,25 +13,15 @@ const fieldsRequest = retrieveEx(
 );
 
 async function control(path: string, body: unknown): Promise<Response> {
-  return fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return fetch(`${vcenter.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 }
 
 describe('vim25 custom attributes and VM properties', () => {
-  before(async () => {
-    running = await simulator.start();
-    url = running.url;
-  });
-  after(() => running.close());
-  beforeEach(async () => {
-    simulator.reset();
-    cookie = await login(url, DEFAULT_CREDENTIALS);
-  });
-
   it('lists CustomFieldsManager.field: key, name, type and managedObjectType (unset for a global field)', async () => {
     const managedBy = simulator.inventory.defineCustomField('managed-by');
     const instanceId = simulator.inventory.defineCustomField('dcm-instance-id', 'VirtualMachine');
     assert.equal(simulator.inventory.defineCustomField('managed-by', 'VirtualMachine'), managedBy, 'idempotent by name');
-    const answer = await soapCall(url, fieldsRequest, cookie);
+    const answer = await soapCall(vcenter.url, fieldsRequest, vcenter.cookie);
     const [content] = readResult(answer, 'RetrievePropertiesEx').objects;
     assert.equal(content?.id, 'CustomFieldsManager');
     const defs = (content?.props.field as { CustomFieldDef: Record<string, string>[] }).CustomFieldDef;
@@ -51,7 +39,7 @@ describe('vim25 custom attributes and VM properties', () => {
     const instanceId = simulator.inventory.findCustomField('dcm-instance-id')?.key;
     assert.equal(simulator.inventory.tagsOnVm(vm.vmId).size, 0, 'customAttribute seeding attaches no tag');
     const read = async (): Promise<Record<string, string>> => {
-      const answer = await soapCall(url, retrieveEx(directRetrieval('VirtualMachine', [vm.vmId], ['customValue'])), cookie);
+      const answer = await soapCall(vcenter.url, retrieveEx(directRetrieval('VirtualMachine', [vm.vmId], ['customValue'])), vcenter.cookie);
       assert.match(answer.text, /<val xsi:type="ArrayOfCustomFieldValue">(<CustomFieldValue xsi:type="CustomFieldStringValue"><key>\d+<\/key><value>[^<]*<\/value><\/CustomFieldValue>)*<\/val>/);
       return customValues(readResult(answer, 'RetrievePropertiesEx').objects[0]?.props.customValue);
     };
@@ -71,8 +59,8 @@ describe('vim25 custom attributes and VM properties', () => {
     simulator.inventory.setConnectionState(ids[1]!, 'orphaned');
     assert.equal((await control(`/_sim/vms/${ids[2]}/connection`, { state: 'inaccessible' })).status, 200);
     assert.equal((await control(`/_sim/vms/${ids[2]}/connection`, { state: 'gone' })).status, 400);
-    const viewId = await createVmView(url, cookie);
-    const answer = await soapCall(url, retrieveEx(viewRetrieval(viewId, ['runtime.powerState', 'runtime.connectionState'])), cookie);
+    const viewId = await createVmView(vcenter.url, vcenter.cookie);
+    const answer = await soapCall(vcenter.url, retrieveEx(viewRetrieval(viewId, ['runtime.powerState', 'runtime.connectionState'])), vcenter.cookie);
     const objects = readResult(answer, 'RetrievePropertiesEx').objects;
     assert.deepEqual(
       objects.map((object) => [valText(object.props['runtime.powerState']), valText(object.props['runtime.connectionState'])]),
@@ -84,20 +72,20 @@ describe('vim25 custom attributes and VM properties', () => {
 
   it('answers InvalidProperty for a path VirtualMachine does not have, and for a VM path asked through ManagedEntity', async () => {
     simulator.inventory.bulkCreateVms({ count: 1 });
-    const viewId = await createVmView(url, cookie);
-    const unknown = faultOf(await soapCall(url, retrieveEx(viewRetrieval(viewId, ['name', 'runtime.powerStat'])), cookie));
+    const viewId = await createVmView(vcenter.url, vcenter.cookie);
+    const unknown = faultOf(await soapCall(vcenter.url, retrieveEx(viewRetrieval(viewId, ['name', 'runtime.powerStat'])), vcenter.cookie));
     assert.deepEqual([unknown?.type, unknown?.detail.name], ['InvalidProperty', 'runtime.powerStat']);
     const throughSupertype = retrieveEx(viewRetrieval(viewId, ['runtime.powerState']).replace('<type>VirtualMachine</type>', '<type>ManagedEntity</type>'));
-    assert.equal(faultOf(await soapCall(url, throughSupertype, cookie))?.type, 'InvalidProperty');
+    assert.equal(faultOf(await soapCall(vcenter.url, throughSupertype, vcenter.cookie))?.type, 'InvalidProperty');
     const nameThroughSupertype = retrieveEx(viewRetrieval(viewId, ['name']).replace('<type>VirtualMachine</type>', '<type>ManagedEntity</type>'));
-    assert.equal(readResult(await soapCall(url, nameThroughSupertype, cookie), 'RetrievePropertiesEx').objects.length, 1);
+    assert.equal(readResult(await soapCall(vcenter.url, nameThroughSupertype, vcenter.cookie), 'RetrievePropertiesEx').objects.length, 1);
   });
 
   it('answers all=true with the modelled top-level properties', async () => {
     simulator.inventory.bulkCreateVms({ count: 1 });
-    const viewId = await createVmView(url, cookie);
+    const viewId = await createVmView(vcenter.url, vcenter.cookie);
     const request = retrieveEx(viewRetrieval(viewId, []).replace('<type>VirtualMachine</type>', '<type>VirtualMachine</type><all>true</all>'));
-    const [content] = readResult(await soapCall(url, request, cookie), 'RetrievePropertiesEx').objects;
+    const [content] = readResult(await soapCall(vcenter.url, request, vcenter.cookie), 'RetrievePropertiesEx').objects;
     assert.deepEqual(Object.keys(content?.props ?? {}).sort(), ['availableField', 'customValue', 'name', 'runtime']);
     assert.equal((content?.props.runtime as { powerState: string }).powerState, 'poweredOn');
   });

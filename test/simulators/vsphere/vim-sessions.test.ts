@@ -1,14 +1,12 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
-import type { RunningServer } from '../common/index.js';
+import { describe, it } from 'node:test';
 import { createVsphereSimulator, DEFAULT_CREDENTIALS } from './index.js';
-import { loginApi } from './support.js';
+import { loginApi, useSimulator } from './support.js';
 import { envelope, faultOf, login, soapCall } from './vim/soap-client.js';
 
 let now = Date.parse('2025-01-01T00:00:00Z');
 const simulator = createVsphereSimulator({ now: () => now, sessionIdleSeconds: 1800 });
-let running: RunningServer;
-let url: string;
+const vcenter = useSimulator(simulator);
 
 const serviceContent = envelope('RetrieveServiceContent', 'ServiceInstance', 'ServiceInstance');
 const currentSession = (): string =>
@@ -20,15 +18,8 @@ const currentSession = (): string =>
   );
 
 describe('vim25 sessions (POST /sdk)', () => {
-  before(async () => {
-    running = await simulator.start();
-    url = running.url;
-  });
-  after(() => running.close());
-  beforeEach(() => simulator.reset());
-
   it('answers RetrieveServiceContent without a session, naming the managers and the release', async () => {
-    const answer = await soapCall(url, serviceContent);
+    const answer = await soapCall(vcenter.url, serviceContent);
     assert.equal(answer.status, 200);
     assert.match(answer.headers.get('content-type') ?? '', /^text\/xml/);
     const content = (answer.body.RetrieveServiceContentResponse as { returnval: Record<string, { '#text': string; '@_type': string } & Record<string, string>>[] }).returnval[0];
@@ -44,7 +35,7 @@ describe('vim25 sessions (POST /sdk)', () => {
 
   it('logs in with the simulator credentials: a UserSession and the vmware_soap_session cookie', async () => {
     const answer = await soapCall(
-      url,
+      vcenter.url,
       envelope('Login', 'SessionManager', 'SessionManager', `<userName>${DEFAULT_CREDENTIALS.username}</userName><password>${DEFAULT_CREDENTIALS.password}</password>`),
     );
     assert.equal(answer.status, 200);
@@ -58,14 +49,14 @@ describe('vim25 sessions (POST /sdk)', () => {
     const cookie = /"([^"]+)"/.exec(setCookie)?.[1] ?? '';
     // Clients send the cookie back quoted (as received) or bare; both are the session.
     for (const sent of [cookie, `"${cookie}"`]) {
-      const check = await soapCall(url, currentSession(), sent);
+      const check = await soapCall(vcenter.url, currentSession(), sent);
       assert.equal(check.status, 200, check.text);
       assert.match(check.text, new RegExp(`<userName>${DEFAULT_CREDENTIALS.username}</userName>`));
     }
   });
 
   it('refuses a wrong password with InvalidLogin, shaped as vCenter sends it', async () => {
-    const answer = await soapCall(url, envelope('Login', 'SessionManager', 'SessionManager', `<userName>${DEFAULT_CREDENTIALS.username}</userName><password>wrong</password>`));
+    const answer = await soapCall(vcenter.url, envelope('Login', 'SessionManager', 'SessionManager', `<userName>${DEFAULT_CREDENTIALS.username}</userName><password>wrong</password>`));
     assert.equal(answer.status, 500);
     assert.equal(answer.headers.get('set-cookie'), null);
     const fault = faultOf(answer);
@@ -80,7 +71,7 @@ describe('vim25 sessions (POST /sdk)', () => {
 
   it('answers NotAuthenticated (HTTP 500, detail naming the object and System.View) without a session', async () => {
     for (const cookie of [undefined, 'not-a-session']) {
-      const answer = await soapCall(url, currentSession(), cookie);
+      const answer = await soapCall(vcenter.url, currentSession(), cookie);
       assert.equal(answer.status, 500);
       const fault = faultOf(answer);
       assert.equal(fault?.type, 'NotAuthenticated');
@@ -91,44 +82,44 @@ describe('vim25 sessions (POST /sdk)', () => {
   });
 
   it('does not take a REST session token for a SOAP session', async () => {
-    const restToken = await loginApi(url, DEFAULT_CREDENTIALS);
-    assert.equal(faultOf(await soapCall(url, currentSession(), restToken))?.type, 'NotAuthenticated');
+    const restToken = await loginApi(vcenter.url, DEFAULT_CREDENTIALS);
+    assert.equal(faultOf(await soapCall(vcenter.url, currentSession(), restToken))?.type, 'NotAuthenticated');
   });
 
   it('ends a session idle for sessionIdleSeconds, on the injected clock', async () => {
-    const cookie = await login(url, DEFAULT_CREDENTIALS);
+    const cookie = await login(vcenter.url, DEFAULT_CREDENTIALS);
     now += 1799_000;
-    assert.equal((await soapCall(url, currentSession(), cookie)).status, 200, 'a call refreshes the idle timer');
+    assert.equal((await soapCall(vcenter.url, currentSession(), cookie)).status, 200, 'a call refreshes the idle timer');
     now += 1799_000;
-    assert.equal((await soapCall(url, currentSession(), cookie)).status, 200);
+    assert.equal((await soapCall(vcenter.url, currentSession(), cookie)).status, 200);
     now += 1800_000;
-    assert.equal(faultOf(await soapCall(url, currentSession(), cookie))?.type, 'NotAuthenticated');
+    assert.equal(faultOf(await soapCall(vcenter.url, currentSession(), cookie))?.type, 'NotAuthenticated');
     assert.equal(simulator.sessionCounters().expired, 1);
   });
 
   it('ends SOAP sessions with POST /_sim/sessions/expire-all, like REST ones', async () => {
-    const cookie = await login(url, DEFAULT_CREDENTIALS);
-    const expired = await fetch(`${url}/_sim/sessions/expire-all`, { method: 'POST' });
+    const cookie = await login(vcenter.url, DEFAULT_CREDENTIALS);
+    const expired = await fetch(`${vcenter.url}/_sim/sessions/expire-all`, { method: 'POST' });
     assert.deepEqual(await expired.json(), { expired: 1 });
-    assert.equal(faultOf(await soapCall(url, currentSession(), cookie))?.type, 'NotAuthenticated');
+    assert.equal(faultOf(await soapCall(vcenter.url, currentSession(), cookie))?.type, 'NotAuthenticated');
   });
 
   it('logs out: the cookie stops working and a second Logout is NotAuthenticated', async () => {
-    const cookie = await login(url, DEFAULT_CREDENTIALS);
-    const logout = await soapCall(url, envelope('Logout', 'SessionManager', 'SessionManager'), cookie);
+    const cookie = await login(vcenter.url, DEFAULT_CREDENTIALS);
+    const logout = await soapCall(vcenter.url, envelope('Logout', 'SessionManager', 'SessionManager'), cookie);
     assert.equal(logout.status, 200);
     assert.match(logout.text, /<LogoutResponse xmlns="urn:vim25"><\/LogoutResponse>/);
-    assert.equal(faultOf(await soapCall(url, currentSession(), cookie))?.type, 'NotAuthenticated');
-    assert.equal(faultOf(await soapCall(url, envelope('Logout', 'SessionManager', 'SessionManager'), cookie))?.type, 'NotAuthenticated');
+    assert.equal(faultOf(await soapCall(vcenter.url, currentSession(), cookie))?.type, 'NotAuthenticated');
+    assert.equal(faultOf(await soapCall(vcenter.url, envelope('Logout', 'SessionManager', 'SessionManager'), cookie))?.type, 'NotAuthenticated');
     assert.equal(simulator.sessionCounters().logouts, 1);
   });
 
   it('answers MethodNotFound for a method the object does not have, and a plain fault for a body that is not SOAP', async () => {
-    const cookie = await login(url, DEFAULT_CREDENTIALS);
-    const wrongObject = faultOf(await soapCall(url, envelope('Login', 'PropertyCollector', 'propertyCollector'), cookie));
+    const cookie = await login(vcenter.url, DEFAULT_CREDENTIALS);
+    const wrongObject = faultOf(await soapCall(vcenter.url, envelope('Login', 'PropertyCollector', 'propertyCollector'), cookie));
     assert.equal(wrongObject?.type, 'MethodNotFound');
     assert.equal(wrongObject?.detail.method, 'Login');
-    const garbage = await soapCall(url, '<not-soap', cookie);
+    const garbage = await soapCall(vcenter.url, '<not-soap', cookie);
     assert.equal(garbage.status, 500);
     assert.match(garbage.text, /<faultcode>ServerFaultCode<\/faultcode><faultstring>the request is not well-formed XML/);
   });
