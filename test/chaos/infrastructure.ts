@@ -53,12 +53,59 @@ export interface ChaosNatsOptions {
 }
 
 /** Starts `redis-server` on a free loopback port with the given persistence and password. */
-export async function startChaosRedis(options: ChaosRedisOptions): Promise<ChaosServer & { command(...args: string[]): Promise<string> }> {
+export async function startChaosRedis(options: ChaosRedisOptions): Promise<ChaosServer & { command(...args: string[]): Promise<string>; monitor(onLine: (line: string) => void): RedisMonitor }> {
   const persistence = options.persistence === 'append-only' ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
   const server = await startServerProcess('redis', 'redis', (port, dir) => ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--dir', dir, '--requirepass', options.password]);
   return {
     ...server,
     command: (...args) => runRedisCli(server.port, options.password, args),
+    monitor: (onLine) => monitorRedis(server.port, options.password, onLine),
+  };
+}
+
+/** A `redis-cli monitor` watching every command Redis executes, in the order it executes them. */
+export interface RedisMonitor {
+  /** Resolves once the monitor is attached (Redis answered `OK`), so nothing after it is missed. */
+  readonly attached: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Streams Redis's `MONITOR` output line by line to `onLine` (a transaction's
+ * commands appear at its `EXEC`, in order): a fault scenario audits from it
+ * what the bridge wrote and in which order, without a race against the bridge.
+ */
+function monitorRedis(port: number, password: string, onLine: (line: string) => void): RedisMonitor {
+  const child = spawn('redis-cli', ['-h', '127.0.0.1', '-p', String(port), 'monitor'], { env: { PATH: process.env['PATH'] ?? '', REDISCLI_AUTH: password }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let buffered = '';
+  let seenMarker = false;
+  // redis-cli prints nothing when MONITOR starts: a marker command seen in the output says it is attached.
+  const marker = `chaos-monitor-attached-${port}`;
+  child.stdout.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString('latin1');
+    let end: number;
+    while ((end = buffered.indexOf('\n')) >= 0) {
+      const line = buffered.slice(0, end);
+      buffered = buffered.slice(end + 1);
+      if (line.includes(marker)) seenMarker = true;
+      else onLine(line);
+    }
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const attached = (async () => {
+    const deadline = Date.now() + 10_000;
+    while (!seenMarker) {
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`redis-cli monitor on ${port} did not attach`);
+      await runRedisCli(port, password, ['ECHO', marker]);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  })();
+  return {
+    attached,
+    async stop() {
+      child.kill('SIGTERM');
+      await exited;
+    },
   };
 }
 

@@ -7,7 +7,7 @@ import { crashSigns } from './crash-signs.js';
 import { judge, streamConvergedAt, type Verdict } from './judge.js';
 import { startOpenstackPlatform } from './platforms/openstack.js';
 import { dcmStream, type DeliveredEvent } from './recorder.js';
-import type { FaultContext, RunSettings, Scenario } from './scenario.js';
+import type { FaultContext, RunSettings, Scenario, ScenarioWatch } from './scenario.js';
 import { scanForSecrets, type ScannedText, type SecretSighting } from './secret-scan.js';
 import { scenarioSeed } from './settings.js';
 import { startStack, type ChaosStack } from './stack.js';
@@ -34,6 +34,8 @@ export interface ScenarioResult {
   readonly faultsMade: number;
   /** Bridge processes started (1 + the restarts). */
   readonly bridgeProcesses: number;
+  /** What the scenario's own watch found wrong (see `Scenario.watch`); empty when it has none. */
+  readonly watchMisses: readonly string[];
   readonly durationMs: number;
 }
 
@@ -49,6 +51,7 @@ export function missedBar(result: ScenarioResult): string[] {
   if (result.secretSightings.length > 0) misses.push(`secrets found ${result.secretSightings.length}`);
   if (result.convergeMs === undefined) misses.push('did not converge');
   if (result.churnFailures.length > 0) misses.push(`simulator control failures ${result.churnFailures.length}`);
+  misses.push(...result.watchMisses);
   return misses;
 }
 
@@ -77,7 +80,9 @@ export async function runScenario(scenario: Scenario, settings: RunSettings, log
     tuning: settings.tuning,
   });
   let churn: Churn | undefined;
+  let watch: ScenarioWatch | undefined;
   try {
+    watch = await scenario.watch?.(stack, settings);
     await stack.platform.seed(settings.instances, truth);
     await stack.bridge.start();
     const texts: ScannedText[] = [];
@@ -129,6 +134,8 @@ export async function runScenario(scenario: Scenario, settings: RunSettings, log
       requiredHoldMs,
       duplicateWindowMs: dcmStream.duplicateWindowMs,
     });
+    const watched = watch?.verdict({ truth: truth.history(), delivered }) ?? { misses: [], notes: [] };
+    notes.push(...watched.notes);
     const artifactsDir = join(settings.artifactsDir, scenario.name);
     writeArtifacts(artifactsDir, truth, delivered, stack);
     return {
@@ -144,10 +151,12 @@ export async function runScenario(scenario: Scenario, settings: RunSettings, log
       artifactsDir,
       faultsMade: stack.blindWindows().length + stack.sightedFaults(),
       bridgeProcesses: stack.bridge.incarnations().length,
+      watchMisses: watched.misses,
       durationMs: Date.now() - startedAt,
     };
   } finally {
     await churn?.stop();
+    await watch?.dispose();
     await stack.dispose();
   }
 }

@@ -2,7 +2,8 @@ import type { RandomSource } from '../simulators/common/index.js';
 import type { Churn } from './churn.js';
 import type { RedisPersistence } from './infrastructure.js';
 import type { ChaosPlatform } from './platforms/platform.js';
-import type { TruthLog } from './truth.js';
+import type { DeliveredEvent } from './recorder.js';
+import type { TruthLog, TruthState } from './truth.js';
 import type { BridgeTuning, ChaosStack } from './stack.js';
 
 /** The two sizes of a run: `short` inside `npm test`, `full` with `npm run chaos`. */
@@ -94,4 +95,17 @@ export interface Scenario {
   readonly fullOnlyBecause?: string;
   /** Makes one fault and ends it: every part it stopped must run again when it returns. */
   trial(context: FaultContext): Promise<void>;
+  /**
+   * Watches the run for what the judge does not see (the listing cursor a
+   * bridge stores against what DCM's stream holds): started on the stack
+   * before the bridge, asked for its verdict on the stream read at the end.
+   */
+  readonly watch?: (stack: ChaosStack, settings: RunSettings) => Promise<ScenarioWatch>;
+}
+
+/** A scenario's own checks beside the judge's. */
+export interface ScenarioWatch {
+  /** What it found on the whole run: `misses` fail the bar (one line each), `notes` go to the report. */
+  verdict(input: { readonly truth: ReadonlyMap<string, readonly TruthState[]>; readonly delivered: readonly DeliveredEvent[] }): { readonly misses: readonly string[]; readonly notes: readonly string[] };
+  dispose(): Promise<void>;
 }

@@ -38,7 +38,7 @@ export function defineShortFormTests(groupName: string, group: readonly Scenario
         assert.ok(result.faultsMade >= result.trials, `${result.faultsMade} faults made for ${result.trials} trials${report}`);
         assert.ok(result.verdict.transitionsMade >= settings.changesPerSecond, `the churn made only ${result.verdict.transitionsMade} changes${report}`);
         assert.ok(result.verdict.statesChecked > 0, `no state was held long enough in sight to be checked${report}`);
-        if (scenario.name === 'bridge-sigkill') assert.equal(result.bridgeProcesses, result.trials + 1, `one restart per kill${report}`);
+        if (scenario.name === 'bridge-sigkill' || scenario.name.endsWith('-incremental-sigkill')) assert.equal(result.bridgeProcesses, result.trials + 1, `one restart per kill${report}`);
         assert.deepEqual(missedBar(result), [], report);
       });
     }

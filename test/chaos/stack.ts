@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createChaosBridge, type ChaosBridge } from './bridge-runner.js';
-import { startChaosNats, startChaosRedis, type ChaosServer, type RedisPersistence } from './infrastructure.js';
+import { startChaosNats, startChaosRedis, type ChaosServer, type RedisMonitor, type RedisPersistence } from './infrastructure.js';
 import type { TimeWindow } from './judge.js';
 import type { ChaosPlatform } from './platforms/platform.js';
 import { startRecorder, type EventRecorder } from './recorder.js';
@@ -20,7 +20,7 @@ export interface BridgeTuning {
 
 /** The real parts of one run: Redis, NATS, a platform simulator, DCM's recorder and the bridge process. */
 export interface ChaosStack {
-  readonly redis: ChaosServer & { command(...args: string[]): Promise<string> };
+  readonly redis: ChaosServer & { command(...args: string[]): Promise<string>; monitor(onLine: (line: string) => void): RedisMonitor };
   readonly nats: ChaosServer;
   readonly platform: ChaosPlatform;
   readonly recorder: EventRecorder;
