@@ -4,7 +4,7 @@ import type { EndpointConfig } from '../../../src/config/index.js';
 import type { PlatformHttpClient } from '../../../src/platform-http/index.js';
 import { confirmVimAbsence } from './absence.js';
 import { createFieldDirectory } from './fields.js';
-import { createContainerViews, listVimVms } from './listing.js';
+import { createContainerViews, listVimVms, type VimListingOptions } from './listing.js';
 import { createVimSession } from './session.js';
 import { createVimChangeListing } from './updates.js';
 
@@ -29,10 +29,11 @@ export function createVimConnection(endpoint: EndpointConfig, http: PlatformHttp
   const session = createVimSession({ http, endpoint: endpoint.name, credentials: { username: endpoint.credentials['username'] ?? '', password: endpoint.credentials['password'] ?? '' }, logger });
   const fields = createFieldDirectory({ session, selector: endpoint.selector, endpoint: endpoint.name, logger });
   const views = createContainerViews(endpoint.name);
-  const changes = createVimChangeListing({ session, fields, views, selector: endpoint.selector, endpoint: endpoint.name, maxObjects: options.maxObjects, logger });
+  const listing: VimListingOptions = { session, fields, views, selector: endpoint.selector, endpoint: endpoint.name, maxObjects: options.maxObjects, logger };
+  const changes = createVimChangeListing(listing);
   let closing: Promise<void> | undefined;
   return {
-    list: (signal) => listVimVms({ session, fields, views, selector: endpoint.selector, endpoint: endpoint.name, maxObjects: options.maxObjects, logger }, signal),
+    list: (signal) => listVimVms(listing, signal),
     listChanges: (cursor, signal) => changes.listChanges(cursor, signal),
     confirmAbsence: (platformIds, signal) => confirmVimAbsence({ session, fields, selector: endpoint.selector, endpoint: endpoint.name, batchSize: options.absenceBatchSize, concurrency: options.concurrency, logger }, platformIds, signal),
     close: () =>

@@ -12,13 +12,17 @@ import { VimShapeError, type MoRef } from './xml.js';
 /** The VM properties a listing asks for: nothing else crosses the wire. */
 export const vmListingPaths = ['name', 'runtime.powerState', 'runtime.connectionState', 'customValue'] as const;
 
+/** What a connection's full listing ({@link listVimVms}) and change listing (updates.ts) both work with. */
 export interface VimListingOptions {
   readonly session: VimSession;
   readonly fields: FieldDirectory;
   readonly views: ContainerViews;
   readonly selector: Selector;
   readonly endpoint: string;
-  /** `maxObjects` of each property page. */
+  /**
+   * `maxObjects` of each property page; the change listing asks it as `maxObjectUpdates` of each
+   * WaitForUpdatesEx (vCenter may answer fewer) and reads VMs in batches of it.
+   */
   readonly maxObjects: number;
   readonly logger: Logger;
 }

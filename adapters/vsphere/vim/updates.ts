@@ -1,27 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import type { Logger } from 'pino';
 import type { ChangePage, ListingEnd, RawInstance } from '../../../src/adapter/index.js';
-import type { Selector } from '../../../src/config/index.js';
 import { BridgeError, ErrorCode } from '../../../src/errors/index.js';
 import { chunks } from '../concurrency.js';
 import { vimStateReading } from '../state-table.js';
 import { decodeCustomValues, decodeManagedObjectReturn, decodeRetrieveResult, decodeUpdateSet, requiredProperty, type MissingProperty, type ObjectContent, type ObjectUpdate, type UpdateSetPage } from './decode.js';
 import { createViewFilter, destroyPropertyFilter, retrievePropertiesEx, waitForUpdatesEx } from './envelopes.js';
-import { selectByFields, type FieldDirectory, type SelectorFields } from './fields.js';
-import { shapeFailure, vmListingPaths, type ContainerViews } from './listing.js';
-import { faultTypeOf, isNotAuthenticated, type VimSession } from './session.js';
+import { selectByFields, type SelectorFields } from './fields.js';
+import { shapeFailure, vmListingPaths, type VimListingOptions } from './listing.js';
+import { faultTypeOf, isNotAuthenticated } from './session.js';
 import { VimShapeError, type MoRef } from './xml.js';
-
-export interface VimChangeListingOptions {
-  readonly session: VimSession;
-  readonly fields: FieldDirectory;
-  readonly views: ContainerViews;
-  readonly selector: Selector;
-  readonly endpoint: string;
-  /** `maxObjectUpdates` asked of each WaitForUpdatesEx (vCenter may answer fewer), and VMs per batched read. */
-  readonly maxObjects: number;
-  readonly logger: Logger;
-}
 
 /** What the adapter last learnt of a VM whose attributes mark it DCM's: enough to report it from a change of one property. */
 interface ManagedVm {
@@ -97,7 +84,7 @@ function decodeCursor(cursor: string): { nonce: string; version: string } | unde
  *   filter), a session that ended since (the filter died with it: NotAuthenticated, or another
  *   call logged in again), and `InvalidCollectorVersion`.
  */
-export function createVimChangeListing(options: VimChangeListingOptions): VimChangeListing {
+export function createVimChangeListing(options: VimListingOptions): VimChangeListing {
   const { session, fields, views, selector, endpoint, logger } = options;
   let current: FilterState | undefined;
 
