@@ -15,7 +15,7 @@ import { createAccountBuckets, defaultBucketSettings, type AccountBuckets, type 
 export interface Ec2AdapterOptions {
   /** SDK retries per call. Default {@link defaultRetryPolicy}. */
   readonly retryPolicy?: Partial<RetryPolicy>;
-  /** The per-account request bucket. Default {@link defaultBucketSettings}. */
+  /** The per-account request bucket when the bridge gives none (`AdapterContext.rateLimit`). Default {@link defaultBucketSettings}. */
   readonly bucket?: TokenBucketSettings;
   /** Shares buckets with another adapter instance (tests); default: a registry of this instance's own. */
   readonly accountBuckets?: AccountBuckets;
@@ -51,7 +51,8 @@ export function createEc2Adapter(options: Ec2AdapterOptions = {}): PlatformAdapt
       const { region } = ec2OptionsOf(endpoint);
       const keys = ec2CredentialsOf(endpoint);
       const scope: ErrorScope = { endpoint: endpoint.name, region, secrets: [keys.secretAccessKey, keys.sessionToken, keys.accessKeyId].filter((value): value is string => value !== undefined) };
-      const bucket = buckets.forAccount(accountKeyOf(endpoint), context.clock);
+      // The bridge's bucket (rateLimits.ec2: shared by the account's endpoints on every replica) when it gives one; else this adapter's own.
+      const bucket = context.rateLimit ? context.rateLimit(accountKeyOf(endpoint)) : buckets.forAccount(accountKeyOf(endpoint), context.clock);
       // Polls of one endpoint never overlap (scheduler invariant), so one slot suffices.
       let activeSignal: AbortSignal | undefined;
       let connection: Promise<Ec2Connection> | undefined;

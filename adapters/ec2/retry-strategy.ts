@@ -1,6 +1,6 @@
 import type { EC2ClientConfig } from '@aws-sdk/client-ec2';
 import { maxTimerDelayMs, type Clock } from '../../src/clock/index.js';
-import type { TokenBucket } from './token-bucket.js';
+import type { RequestGate } from '../../src/ratelimit/index.js';
 
 /** The SDK's token-based retry strategy interface (RetryStrategyV2), as `EC2Client` types it. */
 export type SdkRetryStrategy = Extract<NonNullable<EC2ClientConfig['retryStrategy']>, { acquireInitialRetryToken: unknown }>;
@@ -72,8 +72,8 @@ export function requestTimeoutsFor(intervalSeconds: number, policy: RetryPolicy)
 /** What the strategy needs besides its policy. */
 export interface RetryStrategyDependencies {
   readonly clock: Clock;
-  /** The account's request bucket: every attempt, first or retry, takes one token. */
-  readonly bucket: TokenBucket;
+  /** The account's request bucket (the bridge's shared one, or the adapter's own): every attempt, first or retry, takes one token. */
+  readonly bucket: RequestGate;
   /** The signal of the listing in progress; waits end when it aborts. */
   readonly signal: () => AbortSignal | undefined;
   /** Source of jitter in [0, 1). */

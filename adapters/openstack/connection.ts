@@ -1,4 +1,5 @@
 import type { AdapterContext, PlatformConnection } from '../../src/adapter/index.js';
+import type { RequestGate } from '../../src/ratelimit/index.js';
 import type { EndpointConfig } from '../../src/config/index.js';
 import { BridgeError, ErrorCode, isBridgeError, validationError } from '../../src/errors/index.js';
 import { createPlatformHttpClient, type PlatformHttpClient, type PlatformRequest, type PlatformResponse } from '../../src/platform-http/index.js';
@@ -9,6 +10,7 @@ import { createErrorBodyReader, withBodyRetryAfter } from './error-bodies.js';
 import { createKeystoneSession, type KeystoneSession, type KeystoneToken } from './keystone.js';
 import { listManagedServers, type ComputeGet, type ListingMemory } from './listing.js';
 import { listAllWithCursor, listChangesSince, type ChangeListingOptions } from './changes.js';
+import { openstackAccountKey } from './rate-account.js';
 import { createScrubber } from './redact.js';
 import { resolveOpenstackSettings, type OpenstackSettings } from './settings.js';
 
@@ -39,6 +41,8 @@ interface Live {
 export function createOpenstackConnection(endpoint: EndpointConfig, context: AdapterContext, options: ConnectionOptions, knownStates: Readonly<Record<string, unknown>>): PlatformConnection {
   const { logger, clock } = context;
   const clients = new Map<string, PlatformHttpClient>();
+  /** The project's request budget, known once the settings are (clouds.yaml may name the project). */
+  let gate: RequestGate | undefined;
   let live: Live | undefined;
   let closed = false;
   let secrets: readonly string[] = [];
@@ -60,6 +64,8 @@ export function createOpenstackConnection(endpoint: EndpointConfig, context: Ada
         ...(context.onRequest ? { onRequest: context.onRequest } : {}),
         // Keystone's URL and every compute URL its catalog names (which the registrant controls) alike.
         ...(context.targetCheck ? { targetCheck: context.targetCheck } : {}),
+        // Keystone's requests too: a gateway that limits the project counts them alike.
+        ...(gate ? { rateLimit: gate } : {}),
         ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
         // Pages run one after another; confirmations run absenceConcurrency at once; one spare covers a token renewal.
         connections: options.absenceConcurrency + 1,
@@ -85,6 +91,7 @@ export function createOpenstackConnection(endpoint: EndpointConfig, context: Ada
     if (!resolved.settings) throw validationError(`openstack endpoint ${endpoint.name}`, resolved.issues);
     const settings = resolved.settings;
     secrets = settings.secrets;
+    gate = context.rateLimit?.(openstackAccountKey(settings));
     const keystone = clientFor(settings.authUrl);
     const session = createKeystoneSession({ send: (request) => send(keystone, request), auth: settings.auth, withCatalog: settings.computeUrl === undefined, clock, logger, endpoint: endpoint.name });
     const computeUrlOf = (token: KeystoneToken): string => settings.computeUrl ?? selectComputeUrl(token.catalog, { interface: settings.interface, region: settings.region }, endpoint.name);

@@ -9,6 +9,7 @@ export type { EndpointInterface, InstanceIdSource } from './config-schema.js';
 export { cloudsYamlLocations, findCloud } from './clouds-yaml.js';
 export type { CloudsYamlSources, CloudsYamlLocation, CloudEntry, CloudLookup } from './clouds-yaml.js';
 export { resolveOpenstackSettings } from './settings.js';
+export { openstackAccountKey } from './rate-account.js';
 export type { OpenstackSettings, OpenstackAuth } from './settings.js';
 export { computeMicroversion, microversionHeader } from './listing.js';
 export { absenceMicroversion, fallbackMicroversion } from './absence.js';

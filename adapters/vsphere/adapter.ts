@@ -6,6 +6,7 @@ import { vsphereProtocolOf, type ApiFlavorSetting } from './api-flavors.js';
 import { listManagedVms } from './listing.js';
 import { describeVapiError } from './payloads.js';
 import { vspherePlatform } from './platform.js';
+import { vsphereAccountKey } from './rate-account.js';
 import { createVsphereSession } from './session.js';
 import { createTagDirectory } from './tag-directory.js';
 import { createVcenterApi } from './vcenter-api.js';
@@ -56,6 +57,7 @@ export function createVsphereAdapter(options: VsphereAdapterOptions = {}): Platf
         clock: context.clock,
         ...(context.onRequest ? { onRequest: context.onRequest } : {}),
         ...(context.targetCheck ? { targetCheck: context.targetCheck } : {}),
+        ...(context.rateLimit ? { rateLimit: context.rateLimit(vsphereAccountKey(endpoint)) } : {}),
         ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
         connections: concurrency,
         ...(protocol.api === 'vim' ? { describeErrorBytes: describeSoapFault } : { describeErrorBody: describeVapiError }),

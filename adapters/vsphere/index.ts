@@ -1,5 +1,6 @@
 /** The vSphere platform adapter (vCenter Web Services API or REST API); see README.md beside this file. */
 export { createVsphereAdapter, maxVmBatchSize } from './adapter.js';
+export { vsphereAccountKey } from './rate-account.js';
 export type { VsphereAdapterOptions } from './adapter.js';
 export { vsphereStateTable, vimConnectionStateRules, vimPowerStateKeys } from './state-table.js';
 export { vsphereConfigSchema } from './config-schema.js';

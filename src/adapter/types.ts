@@ -5,6 +5,7 @@ import type { ValidationIssue } from '../errors/index.js';
 import type { StateTable } from '../normalize/state-table.js';
 import type { ServiceType } from '../normalize/status.js';
 import type { EndpointConfig } from '../config/endpoint.js';
+import type { RequestGate } from '../ratelimit/index.js';
 
 /**
  * One managed instance as a platform reported it, before normalization.
@@ -58,6 +59,15 @@ export interface AdapterContext {
    * adapter keeps what it learns in memory, for the life of the connection.
    */
   readonly store?: EndpointStore;
+  /**
+   * The request budget of the platform account the endpoint belongs to
+   * (`rateLimits.<platform>`), shared with every other endpoint of that
+   * account on every replica. The adapter derives the account key (vCenter:
+   * its URL origin; OpenStack: auth URL and project; EC2: account or access
+   * key and region) and takes a token from its gate before every platform
+   * request, retries included. Absent: the platform is not limited.
+   */
+  readonly rateLimit?: (accountKey: string) => RequestGate;
 }
 
 /**

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { Pool } from 'undici';
 import type { AdapterContext, ConnectTargetCheck } from '../adapter/index.js';
 import type { Clock } from '../clock/index.js';
+import type { RequestGate } from '../ratelimit/index.js';
 import { BridgeError, ErrorCode, isBridgeError } from '../errors/index.js';
 import { parseJson, parseJsonQuietly, readBody } from './body.js';
 import { createConnectGuard, guardedConnector } from './connect-guard.js';
@@ -46,6 +47,12 @@ export interface PlatformHttpOptions {
    * address it allowed. Absent: the system resolver, unchecked.
    */
   readonly targetCheck?: ConnectTargetCheck;
+  /**
+   * The account's request budget (`AdapterContext.rateLimit`): every request
+   * takes a token first, before its timeout starts; waiting ends with
+   * POLL_ABORTED when the request's signal aborts. Absent: not limited.
+   */
+  readonly rateLimit?: RequestGate;
 }
 
 /** One request. `path` has no query string: give `query`, which never reaches errors or logs. */
@@ -158,6 +165,13 @@ export function createPlatformHttpClient(options: PlatformHttpOptions): Platform
       if (request.signal.aborted) throw abortedError(target, request.signal.reason);
       // Before the timer: a closed client or an unreadable CA file sends nothing, so nothing is reported.
       const endpointPool = dispatcher(target);
+      if (options.rateLimit) {
+        try {
+          await options.rateLimit.take(request.signal);
+        } catch (error) {
+          throw abortedError(target, request.signal.aborted ? request.signal.reason : error);
+        }
+      }
       const timeoutMs = request.timeoutMs ?? requestTimeoutMs;
       const controller = new AbortController();
       const onAbort = (): void => controller.abort(request.signal.reason);
