@@ -12,6 +12,10 @@ import { BridgeError, ErrorCode, isBridgeError } from '../errors/index.js';
  * `load` runs once when it succeeds; a failed load (an `INTERNAL` error
  * naming the platform, the import's error as `cause`) fails only that call
  * and is tried again by the next one.
+ *
+ * A connection offers `listChanges` once its code is loaded and only if the
+ * loaded connection does: the first poll of a process lists in full, later
+ * polls list incrementally where the platform can.
  */
 export function deferredAdapter(description: AdapterDescription, load: () => Promise<PlatformAdapter>): PlatformAdapter {
   let loaded: Promise<PlatformAdapter> | undefined;
@@ -24,9 +28,10 @@ export function deferredAdapter(description: AdapterDescription, load: () => Pro
     ...description,
     connect(endpoint, context) {
       let opened: Promise<PlatformConnection> | undefined;
+      let live: PlatformConnection | undefined;
       const connection = (): Promise<PlatformConnection> =>
         (opened ??= adapterCode()
-          .then((adapter) => adapter.connect(endpoint, context))
+          .then((adapter) => (live = adapter.connect(endpoint, context)))
           .catch((error: unknown) => {
             opened = undefined;
             throw error;
@@ -38,10 +43,18 @@ export function deferredAdapter(description: AdapterDescription, load: () => Pro
         async confirmAbsence(platformIds, signal) {
           return (await connection()).confirmAbsence(platformIds, signal);
         },
+        // Whether a connection lists incrementally is known only from the loaded code (vSphere: its apiFlavor), so
+        // the first poll of a process lists in full (a stored cursor is kept) and the next ones may list changes.
+        get listChanges() {
+          const loaded = live;
+          const listChanges = loaded?.listChanges;
+          return loaded && listChanges ? listChanges.bind(loaded) : undefined;
+        },
         async close() {
           // Nothing opened, nothing to release; a connection being opened is closed once it exists.
           const pending = opened;
           opened = undefined;
+          live = undefined;
           await (await pending?.catch(() => undefined))?.close();
         },
       };

@@ -2,7 +2,7 @@
 // absence check of a connection: never on connect, never for a connection only closed, once for every connection.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { AdapterDescription, PlatformAdapter, RawInstance } from '../../../src/adapter/index.js';
+import type { AdapterDescription, PlatformAdapter, PlatformConnection, RawInstance } from '../../../src/adapter/index.js';
 import { createSystemClock } from '../../../src/clock/index.js';
 import type { EndpointConfig } from '../../../src/config/index.js';
 import { ErrorCode, isBridgeError } from '../../../src/errors/index.js';
@@ -82,4 +82,39 @@ test('a failed load fails that call with an INTERNAL error naming the platform, 
   for await (const page of connection.list(new AbortController().signal)) listed += page.length;
   assert.equal(listed, 1, 'the same connection works once the code loads');
   assert.equal(counts.loads, 2);
+});
+
+test('listChanges is offered once the code is loaded, and only when the loaded connection has it; it reaches the loaded connection', async () => {
+  const page: RawInstance[] = [{ platformId: 'p-2', instanceId: 'i-2', rawState: 'on' }];
+  const withChanges = deferredAdapter(fileDescription, async () => ({
+    ...fileDescription,
+    connect: () => ({
+      async *list() {
+        yield page;
+      },
+      async *listChanges(cursor) {
+        yield { instances: page, deleted: [], departed: [] };
+        return { cursor: `${cursor ?? 'none'}+1` };
+      },
+      confirmAbsence: async () => new Map(),
+      close: async () => undefined,
+    }),
+  }));
+  const connection = withChanges.connect(endpoint('a'), context);
+  // Read through a function: an assertion on the property would narrow it for the rest of the test.
+  const offered = (of: PlatformConnection) => of.listChanges;
+  assert.equal(offered(connection), undefined, 'before the code is loaded, the connection cannot say');
+  for await (const _page of connection.list(new AbortController().signal));
+  const listChanges = offered(connection);
+  assert.ok(listChanges, 'offered once loaded');
+  const changes = listChanges('c-7', new AbortController().signal);
+  assert.deepEqual((await changes.next()).value, { instances: page, deleted: [], departed: [] });
+  assert.deepEqual(await changes.next(), { done: true, value: { cursor: 'c-7+1' } });
+  await connection.close();
+  assert.equal(offered(connection), undefined, 'a closed connection offers nothing until it loads again');
+
+  const { load } = countingLoader();
+  const fullOnly = deferredAdapter(fileDescription, load).connect(endpoint('b'), context);
+  for await (const _page of fullOnly.list(new AbortController().signal));
+  assert.equal(offered(fullOnly), undefined, 'an adapter that lists only in full offers none');
 });
