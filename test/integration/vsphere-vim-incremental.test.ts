@@ -14,7 +14,7 @@ import { createVsphereAdapter } from '../../adapters/vsphere/index.js';
 import type { ReceivedMessage } from '../support/jetstream-consumer.js';
 import { useHarness } from '../support/harness.js';
 import { createSkippingClock, startVsphereBridge } from '../support/vsphere-bridge.js';
-import { startVsphereLab, type VsphereLab } from '../support/vsphere-lab.js';
+import { soapOperations, startVsphereLab, type VsphereLab } from '../support/vsphere-lab.js';
 
 const harness = useHarness();
 let lab: VsphereLab;
@@ -26,9 +26,7 @@ after(() => lab.close());
 const statuses = (received: readonly ReceivedMessage[]): string[] => received.map((message) => `${message.event.data.id}:${message.event.data.status}`).sort();
 
 /** The SOAP operations since the last reset, by name. */
-function operations(): Record<string, number> {
-  return Object.fromEntries(Object.entries(lab.simulator.stats().byRoute).flatMap(([route, count]) => (route.startsWith('POST /sdk ') ? [[route.slice('POST /sdk '.length), count]] : [])));
-}
+const operations = (): Record<string, number> => soapOperations(lab.simulator);
 
 const total = (counts: Record<string, number>): number => Object.values(counts).reduce((sum, count) => sum + count, 0);
 

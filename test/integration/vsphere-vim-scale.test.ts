@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useHarness } from '../support/harness.js';
 import { startVsphereBridge } from '../support/vsphere-bridge.js';
-import { startVsphereLab, type VsphereLab } from '../support/vsphere-lab.js';
+import { soapOperations, startVsphereLab, type VsphereLab } from '../support/vsphere-lab.js';
 
 const harness = useHarness();
 const vmCount = 100_000;
@@ -23,7 +23,7 @@ after(() => lab.close());
 
 /** The SOAP operations of the last poll, by name, with the property requests (first and continued pages) summed. */
 function requests(): { pages: number; byOperation: Record<string, number> } {
-  const byOperation = Object.fromEntries(Object.entries(lab.simulator.stats().byRoute).flatMap(([route, count]) => (route.startsWith('POST /sdk ') ? [[route.slice('POST /sdk '.length), count]] : [])));
+  const byOperation = soapOperations(lab.simulator);
   return { pages: (byOperation['RetrievePropertiesEx'] ?? 0) + (byOperation['ContinueRetrievePropertiesEx'] ?? 0), byOperation };
 }
 

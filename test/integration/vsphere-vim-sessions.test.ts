@@ -3,32 +3,21 @@
 // restarts the listing once, without listing a VM twice; an abandoned listing cancels its token;
 // Logout on close. Faults and answers that are not the documented ones fail the poll with an error
 // naming the operation, never a crash.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ErrorCode, isBridgeError } from '../../src/errors/index.js';
-import { connectVsphere, listAll, listPages, type LabConnection } from '../support/vsphere-lab.js';
-import { startVsphereLab, type VsphereLab } from '../support/vsphere-lab.js';
+import { listAll, listPages, soapOperations, useVimLab, type LabConnection } from '../support/vsphere-lab.js';
 
-let lab: VsphereLab;
-const connections: LabConnection[] = [];
-before(async () => {
-  lab = await startVsphereLab();
-});
-after(async () => {
-  await Promise.all(connections.map((open) => open.connection.close()));
-  await lab.close();
-});
+const lab = useVimLab();
 
 /** A fresh inventory of 25 VMs (20 managed) and a vim connection paging 10 VMs a request. */
 function connect(input: Record<string, unknown> = {}): LabConnection {
   lab.simulator.reset();
   lab.simulator.seedDcmVms({ count: 25, tagged: 20, via: 'customAttribute' });
-  const open = connectVsphere({ ...lab.endpointInput({ apiFlavor: 'vim' }), ...input }, { maxObjects: 10, requestTimeoutMs: 5_000 });
-  connections.push(open);
-  return open;
+  return lab.connectVim({ maxObjects: 10, requestTimeoutMs: 5_000 }, input);
 }
 
-const operation = (name: string): number => lab.simulator.stats().byRoute[`POST /sdk ${name}`] ?? 0;
+const operation = (name: string): number => soapOperations(lab.simulator)[name] ?? 0;
 
 test('sessions expire between polls: one shared re-login, the same listing', async () => {
   const { connection } = connect();

@@ -2,7 +2,7 @@
 // endpoints for it, and the "validate an endpoint, connect the adapter, collect what it reports"
 // step. Each lab keeps its own simulator options and endpoint inputs.
 import type { Logger } from 'pino';
-import type { PlatformAdapter, PlatformConnection } from '../../src/adapter/index.js';
+import type { ChangePage, PlatformAdapter, PlatformConnection } from '../../src/adapter/index.js';
 import { createSystemClock, type Clock } from '../../src/clock/index.js';
 import { validateEndpoint, type EndpointConfig } from '../../src/config/index.js';
 import { validationError } from '../../src/errors/index.js';
@@ -74,4 +74,16 @@ export function connectLabAdapter(adapter: PlatformAdapter, endpoint: EndpointCo
   const requests: AdapterLabConnection['requests'] = [];
   const connection = adapter.connect(endpoint, { logger, clock, onRequest: (outcome) => requests.push(outcome) });
   return { endpoint, connection, requests, logLines: lines, logger };
+}
+
+/** Runs one `listChanges` of `connection` (which must offer it) from `cursor` to its end: the pages it yielded and the cursor it returned. */
+export async function drainChanges(connection: PlatformConnection, cursor: string | undefined, signal: AbortSignal = new AbortController().signal): Promise<{ pages: ChangePage[]; cursor: string | undefined }> {
+  if (!connection.listChanges) throw new Error('the connection offers no listChanges');
+  const listing = connection.listChanges(cursor, signal);
+  const pages: ChangePage[] = [];
+  for (;;) {
+    const step = await listing.next();
+    if (step.done) return { pages, cursor: step.value.cursor };
+    pages.push(step.value);
+  }
 }

@@ -1,3 +1,4 @@
+import { after, before } from 'node:test';
 import type { PlatformConnection, RawInstance } from '../../src/adapter/index.js';
 import { createSystemClock, type Clock } from '../../src/clock/index.js';
 import { createVsphereAdapter, type ApiFlavorSetting, type VsphereAdapterOptions } from '../../adapters/vsphere/index.js';
@@ -49,4 +50,50 @@ export async function listPages(connection: PlatformConnection, signal: AbortSig
 /** Runs one listing and returns every instance, sorted by platform id. */
 export async function listAll(connection: PlatformConnection, signal?: AbortSignal): Promise<RawInstance[]> {
   return (await listPages(connection, signal)).flat().sort((left, right) => left.platformId.localeCompare(right.platformId, 'en', { numeric: true }));
+}
+
+/** A vCenter lab serving one test file's vim25 tests (see {@link useVimLab}). */
+export interface VimLabOfFile {
+  /** The lab's simulator; read it inside tests and hooks (the lab starts in `before`). */
+  readonly simulator: VsphereSimulator;
+  /** Connects the adapter to the lab over the Web Services API (`input` over the lab's `apiFlavor: vim` endpoint); closed after the file's tests. */
+  connectVim(adapterOptions: VsphereAdapterOptions, input?: Record<string, unknown>): LabConnection;
+}
+
+/**
+ * Starts a vCenter lab before the calling file's tests and, after them, closes every connection
+ * opened through {@link VimLabOfFile.connectVim} (so each logs out) and then the lab. Call it once
+ * at the top of the file.
+ */
+export function useVimLab(): VimLabOfFile {
+  let lab: VsphereLab | undefined;
+  const connections: LabConnection[] = [];
+  const started = (): VsphereLab => {
+    if (!lab) throw new Error('the vCenter lab is not started yet: use it inside a test or hook');
+    return lab;
+  };
+  before(async () => {
+    lab = await startVsphereLab();
+  });
+  after(async () => {
+    await Promise.all(connections.map((open) => open.connection.close()));
+    await lab?.close();
+  });
+  return {
+    get simulator() {
+      return started().simulator;
+    },
+    connectVim(adapterOptions, input = {}) {
+      const open = connectVsphere({ ...started().endpointInput({ apiFlavor: 'vim' }), ...input }, adapterOptions);
+      connections.push(open);
+      return open;
+    },
+  };
+}
+
+const SOAP_ROUTE_PREFIX = 'POST /sdk ';
+
+/** The SOAP requests `simulator` counted since its last stats reset, by operation (`{ WaitForUpdatesEx: 1 }`). */
+export function soapOperations(simulator: VsphereSimulator): Record<string, number> {
+  return Object.fromEntries(Object.entries(simulator.stats().byRoute).flatMap(([route, count]) => (route.startsWith(SOAP_ROUTE_PREFIX) ? [[route.slice(SOAP_ROUTE_PREFIX.length), count]] : [])));
 }

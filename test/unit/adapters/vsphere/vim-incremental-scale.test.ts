@@ -3,42 +3,21 @@
 // is deleted: the next incremental listing costs one WaitForUpdatesEx (<= 2 requests), yields
 // exactly those 10 with their new states, and puts the deleted VM in `departed`, which
 // confirmAbsence then finds gone.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ChangePage, PlatformConnection } from '../../../../src/adapter/index.js';
-import { connectVsphere, startVsphereLab, type LabConnection, type VsphereLab } from '../../../support/vsphere-lab.js';
+import { drainChanges } from '../../../support/adapter-lab.js';
+import { soapOperations, useVimLab } from '../../../support/vsphere-lab.js';
 
-let lab: VsphereLab;
-let open: LabConnection;
-before(async () => {
-  lab = await startVsphereLab();
-  open = connectVsphere(lab.endpointInput({ apiFlavor: 'vim' }), { maxObjects: 1000, requestTimeoutMs: 30_000 });
-});
-after(async () => {
-  await open.connection.close();
-  await lab.close();
-});
-
-async function drain(connection: PlatformConnection, cursor: string | undefined): Promise<{ pages: ChangePage[]; cursor: string | undefined }> {
-  const listing = connection.listChanges!(cursor, new AbortController().signal);
-  const pages: ChangePage[] = [];
-  for (;;) {
-    const step = await listing.next();
-    if (step.done) return { pages, cursor: step.value.cursor };
-    pages.push(step.value);
-  }
-}
-
-const sdkRequests = (): Record<string, number> =>
-  Object.fromEntries(Object.entries(lab.simulator.stats().byRoute).flatMap(([route, count]) => (route.startsWith('POST /sdk ') ? [[route.slice('POST /sdk '.length), count]] : [])));
+const lab = useVimLab();
+const sdkRequests = (): Record<string, number> => soapOperations(lab.simulator);
 
 test('100,000 VMs, 20,000 managed: 10 changed and 1 deleted between polls cost one WaitForUpdatesEx, which yields exactly those 10 and departs the deleted one', { timeout: 600_000 }, async () => {
   const seeded = lab.simulator.seedDcmVms({ count: 100_000, tagged: 20_000, via: 'customAttribute' });
   const managed = seeded.slice(0, 20_000);
-  const { connection } = open;
+  const { connection } = lab.connectVim({ maxObjects: 1000, requestTimeoutMs: 30_000 });
 
   let started = performance.now();
-  const full = await drain(connection, undefined);
+  const full = await drainChanges(connection, undefined);
   const fullMs = performance.now() - started;
   const listed = full.pages.flatMap((page) => page.instances);
   assert.equal(listed.length, 20_000);
@@ -58,7 +37,7 @@ test('100,000 VMs, 20,000 managed: 10 changed and 1 deleted between polls cost o
 
   lab.simulator.resetStats();
   started = performance.now();
-  const steady = await drain(connection, full.cursor);
+  const steady = await drainChanges(connection, full.cursor);
   const steadyMs = performance.now() - started;
   const requests = sdkRequests();
   assert.deepEqual(requests, { WaitForUpdatesEx: 1 });
@@ -73,7 +52,7 @@ test('100,000 VMs, 20,000 managed: 10 changed and 1 deleted between polls cost o
   assert.equal(findings.get(deleted)?.verdict, 'gone');
 
   lab.simulator.resetStats();
-  const quiet = await drain(connection, steady.cursor);
+  const quiet = await drainChanges(connection, steady.cursor);
   assert.deepEqual(quiet.pages.flatMap((page) => page.instances), []);
   assert.deepEqual(sdkRequests(), { WaitForUpdatesEx: 1 });
   console.log(`# 100k VMs / 20k managed over vim25 WaitForUpdatesEx: full listing ${fullMs.toFixed(0)} ms (${fullRequests['WaitForUpdatesEx']} WaitForUpdatesEx + CreateFilter), incremental with 10 changes ${steadyMs.toFixed(0)} ms (1 request)`);

@@ -4,27 +4,15 @@
 // what the filter told before, enter, leave), reads a VM that became DCM's in one batched
 // RetrievePropertiesEx, sends departures to `departed`; cursors that are not this filter's, a
 // session that ended, and InvalidCollectorVersion are CURSOR_REJECTED.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ChangePage, PlatformConnection } from '../../../../src/adapter/index.js';
+import type { ChangePage } from '../../../../src/adapter/index.js';
 import { ErrorCode, isBridgeError } from '../../../../src/errors/index.js';
-import { connectVsphere, listAll, startVsphereLab, type LabConnection, type VsphereLab } from '../../../support/vsphere-lab.js';
+import { drainChanges } from '../../../support/adapter-lab.js';
+import { listAll, soapOperations, useVimLab, type LabConnection } from '../../../support/vsphere-lab.js';
 
-let lab: VsphereLab;
-const connections: LabConnection[] = [];
-before(async () => {
-  lab = await startVsphereLab();
-});
-after(async () => {
-  await Promise.all(connections.map((open) => open.connection.close()));
-  await lab.close();
-});
-
-function connect(): LabConnection {
-  const open = connectVsphere(lab.endpointInput({ apiFlavor: 'vim' }), { maxObjects: 1000, requestTimeoutMs: 5_000 });
-  connections.push(open);
-  return open;
-}
+const lab = useVimLab();
+const connect = (): LabConnection => lab.connectVim({ maxObjects: 1000, requestTimeoutMs: 5_000 });
 
 /** A fresh inventory: `count` VMs, the first `managed` of them DCM's by custom attributes. */
 function seed(count: number, managed: number): string[] {
@@ -32,19 +20,7 @@ function seed(count: number, managed: number): string[] {
   return lab.simulator.seedDcmVms({ count, tagged: managed, via: 'customAttribute' }).map((vm) => vm.vmId);
 }
 
-/** Runs one listChanges to its end. */
-async function drain(connection: PlatformConnection, cursor: string | undefined): Promise<{ pages: ChangePage[]; cursor: string | undefined }> {
-  const listing = connection.listChanges!(cursor, new AbortController().signal);
-  const pages: ChangePage[] = [];
-  for (;;) {
-    const step = await listing.next();
-    if (step.done) return { pages, cursor: step.value.cursor };
-    pages.push(step.value);
-  }
-}
-
-const operations = (): Record<string, number> =>
-  Object.fromEntries(Object.entries(lab.simulator.stats().byRoute).flatMap(([route, count]) => (route.startsWith('POST /sdk ') ? [[route.slice('POST /sdk '.length), count]] : [])));
+const operations = (): Record<string, number> => soapOperations(lab.simulator);
 const instancesOf = (pages: readonly ChangePage[]) => pages.flatMap((page) => page.instances);
 const departedOf = (pages: readonly ChangePage[]) => pages.flatMap((page) => page.departed);
 const rejectedCursor = (error: unknown): boolean => isBridgeError(error, ErrorCode.CursorRejected);
@@ -54,7 +30,7 @@ test('the full listing reads a new filter\'s initial set: exactly what list() li
   const { connection } = connect();
   const listed = await listAll(connection);
   lab.simulator.resetStats();
-  const full = await drain(connection, undefined);
+  const full = await drainChanges(connection, undefined);
   assert.deepEqual(
     instancesOf(full.pages).sort((left, right) => left.platformId.localeCompare(right.platformId, 'en', { numeric: true })),
     listed,
@@ -65,20 +41,20 @@ test('the full listing reads a new filter\'s initial set: exactly what list() li
   assert.match(full.cursor ?? '', /^vim-wfu1:/);
 
   lab.simulator.resetStats();
-  const quiet = await drain(connection, full.cursor);
+  const quiet = await drainChanges(connection, full.cursor);
   assert.deepEqual(instancesOf(quiet.pages), []);
   assert.equal(quiet.cursor, full.cursor, 'no change: the same version');
   assert.deepEqual(operations(), { WaitForUpdatesEx: 1 });
 
   lab.simulator.resetStats();
-  await drain(connection, undefined);
+  await drainChanges(connection, undefined);
   assert.equal(operations()['DestroyPropertyFilter'], 1, 'a new full listing destroys the previous filter');
 });
 
 test('a cursor yields only what changed: states and names applied to what the filter told, new and re-marked VMs, departures', async () => {
   const vms = seed(12, 8);
   const { connection } = connect();
-  const { cursor } = await drain(connection, undefined);
+  const { cursor } = await drainChanges(connection, undefined);
   const [powered, renamed, unmarked, removed, hidden, reassigned, disconnected, untouched] = vms as [string, string, string, string, string, string, string, string];
   const unmanaged = vms[10]!;
   const remarked = vms[11]!;
@@ -97,7 +73,7 @@ test('a cursor yields only what changed: states and names applied to what the fi
   lab.simulator.inventory.setCustomValue(added.id, 'dcm-instance-id', 'inst-added');
   lab.simulator.resetStats();
 
-  const { pages, cursor: next } = await drain(connection, cursor);
+  const { pages, cursor: next } = await drainChanges(connection, cursor);
   const byId = new Map(instancesOf(pages).map((instance) => [instance.platformId, instance]));
   assert.deepEqual([...byId.keys()].sort(), [powered, renamed, reassigned, disconnected, remarked, added.id].sort());
   assert.deepEqual([byId.get(reassigned)?.instanceId, byId.get(reassigned)?.rawState], ['inst-reassigned', 'POWERED_ON']);
@@ -118,7 +94,7 @@ test('a cursor yields only what changed: states and names applied to what the fi
 
   // The VM unmarked is unmanaged now: a later power change of it is nobody's business.
   lab.simulator.inventory.setPowerState(unmarked, 'POWERED_OFF');
-  const later = await drain(connection, next);
+  const later = await drainChanges(connection, next);
   assert.deepEqual(instancesOf(later.pages), []);
   assert.deepEqual(departedOf(later.pages), []);
 });
@@ -126,38 +102,38 @@ test('a cursor yields only what changed: states and names applied to what the fi
 test('many changes come in truncated parts, each a page; the previous cursor gives the same changes again (a poll whose commit failed)', async () => {
   const vms = seed(400, 300);
   const { connection } = connect();
-  const { cursor } = await drain(connection, undefined);
+  const { cursor } = await drainChanges(connection, undefined);
   for (const vm of vms.slice(0, 250)) lab.simulator.inventory.setPowerState(vm, 'POWERED_OFF');
   lab.simulator.resetStats();
-  const first = await drain(connection, cursor);
+  const first = await drainChanges(connection, cursor);
   assert.deepEqual(first.pages.map((page) => page.instances.length), [100, 100, 50]);
   assert.equal(operations()['WaitForUpdatesEx'], 3);
-  const again = await drain(connection, cursor);
+  const again = await drainChanges(connection, cursor);
   assert.deepEqual(new Set(instancesOf(again.pages).map((instance) => instance.platformId)), new Set(vms.slice(0, 250)));
   assert.ok(instancesOf(again.pages).every((instance) => instance.rawState === 'POWERED_OFF'));
-  await assert.rejects(drain(connection, first.cursor), rejectedCursor, 'superseded twice: InvalidCollectorVersion');
+  await assert.rejects(drainChanges(connection, first.cursor), rejectedCursor, 'superseded twice: InvalidCollectorVersion');
 });
 
 test('CURSOR_REJECTED: not a cursor, another connection\'s cursor (no request sent), an unknown version, a session that ended', async () => {
   seed(30, 20);
   const { connection } = connect();
   const { connection: other } = connect();
-  const mine = await drain(connection, undefined);
-  const theirs = await drain(other, undefined);
+  const mine = await drainChanges(connection, undefined);
+  const theirs = await drainChanges(other, undefined);
   lab.simulator.resetStats();
-  await assert.rejects(drain(connection, 'not-a-cursor'), rejectedCursor);
-  await assert.rejects(drain(connection, theirs.cursor), (error: unknown) => rejectedCursor(error) && /another property filter/.test((error as Error).message));
+  await assert.rejects(drainChanges(connection, 'not-a-cursor'), rejectedCursor);
+  await assert.rejects(drainChanges(connection, theirs.cursor), (error: unknown) => rejectedCursor(error) && /another property filter/.test((error as Error).message));
   assert.deepEqual(operations(), {}, 'refused without asking vCenter');
 
   const [prefix, nonce] = (mine.cursor ?? '').split(':');
-  await assert.rejects(drain(connection, `${prefix}:${nonce}:999`), (error: unknown) => rejectedCursor(error) && /InvalidCollectorVersion/.test((error as Error).message));
+  await assert.rejects(drainChanges(connection, `${prefix}:${nonce}:999`), (error: unknown) => rejectedCursor(error) && /InvalidCollectorVersion/.test((error as Error).message));
   assert.equal(operations()['WaitForUpdatesEx'], 1);
 
-  const fresh = await drain(connection, undefined);
+  const fresh = await drainChanges(connection, undefined);
   lab.simulator.expireAllSessions();
-  await assert.rejects(drain(connection, fresh.cursor), (error: unknown) => rejectedCursor(error) && /session/.test((error as Error).message));
+  await assert.rejects(drainChanges(connection, fresh.cursor), (error: unknown) => rejectedCursor(error) && /session/.test((error as Error).message));
   lab.simulator.resetStats();
-  const relisted = await drain(connection, undefined);
+  const relisted = await drainChanges(connection, undefined);
   assert.equal(instancesOf(relisted.pages).length, 20, 'the full listing that follows logs in again and lists everything');
   assert.equal(operations()['Login'], 1);
 
@@ -165,7 +141,7 @@ test('CURSOR_REJECTED: not a cursor, another connection\'s cursor (no request se
   lab.simulator.expireAllSessions();
   await connection.confirmAbsence(['vm-1001'], new AbortController().signal);
   lab.simulator.resetStats();
-  await assert.rejects(drain(connection, relisted.cursor), rejectedCursor);
+  await assert.rejects(drainChanges(connection, relisted.cursor), rejectedCursor);
   assert.equal(operations()['WaitForUpdatesEx'] ?? 0, 0);
 });
 
@@ -191,7 +167,7 @@ test('the session ends while the full listing reads the initial set: it starts o
   assert.equal(new Set(ids).size, 250);
   assert.ok(logLines.some((line) => line.includes('listing again with a new filter')));
   lab.simulator.inventory.setPowerState(ids[0]!, 'POWERED_OFF');
-  const after = await drain(connection, end);
+  const after = await drainChanges(connection, end);
   assert.deepEqual(instancesOf(after.pages).map((instance) => instance.platformId), [ids[0]], 'the new filter knows every managed VM');
 });
 
