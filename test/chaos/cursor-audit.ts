@@ -79,6 +79,8 @@ export interface CursorWrite {
   readonly uncommitted: readonly string[];
   /** Event ids recorded since the previous cursor write (this poll's, and any resent before it). */
   readonly recorded: readonly string[];
+  /** When the poll that wrote it began (the bridge's `pollstart` value, epoch ms): its listing was asked for after that. */
+  readonly pollStartedAt: number | undefined;
 }
 
 /**
@@ -98,6 +100,8 @@ export interface CursorWriteLog {
 export function createCursorWriteLog(namespace: string, endpoint: string): CursorWriteLog {
   const outboxKey = `${namespace}:v2:outbox:${endpoint}`;
   const cursorKey = `${namespace}:v2:cursor:${endpoint}`;
+  const pollStartKey = `${namespace}:v2:pollstart:${endpoint}`;
+  let pollStartedAt: number | undefined;
   const uncommitted = new Map<string, string>();
   let recorded: string[] = [];
   const writes: CursorWrite[] = [];
@@ -111,7 +115,7 @@ export function createCursorWriteLog(namespace: string, endpoint: string): Curso
     }
   };
   const noteCursor = (at: number, stored: string | undefined): void => {
-    writes.push({ at, stored, uncommitted: [...uncommitted.values()], recorded });
+    writes.push({ at, stored, uncommitted: [...uncommitted.values()], recorded, pollStartedAt });
     recorded = [];
   };
   return {
@@ -132,6 +136,9 @@ export function createCursorWriteLog(namespace: string, endpoint: string): Curso
         seen++;
         if (command === 'SET') noteCursor(at, rest[0]);
         else if (command === 'DEL' || command === 'UNLINK') noteCursor(at, undefined);
+      } else if (key === pollStartKey && command === 'SET') {
+        const startedAt = Number(rest[0]);
+        pollStartedAt = Number.isFinite(startedAt) ? startedAt : undefined;
       } else if ((command === 'DEL' || command === 'UNLINK') && rest.includes(outboxKey)) uncommitted.clear();
     },
     writes: () => writes,
@@ -188,15 +195,16 @@ export interface CursorCoverage {
   readonly checked: number;
   /** DCM's last word is older than the state the cursor says was listed: a cursor past what DCM heard. */
   readonly behind: readonly string[];
-  /** Deleted before the listing, DCM not told yet: a full list waits `deleteAfterMissedLists` lists before asking, so these are counted, not failed. */
+  /** Deleted before the listing, DCM still holding an earlier state: a full list waits `deleteAfterMissedLists` lists before asking (the judge still owes DCM the DELETED), so these are counted, not failed. */
   readonly deletionsAwaitingConfirmation: number;
 }
 
 /**
  * Does DCM's stream (as it stands) cover what the listing behind a stored
- * cursor saw? `listedAt` is when that listing's first answer was given (for
- * Nova: the cursor's time plus the adapter's margin, whole seconds, so never
- * later than the answer). Per instance, the state it held at `listedAt`
+ * cursor saw? Every change made before `listedAt` was visible to that listing
+ * (for Nova: the cursor's time plus the adapter's margin, whole seconds, so
+ * never later than the first answer; elsewhere: when its poll began, before
+ * it asked the platform). Per instance, the state it held at `listedAt`
  * (its last truth record before then) — or any state after it, which a page
  * read later may show instead — must be DCM's last word; an instance created
  * after `listedAt` is not checked, and one created and deleted unseen is owed
@@ -216,7 +224,8 @@ export function cursorCoverage(truth: ReadonlyMap<string, readonly TruthState[]>
     const told = lastWord.get(instanceId);
     if (told !== undefined && owed.includes(told)) continue;
     if (told === undefined && owed[0] === 'DELETED') continue;
-    if (owed[0] === 'DELETED' && told === history[listed - 1]?.status) {
+    // Absent from a full list, a deleted instance is asked about only after `deleteAfterMissedLists` lists; DCM keeps an earlier state meanwhile.
+    if (owed[0] === 'DELETED' && told !== undefined && history.slice(0, listed).some((state) => state.status === told)) {
       awaiting++;
       continue;
     }

@@ -57,6 +57,13 @@ export function dcmStatusOfPowerState(powerState: string | undefined): string {
 export interface VspherePlatformOptions {
   /** Bridge endpoint name. Default `vcenter`. */
   readonly endpointName?: string;
+  /**
+   * How DCM marks its VMs and so which API the bridge reads: `tag` (default;
+   * tags over the Automation REST API) or `customAttribute` (custom
+   * attributes over the Web Services API, `apiFlavor: vim`, where the bridge
+   * can poll incrementally through `WaitForUpdatesEx`).
+   */
+  readonly marking?: 'tag' | 'customAttribute';
 }
 
 /**
@@ -68,6 +75,7 @@ export interface VspherePlatformOptions {
  */
 export async function startVspherePlatform(options: VspherePlatformOptions = {}): Promise<ChaosPlatform> {
   const endpointName = options.endpointName ?? 'vcenter';
+  const marking = options.marking ?? 'tag';
   const simulator = await startSimulatorProcess('vsphere', ['--vms', '0', '--tagged', '0']);
   const credentials = DEFAULT_CREDENTIALS;
   const control = controlClient(simulator.url);
@@ -84,11 +92,19 @@ export async function startVspherePlatform(options: VspherePlatformOptions = {})
       const vm = (await control('POST', '/_sim/vms', {
         name: `chaos-${instanceId}`,
         powerState: 'POWERED_OFF',
-        tags: [
-          { category: 'managed-by', tag: 'dcm' },
-          { category: 'dcm-instance-id', tag: instanceId },
-        ],
+        tags:
+          marking === 'tag'
+            ? [
+                { category: 'managed-by', tag: 'dcm' },
+                { category: 'dcm-instance-id', tag: instanceId },
+              ]
+            : [],
       })) as { id: string; powerState: string };
+      if (marking === 'customAttribute') {
+        // The id first: a VM marked managed-by before it has its id would be listed without one.
+        await control('POST', `/_sim/vms/${vm.id}/fields`, { name: 'dcm-instance-id', value: instanceId });
+        await control('POST', `/_sim/vms/${vm.id}/fields`, { name: 'managed-by', value: 'dcm' });
+      }
       truth.record(instanceId, dcmStatusOfPowerState(vm.powerState), Date.now());
       return { platformId: vm.id, instanceId, state: 'POWERED_OFF' };
     },
@@ -109,7 +125,7 @@ export async function startVspherePlatform(options: VspherePlatformOptions = {})
     platform: vsphere
     url: ${simulator.url}
     intervalSeconds: ${intervalSeconds}
-    credentials:
+${marking === 'customAttribute' ? '    apiFlavor: vim\n    selector: { source: customAttribute }\n' : ''}    credentials:
       username: ${credentials.username}
       password: \${env:CHAOS_VC_PASSWORD}
 `,
@@ -117,7 +133,7 @@ export async function startVspherePlatform(options: VspherePlatformOptions = {})
     secrets: [credentials.password],
     refusedRegistration: (secret) => ({ credentials: { username: 'chaos-user', password: secret } }),
     async seed(count, truth) {
-      const seeded = (await control('POST', '/_sim/seed-dcm', { count, tagged: count, powerState: 'POWERED_ON', namePrefix: 'chaos-seed' })) as { vms: Array<{ vmId: string; instanceId: string }> };
+      const seeded = (await control('POST', '/_sim/seed-dcm', { count, tagged: count, powerState: 'POWERED_ON', namePrefix: 'chaos-seed', via: marking })) as { vms: Array<{ vmId: string; instanceId: string }> };
       nextInstanceNumber += count;
       for (const { item: vm, state } of apportionSeedMix(seeded.vms, seedMix)) {
         const powerState = state === 'POWERED_ON' ? state : await setPower(vm.vmId, state);

@@ -1,7 +1,8 @@
-import { auditCursorWrites, createCursorWriteLog, cursorCoverage, parseMonitorLine, type CursorWriteLog } from '../cursor-audit.js';
+import { auditCursorWrites, createCursorWriteLog, cursorCoverage, parseMonitorLine, type CursorWrite, type CursorWriteLog } from '../cursor-audit.js';
 import type { RedisMonitor } from '../infrastructure.js';
 import { startOpenstackPlatform } from '../platforms/openstack.js';
 import type { ChaosPlatform } from '../platforms/platform.js';
+import { startVspherePlatform } from '../platforms/vsphere.js';
 import type { DeliveredEvent } from '../recorder.js';
 import type { FaultContext, Scenario, ScenarioWatch } from '../scenario.js';
 import type { ChaosStack } from '../stack.js';
@@ -20,6 +21,15 @@ const fullListSeconds = 30;
  * host, one clock, whole-second `Date` and `updated_at`, so 2 s covers them.
  */
 const novaMarginSeconds = 2;
+
+/**
+ * The bridge's environment in these runs: `diff.fullListSeconds`, and the
+ * adapters loaded eagerly by the test entry: through the registry's
+ * `deferredAdapter` (the shipped CLI's path) a connection offers no
+ * `listChanges`, so the bridge never lists incrementally (found by this
+ * scenario's premise check: 0 incremental polls of 26 on vSphere).
+ */
+const incrementalBridgeEnv = { DCM_BRIDGE_DIFF_FULL_LIST_SECONDS: String(fullListSeconds), CHAOS_EAGER_ADAPTERS: '1' };
 
 /** The stack's Redis namespace (`stack.ts`: `cache.namespace: chaos`). */
 const namespace = 'chaos';
@@ -53,7 +63,7 @@ const watches = new WeakMap<ChaosStack, IncrementalWatch>();
  * DELETED exactly once per deleted instance DCM heard of, and most polls
  * incremental (the scenario's premise).
  */
-async function watchIncrementalRun(stack: ChaosStack, cursorListedAt: (cursorValue: string) => number | undefined): Promise<IncrementalWatch> {
+async function watchIncrementalRun(stack: ChaosStack, cursorListedAt: ListedAt): Promise<IncrementalWatch> {
   const endpoint = stack.platform.endpointName;
   const log: CursorWriteLog = createCursorWriteLog(namespace, endpoint);
   const monitor: RedisMonitor = stack.redis.monitor((line) => {
@@ -67,6 +77,16 @@ async function watchIncrementalRun(stack: ChaosStack, cursorListedAt: (cursorVal
   let awaitingConfirmation = 0;
   let cursorsChecked = 0;
 
+  /** The logged write that stored `text` (MONITOR's output may trail the kill by a moment). */
+  const writeOf = async (text: string): Promise<CursorWrite | undefined> => {
+    const deadline = Date.now() + 2000;
+    for (;;) {
+      const write = log.writes().findLast((candidate) => candidate.stored === text);
+      if (write || Date.now() > deadline) return write;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  };
+
   const watch: IncrementalWatch = {
     async afterKill(context, afterEvent) {
       // Read before the restart: the next process resends its outbox first, which would hide a cursor stored too early.
@@ -77,7 +97,7 @@ async function watchIncrementalRun(stack: ChaosStack, cursorListedAt: (cursorVal
       const sinceLastPoll = (killed?.stderr() ?? '').split(pollLine).at(-1) ?? '';
       const incremental = cursor !== undefined && Date.now() - cursor.fullListAt < fullListSeconds * 1000 && !sinceLastPoll.includes('listing in full');
       landings.push({ incremental, uncommitted: Number(outboxSize) || 0, afterEvent });
-      const listedAt = cursor === undefined ? undefined : cursorListedAt(cursor.value);
+      const listedAt = cursor === undefined ? undefined : cursorListedAt(cursor.value, await writeOf(storedCursor));
       if (listedAt === undefined) return;
       cursorsChecked++;
       const coverage = cursorCoverage(context.truth.history(), delivered, listedAt);
@@ -179,15 +199,27 @@ async function incrementalOpenstack(): Promise<ChaosPlatform> {
   const platform = await startOpenstackPlatform({ maxLimit: 40 });
   return {
     ...platform,
-    bridgeEnv: { ...platform.bridgeEnv, DCM_BRIDGE_DIFF_FULL_LIST_SECONDS: String(fullListSeconds), CHAOS_NOVA_CHANGES_SINCE_MARGIN_SECONDS: String(novaMarginSeconds) },
+    bridgeEnv: { ...platform.bridgeEnv, ...incrementalBridgeEnv, CHAOS_NOVA_CHANGES_SINCE_MARGIN_SECONDS: String(novaMarginSeconds) },
   };
 }
 
+/** A time before which every change was visible to the listing that returned a cursor; undefined when it cannot be told. */
+type ListedAt = (cursorValue: string, write: CursorWrite | undefined) => number | undefined;
+
 /** A Nova cursor is a `changes-since` time: the listing behind it was answered `novaMarginSeconds` later (whole seconds, never after the answer). */
-const novaListedAt = (cursorValue: string): number | undefined => {
+const novaListedAt: ListedAt = (cursorValue) => {
   const time = Date.parse(cursorValue);
   return Number.isNaN(time) ? undefined : time + novaMarginSeconds * 1000;
 };
+
+/** A vCenter cursor is a PropertyCollector version, no time: its poll's start (logged by MONITOR) comes before its WaitForUpdatesEx. */
+const pollStartListedAt: ListedAt = (_cursorValue, write) => write?.pollStartedAt;
+
+/** The vCenter simulator with VMs marked by custom attributes, read over the Web Services API (`apiFlavor: vim`). */
+async function incrementalVsphere(): Promise<ChaosPlatform> {
+  const platform = await startVspherePlatform({ marking: 'customAttribute' });
+  return { ...platform, bridgeEnv: { ...platform.bridgeEnv, ...incrementalBridgeEnv } };
+}
 
 /** The bridge SIGKILLed between publish and commit of incremental polls, with the cursor audited against DCM's stream. */
 export const incrementalScenarios: readonly Scenario[] = [
@@ -197,6 +229,14 @@ export const incrementalScenarios: readonly Scenario[] = [
     trials: { short: 6, full: 50 },
     platform: incrementalOpenstack,
     watch: (stack) => watchIncrementalRun(stack, novaListedAt),
+    trial: incrementalSigkillTrial,
+  },
+  {
+    name: 'vsphere-incremental-sigkill',
+    summary: `vCenter polled incrementally over the Web Services API (WaitForUpdatesEx, diff.fullListSeconds ${fullListSeconds}; a restart's new session refuses the old version, so its first poll lists in full), the bridge SIGKILLed right after an event of a poll reached the broker, the stored cursor checked against DCM's stream before the restart after 0.2–2 s`,
+    trials: { short: 4, full: 30 },
+    platform: incrementalVsphere,
+    watch: (stack) => watchIncrementalRun(stack, pollStartListedAt),
     trial: incrementalSigkillTrial,
   },
 ];
