@@ -1,17 +1,18 @@
 import type { Writable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { ConnectTargetCheck, PlatformConnection } from '../adapter/index.js';
-import { openStateCache, type StateCache } from '../cache/index.js';
+import { openStateCache, type Fence, type StateCache } from '../cache/index.js';
 import type { Clock } from '../clock/index.js';
+import { createClusterCoordinator, defaultReplicaId, leaseTableOf, memoryMembershipTable, redisMembershipTable, type ClusterCoordinator } from '../cluster/index.js';
 import type { BridgeConfig, EndpointConfig } from '../config/index.js';
 import { createDiffer } from '../diff/index.js';
-import { asBridgeError, ErrorCode, type BridgeError } from '../errors/index.js';
+import { asBridgeError, BridgeError, ErrorCode, isBridgeError } from '../errors/index.js';
 import { createMetrics, type BridgeMetrics } from '../metrics/index.js';
 import { createHealthAnnouncer, healthStates, judgeEndpointHealth } from '../health/index.js';
 import type { VanishingVerdict } from '../diff/index.js';
 import { createEndpointPoller, type EndpointPoller, type PollReport } from '../pipeline/index.js';
 import { createNatsPublisher, createStdoutPublisher, type EventPublisher } from '../publisher/index.js';
-import { createEndpointRegistry, type AdapterRegistry, type EndpointRegistry } from '../registry/index.js';
+import { createEndpointRegistry, type AdapterRegistry, type EndpointEvent, type EndpointRegistry } from '../registry/index.js';
 import { createScheduler, type PollSettlement, type Scheduler } from '../scheduler/index.js';
 
 /** The last known condition of one endpoint. */
@@ -30,6 +31,15 @@ export interface EndpointStatus {
   readonly lastPoll?: { readonly requests: number; readonly throttles: number; readonly finishedAt: number };
   /** Set while the mass-deletion guard holds this endpoint's deletions (the endpoint is degraded). */
   readonly deletionsHeld?: VanishingVerdict;
+}
+
+/** Which replica polls an endpoint now (cluster mode), as Redis says. */
+export interface EndpointOwner {
+  readonly replica: string;
+  /** How long it has held the endpoint's lease. */
+  readonly leaseAgeSeconds?: number;
+  /** The lease's fencing token: it rises on every take-over. */
+  readonly token: number;
 }
 
 /** Result of {@link Bridge.runOnce}. */
@@ -54,6 +64,14 @@ export interface Bridge {
   /** Polls every endpoint once, publishes and commits; nothing stays scheduled. */
   runOnce(options?: { resync?: boolean; signal?: AbortSignal }): Promise<OnceResult>;
   status(endpoint: string): EndpointStatus | undefined;
+  /**
+   * Which replica holds `endpoint`'s lease now, read from Redis (any replica
+   * answers for any endpoint); undefined when nobody does, or when the
+   * bridge runs alone (`cluster.enabled` false).
+   */
+  ownerOf(endpoint: string): Promise<EndpointOwner | undefined>;
+  /** This replica's id in cluster mode; undefined when it runs alone. */
+  readonly replicaId: string | undefined;
   /**
    * An operator's confirmation that the instances the mass-deletion guard
    * holds for `endpoint` are really gone: its next poll asks the platform
@@ -102,8 +120,13 @@ export async function createBridge(config: BridgeConfig, dependencies: BridgeDep
   });
   const publisher = dependencies.publisher ?? createPublisher(config, logger, dependencies.stdout);
   if (publisher.guarantee === 'core') logger.warn('publisher.jetstream is false: events are published at most once (core NATS)');
+  /** The lease each endpoint's running poll began under: every state write of that poll is fenced by it. */
+  const pollFences = new Map<string, Fence>();
+  const replicaId = config.cluster.enabled ? config.cluster.replicaId || defaultReplicaId() : undefined;
+  // In cluster mode every write of an endpoint's state checks the poll's lease, atomically with the write.
+  const stateCache = replicaId === undefined ? cache : cache.fenced((name) => pollFences.get(name));
   const differ = createDiffer({
-    cache,
+    cache: stateCache,
     deleteAfterMissedLists: config.diff.deleteAfterMissedLists,
     debounceMs: config.diff.debounceSeconds * 1000,
     guard: { maxShare: config.diff.massDeletionShare, minimum: config.diff.massDeletionMinimum },
@@ -140,6 +163,8 @@ export async function createBridge(config: BridgeConfig, dependencies: BridgeDep
       ...(error ? { lastError: { code: error.code, message: error.message, at: settlement.finishedAt } } : { lastSuccessAt: settlement.finishedAt, ...(report ? { lastReport: report, ...(report.kind === 'full' ? { instanceCounts: report.countsByStatus } : {}) } : {}) }),
     };
     statuses.set(settlement.name, status);
+    // The lease went elsewhere while this replica still counted on it: find out now, not at the next renewal.
+    if (isBridgeError(error, ErrorCode.LeaseLost)) cluster?.recheck();
     if (!error && report) metrics.pollRequests.observe({ endpoint: settlement.name, kind: report.kind }, counted.requests);
     recordHealth(status);
     const endpointLogger = logger.child({ endpoint: settlement.name });
@@ -212,7 +237,7 @@ export async function createBridge(config: BridgeConfig, dependencies: BridgeDep
       adapter,
       connection,
       differ,
-      cache,
+      cache: stateCache,
       publisher,
       clock,
       logger: endpointLogger,
@@ -230,8 +255,13 @@ export async function createBridge(config: BridgeConfig, dependencies: BridgeDep
       ...(lastStartedAt !== undefined ? { lastStartedAt } : {}),
       run: async (signal) => {
         pollRequests.set(endpoint.name, { requests: 0, throttles: 0 });
+        if (replicaId !== undefined) {
+          const fence = cluster?.fenceOf(endpoint.name) ?? onceFences.get(endpoint.name);
+          if (!fence) throw new BridgeError(ErrorCode.LeaseLost, `endpoint ${endpoint.name}: replica ${replicaId} holds no lease on it; not polling`, { endpoint: endpoint.name, replica: replicaId });
+          pollFences.set(endpoint.name, fence);
+        }
         // Remembered before the platform hears from us, so a crash mid-poll still counts as a poll.
-        await cache.writePollStart(endpoint.name, clock.now());
+        await stateCache.writePollStart(endpoint.name, clock.now());
         await dependencies.preflight?.(endpoint, signal);
         lastReports.set(endpoint.name, await poller.poll(signal));
       },
@@ -260,6 +290,64 @@ export async function createBridge(config: BridgeConfig, dependencies: BridgeDep
     await cache.forgetAdapterStore(name).catch((error: unknown) => logger.warn({ err: error, endpoint: name }, "cannot delete what the removed endpoint's adapter stored"));
   };
 
+  /** Leases the `once` command took for its one round (cluster mode). */
+  const onceFences = new Map<string, Fence>();
+  /** Schedule changes of one endpoint take turns: the registry and the cluster may both move it at once. */
+  const endpointTurns = new Map<string, Promise<unknown>>();
+  const inEndpointTurn = <T>(name: string, action: () => Promise<T>): Promise<T> => {
+    const result = (endpointTurns.get(name) ?? Promise.resolve()).then(action, action);
+    const settled = result.catch(() => undefined);
+    endpointTurns.set(name, settled);
+    void settled.then(() => {
+      if (endpointTurns.get(name) === settled) endpointTurns.delete(name);
+    });
+    return result;
+  };
+  /** Set from the first membership view: a replica that finds itself alone starts the cluster, and resyncs as a lone bridge does at start-up. */
+  let joinedAlone: boolean | undefined;
+  const cluster: ClusterCoordinator | undefined =
+    replicaId === undefined
+      ? undefined
+      : createClusterCoordinator({
+          replicaId,
+          memberTtlMs: config.cluster.memberTtlSeconds * 1000,
+          leaseTtlMs: config.cluster.leaseTtlSeconds * 1000,
+          membership: cache.coordination.redis ? redisMembershipTable(cache.coordination.redis, cache.coordination.keys.members) : memoryMembershipTable(() => clock.now()),
+          leases: leaseTableOf(cache.coordination, () => clock.now()),
+          clock,
+          logger: logger.child({ component: 'cluster', replica: replicaId }),
+          endpoints: () => registry.list().map((endpoint) => endpoint.name),
+          onMembers: (members) => {
+            joinedAlone ??= members.length === 1 && members[0] === replicaId;
+            metrics.clusterMembers.set(members.length);
+          },
+          onAcquired: (name) =>
+            inEndpointTurn(name, async () => {
+              metrics.ownedEndpoints.set({ replica: replicaId }, cluster?.held().length ?? 0);
+              const endpoint = registry.get(name);
+              if (endpoint && !scheduler.has(name)) await schedule(endpoint, joinedAlone === true);
+            }),
+          onReleased: (name, reason) =>
+            inEndpointTurn(name, async () => {
+              await unschedule(name);
+              pollFences.delete(name);
+              metrics.ownedEndpoints.set({ replica: replicaId }, cluster?.held().length ?? 0);
+              if (reason === 'removed') await forgetAdapterStore(name);
+            }),
+        });
+
+  /** Cluster mode: the registry says what exists, the cluster who polls it. */
+  const followRegistryInCluster = async (event: EndpointEvent, coordinator: ClusterCoordinator): Promise<void> => {
+    const name = event.endpoint.name;
+    if (event.kind === 'removed' && event.replacedBy) await inEndpointTurn(name, () => unschedule(name));
+    else if (event.kind === 'added' && event.replacing && coordinator.fenceOf(name)) {
+      const replacing = event.replacing;
+      await inEndpointTurn(name, async () => {
+        if (!scheduler.has(name)) await schedule(event.endpoint, listingChanged(replacing, event.endpoint));
+      });
+    } else coordinator.nudge();
+  };
+
   let started = false;
   let starting: Promise<void> = Promise.resolve();
   let stopping: Promise<void> | undefined;
@@ -272,9 +360,11 @@ export async function createBridge(config: BridgeConfig, dependencies: BridgeDep
       if (started) return starting;
       started = true;
       // Scheduled once each has its last poll start: the scheduler starts them all at once.
-      const scheduled = Promise.all(registry.list().map((endpoint) => schedule(endpoint, true)));
+      // In cluster mode none is scheduled before this replica owns it and holds its lease.
+      const scheduled = cluster ? Promise.resolve([]) : Promise.all(registry.list().map((endpoint) => schedule(endpoint, true)));
       registry.subscribe(async (event) => {
         await scheduled;
+        if (cluster) return followRegistryInCluster(event, cluster);
         // A replacement that lists the same instances the same way needs no resync: DCM already knows them.
         if (event.kind === 'added') await schedule(event.endpoint, event.replacing === undefined || listingChanged(event.replacing, event.endpoint));
         else {
@@ -282,22 +372,44 @@ export async function createBridge(config: BridgeConfig, dependencies: BridgeDep
           if (!event.replacedBy) await forgetAdapterStore(event.endpoint.name);
         }
       });
-      starting = scheduled.then(() => {
+      starting = scheduled.then(async () => {
         scheduler.start();
-        logger.info({ endpoints: registry.list().map((endpoint) => endpoint.name), publisher: publisher.guarantee, cache: cache.kind }, 'bridge started');
+        // Resolves once the endpoints this replica can take now are scheduled, as a lone bridge's are.
+        const members = await cluster?.start();
+        logger.info({ endpoints: registry.list().map((endpoint) => endpoint.name), publisher: publisher.guarantee, cache: cache.kind, ...(cluster ? { replica: replicaId, members, polling: cluster.held() } : {}) }, 'bridge started');
       });
       return starting;
     },
     async runOnce(options = {}) {
       await starting;
-      for (const endpoint of registry.list()) if (!scheduler.has(endpoint.name)) await schedule(endpoint, options.resync ?? false);
+      const leases = replicaId !== undefined && !cluster?.held().length ? leaseTableOf(cache.coordination, () => clock.now()) : undefined;
+      for (const endpoint of registry.list()) {
+        if (scheduler.has(endpoint.name)) continue;
+        // One round in cluster mode: an endpoint whose lease another replica holds is left to it (and counts as not polled).
+        if (leases && replicaId !== undefined) {
+          const take = await leases.take(endpoint.name, replicaId, config.cluster.leaseTtlSeconds * 1000).catch(() => undefined);
+          if (!take?.taken) continue;
+          onceFences.set(endpoint.name, take.fence);
+        }
+        await schedule(endpoint, options.resync ?? false);
+      }
       const settlements = await scheduler.runAllOnce(options.signal);
+      if (leases) {
+        for (const [name, fence] of onceFences) await leases.release(name, fence).catch(() => undefined);
+        onceFences.clear();
+      }
       const polled = new Set(settlements.map((settlement) => settlement.name));
       const endpoints = registry.list().map((endpoint) => statuses.get(endpoint.name) ?? { endpoint: endpoint.name, consecutiveFailures: 0 });
       const ok = settlements.every((settlement) => !settlement.error) && registry.list().every((endpoint) => polled.has(endpoint.name));
       return { ok, endpoints };
     },
     status: (name) => statuses.get(name),
+    replicaId,
+    async ownerOf(name) {
+      if (!cluster) return undefined;
+      const holder = await cluster.holder(name);
+      return holder ? { replica: holder.replica, token: holder.token, ...(holder.ageMs !== undefined ? { leaseAgeSeconds: holder.ageMs / 1000 } : {}) } : undefined;
+    },
     releaseHeldDeletions(name) {
       const poller = pollers.get(name);
       if (!poller?.heldDeletions()) return false;
@@ -308,6 +420,8 @@ export async function createBridge(config: BridgeConfig, dependencies: BridgeDep
       stopping ??= (async () => {
         await starting;
         await scheduler.stop();
+        // Polls have ended: the leases go back at once, so the others need not wait for them to lapse.
+        await cluster?.stop();
         await Promise.all([...connections.keys()].map((name) => unschedule(name)));
         await publisher.close();
         await cache.close();

@@ -1,3 +1,5 @@
+import { luaScript, runScript } from './lua.js';
+
 /**
  * The few commands the state's hot path needs, over Redis or a Map.
  *
@@ -15,6 +17,19 @@ export interface HotStore {
   readFields(key: string, fields: readonly string[]): Promise<Array<string | null>>;
   /** Applies every write at once (one MULTI on Redis): a crash never leaves half of them. */
   apply(writes: readonly HotWrite[]): Promise<void>;
+  /**
+   * Applies every write at once only while `fence.key` holds exactly
+   * `fence.holder` (one Lua script on Redis: the check and the writes are one
+   * step no other client can come between). Answers null when they were
+   * applied, or what the key holds instead ('' for nothing) when none was.
+   */
+  applyFenced(fence: FenceCheck, writes: readonly HotWrite[]): Promise<string | null>;
+}
+
+/** The lease key a fenced write checks, and the value it must hold. */
+export interface FenceCheck {
+  readonly key: string;
+  readonly holder: string;
 }
 
 /** One write of {@link HotStore.apply}. */
@@ -42,6 +57,57 @@ interface RedisTransaction {
 /** Hash writes go out in slices of this many fields, so no single command carries a whole 100,000-member index. */
 const fieldsPerCommand = 5000;
 
+/**
+ * The fenced write: KEYS[1] is the lease, ARGV[1] the holder it must hold;
+ * then each write as ARGV (op, index of its key in KEYS, argument count,
+ * arguments). Hash writes are sliced inside the script, because `unpack`
+ * of more than a few thousand values overflows Lua's C stack.
+ */
+const fencedApplyScript = luaScript(`
+local held = redis.call('GET', KEYS[1])
+if held ~= ARGV[1] then return {0, held or ''} end
+local at = 2
+while at <= #ARGV do
+  local op, key, count = ARGV[at], KEYS[tonumber(ARGV[at + 1])], tonumber(ARGV[at + 2])
+  local first, last = at + 3, at + 2 + count
+  if op == 'set' then
+    if ARGV[first + 1] == '' then redis.call('SET', key, ARGV[first]) else redis.call('SET', key, ARGV[first], 'PX', ARGV[first + 1]) end
+  elseif op == 'delete' then
+    redis.call('DEL', key)
+  else
+    local command = op == 'setFields' and 'HSET' or 'HDEL'
+    local from = first
+    while from <= last do
+      local to = math.min(from + 999, last)
+      redis.call(command, key, unpack(ARGV, from, to))
+      from = to + 1
+    end
+  end
+  at = last + 1
+end
+return {1, ''}
+`);
+
+/** {@link fencedApplyScript}'s keys and arguments for `writes`. */
+function fencedApplyCall(fence: FenceCheck, writes: readonly HotWrite[]): { keys: string[]; args: string[] } {
+  const keys = [fence.key];
+  const args = [fence.holder];
+  for (const write of writes) {
+    keys.push(write.key);
+    const operands =
+      write.op === 'set'
+        ? [write.value, write.ttlMs !== undefined ? String(Math.max(1, Math.round(write.ttlMs))) : '']
+        : write.op === 'delete'
+          ? []
+          : write.op === 'setFields'
+            ? [...write.fields].flat()
+            : [...write.fields];
+    args.push(write.op, String(keys.length), String(operands.length));
+    for (const operand of operands) args.push(operand);
+  }
+  return { keys, args };
+}
+
 /** The hot store over a connected node-redis client. */
 export function redisHotStore(client: RedisHotCommands): HotStore {
   return {
@@ -68,6 +134,11 @@ export function redisHotStore(client: RedisHotCommands): HotStore {
       }
       await transaction.exec();
     },
+    async applyFenced(fence, writes) {
+      const { keys, args } = fencedApplyCall(fence, writes);
+      const [applied, held] = (await runScript(client, fencedApplyScript, keys, args)) as [number, string];
+      return applied === 1 ? null : held;
+    },
   };
 }
 
@@ -91,7 +162,7 @@ export function memoryHotStore(now: () => number = Date.now): HotStore {
     }
     return held.value;
   };
-  return {
+  const store: HotStore = {
     get: async (keys) => keys.map(live),
     readHash: async (key) => new Map(hashes.get(key)),
     readFields: async (key, fields) => fields.map((field) => hashes.get(key)?.get(field) ?? null),
@@ -112,5 +183,13 @@ export function memoryHotStore(now: () => number = Date.now): HotStore {
         }
       }
     },
+    async applyFenced(fence, writes) {
+      // No await between the check and the writes: nothing else runs in between, as in Redis's script.
+      const held = live(fence.key);
+      if (held !== fence.holder) return held ?? '';
+      await store.apply(writes);
+      return null;
+    },
   };
+  return store;
 }

@@ -1,2 +1,5 @@
-export { openStateCache } from './state-cache.js';
-export type { StateCache, StateCacheOptions, InstanceRecord, EndpointIndex, IndexEntry, IndexUpdate, OutboxEntry, CacheEpoch, StateWrite, ListingCursor } from './state-cache.js';
+export { openStateCache, clusterKeys } from './state-cache.js';
+export type { StateCache, StateCacheOptions, InstanceRecord, EndpointIndex, IndexEntry, IndexUpdate, OutboxEntry, CacheEpoch, StateWrite, ListingCursor, Fence, ClusterKeys, CoordinationClient, CoordinationStore } from './state-cache.js';
+export { luaScript, runScript } from './lua.js';
+export type { LuaScript, ScriptClient } from './lua.js';
+export type { HotStore, HotWrite } from './hot-store.js';

@@ -4,7 +4,8 @@ import Keyv from 'keyv';
 import KeyvRedis from '@keyv/redis';
 import { BridgeError, ErrorCode } from '../errors/index.js';
 import { decodeIndexEntry, decodeListingCursor, decodeOutboxEntry, decodeRecord, encodeIndexEntry, encodeListingCursor, encodeOutboxEntry, encodeRecord } from './encoding.js';
-import { memoryHotStore, redisHotStore, type HotWrite, type RedisHotCommands } from './hot-store.js';
+import { memoryHotStore, redisHotStore, type HotStore, type HotWrite, type RedisHotCommands } from './hot-store.js';
+import type { ScriptClient } from './lua.js';
 import { forgetEndpointStore, hotEndpointStore } from './endpoint-store.js';
 import type { EndpointStore } from '../adapter/index.js';
 import type { VmStatus } from '../normalize/index.js';
@@ -118,6 +119,58 @@ export interface StateWrite {
 }
 
 /**
+ * The lease an endpoint's state is written under: a write carrying it lands
+ * only while the endpoint's lease key still holds `<replica> <token>`.
+ */
+export interface Fence {
+  readonly replica: string;
+  readonly token: number;
+}
+
+/** The keys replicas coordinate through (membership, leases, registration news), beside the state they guard. */
+export interface ClusterKeys {
+  /** Sorted set: replica id → expiry (epoch ms of Redis's clock). */
+  readonly members: string;
+  /** `<replicaId> <token>` while a replica holds the endpoint's lease. */
+  lease(endpoint: string): string;
+  /** The counter fencing tokens are drawn from; it only rises. */
+  leaseToken(endpoint: string): string;
+  /** When the current holder took the lease (epoch ms of Redis's clock); expires with it. */
+  leaseTaken(endpoint: string): string;
+  /** Pub/sub channel announcing registration changes (`{id, action}`). */
+  readonly registrations: string;
+}
+
+/** The key layout of {@link ClusterKeys} under a cache namespace. */
+export function clusterKeys(namespace: string): ClusterKeys {
+  return {
+    members: `${namespace}:v2:cluster:members`,
+    lease: (endpoint) => `${namespace}:v2:cluster:lease:${endpoint}`,
+    leaseToken: (endpoint) => `${namespace}:v2:cluster:lease-token:${endpoint}`,
+    leaseTaken: (endpoint) => `${namespace}:v2:cluster:lease-taken:${endpoint}`,
+    registrations: `${namespace}:v2:cluster:registrations`,
+  };
+}
+
+/** The node-redis client under the cache, as the cluster layer uses it. */
+export interface CoordinationClient extends ScriptClient {
+  /** A new client with the same options (not yet connected): a pub/sub subscriber needs a connection of its own. */
+  duplicate(): unknown;
+}
+
+/**
+ * Where replicas coordinate: the cache's own store, so a fenced write checks
+ * the very lease key the cluster layer takes and renews.
+ */
+export interface CoordinationStore {
+  readonly keys: ClusterKeys;
+  /** The cache's Redis client (a Redis cache only). */
+  readonly redis?: CoordinationClient;
+  /** The cache's in-memory store (a memory cache only: one process, for tests). */
+  readonly memory?: HotStore;
+}
+
+/**
  * The persistent state of the diff stage. Every method throws a
  * `CACHE_FAILED` BridgeError on failure; none ever answers "not found"
  * because the store was unreachable.
@@ -165,6 +218,17 @@ export interface StateCache {
   listDocuments(kind: string): Promise<Array<{ readonly id: string; readonly value: unknown }>>;
   writeDocument(kind: string, id: string, value: unknown): Promise<void>;
   deleteDocument(kind: string, id: string): Promise<void>;
+  /**
+   * A view of this cache whose writes of an endpoint's state
+   * (`writeState`, `writeListingCursor`, `writePollStart`) are fenced: each
+   * is one atomic step that first checks the endpoint's lease still holds
+   * `fenceOf(endpoint)`, and refuses the whole write with `LEASE_LOST`
+   * otherwise (also when `fenceOf` answers undefined). Reads and every other
+   * method are this cache's.
+   */
+  fenced(fenceOf: (endpoint: string) => Fence | undefined): StateCache;
+  /** The store replicas coordinate through. */
+  readonly coordination: CoordinationStore;
   /** Resolves when the store answers. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -213,12 +277,14 @@ const hotKeys = (namespace: string) => ({
   indexEpoch: (endpoint: string): string => `${namespace}:v2:index-epoch:${endpoint}`,
   outbox: (endpoint: string): string => `${namespace}:v2:outbox:${endpoint}`,
   listingCursor: (endpoint: string): string => `${namespace}:v2:cursor:${endpoint}`,
+  pollStart: (endpoint: string): string => `${namespace}:v2:pollstart:${endpoint}`,
   adapterStore: (endpoint: string) => ({
     map: (use: string): string => `${namespace}:v2:adapter:${endpoint}:${use}`,
     uses: `${namespace}:v2:adapter-uses:${endpoint}`,
   }),
 });
-const pollStartKey = (endpoint: string): string => `pollstart:${endpoint}`;
+/** Where poll starts were kept before they moved beside the state (read as a fallback, so the floor holds across the upgrade). */
+const legacyPollStartKey = (endpoint: string): string => `pollstart:${endpoint}`;
 const epochKey = 'epoch-v2';
 const documentKey = (kind: string, id: string): string => `doc:${kind}:${id}`;
 const documentListKey = (kind: string): string => `docs:${kind}`;
@@ -256,6 +322,7 @@ export async function openStateCache(options: StateCacheOptions): Promise<StateC
   const keyv = new Keyv<unknown>({ ...(store ? { store } : {}), namespace: options.namespace, throwOnErrors: true, emitErrors: false });
   const hot = store ? redisHotStore(store.client as unknown as RedisHotCommands) : memoryHotStore();
   const keys = hotKeys(options.namespace);
+  const coordination: CoordinationStore = { keys: clusterKeys(options.namespace), ...(store ? { redis: store.client as unknown as CoordinationClient } : { memory: hot }) };
   /** A stored value the bridge cannot read is named by its key, so an operator can inspect or delete it. */
   const decoded = <T>(key: string, decode: () => T): T => {
     try {
@@ -273,6 +340,8 @@ export async function openStateCache(options: StateCacheOptions): Promise<StateC
       return result;
     } catch (error) {
       options.onOperation?.(operation, (performance.now() - started) / 1000, false);
+      // A refused fenced write is not a cache failure: the caller must stop, not retry.
+      if (error instanceof BridgeError && error.code === ErrorCode.LeaseLost) throw error;
       throw new BridgeError(ErrorCode.CacheFailed, `state cache (${kind}) ${operation} failed: ${(error as Error).message}`, { operation }, { cause: error });
     }
   };
@@ -301,6 +370,49 @@ export async function openStateCache(options: StateCacheOptions): Promise<StateC
   };
   const documentIds = async (kind: string): Promise<string[]> => ((await keyv.get(documentListKey(kind))) as string[] | undefined) ?? [];
 
+  /** Every write of an endpoint's state goes through here: fenced when `fenceOf` is given, one MULTI otherwise. */
+  const applyFor = async (endpoint: string, writes: HotWrite[], fenceOf: ((endpoint: string) => Fence | undefined) | undefined): Promise<void> => {
+    if (!fenceOf) return hot.apply(writes);
+    const fence = fenceOf(endpoint);
+    const holder = fence ? `${fence.replica} ${fence.token}` : undefined;
+    const held = holder === undefined ? undefined : await hot.applyFenced({ key: coordination.keys.lease(endpoint), holder }, writes);
+    if (held === null) return;
+    const now = held === undefined || held === '' ? 'nobody holds it now' : `it is held as "${held}" now`;
+    throw new BridgeError(
+      ErrorCode.LeaseLost,
+      fence ? `endpoint ${endpoint}: replica ${fence.replica} no longer holds its lease with token ${fence.token} (${now}); the write was refused` : `endpoint ${endpoint}: this replica holds no lease on it; the write was refused`,
+      { endpoint, ...(fence ? { replica: fence.replica, token: fence.token } : {}) },
+    );
+  };
+  const stateWrites = (endpoint: string, write: StateWrite): HotWrite[] => {
+    const writes: HotWrite[] = [];
+    for (const record of write.records ?? []) {
+      const key = keys.instance(endpoint, record.platformId);
+      writes.push({ op: 'set', key, value: encodeRecord(record), ...(record.status === 'DELETED' ? { ttlMs: tombstoneMs } : {}) });
+    }
+    const index = write.index;
+    if (index?.set && index.set.size > 0) writes.push({ op: 'setFields', key: keys.index(endpoint), fields: new Map([...index.set].map(([platformId, entry]) => [platformId, encodeIndexEntry(entry)])) });
+    if (index?.remove && index.remove.length > 0) writes.push({ op: 'deleteFields', key: keys.index(endpoint), fields: index.remove });
+    if (index?.epoch !== undefined) writes.push({ op: 'set', key: keys.indexEpoch(endpoint), value: index.epoch });
+    if (write.outboxAdd && write.outboxAdd.length > 0) writes.push({ op: 'setFields', key: keys.outbox(endpoint), fields: new Map(write.outboxAdd.map((entry) => [entry.record.platformId, encodeOutboxEntry(entry)])) });
+    if (write.outboxRemove && write.outboxRemove.length > 0) writes.push({ op: 'deleteFields', key: keys.outbox(endpoint), fields: write.outboxRemove });
+    return writes;
+  };
+  /** The writes of an endpoint's state, fenced or not. */
+  const endpointWrites = (fenceOf?: (endpoint: string) => Fence | undefined): Pick<StateCache, 'writeState' | 'writePollStart' | 'writeListingCursor'> => ({
+    writeState: (endpoint, write) =>
+      guard('write', async () => {
+        const writes = stateWrites(endpoint, write);
+        if (writes.length > 0) await applyFor(endpoint, writes, fenceOf);
+      }),
+    writePollStart: (endpoint, at) => guard('write poll start', () => applyFor(endpoint, [{ op: 'set', key: keys.pollStart(endpoint), value: String(at) }], fenceOf)),
+    writeListingCursor: (endpoint, cursor) =>
+      guard('write listing cursor', async () => {
+        const key = keys.listingCursor(endpoint);
+        await applyFor(endpoint, [cursor === null ? { op: 'delete', key } : { op: 'set', key, value: encodeListingCursor(cursor) }], fenceOf);
+      }),
+  });
+
   const cache: StateCache = {
     kind,
     readInstances: (endpoint, platformIds) =>
@@ -320,21 +432,7 @@ export async function openStateCache(options: StateCacheOptions): Promise<StateC
         const fields = [...(await hot.readHash(keys.outbox(endpoint)))].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
         return fields.map(([platformId, text]) => decoded(keys.outbox(endpoint), () => decodeOutboxEntry(platformId, text)));
       }),
-    writeState: (endpoint, write) =>
-      guard('write', async () => {
-        const writes: HotWrite[] = [];
-        for (const record of write.records ?? []) {
-          const key = keys.instance(endpoint, record.platformId);
-          writes.push({ op: 'set', key, value: encodeRecord(record), ...(record.status === 'DELETED' ? { ttlMs: tombstoneMs } : {}) });
-        }
-        const index = write.index;
-        if (index?.set && index.set.size > 0) writes.push({ op: 'setFields', key: keys.index(endpoint), fields: new Map([...index.set].map(([platformId, entry]) => [platformId, encodeIndexEntry(entry)])) });
-        if (index?.remove && index.remove.length > 0) writes.push({ op: 'deleteFields', key: keys.index(endpoint), fields: index.remove });
-        if (index?.epoch !== undefined) writes.push({ op: 'set', key: keys.indexEpoch(endpoint), value: index.epoch });
-        if (write.outboxAdd && write.outboxAdd.length > 0) writes.push({ op: 'setFields', key: keys.outbox(endpoint), fields: new Map(write.outboxAdd.map((entry) => [entry.record.platformId, encodeOutboxEntry(entry)])) });
-        if (write.outboxRemove && write.outboxRemove.length > 0) writes.push({ op: 'deleteFields', key: keys.outbox(endpoint), fields: write.outboxRemove });
-        await hot.apply(writes);
-      }),
+    ...endpointWrites(),
     currentEpoch: () => {
       // Endpoints polling at once share one check, so a lost cache starts one epoch, not one per endpoint.
       epochCheck ??= guard('check epoch', async () => {
@@ -346,10 +444,12 @@ export async function openStateCache(options: StateCacheOptions): Promise<StateC
       return epochCheck;
     },
     renewEpoch: (reason) => guard('renew epoch', async () => startEpoch(reason)),
-    readPollStart: (endpoint) => guard('read poll start', async () => (await keyv.get(pollStartKey(endpoint))) as number | undefined),
-    writePollStart: (endpoint, at) =>
-      guard('write poll start', async () => {
-        await keyv.set(pollStartKey(endpoint), at);
+    readPollStart: (endpoint) =>
+      guard('read poll start', async () => {
+        const [[text], legacy] = await Promise.all([hot.get([keys.pollStart(endpoint)]), keyv.get(legacyPollStartKey(endpoint)) as Promise<number | undefined>]);
+        const kept = text === null || text === undefined ? undefined : Number(text);
+        const starts = [kept, legacy].filter((at): at is number => typeof at === 'number' && Number.isFinite(at));
+        return starts.length === 0 ? undefined : Math.max(...starts);
       }),
     readListingCursor: (endpoint) =>
       guard('read listing cursor', async () => {
@@ -360,11 +460,6 @@ export async function openStateCache(options: StateCacheOptions): Promise<StateC
         } catch {
           return 'unreadable' as const;
         }
-      }),
-    writeListingCursor: (endpoint, cursor) =>
-      guard('write listing cursor', async () => {
-        const key = keys.listingCursor(endpoint);
-        await hot.apply([cursor === null ? { op: 'delete', key } : { op: 'set', key, value: encodeListingCursor(cursor) }]);
       }),
     forgetEndpoint: (endpoint) =>
       guard('forget endpoint', async () => {
@@ -396,6 +491,8 @@ export async function openStateCache(options: StateCacheOptions): Promise<StateC
           await keyv.delete(documentKey(kind, id));
         }),
       ),
+    fenced: (fenceOf) => ({ ...cache, ...endpointWrites(fenceOf), fenced: cache.fenced }),
+    coordination,
     ping: () =>
       guard('ping', async () => {
         await keyv.get('ping');

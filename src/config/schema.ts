@@ -1,6 +1,7 @@
 import { accessSync, constants } from 'node:fs';
 import type { Schema } from 'convict';
 import { parseTargetEntry } from '../api/targets/index.js';
+import { replicaIdPattern } from '../cluster/replica-id.js';
 import type { ValidationIssue } from '../errors/index.js';
 import { credentialKeysFormat, type CredentialKeySetting } from '../secrets/index.js';
 import { booleanValue, describeType, dnsLabel, integerAtLeast, numberBetween, oneOf, optionalString, requiredString, urlListWithScheme, urlWithScheme, type ConvictFormat } from './formats.js';
@@ -74,6 +75,15 @@ export interface BridgeSettings {
     readonly allowPlaintextCredentials: boolean;
   };
   readonly health: { readonly subject: string };
+  /** Several replicas on one Redis and NATS (README, "Several replicas"). */
+  readonly cluster: {
+    /** false: one process polls every endpoint, as before (no membership, leases or fencing). */
+    readonly enabled: boolean;
+    /** This replica's id in the membership set and in lease values; empty → `<hostname>-<pid>-<4 hex>`. */
+    readonly replicaId: string;
+    readonly memberTtlSeconds: number;
+    readonly leaseTtlSeconds: number;
+  };
   readonly dcm: {
     readonly registrationUrl: string;
     readonly displayName: string;
@@ -91,6 +101,12 @@ export interface ClientTlsSettings {
   readonly certFile: string | null;
   readonly keyFile: string | null;
 }
+
+/** A replica id: empty (one is made up), or a word that can stand in a lease value and a metric label. */
+const replicaIdFormat: ConvictFormat = (value) => {
+  if (typeof value !== 'string') throw new Error(`must be a string, not ${describeType(value)}`);
+  if (value !== '' && !replicaIdPattern.test(value)) throw new Error('must be 1-128 letters, digits, ".", "_", ":" or "-" (no spaces)');
+};
 
 /** `host:port`, `[ipv6]:port` or `:port` (all interfaces). */
 const listenAddress: ConvictFormat = (value) => {
@@ -217,6 +233,12 @@ export const settingsSchema: Schema<BridgeSettings> = {
   health: {
     subject: { doc: 'NATS subject of endpoint health events; must lie outside dcm.*.', format: healthSubject, default: 'dcm.bridge.health' },
   },
+  cluster: {
+    enabled: { doc: 'Run as one of several replicas sharing cache.url and the broker: each endpoint is polled by the one replica rendezvous hashing gives it, under a fenced lease. Needs a Redis cache.', format: booleanValue, default: false },
+    replicaId: { doc: 'This replica\'s id (letters, digits, . _ : -); empty uses <hostname>-<pid>-<4 random hex>. Must differ between replicas.', format: replicaIdFormat, default: '' },
+    memberTtlSeconds: { doc: 'A replica not heard of for this long is counted out and its endpoints move; it heartbeats every third of it.', format: numberBetween(1, 600), default: 10 },
+    leaseTtlSeconds: { doc: 'An endpoint\'s lease lapses this long after its holder last renewed it (every third of it); a replica that dies loses its endpoints within it.', format: numberBetween(1, 600), default: 10 },
+  },
   dcm: {
     registrationUrl: { doc: 'DCM service provider manager URL (http://spm:8080/api/v1alpha1); empty turns registration off.', format: urlWithScheme(['http', 'https'], true), default: '' },
     displayName: { doc: 'Human-readable name in the DCM registration.', format: optionalString, default: '' },
@@ -230,6 +252,7 @@ export const settingsSchema: Schema<BridgeSettings> = {
 export function crossSettingIssues(settings: BridgeSettings): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
   if (settings.dcm.registrationUrl && !settings.api.publicBaseUrl) issues.push({ path: 'api.publicBaseUrl', message: 'is required when dcm.registrationUrl is set (DCM must know where to reach the bridge)' });
+  if (settings.cluster.enabled && !settings.cache.url) issues.push({ path: 'cluster.enabled', message: 'needs a Redis cache (set cache.url): replicas share their membership, leases and state through it' });
   issues.push(...connectionIssues(settings));
   return issues;
 }

@@ -43,6 +43,13 @@ export const ErrorCode = {
   PublishFailed: 'PUBLISH_FAILED',
   /** The state cache (Redis) failed. */
   CacheFailed: 'CACHE_FAILED',
+  /**
+   * A write of an endpoint's state was refused because this replica no
+   * longer holds the endpoint's lease with the fencing token the poll began
+   * under (another replica took it over, or it expired). Context: endpoint,
+   * replica, token.
+   */
+  LeaseLost: 'LEASE_LOST',
   /** A request to the bridge's own API is malformed. */
   InvalidArgument: 'INVALID_ARGUMENT',
   /** A request body is larger than the API accepts (`api.maxBodyBytes`). */

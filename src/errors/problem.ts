@@ -39,6 +39,8 @@ const problemKindByCode: Readonly<Record<ErrorCode, ProblemKind>> = {
   PERMISSION_DENIED: { slug: 'permission-denied', title: 'Permission denied', status: 403 },
   UNAVAILABLE: unavailable,
   CACHE_FAILED: unavailable,
+  // Only inside a poll: another replica polls the endpoint now.
+  LEASE_LOST: unavailable,
   PUBLISH_FAILED: unavailable,
   PLATFORM_AUTH: unavailable,
   PLATFORM_THROTTLED: unavailable,

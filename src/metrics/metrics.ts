@@ -47,6 +47,10 @@ export interface BridgeMetrics {
   readonly consecutiveFailures: Gauge<'endpoint'>;
   readonly apiRequests: Counter<'method' | 'route' | 'code'>;
   readonly dcmRegistrations: Counter<'outcome'>;
+  /** Endpoints this replica owns and holds the lease of (cluster mode only). */
+  readonly ownedEndpoints: Gauge<'replica'>;
+  /** Live replicas in the membership set at this replica's last heartbeat (cluster mode only). */
+  readonly clusterMembers: Gauge;
 }
 
 /** Creates the metric set on a fresh registry. */
@@ -74,6 +78,8 @@ export function createMetrics(): BridgeMetrics {
     endpointHealth: new GaugeMetric({ name: 'dcm_bridge_endpoint_health', help: 'Endpoint health in the three-state model (1 = the current state).', labelNames: ['endpoint', 'state'], registers }),
     consecutiveFailures: new GaugeMetric({ name: 'dcm_bridge_endpoint_consecutive_failures', help: 'Failed polls in a row per endpoint.', labelNames: ['endpoint'], registers }),
     apiRequests: new CounterMetric({ name: 'dcm_bridge_api_requests_total', help: 'HTTP API requests by route and status code.', labelNames: ['method', 'route', 'code'], registers }),
+    ownedEndpoints: new GaugeMetric({ name: 'dcm_bridge_owned_endpoints', help: 'Endpoints this replica polls: it is their rendezvous owner and holds their lease (cluster mode).', labelNames: ['replica'], registers }),
+    clusterMembers: new GaugeMetric({ name: 'dcm_bridge_cluster_members', help: 'Live replicas in the membership set at the last heartbeat (cluster mode).', registers }),
     dcmRegistrations: new CounterMetric({ name: 'dcm_bridge_dcm_registrations_total', help: 'Registration attempts with DCM by outcome (accepted, rejected, failed).', labelNames: ['outcome'], registers }),
   };
 }
