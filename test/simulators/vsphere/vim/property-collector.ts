@@ -362,15 +362,8 @@ export function retrievePropertiesEx(specs: readonly FilterSpecInput[], maxObjec
   if (objects.length === 0) {
     return '';
   }
-  const pending: PendingRetrieval = { objects, next: 0, maxObjects, vmPaths };
   // The first page renders what was just collected: live and snapshot agree on it.
-  const { objectsXml, done } = pageXml(pending, scope, false);
-  if (done) {
-    return `<returnval>${objectsXml}</returnval>`;
-  }
-  const token = newToken();
-  scope.session.retrievals.set(token, pending);
-  return `<returnval><token>${token}</token>${objectsXml}</returnval>`;
+  return pageAnswer({ objects, next: 0, maxObjects, vmPaths }, scope, false);
 }
 
 /**
@@ -384,13 +377,18 @@ export function continueRetrievePropertiesEx(token: string, scope: CollectorScop
     throw vimFaults.invalidProperty('token');
   }
   scope.session.retrievals.delete(token);
-  const { objectsXml, done } = pageXml(pending, scope, scope.pagingConsistency === 'live');
+  return pageAnswer(pending, scope, scope.pagingConsistency === 'live');
+}
+
+/** The next page of `pending` as a RetrieveResult; while pages remain, with a new token kept in the session for the rest. */
+function pageAnswer(pending: PendingRetrieval, scope: CollectorScope, live: boolean): string {
+  const { objectsXml, done } = pageXml(pending, scope, live);
   if (done) {
     return `<returnval>${objectsXml}</returnval>`;
   }
-  const next = newToken();
-  scope.session.retrievals.set(next, pending);
-  return `<returnval><token>${next}</token>${objectsXml}</returnval>`;
+  const token = newToken();
+  scope.session.retrievals.set(token, pending);
+  return `<returnval><token>${token}</token>${objectsXml}</returnval>`;
 }
 
 /** `CancelRetrievePropertiesEx`: discards the rest of a retrieval; an unknown token answers `InvalidProperty`. */

@@ -93,17 +93,21 @@ export async function createVmView(baseUrl: string, cookie: string): Promise<str
   return returnval['#text'];
 }
 
-/** The specSet + options of a RetrievePropertiesEx over a container view, as govmomi's view.Retrieve builds it. */
-export function viewRetrieval(viewId: string, paths: readonly string[], maxObjects?: number): string {
+/** The propSet and objectSet of a PropertyFilterSpec over a container view's VMs, as govmomi builds them: the view skipped, its VMs traversed. */
+function viewVmsSpec(viewId: string, paths: readonly string[]): string {
   return (
-    '<specSet><propSet><type>VirtualMachine</type>' +
+    '<propSet><type>VirtualMachine</type>' +
     paths.map((path) => `<pathSet>${escapeXml(path)}</pathSet>`).join('') +
     '</propSet>' +
     `<objectSet><obj type="ContainerView">${escapeXml(viewId)}</obj><skip>true</skip>` +
     '<selectSet xsi:type="TraversalSpec"><name>traverseEntities</name><type>ContainerView</type><path>view</path><skip>false</skip></selectSet>' +
-    '</objectSet></specSet>' +
-    (maxObjects === undefined ? '<options></options>' : `<options><maxObjects>${maxObjects}</maxObjects></options>`)
+    '</objectSet>'
   );
+}
+
+/** The specSet + options of a RetrievePropertiesEx over a container view, as govmomi's view.Retrieve builds it. */
+export function viewRetrieval(viewId: string, paths: readonly string[], maxObjects?: number): string {
+  return `<specSet>${viewVmsSpec(viewId, paths)}</specSet>` + (maxObjects === undefined ? '<options></options>' : `<options><maxObjects>${maxObjects}</maxObjects></options>`);
 }
 
 /** The specSet of a RetrievePropertiesEx naming objects directly. */
@@ -184,14 +188,7 @@ export async function retrieveAll(baseUrl: string, cookie: string, viewId: strin
 
 /** The `spec` of a CreateFilter over a container view's VMs, as govmomi's view manager builds it. */
 export function viewFilterSpec(viewId: string, paths: readonly string[]): string {
-  return (
-    '<spec><propSet><type>VirtualMachine</type>' +
-    paths.map((path) => `<pathSet>${escapeXml(path)}</pathSet>`).join('') +
-    '</propSet>' +
-    `<objectSet><obj type="ContainerView">${escapeXml(viewId)}</obj><skip>true</skip>` +
-    '<selectSet xsi:type="TraversalSpec"><name>traverseEntities</name><type>ContainerView</type><path>view</path><skip>false</skip></selectSet>' +
-    '</objectSet></spec><partialUpdates>false</partialUpdates>'
-  );
+  return `<spec>${viewVmsSpec(viewId, paths)}</spec><partialUpdates>false</partialUpdates>`;
 }
 
 /** CreateFilter over the view; returns the filter's id. */
