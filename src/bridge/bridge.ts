@@ -13,6 +13,7 @@ import type { VanishingVerdict } from '../diff/index.js';
 import { createEndpointPoller, type EndpointPoller, type PollReport } from '../pipeline/index.js';
 import { createNatsPublisher, createStdoutPublisher, type EventPublisher } from '../publisher/index.js';
 import { createEndpointRegistry, type AdapterRegistry, type EndpointEvent, type EndpointRegistry } from '../registry/index.js';
+import { createPlatformRateLimiter } from '../ratelimit/index.js';
 import { createScheduler, type PollSettlement, type Scheduler } from '../scheduler/index.js';
 
 /** The last known condition of one endpoint. */
@@ -118,6 +119,8 @@ export async function createBridge(config: BridgeConfig, dependencies: BridgeDep
     tls: config.cache.tls,
     onOperation: (operation, seconds) => metrics.cacheLatency.observe({ operation }, seconds),
   });
+  // One bucket per platform account, in the cache's Redis so every replica draws from it (README "Platform rate limits").
+  const rateLimiter = createPlatformRateLimiter({ rates: config.rateLimits, ...(cache.coordination.redis ? { redis: cache.coordination.redis } : {}), namespace: config.cache.namespace, clock, logger: logger.child({ component: 'rate-limit' }) });
   const publisher = dependencies.publisher ?? createPublisher(config, logger, dependencies.stdout);
   if (publisher.guarantee === 'core') logger.warn('publisher.jetstream is false: events are published at most once (core NATS)');
   /** The lease each endpoint's running poll began under: every state write of that poll is fenced by it. */
@@ -216,11 +219,13 @@ export async function createBridge(config: BridgeConfig, dependencies: BridgeDep
     const adapter = adapters.require(endpoint.platform);
     const endpointLogger = logger.child({ endpoint: endpoint.name, platform: endpoint.platform });
     const targetCheck = dependencies.targetCheckFor?.(endpoint);
+    const rateLimit = rateLimiter.forPlatform(endpoint.platform);
     const connection = adapter.connect(endpoint, {
       logger: endpointLogger,
       clock,
       store: cache.adapterStore(endpoint.name),
       ...(targetCheck ? { targetCheck } : {}),
+      ...(rateLimit ? { rateLimit } : {}),
       onRequest: ({ status, throttled }) => {
         metrics.platformRequests.inc({ endpoint: endpoint.name, code: String(status) });
         if (throttled) metrics.throttles.inc({ endpoint: endpoint.name });

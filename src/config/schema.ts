@@ -75,6 +75,12 @@ export interface BridgeSettings {
     readonly allowPlaintextCredentials: boolean;
   };
   readonly health: { readonly subject: string };
+  /** Request budgets per platform account, shared by every endpoint of the account on every replica (README "Platform rate limits"). */
+  readonly rateLimits: {
+    readonly vsphere: PlatformRateSetting;
+    readonly openstack: PlatformRateSetting;
+    readonly ec2: PlatformRateSetting;
+  };
   /** Several replicas on one Redis and NATS (README, "Several replicas"). */
   readonly cluster: {
     /** false: one process polls every endpoint, as before (no membership, leases or fencing). */
@@ -91,6 +97,14 @@ export interface BridgeSettings {
     readonly zone: string;
     readonly registrationIntervalSeconds: number;
   };
+}
+
+/** One platform's request budget per account: a token bucket of `burst` tokens refilled at `requestsPerSecond`. */
+export interface PlatformRateSetting {
+  /** Sustained requests per second per account; 0 turns the shared limit off. */
+  readonly requestsPerSecond: number;
+  /** Requests allowed back to back after a quiet spell. */
+  readonly burst: number;
 }
 
 /** PEM files of a client's TLS connection to Redis or NATS; null when unset. */
@@ -150,6 +164,11 @@ const clientTlsSchema = (server: string) => ({
   caFile: { doc: `PEM file of the CAs that signed ${server}'s certificate; unset trusts the system's CAs.`, format: optionalString, default: null, nullable: true },
   certFile: { doc: `PEM client certificate, for a ${server} that verifies clients (mutual TLS); needs keyFile.`, format: optionalString, default: null, nullable: true },
   keyFile: { doc: 'PEM private key of certFile.', format: optionalString, default: null, nullable: true },
+});
+
+const platformRateSchema = (account: string, requestsPerSecond: number, burst: number) => ({
+  requestsPerSecond: { doc: `Sustained platform requests per second per ${account}, shared by its endpoints on every replica; 0 turns the shared limit off.`, format: numberBetween(0, 100_000), default: requestsPerSecond },
+  burst: { doc: 'Requests allowed back to back after a quiet spell (the token bucket\'s size).', format: integerAtLeast(1), default: burst },
 });
 
 /**
@@ -232,6 +251,12 @@ export const settingsSchema: Schema<BridgeSettings> = {
   },
   health: {
     subject: { doc: 'NATS subject of endpoint health events; must lie outside dcm.*.', format: healthSubject, default: 'dcm.bridge.health' },
+  },
+  rateLimits: {
+    // Defaults and the published limits they follow: README.md, "Platform rate limits".
+    vsphere: platformRateSchema('vCenter (per URL origin)', 50, 100),
+    openstack: platformRateSchema('OpenStack project (per auth URL and project)', 10, 20),
+    ec2: platformRateSchema('AWS account and region', 10, 50),
   },
   cluster: {
     enabled: { doc: 'Run as one of several replicas sharing cache.url and the broker: each endpoint is polled by the one replica rendezvous hashing gives it, under a fenced lease. Needs a Redis cache.', format: booleanValue, default: false },
