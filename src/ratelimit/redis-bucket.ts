@@ -1,13 +1,11 @@
-import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
+import { luaScript, runScript, type ScriptClient } from '../cache/index.js';
 import type { Clock } from '../clock/index.js';
 import { checkBucketSettings, type RequestGate, type TokenBucketSettings } from './gate.js';
 import { createTokenBucket, type TokenBucket } from './memory-bucket.js';
 
-/** What the Redis bucket needs of a node-redis client: one raw command. */
-export interface RedisScriptCommands {
-  sendCommand(args: string[]): Promise<unknown>;
-}
+/** What the Redis bucket needs of a node-redis client: one raw command (the cache's `coordination.redis`). */
+export type RedisScriptCommands = ScriptClient;
 
 /**
  * The whole bucket, in one script so that every replica's take is atomic and
@@ -20,7 +18,7 @@ export interface RedisScriptCommands {
  * round trip each and no polling. The key expires once the bucket would be
  * full again, so an idle account leaves nothing behind.
  */
-export const tokenBucketScript = `
+export const tokenBucketScript = luaScript(`
 if redis.replicate_commands then redis.replicate_commands() end
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
@@ -49,9 +47,7 @@ end
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(at))
 redis.call('PEXPIRE', KEYS[1], math.ceil((capacity - tokens) * 1000 / rate) + 1000)
 return wait
-`;
-
-const scriptSha = createHash('sha1').update(tokenBucketScript).digest('hex');
+`);
 
 /** Everything one account's Redis bucket is built from. */
 export interface RedisBucketOptions {
@@ -88,18 +84,11 @@ export function createRedisBucket(options: RedisBucketOptions): RequestGate {
   const redisTimeoutMs = options.redisTimeoutMs ?? 1000;
   const retryRedisAfterMs = options.retryRedisAfterMs ?? 5000;
   const fallback = options.fallback ?? createTokenBucket(options.settings, clock);
-  const args = (mode: 'take' | 'refund' | 'drain'): string[] => ['1', key, mode, String(options.settings.refillPerSecond), String(options.settings.capacity)];
+  const argsOf = (mode: 'take' | 'refund' | 'drain'): string[] => [mode, String(options.settings.refillPerSecond), String(options.settings.capacity)];
   let redisFailedAt: number | undefined;
 
   const evaluate = async (mode: 'take' | 'refund' | 'drain'): Promise<number> => {
-    let reply: unknown;
-    try {
-      reply = await options.redis.sendCommand(['EVALSHA', scriptSha, ...args(mode)]);
-    } catch (error) {
-      // A Redis that restarted or was flushed forgot the script; one EVAL loads it again.
-      if (!/NOSCRIPT/.test((error as Error | undefined)?.message ?? '')) throw error;
-      reply = await options.redis.sendCommand(['EVAL', tokenBucketScript, ...args(mode)]);
-    }
+    const reply = await runScript(options.redis, tokenBucketScript, [key], argsOf(mode));
     const waitMs = Number(reply);
     if (!Number.isFinite(waitMs) || waitMs < 0) throw new Error(`the token bucket script answered ${JSON.stringify(reply)}, not a wait in ms`);
     return waitMs;

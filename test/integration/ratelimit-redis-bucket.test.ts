@@ -138,3 +138,13 @@ test('Redis frozen (SIGSTOP) or stopped: takes are limited per replica by the lo
     await redis.restart();
   }
 });
+
+test('a Redis that forgot the script (restarted, SCRIPT FLUSH) is sent it again: takes go on against the same bucket', async () => {
+  const key = freshKey();
+  const gate = createRedisBucket({ redis: await connect(), key, settings: { capacity: 3, refillPerSecond: 1 }, clock, logger: memoryLogger().logger });
+  await gate.take();
+  assert.equal(await redisCommand(redis, 'SCRIPT', 'FLUSH'), 'OK');
+  await gate.take();
+  const tokens = Number(await redisCommand(redis, 'HGET', key, 'tokens'));
+  assert.ok(tokens > 0.9 && tokens < 1.5, `two of three tokens taken from the one bucket (${tokens} left)`);
+});
