@@ -120,12 +120,16 @@ export interface PollDiff {
   finish(absence: AbsenceCheck): Promise<PollPlan>;
   /**
    * The finish of an incremental listing (only what changed was listed):
-   * call after every page's changes were acknowledged. Nothing is judged
-   * absent. Tracked instances the platform reported deleted become DELETED
-   * at once; tracked instances that departed are confirmed with the platform
-   * at once (only `gone` is DELETED; the mass-deletion guard applies as to
-   * absences). A resync round re-publishes every other tracked state from
-   * the committed records.
+   * call after every page's changes were acknowledged. An instance it does
+   * not show is unchanged, not absent. Tracked instances the platform
+   * reported deleted become DELETED at once; tracked instances that departed
+   * are confirmed with the platform at once (only `gone` is DELETED; the
+   * mass-deletion guard applies as to absences). An instance missing from the
+   * last full list and not shown since counts this listing as one more
+   * missed list, and is confirmed once `deleteAfterMissedLists` is reached;
+   * one whose confirmation could not tell is asked again by the next poll.
+   * A resync round re-publishes every other tracked state from the
+   * committed records.
    */
   finishChanges(changes: ListedChanges, absence: AbsenceCheck): Promise<PollPlan>;
 }
@@ -389,7 +393,15 @@ export function createDiffer(options: DifferOptions): Differ {
           for (const platformId of [...deleted, ...departed]) if (!told(platformId)) remove.push(platformId);
           const live = (ids: readonly string[]) => ids.filter(told);
           const liveDeleted = live(deleted);
-          const liveDeparted = live(departed);
+          // Missing from the last full list and not shown since: an incremental listing is the next look, so it
+          // counts as a missed list (else a VM deleted just before a full list would wait for the next one).
+          const dueDoubtful: string[] = [];
+          for (const [platformId, entry] of members) {
+            if (entry.missedLists === 0 || seen.has(platformId) || listed.deleted.has(platformId) || listed.departed.has(platformId) || !told(platformId)) continue;
+            if (entry.missedLists + 1 >= deleteAfterMissedLists) dueDoubtful.push(platformId);
+            else set.set(platformId, { ...entry, missedLists: entry.missedLists + 1 });
+          }
+          const liveDeparted = [...live(departed), ...dueDoubtful];
           const records = await readRecords([...liveDeleted, ...liveDeparted]);
           /** A tracked instance whose record DCM has not heard DELETED for; without one there is nothing to announce. */
           const announceable = (platformId: string): InstanceRecord | undefined => {
@@ -412,17 +424,21 @@ export function createDiffer(options: DifferOptions): Differ {
           const findings = askable.length > 0 ? await askPlatform(absence, askable) : new Map<string, AbsenceFinding>();
           counts.absence.asked = askable.length;
           for (const platformId of liveDeparted) {
+            const entry = members.get(platformId) as IndexEntry;
             const finding = findings.get(platformId);
             const verdict = vanishing.hold ? undefined : (finding?.verdict ?? (askable.includes(platformId) ? 'unknown' : undefined));
             if (verdict !== undefined) counts.absence[verdict]++;
             const record = records.get(platformId);
             if (verdict === 'gone' && finding && record) {
-              set.set(platformId, members.get(platformId) as IndexEntry);
+              set.set(platformId, entry);
               changes.push(deletion(record, `it left the platform's listing and the platform confirms it (${finding.evidence})`));
             } else if (verdict === 'unmanaged') {
               remove.push(platformId);
-            } else if (verdict !== 'present') {
-              // Unknown, or held by the guard: its last state stands; the next full list judges it again.
+            } else if (verdict === 'present') {
+              if (entry.missedLists > 0) set.set(platformId, { ...entry, missedLists: 0 });
+            } else if (!remove.includes(platformId)) {
+              // Unknown, or held by the guard: its last state stands, and it counts as missed so the next poll asks again.
+              set.set(platformId, { ...entry, missedLists: entry.missedLists + 1 });
               counts.missing++;
             }
           }

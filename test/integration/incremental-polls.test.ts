@@ -38,7 +38,13 @@ function changingPlatform(endpoint: string, initial: RawInstance[]) {
     },
     /** The platform forgets every cursor up to now (a vCenter session ended, Nova purged its deleted records). */
     forgetCursors(): void {
+      revision++;
       rejectBelow = revision;
+      write();
+    },
+    /** An instance the platform drops without logging it (a deletion the change feed cannot show, e.g. before a vCenter filter existed). */
+    removeUnlogged(platformId: string): void {
+      current = current.filter((instance) => instance.platformId !== platformId);
       write();
     },
     /** A change the platform makes without logging it (Nova: a tag change leaves `updated` alone): only a full list sees it. */
@@ -147,6 +153,25 @@ test('a departed instance is confirmed with the platform at once; a full list is
   assert.equal(due.endpoints[0]?.lastReport?.kind, 'full', 'fullListSeconds passed: a full list');
   await clock.advance(1_000);
   assert.equal((await bridge.runOnce()).endpoints[0]?.lastReport?.kind, 'incremental', 'the full list started the clock again');
+});
+
+test('an instance missing from a full list is confirmed by the next incremental poll, not after the next full list', async () => {
+  const base = (await harness().dcm.messages()).length;
+  const platform = changingPlatform('doubt', instances(20, 'on', 4001));
+  const bridge = await harness().bridge(harness().config({ endpoints: ['doubt'], extra: extra(3600) }));
+  assert.ok((await bridge.runOnce()).ok);
+  // Gone without a trace in the change feed, and the cursor refused: the next poll lists in full and misses it once.
+  platform.removeUnlogged('vm-4005');
+  platform.forgetCursors();
+  const full = await bridge.runOnce();
+  assert.equal(full.endpoints[0]?.lastReport?.kind, 'full');
+  assert.equal((await publishedSince(base + 20)).length, 0, 'one missed list: not yet asked (deleteAfterMissedLists 2)');
+  const next = await bridge.runOnce();
+  assert.equal(next.endpoints[0]?.lastReport?.kind, 'incremental');
+  const events = (await publishedSince(base + 20)).map((message) => `${message.event.data.id}:${message.event.data.status}`);
+  assert.deepEqual(events, ['inst-4005:DELETED'], 'the incremental poll counted as the second miss, asked the platform and published its DELETED');
+  assert.ok((await bridge.runOnce()).ok);
+  assert.equal((await publishedSince(base + 20)).length, 1, 'once');
 });
 
 test('diff.fullListSeconds 0 always lists in full and keeps no cursor', async () => {
