@@ -7,21 +7,17 @@
 // - a cursor vCenter cannot take (its session ended) and a restart (the filter was the old
 //   process's) each give one full listing in the same poll, and DCM receives every transition
 //   once: none lost, none repeated.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createAdapterRegistry } from '../../src/registry/index.js';
 import { createVsphereAdapter } from '../../adapters/vsphere/index.js';
 import type { ReceivedMessage } from '../support/jetstream-consumer.js';
 import { useHarness } from '../support/harness.js';
 import { createSkippingClock, startVsphereBridge } from '../support/vsphere-bridge.js';
-import { soapOperations, startVsphereLab, type VsphereLab } from '../support/vsphere-lab.js';
+import { soapOperations, useVsphereLab } from '../support/vsphere-lab.js';
 
 const harness = useHarness();
-let lab: VsphereLab;
-before(async () => {
-  lab = await startVsphereLab();
-});
-after(() => lab.close());
+const lab = useVsphereLab();
 
 const statuses = (received: readonly ReceivedMessage[]): string[] => received.map((message) => `${message.event.data.id}:${message.event.data.status}`).sort();
 

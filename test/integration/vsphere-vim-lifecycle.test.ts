@@ -4,20 +4,16 @@
 // (ManagedObjectNotFound), a VM whose managed-by attribute is cleared leaves DCM's scope without
 // DELETED, an instance id that is not a DNS label is counted and not published, and the
 // connection states follow the state table (disconnected keeps the last state, orphaned FAILED).
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ReceivedMessage } from '../support/jetstream-consumer.js';
 import { useHarness } from '../support/harness.js';
 import { startVsphereBridge } from '../support/vsphere-bridge.js';
-import { startVsphereLab, type VsphereLab } from '../support/vsphere-lab.js';
+import { useVsphereLab } from '../support/vsphere-lab.js';
 
 const harness = useHarness();
 const name = 'vc-vim';
-let lab: VsphereLab;
-before(async () => {
-  lab = await startVsphereLab();
-});
-after(() => lab.close());
+const lab = useVsphereLab();
 
 const statuses = (received: readonly ReceivedMessage[]): string[] => received.map((message) => `${message.event.data.id}:${message.event.data.status}`);
 

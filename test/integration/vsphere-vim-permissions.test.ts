@@ -2,19 +2,15 @@
 // leave the container view, and vCenter answers NoPermission when they are named directly. Absence
 // is only a question, and NoPermission answers it "cannot tell": no DELETED, the last state stands,
 // and the VMs come back unchanged when the permission does.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useHarness } from '../support/harness.js';
 import { startVsphereBridge } from '../support/vsphere-bridge.js';
-import { startVsphereLab, type VsphereLab } from '../support/vsphere-lab.js';
+import { useVsphereLab } from '../support/vsphere-lab.js';
 
 const harness = useHarness();
 const name = 'vc-vim-permissions';
-let lab: VsphereLab;
-before(async () => {
-  lab = await startVsphereLab();
-});
-after(() => lab.close());
+const lab = useVsphereLab();
 
 test('VMs hidden by a permission change are never reported DELETED over vim25; they return unchanged', async () => {
   lab.simulator.seedDcmVms({ count: 40, tagged: 40, via: 'customAttribute' });

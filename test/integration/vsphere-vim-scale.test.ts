@@ -3,23 +3,18 @@
 // costs ceil(100000 / maxObjects) property pages plus RetrieveServiceContent, Login,
 // CreateContainerView and the custom field lookup; a warm poll the pages alone and no login;
 // DCM receives exactly the 20,000 managed VMs.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useHarness } from '../support/harness.js';
 import { startVsphereBridge } from '../support/vsphere-bridge.js';
-import { soapOperations, startVsphereLab, type VsphereLab } from '../support/vsphere-lab.js';
+import { soapOperations, useVsphereLab } from '../support/vsphere-lab.js';
 
 const harness = useHarness();
 const vmCount = 100_000;
 const managed = 20_000;
 const maxObjects = 1000;
 const name = 'vc-vim-100k';
-let lab: VsphereLab;
-before(async () => {
-  lab = await startVsphereLab();
-  lab.simulator.seedDcmVms({ count: vmCount, tagged: managed, via: 'customAttribute' });
-});
-after(() => lab.close());
+const lab = useVsphereLab({ seed: (simulator) => simulator.seedDcmVms({ count: vmCount, tagged: managed, via: 'customAttribute' }) });
 
 /** The SOAP operations of the last poll, by name, with the property requests (first and continued pages) summed. */
 function requests(): { pages: number; byOperation: Record<string, number> } {

@@ -2,24 +2,22 @@
 // Login envelope. Through the whole bridge at trace level, with logins, a session lost mid-paging,
 // faults, a wrong password and logout, it appears in no log line, no metric, no endpoint status
 // and no error, in plain or XML-escaped form.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createVsphereAdapter } from '../../adapters/vsphere/index.js';
 import { createAdapterRegistry } from '../../src/registry/index.js';
 import { capturedBridgeLogger, useHarness } from '../support/harness.js';
 import { createSkippingClock, vsphereBridgeConfig } from '../support/vsphere-bridge.js';
-import { startVsphereLab, type VsphereLab } from '../support/vsphere-lab.js';
+import { useVsphereLab } from '../support/vsphere-lab.js';
 
 const harness = useHarness();
 /** XML-special characters, so both the plain and the escaped form are looked for. */
 const password = 'Vim-S3cret&<pass>"word"';
 const escaped = 'Vim-S3cret&amp;&lt;pass&gt;&quot;word&quot;';
-let lab: VsphereLab;
-before(async () => {
-  lab = await startVsphereLab({ simulator: { credentials: { username: 'svc-dcm@vsphere.local', password } } });
-  lab.simulator.seedDcmVms({ count: 30, tagged: 12, via: 'customAttribute' });
+const lab = useVsphereLab({
+  simulator: { credentials: { username: 'svc-dcm@vsphere.local', password } },
+  seed: (simulator) => simulator.seedDcmVms({ count: 30, tagged: 12, via: 'customAttribute' }),
 });
-after(() => lab.close());
 
 test('the vCenter password is in no log line, metric, status or error of the vim25 path', async () => {
   const adapters = createAdapterRegistry([createVsphereAdapter({ maxObjects: 10 })]);

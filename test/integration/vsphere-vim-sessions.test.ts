@@ -6,9 +6,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ErrorCode, isBridgeError } from '../../src/errors/index.js';
-import { listAll, listPages, soapOperations, useVimLab, type LabConnection } from '../support/vsphere-lab.js';
+import { listAll, listPages, soapOperations, useVsphereLab, type LabConnection } from '../support/vsphere-lab.js';
 
-const lab = useVimLab();
+const lab = useVsphereLab();
 
 /** A fresh inventory of 25 VMs (20 managed) and a vim connection paging 10 VMs a request. */
 function connect(input: Record<string, unknown> = {}): LabConnection {

@@ -16,7 +16,7 @@ export interface VsphereBridge {
 }
 
 /** Config of a bridge polling `endpoints` (each a lab and how to reach it), on the harness's servers. */
-export function vsphereBridgeConfig(harness: Harness, endpoints: readonly { lab: VsphereLab; input: EndpointInputOptions }[], adapters: AdapterRegistry, extraYaml = ''): BridgeConfig {
+export function vsphereBridgeConfig(harness: Harness, endpoints: readonly { lab: Pick<VsphereLab, 'endpointInput'>; input: EndpointInputOptions }[], adapters: AdapterRegistry, extraYaml = ''): BridgeConfig {
   const yaml = `provider: { name: test-bridge }
 cache: { url: ${harness.redis.url}, namespace: ns-${Math.random().toString(36).slice(2)} }
 publisher: { kind: nats, url: ${harness.nats.url}, jetstream: true, ackTimeoutSeconds: 2 }
@@ -60,7 +60,7 @@ export interface VsphereBridgeOptions {
 }
 
 /** Starts an in-process bridge (stopped by `harness.dispose`) with the real vSphere adapter. */
-export async function startVsphereBridge(harness: Harness, endpoints: readonly { lab: VsphereLab; input: EndpointInputOptions }[], adapterOptions: VsphereAdapterOptions = {}, options: VsphereBridgeOptions = {}): Promise<VsphereBridge> {
+export async function startVsphereBridge(harness: Harness, endpoints: readonly { lab: Pick<VsphereLab, 'endpointInput'>; input: EndpointInputOptions }[], adapterOptions: VsphereAdapterOptions = {}, options: VsphereBridgeOptions = {}): Promise<VsphereBridge> {
   const adapters = createAdapterRegistry([createVsphereAdapter(adapterOptions)]);
   const config = vsphereBridgeConfig(harness, endpoints, adapters, options.extraYaml);
   const bridge = await harness.bridge(config, { adapters, clock: options.clock ?? createSkippingClock() });

@@ -52,20 +52,18 @@ export async function listAll(connection: PlatformConnection, signal?: AbortSign
   return (await listPages(connection, signal)).flat().sort((left, right) => left.platformId.localeCompare(right.platformId, 'en', { numeric: true }));
 }
 
-/** A vCenter lab serving one test file's vim25 tests (see {@link useVimLab}). */
-export interface VimLabOfFile {
-  /** The lab's simulator; read it inside tests and hooks (the lab starts in `before`). */
-  readonly simulator: VsphereSimulator;
+/** A vCenter lab serving one test file (see {@link useVsphereLab}); read it inside tests and hooks (it starts in `before`). */
+export interface VsphereLabOfFile extends Omit<VsphereLab, 'close'> {
   /** Connects the adapter to the lab over the Web Services API (`input` over the lab's `apiFlavor: vim` endpoint); closed after the file's tests. */
   connectVim(adapterOptions: VsphereAdapterOptions, input?: Record<string, unknown>): LabConnection;
 }
 
 /**
- * Starts a vCenter lab before the calling file's tests and, after them, closes every connection
- * opened through {@link VimLabOfFile.connectVim} (so each logs out) and then the lab. Call it once
- * at the top of the file.
+ * Starts a vCenter lab before the calling file's tests (then `seed`s it) and, after them, closes
+ * every connection opened through {@link VsphereLabOfFile.connectVim} (so each logs out) and then
+ * the lab. Call it once at the top of the file.
  */
-export function useVimLab(): VimLabOfFile {
+export function useVsphereLab(options: { simulator?: VsphereSimulatorOptions; seed?: (simulator: VsphereSimulator) => void } = {}): VsphereLabOfFile {
   let lab: VsphereLab | undefined;
   const connections: LabConnection[] = [];
   const started = (): VsphereLab => {
@@ -73,7 +71,8 @@ export function useVimLab(): VimLabOfFile {
     return lab;
   };
   before(async () => {
-    lab = await startVsphereLab();
+    lab = await startVsphereLab(options.simulator ? { simulator: options.simulator } : {});
+    options.seed?.(lab.simulator);
   });
   after(async () => {
     await Promise.all(connections.map((open) => open.connection.close()));
@@ -83,6 +82,10 @@ export function useVimLab(): VimLabOfFile {
     get simulator() {
       return started().simulator;
     },
+    get url() {
+      return started().url;
+    },
+    endpointInput: (input) => started().endpointInput(input),
     connectVim(adapterOptions, input = {}) {
       const open = connectVsphere({ ...started().endpointInput({ apiFlavor: 'vim' }), ...input }, adapterOptions);
       connections.push(open);

@@ -6,9 +6,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { drainChanges } from '../../../support/adapter-lab.js';
-import { soapOperations, useVimLab } from '../../../support/vsphere-lab.js';
+import { soapOperations, useVsphereLab } from '../../../support/vsphere-lab.js';
 
-const lab = useVimLab();
+const lab = useVsphereLab();
 const sdkRequests = (): Record<string, number> => soapOperations(lab.simulator);
 
 test('100,000 VMs, 20,000 managed: 10 changed and 1 deleted between polls cost one WaitForUpdatesEx, which yields exactly those 10 and departs the deleted one', { timeout: 600_000 }, async () => {

@@ -9,9 +9,9 @@ import assert from 'node:assert/strict';
 import type { ChangePage } from '../../../../src/adapter/index.js';
 import { ErrorCode, isBridgeError } from '../../../../src/errors/index.js';
 import { drainChanges } from '../../../support/adapter-lab.js';
-import { listAll, soapOperations, useVimLab, type LabConnection } from '../../../support/vsphere-lab.js';
+import { listAll, soapOperations, useVsphereLab, type LabConnection } from '../../../support/vsphere-lab.js';
 
-const lab = useVimLab();
+const lab = useVsphereLab();
 const connect = (): LabConnection => lab.connectVim({ maxObjects: 1000, requestTimeoutMs: 5_000 });
 
 /** A fresh inventory: `count` VMs, the first `managed` of them DCM's by custom attributes. */
