@@ -13,7 +13,7 @@ import { createVmReader } from './vms/index.js';
 /** What wiring the API to a bridge needs. */
 export interface BridgeApiDependencies {
   readonly config: BridgeConfig;
-  readonly bridge: Pick<Bridge, 'endpoints' | 'cache' | 'publisher' | 'metrics' | 'status' | 'releaseHeldDeletions'>;
+  readonly bridge: Pick<Bridge, 'endpoints' | 'cache' | 'publisher' | 'metrics' | 'status' | 'releaseHeldDeletions'> & Partial<Pick<Bridge, 'ownerOf'>>;
   readonly adapters: AdapterLookup;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -59,6 +59,7 @@ export function createBridgeApi(
     document: dependencies.document ?? loadOpenApiDocument(),
     endpoints: dependencies.endpoints,
     statusOf: (name) => bridge.status(name),
+    ...(bridge.ownerOf ? { ownerOf: bridge.ownerOf } : {}),
     releaseHeldDeletions: (name) => bridge.releaseHeldDeletions(name),
     vms: createVmReader({ cache: bridge.cache, endpoints }),
     probe: createHealthProbe({ cache: bridge.cache, publisher: bridge.publisher, endpoints, statusOf: (name) => bridge.status(name), clock }),

@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import type { EndpointStatus } from '../bridge/index.js';
+import type { EndpointOwner, EndpointStatus } from '../bridge/index.js';
 import type { Clock } from '../clock/index.js';
 import { BridgeError, ErrorCode, toProblem } from '../errors/index.js';
 import type { HealthProbe } from '../health/index.js';
@@ -25,6 +25,8 @@ export interface ApiServerOptions {
   readonly document: OpenApiDocument;
   readonly endpoints: EndpointService;
   readonly statusOf: (endpoint: string) => EndpointStatus | undefined;
+  /** The replica polling an endpoint now, from Redis (cluster mode); absent or undefined when the bridge runs alone. */
+  readonly ownerOf?: (endpoint: string) => Promise<EndpointOwner | undefined>;
   /** An operator's confirmation of the deletions the mass-deletion guard holds; false when nothing is held. */
   readonly releaseHeldDeletions: (endpoint: string) => boolean;
   readonly vms: VmReader;
@@ -149,7 +151,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
     getEndpointStatus: async (request) => {
       const id = (request.params as Params)['endpoint_id'] as string;
       endpoints.get(id);
-      return endpointStatusResource(id, options.statusOf(id));
+      return endpointStatusResource(id, options.statusOf(id), await options.ownerOf?.(id));
     },
     releaseHeldDeletions: async (request, reply) => {
       const id = (request.params as Params)['endpoint_id'] as string;

@@ -1,2 +1,2 @@
 export { createBridge } from './bridge.js';
-export type { Bridge, BridgeDependencies, EndpointStatus, OnceResult } from './bridge.js';
+export type { Bridge, BridgeDependencies, EndpointOwner, EndpointStatus, OnceResult } from './bridge.js';

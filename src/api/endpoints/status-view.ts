@@ -1,4 +1,4 @@
-import type { EndpointStatus } from '../../bridge/index.js';
+import type { EndpointOwner, EndpointStatus } from '../../bridge/index.js';
 import { judgeEndpointHealth } from '../../health/index.js';
 
 const time = (epochMs: number | undefined): string | undefined => (epochMs === undefined ? undefined : new Date(epochMs).toISOString());
@@ -7,9 +7,10 @@ const time = (epochMs: number | undefined): string | undefined => (epochMs === u
  * The `/endpoints/{id}/status` resource: three-state health with its reason,
  * the last success and error (error messages are secret-free by the error
  * contract), instance counts of the last successful full list, and the
- * kind, platform requests and throttling answers of the last poll.
+ * kind, platform requests and throttling answers of the last poll; with
+ * several replicas, the one that owns the endpoint now (`owner`).
  */
-export function endpointStatusResource(id: string, status: EndpointStatus | undefined): Record<string, unknown> {
+export function endpointStatusResource(id: string, status: EndpointStatus | undefined, owner?: EndpointOwner): Record<string, unknown> {
   const history = status ?? { consecutiveFailures: 0 };
   const verdict = judgeEndpointHealth(history);
   const counts = status?.instanceCounts ?? {};
@@ -25,5 +26,6 @@ export function endpointStatusResource(id: string, status: EndpointStatus | unde
     instance_counts: { ...counts },
     ...(status?.deletionsHeld ? { deletions_held: { known: status.deletionsHeld.known, vanished: status.deletionsHeld.vanished, reason: status.deletionsHeld.reason } } : {}),
     ...(status?.lastPoll ? { last_poll: { finish_time: time(status.lastPoll.finishedAt), ...(status.lastReport && status.lastSuccessAt === status.lastPoll.finishedAt ? { kind: status.lastReport.kind } : {}), requests: status.lastPoll.requests, throttles: status.lastPoll.throttles } } : {}),
+    ...(owner ? { owner: { replica: owner.replica, ...(owner.leaseAgeSeconds !== undefined ? { lease_age_seconds: Math.round(owner.leaseAgeSeconds * 1000) / 1000 } : {}), token: owner.token } } : {}),
   };
 }
