@@ -10,7 +10,10 @@
  *
  * Environment: BENCH_SIZES (default 1000,10000,100000), BENCH_PLATFORMS
  * (openstack,ec2,vsphere), BENCH_REPEATS (3), BENCH_OUT (bench/results),
- * BENCH_NOTE (a line for the header, e.g. other load on the machine).
+ * BENCH_NOTE (a line for the header, e.g. other load on the machine),
+ * BENCH_PHASES (floors,listing): `floors` is #12's start-up and the bridge
+ * against its floors, `listing` #14's steady polls listed in full beside
+ * listed incrementally (bench/lib/listing-kinds.ts).
  * Progress goes to stderr; the table to stdout.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,6 +28,8 @@ import { processCpuMs, processMemory, resetPeakRss } from './lib/proc.js';
 import { renderMarkdown, writeResults } from './lib/report.js';
 import { emptyRun, median, type BenchContext, type BenchResults, type PlatformRun, type StartupSamples } from './lib/results.js';
 import { dcmStream, floorStream, startBenchStack, type BenchStack } from './lib/stack.js';
+import { measureListingKinds } from './lib/listing-kinds.js';
+import type { ListingKindRun } from './lib/results.js';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 
@@ -42,6 +47,11 @@ const sizes = listOf('BENCH_SIZES', '1000,10000,100000').map(Number);
 const platforms = listOf('BENCH_PLATFORMS', benchPlatformNames.join(',')) as BenchPlatformName[];
 const repeats = Number(process.env['BENCH_REPEATS'] ?? '3');
 const outDir = resolve(process.env['BENCH_OUT'] ?? 'bench/results');
+const benchPhases = ['floors', 'listing'] as const;
+const phases = listOf('BENCH_PHASES', benchPhases.join(','));
+for (const name of phases) if (!(benchPhases as readonly string[]).includes(name)) throw new Error(`BENCH_PHASES: ${name} is not a phase (${benchPhases.join(', ')})`);
+/** VMs changed between the "changed" steady polls of #14's comparison. */
+const changedPerPoll = 10;
 
 const startedAt = performance.now();
 function progress(line: string): void {
@@ -51,12 +61,14 @@ function progress(line: string): void {
 /** Generous: a 100k first poll of vSphere fetches 100,000 tag names. */
 const pollWaitMs = (vms: number): number => 120_000 + vms * 6;
 
-function bridgeConfig(stack: BenchStack, namespace: string, endpoints: string): string {
+function bridgeConfig(stack: BenchStack, namespace: string, endpoints: string, diff = 'resyncSeconds: 0'): string {
   return `provider: { name: bench }
 cache: { url: "${stack.redis.url}", namespace: ${namespace} }
 publisher: { kind: nats, url: "${stack.nats.url}", jetstream: true, streamName: ${dcmStream.name}, maxInFlight: ${maxInFlight} }
 scheduler: { jitterRatio: 0, pollTimeoutSeconds: 600 }
-diff: { resyncSeconds: 0 }
+# The simulators have no request limits; the shared buckets (README "Platform rate limits") would cap what is measured (a 100k vSphere tag-path first poll alone needs 1,000 s of tokens at the default 100/s).
+rateLimits: { vsphere: { requestsPerSecond: 0 }, openstack: { requestsPerSecond: 0 }, ec2: { requestsPerSecond: 0 } }
+diff: { ${diff} }
 api: { listen: "127.0.0.1:0" }
 log: { level: info }
 endpoints:${endpoints ? `\n${endpoints}` : ' []'}
@@ -274,7 +286,7 @@ async function main(): Promise<void> {
   const cleanup = createCleanup();
   cleanup.onSignals(progress);
   const context: BenchContext = {
-    command: `BENCH_SIZES=${sizes.join(',')} BENCH_PLATFORMS=${platforms.join(',')} BENCH_REPEATS=${repeats} npm run bench`,
+    command: `BENCH_SIZES=${sizes.join(',')} BENCH_PLATFORMS=${platforms.join(',')} BENCH_REPEATS=${repeats} BENCH_PHASES=${phases.join(',')} npm run bench`,
     node: process.versions.node,
     cores: cpus().length,
     cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
@@ -283,6 +295,7 @@ async function main(): Promise<void> {
     platforms,
     repeats,
     pageSize,
+    phases,
     pacing: `Steady polls: the shipped CLI (\`node dist/src/cli.js run\`) at intervalSeconds ${intervalSeconds}, the adapters' floor; a storm is every VM changed through the simulator's control API while the bridge is frozen (SIGSTOP) between two polls`,
     ...(process.env['BENCH_NOTE'] ? { note: process.env['BENCH_NOTE'] } : {}),
   };
@@ -290,20 +303,41 @@ async function main(): Promise<void> {
   const workDir = mkdtempSync(join(tmpdir(), 'dcm-bench-'));
   cleanup.add('work directory', () => rmSync(workDir, { recursive: true, force: true }));
   const runs: PlatformRun[] = [];
+  const listingKinds: ListingKindRun[] = [];
   let startup: StartupSamples = { bridgeCpuMs: [], bridgeRssMb: [], floorCpuMs: [], floorRssMb: [], failures: [] };
   try {
     const stack = await startBenchStack(cleanup);
-    startup = await measureStartup(stack, workDir, cleanup);
+    if (phases.includes('floors')) startup = await measureStartup(stack, workDir, cleanup);
     for (const name of platforms) {
-      for (const vms of sizes) runs.push(await measurePlatform(name, vms, stack, workDir, cleanup));
+      for (const vms of sizes) {
+        if (phases.includes('floors')) runs.push(await measurePlatform(name, vms, stack, workDir, cleanup));
+        if (phases.includes('listing')) {
+          listingKinds.push(
+            await measureListingKinds({
+              platform: name,
+              vms,
+              repeats,
+              intervalSeconds,
+              changedPerPoll,
+              stack,
+              workDir,
+              cleanup,
+              bridgeConfig: (namespace, endpoints, diff) => bridgeConfig(stack, namespace, endpoints, diff),
+              pollWaitMs,
+              progress,
+              phase,
+            }),
+          );
+        }
+      }
     }
   } finally {
     await cleanup.runAll();
   }
-  const results: BenchResults = { context, startup, runs };
+  const results: BenchResults = { context, startup, runs, ...(listingKinds.length > 0 ? { listingKinds } : {}) };
   writeResults(results, outDir);
   process.stdout.write(renderMarkdown(results));
-  progress(`wrote ${join(outDir, 'latest.md')}, latest.json and latest.svg`);
+  progress(`wrote ${join(outDir, 'latest.md')}, latest.json${phases.includes('floors') ? ' and latest.svg' : ''}`);
 }
 
 main().catch((error: unknown) => {

@@ -6,6 +6,8 @@ import { processCpuMs, processMemory } from './proc.js';
 
 /** A poll the bridge reported finished (its `poll` log field), with the process's readings taken as the line arrived. */
 export interface PollSample {
+  /** `full` or `incremental`, as the report names the poll's listing. */
+  readonly kind: string;
   readonly durationMs: number;
   readonly observed: number;
   readonly transitions: number;
@@ -14,6 +16,20 @@ export interface PollSample {
   readonly cpuMs: number;
   readonly rssMb: number;
   readonly peakRssMb: number;
+  /** The bench's Date.now() when the line was read: the poll started about `durationMs` before. */
+  readonly arrivedAtMs: number;
+  /** Why an endpoint that can list incrementally listed in full (the line's `fullListReason`). */
+  readonly fullListReason?: string;
+}
+
+/** Options of {@link startBenchBridge}. */
+export interface BenchBridgeOptions {
+  /**
+   * SIGSTOP the bridge the moment each poll report is read, so whatever is
+   * read next (counters, CPU) belongs to that poll alone even when the next
+   * poll is already due; the caller `thaw()`s it to let the next poll run.
+   */
+  readonly pauseAfterEachPoll?: boolean;
 }
 
 /** The built bridge CLI as a process, measured only from outside: its log lines, /proc, its HTTP API. */
@@ -39,7 +55,7 @@ export interface BenchBridge {
  * test/support/cli-process.ts does) with `env` besides PATH. Each JSON log
  * line carrying a poll report is sampled the moment it is read.
  */
-export function startBenchBridge(configPath: string, env: Readonly<Record<string, string>>, cleanup: Cleanup): BenchBridge {
+export function startBenchBridge(configPath: string, env: Readonly<Record<string, string>>, cleanup: Cleanup, options: BenchBridgeOptions = {}): BenchBridge {
   const child = spawn(process.execPath, [bridgeCliScript, 'run', '--config', configPath], { env: { PATH: process.env['PATH'] ?? '', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   const pid = child.pid ?? -1;
   const samples: PollSample[] = [];
@@ -83,8 +99,12 @@ export function startBenchBridge(configPath: string, env: Readonly<Record<string
     }
     const report = entry['poll'] as Record<string, unknown> | undefined;
     if (report && typeof report === 'object' && typeof report['durationMs'] === 'number') {
+      if (options.pauseAfterEachPoll) child.kill('SIGSTOP');
       const memory = processMemory(pid);
       samples.push({
+        kind: String(report['kind'] ?? 'full'),
+        arrivedAtMs: Date.now(),
+        ...(typeof entry['fullListReason'] === 'string' ? { fullListReason: entry['fullListReason'] } : {}),
         durationMs: report['durationMs'],
         observed: Number(report['observed'] ?? 0),
         transitions: Number(report['transitions'] ?? 0),

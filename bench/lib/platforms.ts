@@ -8,13 +8,19 @@ import type { FetchFloorKind, FetchFloorSettings } from '../floors/fetch-floor.j
 /** The platforms the bench measures, in the order it runs them. */
 export const benchPlatformNames = ['openstack', 'ec2', 'vsphere'] as const;
 export type BenchPlatformName = (typeof benchPlatformNames)[number];
+/** The simulators and endpoints the bench can set up: each platform, and vSphere's Web Services API path (custom attributes, `apiFlavor: vim`). */
+export type BenchRecipeName = BenchPlatformName | 'vsphere-vim';
 
 /** One platform's simulator process, seeded, and what the bench does with it. */
 export interface BenchPlatform {
-  readonly name: BenchPlatformName;
+  readonly name: BenchRecipeName;
   readonly simulator: SimulatorProcess;
-  /** The bridge endpoint (an item of `endpoints:`), polling every `intervalSeconds`. */
-  endpointYaml(intervalSeconds: number): string;
+  /**
+   * The bridge endpoint (an item of `endpoints:`), polling every
+   * `intervalSeconds`; every platform request goes to `via` (a proxy in
+   * front of the simulator) when given, else to the simulator.
+   */
+  endpointYaml(intervalSeconds: number, via?: string): string;
   /** Environment the endpoint's `${env:…}` credentials read. */
   readonly bridgeEnv: Readonly<Record<string, string>>;
   /** The fetch floors of this platform: `fetchFloor` the minimal client, `sdkFloor` EC2's SDK. */
@@ -24,6 +30,10 @@ export interface BenchPlatform {
   seed(count: number): Promise<void>;
   /** Moves every seeded VM to "off" (or back "on") through the control API, one call a VM. */
   changeAll(on: boolean, progress: (done: number) => void): Promise<void>;
+  /** Moves the first `count` seeded VMs to "off" (or back "on"), one control call a VM. */
+  changeSome(count: number, on: boolean): Promise<void>;
+  /** Platform requests the simulator received since it started (`GET /_sim/stats` total: control calls are not counted). */
+  requestCount(): Promise<number>;
   dispose(): Promise<void>;
 }
 
@@ -58,8 +68,11 @@ async function eachLimited(ids: readonly string[], work: (id: string) => Promise
 }
 
 interface PlatformRecipe {
+  /** The simulator CLI to start. */
+  readonly simulator: BenchPlatformName;
   readonly simulatorArgs: readonly string[];
-  endpointYaml(url: string, intervalSeconds: number): string;
+  /** `via` replaces the simulator's URL in every URL the bridge is given (OpenStack: also Nova's, instead of the catalog's). */
+  endpointYaml(url: string, intervalSeconds: number, via?: string): string;
   readonly bridgeEnv: Readonly<Record<string, string>>;
   readonly fetchFloors: BenchPlatform['fetchFloors'];
   readonly credentials: Readonly<Record<string, string>>;
@@ -71,14 +84,16 @@ interface PlatformRecipe {
 }
 
 /** Each platform as data: the chaos drivers' endpoint YAML and seeding (test/chaos/platforms), bulk changes one control call a VM. */
-const recipes: Readonly<Record<BenchPlatformName, PlatformRecipe>> = {
+const recipes: Readonly<Record<BenchRecipeName, PlatformRecipe>> = {
   openstack: {
+    simulator: 'openstack',
     simulatorArgs: ['--servers', '0', '--tagged', '0', '--max-limit', '1000'],
-    endpointYaml: (url, intervalSeconds) => `  - name: nova
+    // The catalog names the simulator's own URL: through a proxy, Nova's URL is given instead (the simulator serves it under /compute).
+    endpointYaml: (url, intervalSeconds, via) => `  - name: nova
     platform: openstack
-    url: ${url}/identity/v3
+    url: ${via ?? url}/identity/v3
     intervalSeconds: ${intervalSeconds}
-    credentials:
+${via === undefined ? '' : `    computeUrl: ${via}/compute/v2.1\n`}    credentials:
       username: ${openstackCredentials.username}
       password: \${env:BENCH_OS_PASSWORD}
       userDomainName: ${openstackCredentials.userDomainName}
@@ -93,10 +108,11 @@ const recipes: Readonly<Record<BenchPlatformName, PlatformRecipe>> = {
     change: (id, on) => ({ path: `/_sim/servers/${id}/state`, body: { vmState: on ? 'active' : 'stopped' } }),
   },
   ec2: {
+    simulator: 'ec2',
     simulatorArgs: ['--instances', '0', '--tagged', '0', '--region', 'us-east-1'],
-    endpointYaml: (url, intervalSeconds) => `  - name: aws
+    endpointYaml: (url, intervalSeconds, via) => `  - name: aws
     platform: ec2
-    url: ${url}
+    url: ${via ?? url}
     region: us-east-1
     intervalSeconds: ${intervalSeconds}
     credentials:
@@ -114,10 +130,11 @@ const recipes: Readonly<Record<BenchPlatformName, PlatformRecipe>> = {
     change: (id, on) => ({ path: `/_sim/instances/${id}/state`, body: { state: on ? 'running' : 'stopped' } }),
   },
   vsphere: {
+    simulator: 'vsphere',
     simulatorArgs: ['--vms', '0', '--tagged', '0'],
-    endpointYaml: (url, intervalSeconds) => `  - name: vcenter
+    endpointYaml: (url, intervalSeconds, via) => `  - name: vcenter
     platform: vsphere
-    url: ${url}
+    url: ${via ?? url}
     intervalSeconds: ${intervalSeconds}
     credentials:
       username: ${vsphereCredentials.username}
@@ -130,18 +147,38 @@ const recipes: Readonly<Record<BenchPlatformName, PlatformRecipe>> = {
     seededIds: (answer) => (answer as { vms: Array<{ vmId: string }> }).vms.map((vm) => vm.vmId),
     change: (id, on) => ({ path: `/_sim/vms/${id}/power`, body: { state: on ? 'POWERED_ON' : 'POWERED_OFF' } }),
   },
+  'vsphere-vim': {
+    simulator: 'vsphere',
+    simulatorArgs: ['--vms', '0', '--tagged', '0'],
+    endpointYaml: (url, intervalSeconds, via) => `  - name: vcenter-vim
+    platform: vsphere
+    url: ${via ?? url}
+    apiFlavor: vim
+    intervalSeconds: ${intervalSeconds}
+    credentials:
+      username: ${vsphereCredentials.username}
+      password: \${env:BENCH_VC_PASSWORD}
+`,
+    bridgeEnv: { BENCH_VC_PASSWORD: vsphereCredentials.password },
+    fetchFloors: [],
+    credentials: { username: vsphereCredentials.username, password: vsphereCredentials.password },
+    // Marked by custom attributes only, as the Web Services API path selects them.
+    seedBody: (count) => ({ count, tagged: count, powerState: 'POWERED_ON', namePrefix: 'bench', via: 'customAttribute' }),
+    seededIds: (answer) => (answer as { vms: Array<{ vmId: string }> }).vms.map((vm) => vm.vmId),
+    change: (id, on) => ({ path: `/_sim/vms/${id}/power`, body: { state: on ? 'POWERED_ON' : 'POWERED_OFF' } }),
+  },
 };
 
 /** Starts the platform's simulator CLI as its own process, with no VMs yet. */
-export async function startBenchPlatform(name: BenchPlatformName): Promise<BenchPlatform> {
+export async function startBenchPlatform(name: BenchRecipeName): Promise<BenchPlatform> {
   const recipe = recipes[name];
-  const simulator = await startSimulatorProcess(name, recipe.simulatorArgs);
+  const simulator = await startSimulatorProcess(recipe.simulator, recipe.simulatorArgs);
   const control = controlCaller(simulator.url);
   let ids: string[] = [];
   return {
     name,
     simulator,
-    endpointYaml: (intervalSeconds) => recipe.endpointYaml(simulator.url, intervalSeconds),
+    endpointYaml: (intervalSeconds, via) => recipe.endpointYaml(simulator.url, intervalSeconds, via),
     bridgeEnv: recipe.bridgeEnv,
     fetchFloors: recipe.fetchFloors,
     floorSettings: (kind, repeats, pageSize) => ({ kind, url: simulator.url, repeats, pageSize, credentials: recipe.credentials }),
@@ -158,6 +195,22 @@ export async function startBenchPlatform(name: BenchPlatformName): Promise<Bench
         },
         progress,
       ),
+    async changeSome(count, on) {
+      if (count > ids.length) throw new Error(`only ${ids.length} VMs were seeded, not ${count}`);
+      await eachLimited(
+        ids.slice(0, count),
+        (id) => {
+          const { path, body } = recipe.change(id, on);
+          return control.call('POST', path, body);
+        },
+        () => undefined,
+      );
+    },
+    async requestCount() {
+      const stats = (await control.call('GET', '/_sim/stats')) as { total?: unknown };
+      if (typeof stats.total !== 'number') throw new Error('the simulator\'s /_sim/stats has no total');
+      return stats.total;
+    },
     async dispose() {
       await control.close();
       await simulator.dispose();

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 
 /** Clock ticks per second of /proc/<pid>/stat's utime and stime (USER_HZ, 100 on Linux). */
 const ticksPerSecond = 100;
@@ -35,4 +35,34 @@ export function resetPeakRss(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * CPU time a process has used so far, in ms at nanosecond resolution: the
+ * sum of the first field (time spent on a CPU, user and system) of
+ * `/proc/<pid>/task/<tid>/schedstat` over its live threads (the kernel's
+ * sched stats). A poll of one small request costs a few ms, under
+ * {@link processCpuMs}'s 10 ms tick; threads that exited between two readings
+ * are not counted, which the bridge's long-lived threads (libuv pool, V8
+ * helpers) make negligible. Falls back to {@link processCpuMs} where the
+ * kernel keeps no sched stats.
+ */
+export function processCpuPreciseMs(pid: number): number {
+  let tasks: string[];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return processCpuMs(pid);
+  }
+  let nanoseconds = 0;
+  let read = 0;
+  for (const task of tasks) {
+    try {
+      nanoseconds += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
+      read += 1;
+    } catch {
+      // A thread that ended while the list was read.
+    }
+  }
+  return read > 0 && Number.isFinite(nanoseconds) ? nanoseconds / 1e6 : processCpuMs(pid);
 }

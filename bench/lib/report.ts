@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderChart } from './chart.js';
 import { figureRows, formatCount, formatRatio, formatValue, unitOf, type FigureRow } from './figures.js';
+import { renderListingKinds } from './listing-table.js';
 import type { BenchResults } from './results.js';
 
 const verdictMark: Readonly<Record<FigureRow['verdict'], string>> = { met: 'met', 'not met': '**not met**', reference: '—', 'no figure': 'no figure' };
@@ -52,13 +53,15 @@ export function renderMarkdown(results: BenchResults): string {
     lines.push('');
   }
 
-  lines.push('## Every figure', '');
-  lines.push(cells(['platform, VMs', 'figure', 'bridge', 'floor', 'bridge / floor', 'goal', 'verdict']), cells(['---', '---', '---:', '---:', '---:', '---', '---']));
-  for (const row of rows) {
-    const unit = unitOf(row.figureId);
-    lines.push(cells([row.scope, row.figure, formatValue(row.bridge, unit), formatValue(row.floor, unit), formatRatio(row), row.goal, verdictMark[row.verdict]]));
+  if (floorsMeasured(results)) {
+    lines.push('## Every figure', '');
+    lines.push(cells(['platform, VMs', 'figure', 'bridge', 'floor', 'bridge / floor', 'goal', 'verdict']), cells(['---', '---', '---:', '---:', '---:', '---', '---']));
+    for (const row of rows) {
+      const unit = unitOf(row.figureId);
+      lines.push(cells([row.scope, row.figure, formatValue(row.bridge, unit), formatValue(row.floor, unit), formatRatio(row), row.goal, verdictMark[row.verdict]]));
+    }
+    lines.push('');
   }
-  lines.push('');
 
   const details = results.runs.filter((run) => run.eventBytes !== undefined || run.redisFloor !== undefined);
   if (details.length > 0) {
@@ -81,7 +84,13 @@ export function renderMarkdown(results: BenchResults): string {
     lines.push('');
   }
 
-  const failures = [...results.runs.flatMap((run) => run.failures.map((failure) => ({ scope: `${run.platform} ${formatCount(run.vms)}`, ...failure }))), ...results.startup.failures.map((failure) => ({ scope: 'start-up', ...failure }))];
+  lines.push(...renderListingKinds(results.listingKinds ?? []));
+
+  const failures = [
+    ...results.runs.flatMap((run) => run.failures.map((failure) => ({ scope: `${run.platform} ${formatCount(run.vms)}`, ...failure }))),
+    ...results.startup.failures.map((failure) => ({ scope: 'start-up', ...failure })),
+    ...(results.listingKinds ?? []).flatMap((run) => run.failures.map((failure) => ({ scope: `${run.platform} ${formatCount(run.vms)} (listing kinds)`, ...failure }))),
+  ];
   lines.push('## Failed phases', '');
   if (failures.length === 0) lines.push('None.');
   for (const failure of failures) lines.push(`- ${failure.scope}, ${failure.phase}: ${failure.message.replace(/\s+/g, ' ').slice(0, 400)}`);
@@ -89,11 +98,17 @@ export function renderMarkdown(results: BenchResults): string {
   return lines.join('\n');
 }
 
-/** Writes `latest.md`, `latest.json` and `latest.svg` of `results` into `outDir`. */
+/** Whether the run measured #12's figures (start-up, floors and the bridge against them), not only #14's listing kinds. */
+function floorsMeasured(results: BenchResults): boolean {
+  return results.runs.length > 0 || results.startup.bridgeCpuMs.length > 0 || results.startup.failures.length > 0;
+}
+
+/** Writes `latest.md`, `latest.json` and (when #12's figures were measured) `latest.svg` of `results` into `outDir`. */
 export function writeResults(results: BenchResults, outDir: string): void {
   const { context } = results;
   mkdirSync(outDir, { recursive: true });
   writeFileSync(join(outDir, 'latest.md'), renderMarkdown(results));
   writeFileSync(join(outDir, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+  if (!floorsMeasured(results)) return;
   writeFileSync(join(outDir, 'latest.svg'), renderChart(figureRows(results), `${context.cores} cores, Node.js ${context.node}; bars: bridge / floor, medians of ${context.repeats}; bench/results/latest.md has every figure`));
 }

@@ -19,6 +19,8 @@ export interface BenchContext {
   readonly pacing: string;
   /** Other load the run shared the machine with, when known. */
   readonly note?: string;
+  /** The phases run (`BENCH_PHASES`); absent in runs from before #14, which ran the floors only. */
+  readonly phases?: readonly string[];
 }
 
 /** A phase that failed: the run went on without its figures. */
@@ -92,6 +94,54 @@ export interface BenchResults {
   readonly context: BenchContext;
   readonly startup: StartupSamples;
   readonly runs: readonly PlatformRun[];
+  /** #14: steady polls listing in full beside listing incrementally, per platform and size. */
+  readonly listingKinds?: readonly ListingKindRun[];
+}
+
+/** The listing kinds a steady poll can use (#14): every managed instance, or what changed since the stored cursor. */
+export type ListingKind = 'full' | 'incremental';
+
+/** Steady polls of one listing kind in one situation, one entry per poll measured. */
+export interface ListingPollSamples {
+  /** Platform requests the simulator received during the poll. */
+  readonly requests: number[];
+  /** Bytes of the platform's answers on the wire (headers included), counted by a relay in front of the simulator. */
+  readonly responseBytes: number[];
+  /** Bytes of the bridge's requests on the wire. */
+  readonly requestBytes: number[];
+  /** Bridge CPU from the report of the poll before to this poll's report, ms (sched stats, ns resolution). */
+  readonly cpuMs: number[];
+  /** The poll's own `durationMs`. */
+  readonly wallMs: number[];
+  /** Instances the listing returned (the report's `observed`). */
+  readonly listed: number[];
+  readonly transitions: number[];
+}
+
+/** A listing kind's steady polls with nothing changed and with a few VMs changed before each poll. */
+export interface ListingKindSamples {
+  readonly unchanged: ListingPollSamples;
+  readonly changed: ListingPollSamples;
+}
+
+/** One platform at one size, its steady polls listed in full (`diff.fullListSeconds: 0`) and, where the adapter can, incrementally. */
+export interface ListingKindRun {
+  readonly platform: string;
+  /** What the endpoint lists through, for the table (`Nova servers/detail`, `vCenter Web Services API`). */
+  readonly listing: string;
+  readonly vms: number;
+  /** VMs changed through the simulator's control API before each "changed" poll. */
+  readonly changedPerPoll: number;
+  /** `incremental` is absent for a platform that lists only in full (EC2). */
+  readonly kinds: { readonly full: ListingKindSamples; readonly incremental?: ListingKindSamples };
+  readonly failures: PhaseFailure[];
+}
+
+/** A run of {@link ListingKindRun} with every list empty, filled poll by poll. */
+export function emptyListingKindRun(platform: string, listing: string, vms: number, changedPerPoll: number, incremental: boolean): ListingKindRun {
+  const polls = (): ListingPollSamples => ({ requests: [], responseBytes: [], requestBytes: [], cpuMs: [], wallMs: [], listed: [], transitions: [] });
+  const kind = (): ListingKindSamples => ({ unchanged: polls(), changed: polls() });
+  return { platform, listing, vms, changedPerPoll, kinds: { full: kind(), ...(incremental ? { incremental: kind() } : {}) }, failures: [] };
 }
 
 /** Median of the samples; NaN for none. */
