@@ -26,6 +26,8 @@ export function describeOpenstackPlatform(cloudsYaml: CloudsYamlSources): Adapte
     configSchema: openstackConfigSchema,
     // Not required by the schema: a clouds.yaml entry may give auth_url. `validate` requires it otherwise.
     urlRequired: false,
+    // Nova's changes-since, on every endpoint.
+    listsChanges: () => true,
     validate: (endpoint) => resolveOpenstackSettings(endpoint, cloudsYaml).issues,
   };
 }

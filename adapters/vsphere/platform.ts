@@ -17,6 +17,11 @@ export const vspherePlatform: AdapterDescription = {
   configSchema: vsphereConfigSchema,
   urlRequired: true,
   selectorSources,
+  // WaitForUpdatesEx is on the Web Services API only; the REST tag path lists in full.
+  listsChanges: (endpoint) => {
+    const protocol = vsphereProtocolOf(endpoint.options['apiFlavor'] as ApiFlavorSetting, endpoint.selector.source);
+    return 'api' in protocol && protocol.api === 'vim';
+  },
   validate(endpoint) {
     const issues: ValidationIssue[] = [];
     // The common schema already checked the URL; a query would be sent on every call.

@@ -246,6 +246,13 @@ export interface PlatformAdapter {
    * rejected for this platform.
    */
   readonly selectorSources?: readonly string[];
+  /**
+   * Whether this endpoint's connections offer `listChanges`, decided from its
+   * configuration alone (vSphere: only on the Web Services API path), so a
+   * bridge that loads the adapter's code on demand knows it before the first
+   * poll. Absent: only the loaded connection says.
+   */
+  listsChanges?(endpoint: EndpointConfig): boolean;
   /** Cross-field checks the schema cannot express; paths are relative to the endpoint. */
   validate?(endpoint: EndpointConfig): readonly ValidationIssue[];
   /** Opens a connection for one endpoint. Must not do I/O before the first `list`. */

@@ -1,4 +1,4 @@
-import type { AdapterDescription, PlatformAdapter, PlatformConnection } from '../adapter/index.js';
+import type { AdapterDescription, ChangePage, ListingEnd, PlatformAdapter, PlatformConnection } from '../adapter/index.js';
 import { BridgeError, ErrorCode, isBridgeError } from '../errors/index.js';
 
 /**
@@ -13,9 +13,10 @@ import { BridgeError, ErrorCode, isBridgeError } from '../errors/index.js';
  * naming the platform, the import's error as `cause`) fails only that call
  * and is tried again by the next one.
  *
- * A connection offers `listChanges` once its code is loaded and only if the
- * loaded connection does: the first poll of a process lists in full, later
- * polls list incrementally where the platform can.
+ * A connection offers `listChanges` from the start when the description
+ * says the endpoint's connections list changes (`listsChanges`), so the first
+ * poll of a process may already resume from a stored cursor; without that
+ * declaration, once its code is loaded and only if the loaded connection does.
  */
 export function deferredAdapter(description: AdapterDescription, load: () => Promise<PlatformAdapter>): PlatformAdapter {
   let loaded: Promise<PlatformAdapter> | undefined;
@@ -36,6 +37,12 @@ export function deferredAdapter(description: AdapterDescription, load: () => Pro
             opened = undefined;
             throw error;
           }));
+      const declared = description.listsChanges?.(endpoint) === true;
+      async function* changesOfLoaded(cursor: string | undefined, signal: AbortSignal): AsyncGenerator<ChangePage, ListingEnd> {
+        const loaded = await connection();
+        if (!loaded.listChanges) throw new BridgeError(ErrorCode.Internal, `the ${description.platform} adapter declares incremental listing for endpoint ${endpoint.name} but its connection offers none`, { endpoint: endpoint.name, platform: description.platform });
+        return yield* loaded.listChanges(cursor, signal);
+      }
       return {
         async *list(signal) {
           yield* (await connection()).list(signal);
@@ -43,9 +50,9 @@ export function deferredAdapter(description: AdapterDescription, load: () => Pro
         async confirmAbsence(platformIds, signal) {
           return (await connection()).confirmAbsence(platformIds, signal);
         },
-        // Whether a connection lists incrementally is known only from the loaded code (vSphere: its apiFlavor), so
-        // the first poll of a process lists in full (a stored cursor is kept) and the next ones may list changes.
         get listChanges() {
+          if (declared) return changesOfLoaded;
+          // Undeclared: known only from the loaded code, so the first poll of a process lists in full (a stored cursor is kept).
           const loaded = live;
           const listChanges = loaded?.listChanges;
           return loaded && listChanges ? listChanges.bind(loaded) : undefined;

@@ -118,3 +118,36 @@ test('listChanges is offered once the code is loaded, and only when the loaded c
   for await (const _page of fullOnly.list(new AbortController().signal));
   assert.equal(offered(fullOnly), undefined, 'an adapter that lists only in full offers none');
 });
+
+test('a description that declares incremental listing offers listChanges before any code is loaded; the first call loads it', async () => {
+  const page: RawInstance[] = [{ platformId: 'p-3', instanceId: 'i-3', rawState: 'on' }];
+  let loads = 0;
+  const declaring = { ...fileDescription, listsChanges: (of: { name: string }) => of.name !== 'full-only' };
+  const adapter = deferredAdapter(declaring, async () => {
+    loads++;
+    return {
+      ...declaring,
+      connect: () => ({
+        async *list() {
+          yield page;
+        },
+        async *listChanges(cursor) {
+          yield { instances: page, deleted: [], departed: [] };
+          return { cursor: `${cursor ?? 'none'}+1` };
+        },
+        confirmAbsence: async () => new Map(),
+        close: async () => undefined,
+      }),
+    };
+  });
+  const offered = (of: PlatformConnection) => of.listChanges;
+  const connection = adapter.connect(endpoint('a'), context);
+  const listChanges = offered(connection);
+  assert.ok(listChanges, 'declared: offered at once');
+  assert.equal(loads, 0, 'offering it loads nothing');
+  const changes = listChanges(undefined, new AbortController().signal);
+  assert.deepEqual((await changes.next()).value, { instances: page, deleted: [], departed: [] });
+  assert.deepEqual(await changes.next(), { done: true, value: { cursor: 'none+1' } });
+  assert.equal(loads, 1);
+  assert.equal(offered(adapter.connect(endpoint('full-only'), context)), undefined, 'an endpoint the description says lists in full offers none');
+});

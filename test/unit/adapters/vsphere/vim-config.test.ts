@@ -80,3 +80,15 @@ test('custom values → selection: managed-by value, instance id, two disagreein
   assert.equal(select([['101', 'dcm'], ['102', 'a'], ['201', 'a']]).instanceId, 'a', 'two fields agreeing are one id');
   assert.equal(select([['101', 'dcm'], ['999', 'x']]).unknownKey, true);
 });
+
+test('the description says which endpoints list changes before any code loads: the Web Services API path only', async () => {
+  const { vspherePlatform } = await import('../../../../adapters/vsphere/index.js');
+  const listsChanges = (input: Record<string, unknown>): boolean | undefined => {
+    const { endpoint } = validate(input);
+    assert.ok(endpoint);
+    return vspherePlatform.listsChanges?.(endpoint);
+  };
+  assert.equal(listsChanges({ ...vsphere, apiFlavor: 'vim' }), true);
+  assert.equal(listsChanges({ ...vsphere, apiFlavor: 'auto', selector: { source: 'customAttribute' } }), true);
+  for (const apiFlavor of ['auto', 'api', 'rest']) assert.equal(listsChanges({ ...vsphere, apiFlavor }), false, `${apiFlavor}: the REST tag path lists in full`);
+});
