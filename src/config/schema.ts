@@ -254,7 +254,7 @@ export const settingsSchema: Schema<BridgeSettings> = {
   },
   rateLimits: {
     // Defaults and the published limits they follow: README.md, "Platform rate limits".
-    vsphere: platformRateSchema('vCenter (per URL origin)', 50, 100),
+    vsphere: platformRateSchema('vCenter (per URL origin)', 100, 200),
     openstack: platformRateSchema('OpenStack project (per auth URL and project)', 10, 20),
     ec2: platformRateSchema('AWS account and region', 10, 50),
   },

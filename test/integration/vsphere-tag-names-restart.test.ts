@@ -42,7 +42,8 @@ test('restart at 10,000 tagged VMs: the first poll after it costs the warm budge
   lab.simulator.reset();
   lab.simulator.seedDcmVms({ count: 10_000, tagged: 10_000 });
   const adapters = createAdapterRegistry([createVsphereAdapter()]);
-  const config = vsphereBridgeConfig(harness(), [{ lab, input: { apiFlavor: 'api' } }], adapters);
+  // Request counts, not pacing: the skipping clock would add up every rate-limit wait of 10,000 tag GETs as elapsed time.
+  const config = vsphereBridgeConfig(harness(), [{ lab, input: { apiFlavor: 'api' } }], adapters, 'rateLimits: { vsphere: { requestsPerSecond: 0 } }');
   const namesKey = `${config.cache.namespace}:v2:adapter:vc-lab:${tagNamesUse}`;
 
   lab.simulator.resetStats();
