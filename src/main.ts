@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import type { PlatformAdapter } from './adapter/index.js';
-import type { ApiServer, EndpointService } from './api/index.js';
+import type { ApiServer, EndpointService, RegistrationFollower } from './api/index.js';
 import type { Bridge } from './bridge/index.js';
 import { createSystemClock, type Clock } from './clock/index.js';
 import { loadConfigFile, type BridgeConfig, type LoadedConfig } from './config/index.js';
@@ -191,15 +191,18 @@ export async function runCommand(io: CommandIo): Promise<number> {
 
   // Endpoints registered over the API are the bridge's endpoints too, for `once` as for `run`.
   const registrations = createBridgeEndpoints({ config, bridge, adapters, clock, logger, targets });
+  // A running replica follows the registrations other replicas write; subscribed before loading, so a change made meanwhile is not missed.
+  const follower = command === 'run' ? await registrations.follow() : undefined;
   try {
     await registrations.load();
   } catch (error) {
     logger.error({ err: error }, 'the endpoint registrations could not be loaded');
+    await follower?.stop();
     await bridge.stop();
     return isBridgeError(error) ? ExitCode.Failed : ExitCode.Internal;
   }
 
-  return command === 'once' ? runOnceCommand(bridge, logger, parsed.values.resync ?? false, io) : runForever({ bridge, config, registrations, clock, logger, io });
+  return command === 'once' ? runOnceCommand(bridge, logger, parsed.values.resync ?? false, io) : runForever({ bridge, config, registrations, follower, clock, logger, io });
 }
 
 async function runOnceCommand(bridge: Bridge, logger: Logger, resync: boolean, io: CommandIo): Promise<number> {
@@ -226,12 +229,13 @@ interface RunContext {
   readonly bridge: Bridge;
   readonly config: BridgeConfig;
   readonly registrations: EndpointService;
+  readonly follower: RegistrationFollower | undefined;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly io: CommandIo;
 }
 
-async function runForever({ bridge, config, registrations, clock, logger, io }: RunContext): Promise<number> {
+async function runForever({ bridge, config, registrations, follower, clock, logger, io }: RunContext): Promise<number> {
   const stopped = new Promise<string>((resolve) => io.onShutdownSignal?.(resolve));
   await bridge.start();
   // Listen first, then tell the caller: the API is what keeps `run` serving, with or without endpoints.
@@ -244,6 +248,7 @@ async function runForever({ bridge, config, registrations, clock, logger, io }: 
   } catch (error) {
     logger.error({ err: error, listen: config.api.listen }, `the HTTP API cannot listen on ${config.api.listen}`);
     write(io.stderr, `dcm-poll-bridge: the HTTP API cannot listen on ${config.api.listen}: ${(error as Error).message}`);
+    await follower?.stop();
     await bridge.stop();
     return ExitCode.Failed;
   }
@@ -264,6 +269,8 @@ async function runForever({ bridge, config, registrations, clock, logger, io }: 
   const signal = await stopped;
   logger.info({ signal }, 'shutting down: closing the API, no new polls; finishing in-flight publishes');
   await registrar?.stop();
+  // No registry change may land while the bridge stops.
+  await follower?.stop();
   await api.close();
   await bridge.stop();
   return ExitCode.Ok;

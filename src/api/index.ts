@@ -1,5 +1,5 @@
 export { createBridgeApi, createBridgeEndpoints } from './assembly.js';
-export type { BridgeApiDependencies } from './assembly.js';
+export type { BridgeApiDependencies, BridgeEndpoints } from './assembly.js';
 export { createApiServer } from './server.js';
 export type { ApiServer, ApiServerOptions } from './server.js';
 export { createTokenGuard } from './auth.js';
@@ -10,8 +10,8 @@ export { encodePageToken, decodePageToken, pageOf, compareKeys, defaultPageSize,
 export type { PageKey } from './pagination.js';
 export { loadOpenApiDocument, findOpenApiFile, routesOf, dereference, jsonCopyPathOf, jsonCopySourceKey, openApiJsonCopy, writeOpenApiJsonCopy } from './openapi.js';
 export type { OpenApiDocument, RouteDefinition } from './openapi.js';
-export { createEndpointService, createRegistrationStore, endpointResource, endpointStatusResource, createTargetPreflight, createTargetConnectCheck, guardedUrls } from './endpoints/index.js';
-export type { EndpointService, EndpointServiceOptions, EndpointView, RegistrationStore, StoredRegistration, PollPreflight, GuardedUrl, TargetConnectCheckFor } from './endpoints/index.js';
+export { createEndpointService, createRegistrationStore, followRegistrations, registrationAnnouncer, parseRegistrationNotice, endpointResource, endpointStatusResource, createTargetPreflight, createTargetConnectCheck, guardedUrls } from './endpoints/index.js';
+export type { EndpointService, EndpointServiceOptions, EndpointView, RegistrationStore, StoredRegistration, RegistrationFollower, RegistrationNotice, PollPreflight, GuardedUrl, TargetConnectCheckFor } from './endpoints/index.js';
 export { createVmReader } from './vms/index.js';
 export type { VmReader, VmResource, VmQuery } from './vms/index.js';
 export { createTargetPolicy, judgeAddress, parseTargetEntry, parseIp, parseCidr, cidrContains, unwrapIpv4, classifyAddress, systemResolver } from './targets/index.js';

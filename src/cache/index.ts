@@ -3,3 +3,7 @@ export type { StateCache, StateCacheOptions, InstanceRecord, EndpointIndex, Inde
 export { luaScript, runScript } from './lua.js';
 export type { LuaScript, ScriptClient } from './lua.js';
 export type { HotStore, HotWrite } from './hot-store.js';
+export { openCacheChannels } from './channels.js';
+export type { CacheChannels, ChannelListener, ChannelSubscription } from './channels.js';
+export { openDocumentHash, registrationsHashKey } from './document-hash.js';
+export type { DocumentHash } from './document-hash.js';

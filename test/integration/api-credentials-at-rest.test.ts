@@ -13,13 +13,10 @@ import { apiConfig, eventually, fileRegistration, startApi } from './api-support
 const harness = useHarness();
 const run = promisify(execFile);
 
-/** The raw value Redis holds for registration `id` of `namespace`, as an operator would see it. */
+/** The raw value Redis holds for registration `id` of `namespace` (a field of its registrations hash), as an operator would see it. */
 async function storedRecord(namespace: string, id: string): Promise<string> {
-  const url = harness().redis.url;
-  const { stdout: keys } = await run('redis-cli', ['-u', url, '--scan', '--pattern', `${namespace}*endpoint-registration:${id}`]);
-  const key = keys.trim().split('\n').filter((line) => line !== '')[0];
-  assert.ok(key, `a Redis key holds registration ${id}`);
-  const { stdout } = await run('redis-cli', ['-u', url, 'GET', key]);
+  const { stdout } = await run('redis-cli', ['-u', harness().redis.url, 'HGET', `${namespace}:v2:registrations`, id]);
+  assert.notEqual(stdout.trim(), '', `the registrations hash holds ${id}`);
   return stdout;
 }
 
@@ -70,8 +67,8 @@ test('credentials are sealed in Redis; [new, old] keys load and re-seal them; a 
   const patched = await fourth.call('PATCH', '/api/v1alpha1/endpoints/sealed', { body: { interval_seconds: 2 } });
   assert.equal(patched.status, 404, 'not in the registry, so not patchable either');
   assert.equal((await fourth.call('DELETE', '/api/v1alpha1/endpoints/sealed')).status, 204, 'an unreadable registration can be removed');
-  const { stdout: left } = await run('redis-cli', ['-u', harness().redis.url, '--scan', '--pattern', `${namespace}*endpoint-registration:sealed`]);
-  assert.equal(left.trim(), '', 'and is gone from Redis');
+  const { stdout: left } = await run('redis-cli', ['-u', harness().redis.url, 'HEXISTS', `${namespace}:v2:registrations`, 'sealed']);
+  assert.equal(left.trim(), '0', 'and is gone from Redis');
   await fourth.stop();
 });
 

@@ -1,4 +1,4 @@
-import { createBridgeApi, createBridgeEndpoints, type EndpointService, type Resolver } from '../../src/api/index.js';
+import { createBridgeApi, createBridgeEndpoints, type BridgeEndpoints, type Resolver } from '../../src/api/index.js';
 import type { Bridge } from '../../src/bridge/index.js';
 import { createSystemClock } from '../../src/clock/index.js';
 import { loadConfig, type AdapterLookup, type BridgeConfig } from '../../src/config/index.js';
@@ -43,7 +43,7 @@ export function apiConfig(harness: Harness, options: { endpoints?: readonly stri
 /** A bridge with its API, on the harness's Redis and NATS; its log lines are kept (production logger, redaction on). */
 export interface ApiUnderTest {
   readonly bridge: Bridge;
-  readonly registrations: EndpointService;
+  readonly registrations: BridgeEndpoints;
   readonly baseUrl: string;
   readonly logLines: string[];
   /** `fetch` of `path` with JSON body and bearer token conveniences. */

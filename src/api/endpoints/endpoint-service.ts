@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Clock } from '../../clock/index.js';
 import { validateEndpoint, type AdapterLookup, type EndpointConfig } from '../../config/index.js';
@@ -8,7 +8,7 @@ import { fromApiFields, toApiPath } from '../case.js';
 import { mergePatch } from '../merge-patch.js';
 import type { TargetPolicy } from '../targets/index.js';
 import type { RegistrationTimes } from './representation.js';
-import type { RegistrationStore, StoredRegistration } from './registration-store.js';
+import type { ListedRegistration, RegistrationStore, StoredRegistration } from './registration-store.js';
 import { referenceIssues } from './reference-refusal.js';
 import { guardedUrls } from './target-preflight.js';
 
@@ -26,7 +26,8 @@ export interface EndpointView {
  */
 export interface EndpointService {
   /**
-   * Puts the stored registrations into the registry (start-up). Their targets
+   * Puts the stored registrations into the registry (start-up; also what
+   * {@link EndpointService.refreshAll} does, plus re-sealing). Their targets
    * are not resolved here: a DNS hiccup at start-up must not drop a
    * registration. The target policy runs before each of their polls instead
    * (`createTargetPreflight`, the bridge's poll preflight). Only one that no
@@ -43,7 +44,19 @@ export interface EndpointService {
   update(id: string, patch: unknown): Promise<EndpointView>;
   /** Unregisters; resolves once polling stopped. */
   remove(id: string): Promise<void>;
+  /**
+   * Makes this process's registry agree with the stored registration `id`
+   * (another replica created, changed or deleted it): added, replaced,
+   * removed, or left alone when it already matches. Never throws for a
+   * registration that does not load here; it is logged and not polled.
+   */
+  refresh(id: string): Promise<void>;
+  /** {@link EndpointService.refresh} for every stored registration, and removes registered endpoints no longer stored. */
+  refreshAll(): Promise<void>;
 }
+
+/** What a change made through this process's API was: the registration was written (`put`) or deleted. */
+export type RegistrationAction = 'put' | 'delete';
 
 export interface EndpointServiceOptions {
   readonly registry: EndpointRegistry;
@@ -55,6 +68,12 @@ export interface EndpointServiceOptions {
   readonly logger: Logger;
   /** Id of a registration created without `?id=`. */
   readonly newId?: () => string;
+  /**
+   * Told after each change this process made (the store is written and the
+   * registry follows), before the API answers: the other replicas are told
+   * from here. It must not throw.
+   */
+  readonly onChange?: (id: string, action: RegistrationAction) => Promise<void>;
 }
 
 /** Fields the API writes and a body may not. */
@@ -75,10 +94,29 @@ function valueAt(tree: Record<string, unknown>, path: readonly string[]): unknow
   return path.reduce<unknown>((node, key) => (isMap(node) ? node[key] : undefined), tree);
 }
 
+/** JSON with object keys sorted, so one registration read back in another key order is the same text. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (isMap(value)) return `{${Object.keys(value).sort().map((key) => `${JSON.stringify(key)}:${canonicalJson(value[key])}`).join(',')}}`;
+  return JSON.stringify(value) ?? 'null';
+}
+
+/**
+ * What the registry holds of a registration, as a digest: a re-read that
+ * finds the same one changes nothing (the replica's own notices, repeated
+ * ones). A digest rather than the text, so credentials are not kept twice.
+ */
+function fingerprintOf(registration: StoredRegistration): string {
+  return createHash('sha256').update(canonicalJson(registration)).digest('base64url');
+}
+
 export function createEndpointService(options: EndpointServiceOptions): EndpointService {
   const { registry, store, adapters, targets, clock, logger } = options;
   const newId = options.newId ?? randomUUID;
   const times = new Map<string, RegistrationTimes>();
+  /** The fingerprint of the stored registration each API endpoint in the registry was made from. */
+  const applied = new Map<string, string>();
+  const onChange = options.onChange ?? (async () => undefined);
   let turn: Promise<unknown> = Promise.resolve();
   const inTurn = <T>(action: () => Promise<T>): Promise<T> => {
     const result = turn.then(action, action);
@@ -138,42 +176,106 @@ export function createEndpointService(options: EndpointServiceOptions): Endpoint
   };
   const now = (): string => new Date(clock.now()).toISOString();
 
+  /** The problem last logged for each registration not polled, so periodic re-reads repeat nothing. */
+  const reported = new Map<string, string>();
+  const reportOnce = (id: string, problem: string, log: () => void): void => {
+    if (reported.get(id) === problem) return;
+    reported.set(id, problem);
+    log();
+  };
+
+  const unregister = async (id: string, why: string): Promise<void> => {
+    times.delete(id);
+    applied.delete(id);
+    await registry.remove(id);
+    logger.info({ endpoint: id }, `endpoint ${id} ${why}; no longer polled here`);
+  };
+
+  /**
+   * Brings the registry in line with what is stored under `id` (`listed`,
+   * undefined when nothing is). Runs in turn with the API's own changes.
+   * Answers whether it re-sealed the record.
+   */
+  const reconcile = async (id: string, listed: ListedRegistration | undefined, { reseal }: { reseal: boolean }): Promise<boolean> => {
+    const current = registry.get(id);
+    if (current?.origin === 'config') {
+      if (listed) reportOnce(id, 'shadowed', () => logger.warn({ endpoint: id }, `registration ${id} is shadowed by the configuration file's endpoint of that name; not loaded`));
+      return false;
+    }
+    if (!listed) {
+      reported.delete(id);
+      if (current) await unregister(id, 'was unregistered (through another replica)');
+      return false;
+    }
+    if (listed.error) {
+      // Reported, not dropped: the registration stays in Redis, and DELETE still removes it.
+      const unreadable = listed.error;
+      const keyId = unreadable.context['keyId'];
+      reportOnce(id, unreadable.message, () => logger.error({ endpoint: id, err: unreadable, ...(typeof keyId === 'string' ? { keyId } : {}) }, `registration ${id} is not polled: ${unreadable.message}; or remove it with DELETE`));
+      if (current) await unregister(id, 'cannot be read any more');
+      return false;
+    }
+    const { registration } = listed;
+    const fingerprint = fingerprintOf(registration);
+    if (current && applied.get(id) === fingerprint) return false;
+    if (!current && reported.get(id) === fingerprint) return false;
+    let endpoint: EndpointConfig;
+    try {
+      endpoint = await validate({ ...registration.input, name: id }, { checkTargets: false });
+    } catch (error) {
+      // Issues name paths and rules, never values, so they are safe to log.
+      const issues = error instanceof BridgeError ? error.context.issues : undefined;
+      logger.error({ endpoint: id, issues }, `registration ${id} is no longer valid and is not polled; fix it with PATCH or remove it with DELETE`);
+      // Remembered by content: the same record is not validated (and logged) again at every re-read; a new version is.
+      reported.set(id, fingerprint);
+      if (current) await unregister(id, 'no longer validates');
+      return false;
+    }
+    reported.delete(id);
+    times.set(id, { createTime: registration.createTime, updateTime: registration.updateTime });
+    applied.set(id, fingerprint);
+    if (current) {
+      await registry.replace(endpoint);
+      logger.info({ endpoint: id }, `endpoint ${id} changed (through another replica)`);
+    } else {
+      await registry.add(endpoint);
+    }
+    if (!reseal || !listed.sealedWithOtherKey) return false;
+    // Key rotation: every start re-seals what an older key (or none) sealed, so old keys can be retired.
+    await store.put(id, registration);
+    return true;
+  };
+
+  const reconcileAll = async ({ reseal }: { reseal: boolean }): Promise<{ resealed: number }> => {
+    const stored = await store.list();
+    let resealed = 0;
+    for (const listed of stored) {
+      try {
+        if (await reconcile(listed.id, listed, { reseal })) resealed += 1;
+      } catch (error) {
+        // One registration the registry refuses (or a failed re-seal) must not keep the others out.
+        logger.error({ endpoint: listed.id, err: error }, `registration ${listed.id} could not be applied`);
+      }
+    }
+    const storedIds = new Set(stored.map(({ id }) => id));
+    for (const endpoint of registry.list()) {
+      if (endpoint.origin === 'api' && !storedIds.has(endpoint.name)) await unregister(endpoint.name, 'was unregistered (through another replica)');
+    }
+    return { resealed };
+  };
+
   return {
     async load() {
       if (store.credentialStorage === 'plaintext') {
         logger.warn('api.allowPlaintextCredentials is on and api.credentialKeys is empty: credentials of registrations are stored in Redis unencrypted; configure api.credentialKeys to encrypt them');
       }
-      let resealed = 0;
-      for (const listed of await store.list()) {
-        const { id, error: unreadable } = listed;
-        if (unreadable) {
-          // Reported, not dropped: the registration stays in Redis, and DELETE still removes it.
-          const keyId = unreadable.context['keyId'];
-          logger.error({ endpoint: id, err: unreadable, ...(typeof keyId === 'string' ? { keyId } : {}) }, `registration ${id} is not polled: ${unreadable.message}; or remove it with DELETE`);
-          continue;
-        }
-        const { registration } = listed;
-        if (registry.get(id)) {
-          logger.warn({ endpoint: id }, `registration ${id} is shadowed by the configuration file's endpoint of that name; not loaded`);
-          continue;
-        }
-        try {
-          const endpoint = await validate({ ...registration.input, name: id }, { checkTargets: false });
-          times.set(id, { createTime: registration.createTime, updateTime: registration.updateTime });
-          await registry.add(endpoint);
-          if (listed.sealedWithOtherKey) {
-            // Key rotation: every start re-seals what an older key (or none) sealed, so old keys can be retired.
-            await store.put(id, registration);
-            resealed += 1;
-          }
-        } catch (error) {
-          // Issues name paths and rules, never values, so they are safe to log.
-          const issues = error instanceof BridgeError ? error.context.issues : undefined;
-          logger.error({ endpoint: id, issues }, `registration ${id} is no longer valid and is not polled; fix it with PATCH or remove it with DELETE`);
-        }
-      }
+      const { resealed } = await inTurn(() => reconcileAll({ reseal: true }));
       if (resealed > 0) logger.info({ resealed }, `re-encrypted the credentials of ${resealed} registration(s) with key "${store.currentKeyId ?? ''}"; keys no longer named by any record can be removed from api.credentialKeys`);
     },
+
+    refresh: (id) => inTurn(async () => reconcile(id, await store.find(id), { reseal: false })).then(() => undefined),
+
+    refreshAll: () => inTurn(() => reconcileAll({ reseal: false })).then(() => undefined),
 
     list: () => [...registry.list()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map(view),
 
@@ -193,9 +295,13 @@ export function createEndpointService(options: EndpointServiceOptions): Endpoint
         const stored: StoredRegistration = { input, createTime: created, updateTime: created };
         await store.put(id, stored);
         times.set(id, { createTime: created, updateTime: created });
+        applied.set(id, fingerprintOf(stored));
         await registry.add(endpoint);
         logger.info({ endpoint: id, platform: endpoint.platform }, `endpoint ${id} registered over the API`);
         return view(endpoint);
+      }).then(async (created) => {
+        await onChange(created.endpoint.name, 'put');
+        return created;
       }),
 
     update: (id, patch) =>
@@ -208,9 +314,13 @@ export function createEndpointService(options: EndpointServiceOptions): Endpoint
         const updated: StoredRegistration = { input, createTime: stored.createTime, updateTime: now() };
         await store.put(id, updated);
         times.set(id, { createTime: updated.createTime, updateTime: updated.updateTime });
+        applied.set(id, fingerprintOf(updated));
         await registry.replace(endpoint);
         logger.info({ endpoint: id }, `endpoint ${id} changed over the API`);
         return view(endpoint);
+      }).then(async (changed) => {
+        await onChange(id, 'put');
+        return changed;
       }),
 
     remove: (id) =>
@@ -223,8 +333,9 @@ export function createEndpointService(options: EndpointServiceOptions): Endpoint
         requireRegistered(id);
         await store.delete(id);
         times.delete(id);
+        applied.delete(id);
         await registry.remove(id);
         logger.info({ endpoint: id }, `endpoint ${id} unregistered over the API`);
-      }),
+      }).then(() => onChange(id, 'delete')),
   };
 }

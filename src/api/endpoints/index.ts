@@ -1,7 +1,9 @@
 export { createEndpointService } from './endpoint-service.js';
-export type { EndpointService, EndpointServiceOptions, EndpointView } from './endpoint-service.js';
+export type { EndpointService, EndpointServiceOptions, EndpointView, RegistrationAction } from './endpoint-service.js';
 export { createRegistrationStore } from './registration-store.js';
-export type { RegistrationStore, StoredRegistration } from './registration-store.js';
+export type { RegistrationStore, RegistrationRecords, StoredRegistration } from './registration-store.js';
+export { followRegistrations, parseRegistrationNotice, registrationAnnouncer } from './registration-propagation.js';
+export type { RegistrationFollower, RegistrationFollowerOptions, RegistrationNotice } from './registration-propagation.js';
 export { endpointResource } from './representation.js';
 export type { RegistrationTimes } from './representation.js';
 export { endpointStatusResource } from './status-view.js';

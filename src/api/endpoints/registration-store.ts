@@ -1,4 +1,4 @@
-import type { StateCache } from '../../cache/index.js';
+import type { DocumentHash, StateCache } from '../../cache/index.js';
 import { BridgeError, ErrorCode, isBridgeError } from '../../errors/index.js';
 import { isSealedValue, type SealedValue, type Sealer } from '../../secrets/index.js';
 
@@ -28,7 +28,14 @@ export type ListedRegistration =
   | { readonly id: string; readonly registration: StoredRegistration; readonly error?: undefined; readonly sealedWithOtherKey: boolean }
   | { readonly id: string; readonly registration?: undefined; readonly error: BridgeError };
 
-/** Registrations in Redis, beside the state cache (`doc:endpoint-registration:<id>`, id list `docs:endpoint-registration`). */
+/**
+ * Registrations in Redis, beside the state cache: one hash,
+ * `<namespace>:v2:registrations` (field = id), so replicas registering at
+ * once never lose each other's. Records an older version kept as keyv
+ * documents (`doc:endpoint-registration:<id>`, id list
+ * `docs:endpoint-registration`) are still read until their next write or
+ * delete; the hash's record shadows them.
+ */
 export interface RegistrationStore {
   readonly credentialStorage: CredentialStorage;
   /** Id of the key that seals new writes; undefined without keys. */
@@ -43,6 +50,8 @@ export interface RegistrationStore {
   list(): Promise<ListedRegistration[]>;
   /** Throws `FAILED_PRECONDITION` when the record cannot be opened, `CACHE_FAILED` when it is malformed. */
   get(id: string): Promise<StoredRegistration | undefined>;
+  /** The record under `id` as {@link RegistrationStore.list} lists it (an unreadable one with its error); undefined when none is stored. */
+  find(id: string): Promise<ListedRegistration | undefined>;
   /** True when a record is stored under `id`, readable or not. */
   has(id: string): Promise<boolean>;
   /**
@@ -55,6 +64,12 @@ export interface RegistrationStore {
   delete(id: string): Promise<void>;
   /** Why credentials cannot be stored and how to allow them; undefined unless `credentialStorage` is `refused`. */
   credentialRefusal(): string | undefined;
+}
+
+/** Where registrations are kept: the hash every write goes to, and the documents an older version wrote (read and deleted only). */
+export interface RegistrationRecords {
+  readonly records: DocumentHash;
+  readonly legacy?: Pick<StateCache, 'readDocument' | 'listDocuments' | 'deleteDocument'>;
 }
 
 /** Options of {@link createRegistrationStore}. */
@@ -102,11 +117,12 @@ function hasCredentials(input: Readonly<Record<string, unknown>>): boolean {
 }
 
 /**
- * A {@link RegistrationStore} over the state cache's documents. Sealed
+ * A {@link RegistrationStore} over `where`. Sealed
  * credentials are bound to their record's id, so a sealed block copied onto
  * another registration does not open.
  */
-export function createRegistrationStore(cache: Pick<StateCache, 'readDocument' | 'listDocuments' | 'writeDocument' | 'deleteDocument'>, options: RegistrationStoreOptions = {}): RegistrationStore {
+export function createRegistrationStore(where: RegistrationRecords, options: RegistrationStoreOptions = {}): RegistrationStore {
+  const { records, legacy } = where;
   const { sealer } = options;
   const credentialStorage: CredentialStorage = sealer ? 'encrypted' : options.allowPlaintextCredentials ? 'plaintext' : 'refused';
   const boundTo = (id: string): string => `${kind}:${id}`;
@@ -141,26 +157,43 @@ export function createRegistrationStore(cache: Pick<StateCache, 'readDocument' |
     throw new BridgeError(ErrorCode.InvalidArgument, `the credentials of registration ${id} ${refusal}`, { endpoint: id, issues: [{ path: 'body.credentials', message: refusal }] });
   };
 
+  const listed = (id: string, value: unknown): ListedRegistration => {
+    try {
+      return { id, ...opened(id, value) };
+    } catch (error) {
+      if (!isBridgeError(error)) throw error;
+      return { id, error };
+    }
+  };
+  const read = async (id: string): Promise<unknown> => {
+    const value = await records.read(id);
+    return value !== undefined || !legacy ? value : legacy.readDocument(kind, id);
+  };
+
   return {
     credentialStorage,
     currentKeyId: sealer?.currentKeyId,
     async list() {
-      return (await cache.listDocuments(kind)).map(({ id, value }): ListedRegistration => {
-        try {
-          return { id, ...opened(id, value) };
-        } catch (error) {
-          if (!isBridgeError(error)) throw error;
-          return { id, error };
-        }
-      });
+      const current = await records.list();
+      const shadowed = new Set(current.map(({ id }) => id));
+      const older = legacy ? (await legacy.listDocuments(kind)).filter(({ id }) => !shadowed.has(id)) : [];
+      return [...current, ...older].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).map(({ id, value }) => listed(id, value));
     },
     async get(id) {
-      const value = await cache.readDocument(kind, id);
+      const value = await read(id);
       return value === undefined ? undefined : opened(id, value).registration;
     },
-    has: async (id) => (await cache.readDocument(kind, id)) !== undefined,
-    put: async (id, registration) => cache.writeDocument(kind, id, persisted(id, registration)),
-    delete: (id) => cache.deleteDocument(kind, id),
+    async find(id) {
+      const value = await read(id);
+      return value === undefined ? undefined : listed(id, value);
+    },
+    has: async (id) => (await read(id)) !== undefined,
+    put: async (id, registration) => records.write(id, persisted(id, registration)),
+    async delete(id) {
+      // The older copy goes first: a failure in between leaves the record whole, and DELETE can be retried.
+      if (legacy && (await legacy.readDocument(kind, id)) !== undefined) await legacy.deleteDocument(kind, id);
+      await records.delete(id);
+    },
     credentialRefusal: () => (credentialStorage === 'refused' ? refusal : undefined),
   };
 }
