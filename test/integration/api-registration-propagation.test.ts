@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RegistrationFollower } from '../../src/api/index.js';
+import { openStateCache } from '../../src/cache/index.js';
 import type { BridgeConfig } from '../../src/config/index.js';
 import { instances, useHarness } from '../support/harness.js';
-import { redisCommand } from '../support/servers.js';
+import { redisCommand, startRedis } from '../support/servers.js';
 import { apiConfig, eventually, fileRegistration, startApi, type ApiUnderTest } from './api-support.js';
 
 const harness = useHarness();
@@ -151,5 +152,114 @@ test('a replica whose subscription lost its connection re-reads every registrati
   } finally {
     await redisCommand(redis, '-a', password, '--no-auth-warning', 'CONFIG', 'SET', 'requirepass', '').catch(() => undefined);
     await Promise.all([a.stop(), b.stop()]);
+  }
+});
+
+test('registrations made at once on two replicas are all kept, in both registries and in Redis', async () => {
+  harness().setPlatform('lab', { instances: instances(1, 'on', 900) });
+  const config = apiConfig(harness());
+  const a = await startReplica(config);
+  const b = await startReplica(config);
+  const ids = { a: Array.from({ length: 12 }, (_, n) => `from-a-${n}`), b: Array.from({ length: 12 }, (_, n) => `from-b-${n}`) };
+  for (const id of [...ids.a, ...ids.b]) harness().setPlatform(id, { instances: instances(1, 'on', 400) });
+  try {
+    const answers = await Promise.all([
+      ...ids.a.map((id) => a.call('POST', `/api/v1alpha1/endpoints?id=${id}`, { body: fileRegistration(harness(), id) })),
+      ...ids.b.map((id) => b.call('POST', `/api/v1alpha1/endpoints?id=${id}`, { body: fileRegistration(harness(), id) })),
+    ]);
+    assert.deepEqual(answers.map((answer) => answer.status), answers.map(() => 201));
+    const everyId = [...ids.a, ...ids.b].sort();
+    const registered = (replica: Replica): string[] => replica.bridge.endpoints.list().filter((endpoint) => endpoint.origin === 'api').map((endpoint) => endpoint.name).sort();
+    await eventually('all 24 registrations in both registries', () => registered(a).length === 24 && registered(b).length === 24, propagationLimitMs);
+    assert.deepEqual(registered(a), everyId);
+    assert.deepEqual(registered(b), everyId);
+    const namespace = config.cache.namespace;
+    assert.equal(await redisCommand(harness().redis, 'HLEN', `${namespace}:v2:registrations`), '24', 'one field per registration: none lost to a concurrent write');
+
+    // A replica started now finds them all.
+    const c = await startReplica(config);
+    try {
+      assert.deepEqual(registered(c), everyId);
+    } finally {
+      await c.stop();
+    }
+  } finally {
+    await Promise.all([a.stop(), b.stop()]);
+  }
+});
+
+test('a registration stored by an older version (keyv documents) loads, propagates its PATCH and is deleted from both layouts', async () => {
+  harness().setPlatform('lab', { instances: instances(1, 'on', 900) });
+  harness().setPlatform('older', { instances: instances(1, 'on', 500) });
+  const config = apiConfig(harness());
+  const namespace = config.cache.namespace;
+  const legacy = await openStateCache({ url: harness().redis.url, namespace });
+  const stamp = '2024-01-02T03:04:05.000Z';
+  try {
+    // As the previous version wrote it: credentials in clear (no key was set), the id in a keyv list.
+    await legacy.writeDocument('endpoint-registration', 'older', {
+      input: { name: 'older', platform: 'file', file: `${harness().dir}/older.json`, intervalSeconds: 1, credentials: { token: 'older-credential-secret' } },
+      createTime: stamp,
+      updateTime: stamp,
+    });
+    const a = await startReplica(config);
+    const b = await startReplica(config);
+    try {
+      for (const replica of [a, b]) {
+        assert.equal(replica.bridge.endpoints.get('older')?.credentials['token'], 'older-credential-secret', 'loaded from the older layout');
+        assert.equal((await replica.call('GET', '/api/v1alpha1/endpoints/older')).json()['create_time'], stamp);
+      }
+      // Loading re-sealed it (it was in clear) into the hash; the hash's copy wins from now on.
+      assert.match(await redisCommand(harness().redis, 'HGET', `${namespace}:v2:registrations`, 'older'), /"sealedCredentials"/);
+
+      const patched = await a.call('PATCH', '/api/v1alpha1/endpoints/older', { body: { interval_seconds: 3 }, contentType: 'application/merge-patch+json' });
+      assert.equal(patched.status, 200, patched.text);
+      await eventually('A’s PATCH in B’s copy', () => b.bridge.endpoints.get('older')?.intervalSeconds === 3, propagationLimitMs);
+
+      assert.equal((await b.call('DELETE', '/api/v1alpha1/endpoints/older')).status, 204);
+      await eventually('B’s DELETE in A’s registry', () => a.bridge.endpoints.get('older') === undefined, propagationLimitMs);
+      assert.equal(await legacy.readDocument('endpoint-registration', 'older'), undefined, 'the older record is gone');
+      assert.equal(await redisCommand(harness().redis, 'HEXISTS', `${namespace}:v2:registrations`, 'older'), '0', 'and so is the hash’s');
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+    }
+    const restarted = await startReplica(config);
+    try {
+      assert.equal((await restarted.call('GET', '/api/v1alpha1/endpoints/older')).status, 404, 'it does not come back from either layout');
+    } finally {
+      await restarted.stop();
+    }
+  } finally {
+    await legacy.close();
+  }
+});
+
+test('a Redis user without pub/sub channels: the replica says what its ACL lacks, registrations still arrive by the periodic re-read, and the subscription is made once the ACL allows it', async () => {
+  const password = 'acl-user-password-0123';
+  // Everything in its namespace except pub/sub channels (Redis 7 grants none unless listed).
+  const redis = await startRedis({ aclUsers: [['dcm-bridge', 'on', `>${password}`, '~*', '+@all', 'resetchannels']] });
+  harness().setPlatform('lab', { instances: instances(1, 'on', 900) });
+  harness().setPlatform('acl', { instances: instances(1, 'on', 600) });
+  const config = apiConfig(harness(), { env: { DCM_BRIDGE_CACHE_URL: redis.url, DCM_BRIDGE_CACHE_USERNAME: 'dcm-bridge', DCM_BRIDGE_CACHE_PASSWORD: password } });
+  const follow = { reconcileIntervalMs: 400, resubscribeDelayMs: 200 };
+  const a = await startReplica(config, follow);
+  const b = await startReplica(config, follow);
+  try {
+    assert.equal(b.follower.subscribed, false);
+    const refusal = b.logLines.find((line) => line.includes('NOPERM'));
+    assert.ok(refusal, b.logLines.join(''));
+    assert.match(refusal, /\+@pubsub and &<namespace>:\*/, 'names what the ACL needs');
+    assert.match(refusal, /full re-read every 0.4 s/);
+
+    assert.equal((await a.call('POST', '/api/v1alpha1/endpoints?id=acl', { body: fileRegistration(harness(), 'acl') })).status, 201, 'the API still works');
+    assert.ok(a.logLines.some((line) => line.includes('the other replicas were not told that registration acl changed')), a.logLines.join(''));
+    await eventually('the registration in B by the periodic re-read', () => b.bridge.endpoints.get('acl'), 5_000);
+
+    await redisCommand(redis, 'ACL', 'SETUSER', 'dcm-bridge', 'allchannels');
+    await eventually('B subscribed once the ACL allows it', () => b.follower.subscribed, 5_000);
+    assert.ok(b.logLines.some((line) => line.includes('is subscribed after failing')), 'and it re-read everything then');
+  } finally {
+    await Promise.all([a.stop(), b.stop()]);
+    await redis.dispose();
   }
 });
