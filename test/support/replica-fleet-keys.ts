@@ -1,0 +1,20 @@
+/**
+ * Access keys of the replica tests' EC2 simulator: one per (replica,
+ * endpoint), so the simulator's per-key request counts name both the
+ * endpoint polled and the bridge process that polled it. Not secrets:
+ * fixtures of a loopback simulator.
+ */
+
+/** The secret of every replica-test key. */
+export const REPLICA_SECRET_ACCESS_KEY = 'replicaTestSecretKey/0000000000000000000';
+
+/** The key replica number `replica` uses for endpoint number `endpoint` (`AKIAR1E07`). */
+export function replicaAccessKeyId(replica: number, endpoint: number): string {
+  return `AKIAR${replica}E${String(endpoint).padStart(2, '0')}`;
+}
+
+/** The (replica, endpoint) numbers a key of {@link replicaAccessKeyId} stands for; undefined for any other key. */
+export function parseReplicaAccessKeyId(accessKeyId: string): { readonly replica: number; readonly endpoint: number } | undefined {
+  const match = /^AKIAR(\d+)E(\d+)$/.exec(accessKeyId);
+  return match ? { replica: Number(match[1]), endpoint: Number(match[2]) } : undefined;
+}
