@@ -13,6 +13,8 @@ export interface DocumentHash {
   /** Every document, in id order; one whose field is not JSON is listed with the value null. */
   list(): Promise<Array<{ readonly id: string; readonly value: unknown }>>;
   write(id: string, value: unknown): Promise<void>;
+  /** Writes only when no document is stored under `id` (one HSETNX): answers false, writing nothing, when one is. */
+  writeNew(id: string, value: unknown): Promise<boolean>;
   delete(id: string): Promise<void>;
 }
 
@@ -69,6 +71,14 @@ export function openDocumentHash(coordination: Pick<CoordinationStore, 'redis' |
         const text = JSON.stringify(value);
         if (redis) await redis.sendCommand(['HSET', key, id, text]);
         else await memory?.apply([{ op: 'setFields', key, fields: new Map([[id, text]]) }]);
+      }),
+    writeNew: (id, value) =>
+      guarded('write new document', async () => {
+        const text = JSON.stringify(value);
+        if (redis) return (await redis.sendCommand(['HSETNX', key, id, text])) === 1;
+        if ((await readOne(id)) !== null) return false;
+        await memory?.apply([{ op: 'setFields', key, fields: new Map([[id, text]]) }]);
+        return true;
       }),
     delete: (id) =>
       guarded('delete document', async () => {

@@ -155,7 +155,7 @@ test('a replica whose subscription lost its connection re-reads every registrati
   }
 });
 
-test('registrations made at once on two replicas are all kept, in both registries and in Redis', async () => {
+test('registrations made at once on two replicas are all kept, in both registries and in Redis; one id registered on both at once is stored once (201 and 409)', async () => {
   harness().setPlatform('lab', { instances: instances(1, 'on', 900) });
   const config = apiConfig(harness());
   const a = await startReplica(config);
@@ -175,6 +175,18 @@ test('registrations made at once on two replicas are all kept, in both registrie
     assert.deepEqual(registered(b), everyId);
     const namespace = config.cache.namespace;
     assert.equal(await redisCommand(harness().redis, 'HLEN', `${namespace}:v2:registrations`), '24', 'one field per registration: none lost to a concurrent write');
+
+    // One id POSTed on both at once: one replica stores it, the other answers 409, and both poll the winner's version.
+    harness().setPlatform('contested', { instances: instances(1, 'on', 450) });
+    const [onA, onB] = await Promise.all([
+      a.call('POST', '/api/v1alpha1/endpoints?id=contested', { body: fileRegistration(harness(), 'contested', { interval_seconds: 2 }) }),
+      b.call('POST', '/api/v1alpha1/endpoints?id=contested', { body: fileRegistration(harness(), 'contested', { interval_seconds: 3 }) }),
+    ]);
+    assert.deepEqual([onA.status, onB.status].sort(), [201, 409], `${onA.text} ${onB.text}`);
+    const winner = onA.status === 201 ? 2 : 3;
+    await eventually('the winner’s version in both registries', () => a.bridge.endpoints.get('contested')?.intervalSeconds === winner && b.bridge.endpoints.get('contested')?.intervalSeconds === winner, propagationLimitMs);
+    everyId.push('contested');
+    everyId.sort();
 
     // A replica started now finds them all.
     const c = await startReplica(config);

@@ -293,7 +293,8 @@ export function createEndpointService(options: EndpointServiceOptions): Endpoint
         if (registry.get(id) || (await store.has(id))) throw new BridgeError(ErrorCode.AlreadyExists, `endpoint ${id} already exists`, { endpoint: id });
         const created = now();
         const stored: StoredRegistration = { input, createTime: created, updateTime: created };
-        await store.put(id, stored);
+        // Another replica may register the same id at this instant: one of the two stores it, the other answers 409.
+        if (!(await store.putNew(id, stored))) throw new BridgeError(ErrorCode.AlreadyExists, `endpoint ${id} already exists`, { endpoint: id });
         times.set(id, { createTime: created, updateTime: created });
         applied.set(id, fingerprintOf(stored));
         await registry.add(endpoint);

@@ -61,6 +61,12 @@ export interface RegistrationStore {
    * says why, for callers that check first.
    */
   put(id: string, registration: StoredRegistration): Promise<void>;
+  /**
+   * {@link RegistrationStore.put} of a new registration: answers false,
+   * storing nothing, when a record is already stored under `id` (by any
+   * replica, at the same instant included).
+   */
+  putNew(id: string, registration: StoredRegistration): Promise<boolean>;
   delete(id: string): Promise<void>;
   /** Why credentials cannot be stored and how to allow them; undefined unless `credentialStorage` is `refused`. */
   credentialRefusal(): string | undefined;
@@ -189,6 +195,7 @@ export function createRegistrationStore(where: RegistrationRecords, options: Reg
     },
     has: async (id) => (await read(id)) !== undefined,
     put: async (id, registration) => records.write(id, persisted(id, registration)),
+    putNew: async (id, registration) => (legacy && (await legacy.readDocument(kind, id)) !== undefined ? false : records.writeNew(id, persisted(id, registration))),
     async delete(id) {
       // The older copy goes first: a failure in between leaves the record whole, and DELETE can be retried.
       if (legacy && (await legacy.readDocument(kind, id)) !== undefined) await legacy.deleteDocument(kind, id);
