@@ -392,7 +392,11 @@ export async function createBridge(config: BridgeConfig, dependencies: BridgeDep
         if (scheduler.has(endpoint.name)) continue;
         // One round in cluster mode: an endpoint whose lease another replica holds is left to it (and counts as not polled).
         if (leases && replicaId !== undefined) {
-          const take = await leases.take(endpoint.name, replicaId, config.cluster.leaseTtlSeconds * 1000).catch(() => undefined);
+          const take = await leases.take(endpoint.name, replicaId, config.cluster.leaseTtlSeconds * 1000).catch((error: unknown) => {
+            logger.warn({ err: error, endpoint: endpoint.name }, `once: cannot take the lease of endpoint ${endpoint.name}; it is not polled`);
+            return undefined;
+          });
+          if (take && !take.taken) logger.info({ endpoint: endpoint.name }, `once: another replica holds the lease of endpoint ${endpoint.name}; it is left to it`);
           if (!take?.taken) continue;
           onceFences.set(endpoint.name, take.fence);
         }

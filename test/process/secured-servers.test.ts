@@ -31,7 +31,8 @@ before(async () => {
   tls = writeTlsFiles(dir);
   operator = await createNatsOperator();
   [redis, nats] = await Promise.all([
-    startRedis({ tls: tls.server, aclUsers: [['dcm-bridge', 'on', `>${redisPassword}`, `~${namespace}:*`, '+@read', '+@write', '+@transaction', '+@connection', '+info']] }),
+    // The README's least ACL ("Securing Redis and NATS"), word for word.
+    startRedis({ tls: tls.server, aclUsers: [['dcm-bridge', 'on', `>${redisPassword}`, `~${namespace}:*`, `&${namespace}:*`, '+@read', '+@write', '+@transaction', '+@connection', '+@pubsub', '+@scripting', '+info', '+time']] }),
     startNats({ tls: tls.server, operator: operator.server }),
   ]);
   dcm = await createDcmStream(nats.url, { connection: { authenticator: credsAuthenticator(operator.dcmCreds), tls: { caFile: tls.caFile, certFile: tls.clientCertFile, keyFile: tls.clientKeyFile } } });
@@ -49,7 +50,7 @@ after(async () => {
 
 const clientTls = (): string => `{ caFile: ${tls.caFile}, certFile: ${tls.clientCertFile}, keyFile: ${tls.clientKeyFile} }`;
 
-function configFile(name: string, files: { readonly passwordFile: string; readonly credsFile: string }): string {
+function configFile(name: string, files: { readonly passwordFile: string; readonly credsFile: string; readonly extra?: string }): string {
   const file = path(name);
   writeFileSync(
     file,
@@ -69,6 +70,7 @@ publisher:
 scheduler: { jitterRatio: 0 }
 api: { listen: "127.0.0.1:0" }
 log: { level: info }
+${files.extra ?? ''}
 endpoints:
   - name: lab
     platform: file
@@ -135,4 +137,12 @@ test('NATS creds the server does not accept: the change is not acknowledged, onc
   assert.ok(!result.stderr.includes(seed), 'the nkey seed appears in no output');
   assert.equal(await committedStatus(), 'RUNNING', 'the unacknowledged STOPPED was not committed');
   assert.equal((await dcm.messages()).length, 1, 'DCM received nothing new');
+});
+
+test('with cluster.enabled, the least ACL is enough to take the lease and commit under it (Lua scripts)', async () => {
+  setPlatform('paused');
+  const result = await once(configFile('cluster.yaml', { passwordFile: path('redis-password'), credsFile: path('bridge.creds'), extra: 'cluster: { enabled: true }' }));
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(await committedStatus(), 'PAUSED', 'committed through the fenced write');
+  assert.doesNotMatch(result.stderr, /NOPERM|LEASE_LOST/);
 });
