@@ -308,7 +308,11 @@ export async function createBridge(config: BridgeConfig, dependencies: BridgeDep
     });
     return result;
   };
-  /** Set from the first membership view: a replica that finds itself alone starts the cluster, and resyncs as a lone bridge does at start-up. */
+  /**
+   * A replica that finds itself alone starts the cluster, and resyncs as a lone bridge does at start-up,
+   * for as long as it stays alone: once it has seen another member, what it takes is a take-over,
+   * which continues from the shared cache (README, "Several replicas").
+   */
   let joinedAlone: boolean | undefined;
   const cluster: ClusterCoordinator | undefined =
     replicaId === undefined
@@ -323,7 +327,7 @@ export async function createBridge(config: BridgeConfig, dependencies: BridgeDep
           logger: logger.child({ component: 'cluster', replica: replicaId }),
           endpoints: () => registry.list().map((endpoint) => endpoint.name),
           onMembers: (members) => {
-            joinedAlone ??= members.length === 1 && members[0] === replicaId;
+            joinedAlone = (joinedAlone ?? true) && members.length === 1 && members[0] === replicaId;
             metrics.clusterMembers.set(members.length);
           },
           onAcquired: (name) =>
