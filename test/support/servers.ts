@@ -175,6 +175,7 @@ export function redisCommand(server: Pick<TestServer, 'port'>, ...args: string[]
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.once('error', reject);
-    child.once('exit', (code) => (code === 0 ? resolve(output.trim()) : reject(new Error(`redis-cli ${args.join(' ')} exited ${code}: ${output}`))));
+    // 'close', not 'exit': the output pipes are read to the end first (on a busy machine 'exit' can come before the reply).
+    child.once('close', (code) => (code === 0 ? resolve(output.trim()) : reject(new Error(`redis-cli ${args.join(' ')} exited ${code}: ${output}`))));
   });
 }
