@@ -1,3 +1,4 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bridgeConfigYaml, spawnNodeScript, startBridgeRun, type BridgeCliProcess, type ChildNodeProcess } from './cli-process.js';
@@ -36,9 +37,9 @@ export interface FleetInstance {
   readonly states: Array<{ readonly state: FleetInstanceState; readonly at: number }>;
 }
 
-/** One platform request burst the simulator counted for one key between two samples. */
+/** Requests of one key the simulator announced together: one poll of one endpoint by one replica. */
 export interface ObservedPoll {
-  /** Local time of the sample that first showed it (at most one sampling period after it arrived). */
+  /** When the simulator saw it (at most 20 ms after it arrived). */
   readonly at: number;
   readonly endpoint: string;
   readonly replica: number;
@@ -58,14 +59,16 @@ export interface ReplicaFleet {
   readonly instances: ReadonlyMap<string, FleetInstance>;
   /** Moves an instance on the simulator (control API) and records it. */
   setState(dcmId: string, state: FleetInstanceState): Promise<void>;
-  /** Platform polls seen so far (sampled from the simulator's per-key counts), oldest first. */
+  /** Platform polls seen so far (the simulator's per-key counts, as it announces them every 20 ms), oldest first. */
   polls(): readonly ObservedPoll[];
-  /** Waits for one more sample of the simulator's counts, so polls until now are in {@link polls}. */
-  sampled(): Promise<void>;
+  /** Waits until requests that arrived before the call are in {@link polls}. */
+  caughtUp(): Promise<void>;
   /** `dcm_bridge_owned_endpoints` and `dcm_bridge_cluster_members` of one replica, from its `/metrics`. */
   clusterMetrics(replica: number): Promise<{ readonly owned: number; readonly members: number }>;
   /** Who holds the lease of `endpoint` now, from Redis through replica `asked`'s status API. */
   ownerOf(endpoint: string, asked: number): Promise<{ readonly replica: string; readonly token: number } | undefined>;
+  /** The replica that found itself alone when it joined (its log says so): the one that started the cluster. */
+  founder(): number | undefined;
   /** Waits until every live replica (not in `gone`) sees the same members and all endpoints are held, each replica holding some; twice in a row a second apart. */
   settled(timeoutMs?: number, gone?: ReadonlySet<number>): Promise<void>;
   dispose(): Promise<void>;
@@ -118,8 +121,7 @@ function endpointYaml(endpoint: number, replica: number, simulatorUrl: string, i
  * running instances per endpoint (`managed-by=dcm-ep-07`, `dcm-instance-id`
  * `ep-07-i1` …; each endpoint selects its own), then `replicas` bridge CLI
  * processes at once, each with its own config file that differs only in
- * `cluster.replicaId` and the access keys. Samples the simulator's per-key
- * request counts every 200 ms from then on.
+ * `cluster.replicaId` and the access keys.
  */
 export async function startReplicaFleet(harness: Harness, options: ReplicaFleetOptions): Promise<ReplicaFleet> {
   const simulator: ChildNodeProcess = spawnNodeScript(replicaSimulatorScript, ['--port', '0', '--replicas', String(options.replicas), '--endpoints', String(options.endpoints)]);
@@ -134,31 +136,20 @@ export async function startReplicaFleet(harness: Harness, options: ReplicaFleetO
     }
   }
 
+  // The simulator prints when each key's requests arrived (ec2-replica-simulator.ts).
   const observed: ObservedPoll[] = [];
-  const lastCounts = new Map<string, number>();
-  let sampling = true;
-  let sampleWaiters: Array<() => void> = [];
-  const sampler = (async () => {
-    while (sampling) {
-      try {
-        const stats = await controlCall(`${simulatorUrl}/_sim/stats`, 'GET');
-        const at = Date.now();
-        const perKey = ((stats['platform'] as Record<string, unknown> | undefined)?.['accessKeys'] ?? {}) as Record<string, number>;
-        for (const [key, count] of Object.entries(perKey)) {
-          const delta = count - (lastCounts.get(key) ?? 0);
-          lastCounts.set(key, count);
-          const owner = parseReplicaAccessKeyId(key);
-          if (delta > 0 && owner) observed.push({ at, endpoint: endpointName(owner.endpoint), replica: owner.replica, requests: delta });
-        }
-      } catch {
-        // The simulator is going away at teardown.
-      }
-      const waiters = sampleWaiters;
-      sampleWaiters = [];
-      for (const waiter of waiters) waiter();
-      await sleep(200);
+  let readUpTo = 0;
+  const readPolls = (): ObservedPoll[] => {
+    const output = simulator.stdout();
+    const complete = output.lastIndexOf('\n') + 1;
+    for (const line of output.slice(readUpTo, complete).split('\n')) {
+      const match = /^requests (\S+) (\d+) (\d+)$/.exec(line);
+      const owner = match ? parseReplicaAccessKeyId(match[1] as string) : undefined;
+      if (match && owner) observed.push({ at: Number(match[3]), endpoint: endpointName(owner.endpoint), replica: owner.replica, requests: Number(match[2]) });
     }
-  })();
+    readUpTo = Math.max(readUpTo, complete);
+    return observed;
+  };
 
   const namespace = `ns-fleet-${Date.now()}`;
   const replicaIds = Array.from({ length: options.replicas }, (_, replica) => `replica-${replica}`);
@@ -178,8 +169,12 @@ export async function startReplicaFleet(harness: Harness, options: ReplicaFleetO
   const started = await Promise.allSettled(configs.map((config) => startBridgeRun(config, { env: { EC2_SECRET_ACCESS_KEY: REPLICA_SECRET_ACCESS_KEY, ...options.env }, listenTimeoutMs: 60_000 })));
   const bridges = started.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
   const dispose = async (): Promise<void> => {
-    sampling = false;
-    await sampler;
+    // For a look at what each replica did: REPLICA_FLEET_LOG_DIR=<dir> keeps their logs.
+    const logDir = process.env['REPLICA_FLEET_LOG_DIR'];
+    if (logDir) {
+      mkdirSync(logDir, { recursive: true });
+      bridges.forEach((bridge, replica) => writeFileSync(join(logDir, `${namespace}-replica-${replica}.log`), bridge.stderr()));
+    }
     await Promise.all(bridges.map((bridge) => bridge.dispose()));
     await simulator.dispose();
   };
@@ -207,12 +202,17 @@ export async function startReplicaFleet(harness: Harness, options: ReplicaFleetO
       await controlCall(`${simulatorUrl}/_sim/instances/${instance.instanceId}/state`, 'POST', { state });
       instance.states.push({ state, at: Date.now() });
     },
-    polls: () => observed,
-    sampled: () => new Promise<void>((resolve) => sampleWaiters.push(resolve)).then(() => new Promise<void>((resolve) => sampleWaiters.push(resolve))),
+    polls: readPolls,
+    // Two announcement periods and the pipe: everything that arrived before the call is printed by then.
+    caughtUp: () => sleep(250),
     clusterMetrics,
     async ownerOf(endpoint, asked) {
       const status = (await (await fetch(`${bridges[asked]?.apiUrl}/api/v1alpha1/endpoints/${endpoint}/status`)).json()) as { owner?: { replica: string; token: number } };
       return status.owner ? { replica: status.owner.replica, token: status.owner.token } : undefined;
+    },
+    founder() {
+      const index = bridges.findIndex((bridge) => bridge.logLines().some((line) => /^joined the cluster as \S+: 1 member\(s\)$/.test(String(line['msg']))));
+      return index < 0 ? undefined : index;
     },
     async settled(timeoutMs = 60_000, gone = new Set()) {
       const live = bridges.map((_, replica) => replica).filter((replica) => !gone.has(replica));
@@ -265,7 +265,10 @@ export function checkDcmAgainstPlatform(messages: readonly ReceivedMessage[], in
     }
     eventsAfterMarker += after.length;
     transitionsAfterMarker += expected.length;
-    if (after.join(',') !== expected.join(',')) problems.push(`${instance.dcmId} (${instance.endpoint}): DCM got [${after.join(', ')}] after the marker, the platform went through [${expected.join(', ')}]`);
+    if (after.join(',') !== expected.join(',')) {
+      const detail = events.filter((message) => message.streamSequence > marker).map(({ event, streamSequence }) => ({ streamSequence, ...Object.fromEntries(Object.entries(event).filter(([key]) => key !== 'specversion' && key !== 'datacontenttype')) }));
+      problems.push(`${instance.dcmId} (${instance.endpoint}): DCM got [${after.join(', ')}] after the marker, the platform went through [${expected.join(', ')}] at ${JSON.stringify(instance.states.map((change) => [change.state, new Date(change.at).toISOString()]))}; events ${JSON.stringify(detail)}`);
+    }
     const last = events.at(-1)?.event.data.status;
     const current = DCM_STATUS_OF[instance.states.at(-1)?.state ?? 'running'];
     if (last !== current) problems.push(`${instance.dcmId} (${instance.endpoint}): DCM's last event says ${last ?? 'nothing'}, the platform says ${current}`);
