@@ -3,23 +3,24 @@
 // per (replica, endpoint), so the requests it counts per key
 // (`/_sim/stats` → `platform.accessKeys`) say which endpoint was polled and
 // by which bridge process. Run as
-//   node <outDir>/test/support/ec2-replica-simulator.js --port 0 --replicas 3 --endpoints 30
+//   node <outDir>/test/support/ec2-replica-simulator.js --port 0 --replicas 3 --endpoints 30 [--registrations 3]
 // Instances are added over the control API (`POST /_sim/instances`). Every
 // 20 ms it prints the keys whose requests arrived since, with the time:
 //   requests AKIAR1E07 1 1767225600123
 import { closeOnSignal, nonNegativeIntegerOption, parseSimulatorArguments, readSharedSettings, runSimulatorCli } from '../simulators/common/index.js';
 import { createEc2Simulator } from '../simulators/ec2/index.js';
-import { replicaAccessKeyId, REPLICA_SECRET_ACCESS_KEY } from './replica-fleet-keys.js';
+import { registrationAccessKeyId, replicaAccessKeyId, REPLICA_SECRET_ACCESS_KEY } from './replica-fleet-keys.js';
 
 const announceEveryMs = 20;
-const USAGE = `Usage: ec2-replica-simulator.js --port <n> --replicas <n> --endpoints <n> [--seed <n>]`;
+const USAGE = `Usage: ec2-replica-simulator.js --port <n> --replicas <n> --endpoints <n> [--registrations <n>] [--seed <n>]`;
 
 async function main(): Promise<void> {
-  const values = parseSimulatorArguments({ replicas: { type: 'string' }, endpoints: { type: 'string' } });
+  const values = parseSimulatorArguments({ replicas: { type: 'string' }, endpoints: { type: 'string' }, registrations: { type: 'string' } });
   const replicas = nonNegativeIntegerOption(values.replicas, 'replicas', 3);
   const endpoints = nonNegativeIntegerOption(values.endpoints, 'endpoints', 30);
+  const registrations = nonNegativeIntegerOption(values.registrations, 'registrations', 0);
   const { seed, listen } = readSharedSettings(values, 0);
-  const credentials = [];
+  const credentials = Array.from({ length: registrations }, (_, registration) => ({ accessKeyId: registrationAccessKeyId(registration), secretAccessKey: REPLICA_SECRET_ACCESS_KEY }));
   for (let replica = 0; replica < replicas; replica++) {
     for (let endpoint = 0; endpoint < endpoints; endpoint++) credentials.push({ accessKeyId: replicaAccessKeyId(replica, endpoint), secretAccessKey: REPLICA_SECRET_ACCESS_KEY });
   }

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { bridgeConfigYaml, spawnNodeScript, startBridgeRun, type BridgeCliProcess, type ChildNodeProcess } from './cli-process.js';
 import { writeConfig, type Harness } from './harness.js';
 import type { ReceivedMessage } from './jetstream-consumer.js';
-import { parseReplicaAccessKeyId, replicaAccessKeyId, REPLICA_SECRET_ACCESS_KEY } from './replica-fleet-keys.js';
+import { parseRegistrationAccessKeyId, parseReplicaAccessKeyId, replicaAccessKeyId, REPLICA_SECRET_ACCESS_KEY } from './replica-fleet-keys.js';
 
 /** The compiled EC2 simulator entry of the replica tests, next to this module. */
 const replicaSimulatorScript = join(dirname(fileURLToPath(import.meta.url)), 'ec2-replica-simulator.js');
@@ -23,6 +23,8 @@ export interface ReplicaFleetOptions {
   readonly cluster?: string;
   /** Keys inside `api: { listen: …, … }`. */
   readonly api?: string;
+  /** Keys for this many registered endpoints (`reg-00` …, {@link registrationAccessKeyId}). */
+  readonly registrations?: number;
   /** Environment of every bridge besides the EC2 secret. */
   readonly env?: Readonly<Record<string, string>>;
 }
@@ -42,6 +44,7 @@ export interface ObservedPoll {
   /** When the simulator saw it (at most 20 ms after it arrived). */
   readonly at: number;
   readonly endpoint: string;
+  /** The replica whose key it was; -1 for a registered endpoint (one key for all). */
   readonly replica: number;
   readonly requests: number;
 }
@@ -57,6 +60,8 @@ export interface ReplicaFleet {
   readonly replicaIds: readonly string[];
   /** Managed instances by DCM id. */
   readonly instances: ReadonlyMap<string, FleetInstance>;
+  /** Adds `count` running instances that endpoint `endpoint` selects (`managed-by=dcm-<endpoint>`), as the fleet's own. */
+  addInstances(endpoint: string, count: number): Promise<void>;
   /** Moves an instance on the simulator (control API) and records it. */
   setState(dcmId: string, state: FleetInstanceState): Promise<void>;
   /** Platform polls seen so far (the simulator's per-key counts, as it announces them every 20 ms), oldest first. */
@@ -87,6 +92,9 @@ export async function until(what: string, condition: () => Promise<boolean> | bo
 }
 
 const endpointName = (endpoint: number): string => `ep-${String(endpoint).padStart(2, '0')}`;
+
+/** The id the tests register endpoint number `registration` under (its key: {@link registrationAccessKeyId}). */
+export const registrationEndpointName = (registration: number): string => `reg-${String(registration).padStart(2, '0')}`;
 
 async function controlCall(url: string, method: string, body?: unknown): Promise<Record<string, unknown>> {
   const response = await fetch(url, { method, ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }) });
@@ -124,17 +132,18 @@ function endpointYaml(endpoint: number, replica: number, simulatorUrl: string, i
  * `cluster.replicaId` and the access keys.
  */
 export async function startReplicaFleet(harness: Harness, options: ReplicaFleetOptions): Promise<ReplicaFleet> {
-  const simulator: ChildNodeProcess = spawnNodeScript(replicaSimulatorScript, ['--port', '0', '--replicas', String(options.replicas), '--endpoints', String(options.endpoints)]);
+  const simulator: ChildNodeProcess = spawnNodeScript(replicaSimulatorScript, ['--port', '0', '--replicas', String(options.replicas), '--endpoints', String(options.endpoints), '--registrations', String(options.registrations ?? 0)]);
   const [, simulatorUrl = ''] = await simulator.waitForLine('stdout', /listening on (https?:\/\/\S+)/);
   const endpoints = Array.from({ length: options.endpoints }, (_, index) => endpointName(index));
   const instances = new Map<string, FleetInstance>();
-  for (const endpoint of endpoints) {
-    for (let index = 1; index <= options.instancesPerEndpoint; index++) {
+  const addInstances = async (endpoint: string, count: number): Promise<void> => {
+    for (let index = 1; index <= count; index++) {
       const dcmId = `${endpoint}-i${index}`;
       const created = await controlCall(`${simulatorUrl}/_sim/instances`, 'POST', { state: 'running', tags: { 'managed-by': `dcm-${endpoint}`, 'dcm-instance-id': dcmId, Name: dcmId } });
       instances.set(dcmId, { dcmId, instanceId: String(created['instanceId']), endpoint, states: [{ state: 'running', at: Date.now() }] });
     }
-  }
+  };
+  for (const endpoint of endpoints) await addInstances(endpoint, options.instancesPerEndpoint);
 
   // The simulator prints when each key's requests arrived (ec2-replica-simulator.ts).
   const observed: ObservedPoll[] = [];
@@ -144,8 +153,11 @@ export async function startReplicaFleet(harness: Harness, options: ReplicaFleetO
     const complete = output.lastIndexOf('\n') + 1;
     for (const line of output.slice(readUpTo, complete).split('\n')) {
       const match = /^requests (\S+) (\d+) (\d+)$/.exec(line);
-      const owner = match ? parseReplicaAccessKeyId(match[1] as string) : undefined;
-      if (match && owner) observed.push({ at: Number(match[3]), endpoint: endpointName(owner.endpoint), replica: owner.replica, requests: Number(match[2]) });
+      if (!match) continue;
+      const owner = parseReplicaAccessKeyId(match[1] as string);
+      const registration = parseRegistrationAccessKeyId(match[1] as string);
+      const endpoint = owner ? endpointName(owner.endpoint) : registration !== undefined ? registrationEndpointName(registration) : undefined;
+      if (endpoint) observed.push({ at: Number(match[3]), endpoint, replica: owner?.replica ?? -1, requests: Number(match[2]) });
     }
     readUpTo = Math.max(readUpTo, complete);
     return observed;
@@ -196,6 +208,7 @@ export async function startReplicaFleet(harness: Harness, options: ReplicaFleetO
     bridges,
     replicaIds,
     instances,
+    addInstances,
     async setState(dcmId, state) {
       const instance = instances.get(dcmId);
       if (!instance) throw new Error(`no instance ${dcmId}`);
