@@ -10,4 +10,4 @@ import type { BenchResults } from './lib/results.js';
 
 const outDir = resolve(process.argv[2] ?? 'bench/results');
 writeResults(JSON.parse(readFileSync(join(outDir, 'latest.json'), 'utf8')) as BenchResults, outDir);
-process.stderr.write(`wrote ${join(outDir, 'latest.md')} and latest.svg from latest.json\n`);
+process.stderr.write(`wrote ${join(outDir, 'latest.md')} (and latest.svg, for a run that measured the floors) from latest.json\n`);

@@ -29,7 +29,7 @@ export function renderMarkdown(results: BenchResults): string {
   const { context } = results;
   const rows = figureRows(results);
   const lines: string[] = [];
-  lines.push('# `npm run bench`: the bridge against its floors (#12)', '');
+  lines.push(floorsMeasured(results) ? '# `npm run bench`: the bridge against its floors (#12)' : '# `npm run bench`: steady polls listed in full and incrementally (#14)', '');
   lines.push(`Machine: ${context.cores} cores (${context.cpuModel}), ${context.memoryGiB} GiB, Node.js ${context.node}.  `);
   lines.push(`Command: \`${context.command}\`.  `);
   lines.push(`Sizes ${context.sizes.map(formatCount).join(', ')} managed VMs per platform (${context.platforms.join(', ')}), page size ${formatCount(context.pageSize)}, medians of ${context.repeats}. ${context.pacing}.`);

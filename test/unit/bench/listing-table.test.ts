@@ -78,6 +78,7 @@ describe('bench: steady polls listed in full beside listed incrementally (#14)',
     assert.match(markdown, /\| openstack 100k \| Nova servers\/detail \(changes-since\) \| nothing changed \| 101 \/ 1 = 101× \|/);
     assert.match(markdown, /- openstack 100k \(listing kinds\), incremental listing, unchanged: poll 4 listed full, not incremental/);
     assert.doesNotMatch(markdown, /## Every figure/);
+    assert.match(markdown, /^# `npm run bench`: steady polls listed in full and incrementally \(#14\)$/m);
     assert.equal(renderMarkdown(results), markdown, 'the same results give the same text');
   });
 });
