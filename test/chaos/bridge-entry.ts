@@ -3,15 +3,12 @@
  * with the built-in adapters, their floor lowered to
  * `CHAOS_ADAPTER_FLOOR_SECONDS`, so a fault run can poll every second
  * instead of every 10 s, EC2's page size set by `CHAOS_EC2_PAGE_SIZE` and
- * Nova's `changes-since` margin by `CHAOS_NOVA_CHANGES_SINCE_MARGIN_SECONDS`;
- * `CHAOS_EAGER_ADAPTERS=1` loads the OpenStack and vSphere adapters at once
- * instead of through `deferredAdapter`, whose connections offer no
- * `listChanges` (so the shipped CLI lists only in full). Test-only: the shipped CLI has no such switch.
+ * Nova's `changes-since` margin by `CHAOS_NOVA_CHANGES_SINCE_MARGIN_SECONDS`.
+ * Test-only: the shipped CLI has no such switches.
  * Run as `node <outDir>/test/chaos/bridge-entry.js run --config F`.
  */
 import { createEc2Adapter } from '../../adapters/ec2/index.js';
 import { createOpenstackAdapter, processCloudsYamlSources } from '../../adapters/openstack/index.js';
-import { createVsphereAdapter } from '../../adapters/vsphere/index.js';
 import { processIo, runProcess } from '../../src/cli.js';
 import { builtinAdapters } from '../../src/registry/index.js';
 
@@ -20,11 +17,9 @@ const floorSeconds = Number(process.env['CHAOS_ADAPTER_FLOOR_SECONDS'] ?? '10');
 const ec2PageSize = process.env['CHAOS_EC2_PAGE_SIZE'];
 // `CHAOS_NOVA_CHANGES_SINCE_MARGIN_SECONDS`: a cursor only this far behind Nova's clock, so an incremental poll lists a few seconds of changes, not the default minute's.
 const novaMargin = process.env['CHAOS_NOVA_CHANGES_SINCE_MARGIN_SECONDS'];
-const eager = process.env['CHAOS_EAGER_ADAPTERS'] === '1';
 const adapters = builtinAdapters().map((adapter) => {
   if (adapter.platform === 'ec2' && ec2PageSize) return createEc2Adapter({ pageSize: Number(ec2PageSize) });
-  if (adapter.platform === 'openstack' && (novaMargin || eager)) return createOpenstackAdapter({ cloudsYaml: processCloudsYamlSources(), ...(novaMargin ? { changesSinceMarginSeconds: Number(novaMargin) } : {}) });
-  if (adapter.platform === 'vsphere' && eager) return createVsphereAdapter();
+  if (adapter.platform === 'openstack' && novaMargin) return createOpenstackAdapter({ cloudsYaml: processCloudsYamlSources(), changesSinceMarginSeconds: Number(novaMargin) });
   return adapter;
 });
 void runProcess({ ...processIo(), adapters: adapters.map((adapter) => ({ ...adapter, minimumIntervalSeconds: floorSeconds })) });
