@@ -13,7 +13,10 @@
  * BENCH_NOTE (a line for the header, e.g. other load on the machine),
  * BENCH_PHASES (floors,listing): `floors` is #12's start-up and the bridge
  * against its floors, `listing` #14's steady polls listed in full beside
- * listed incrementally (bench/lib/listing-kinds.ts).
+ * listed incrementally (bench/lib/listing-kinds.ts), `replicas` #15's
+ * endpoints polled by 1, 2, 3 replicas in cluster mode (bench/lib/replicas.ts;
+ * BENCH_REPLICA_ENDPOINTS 200, BENCH_REPLICA_VMS 100 per endpoint,
+ * BENCH_REPLICAS 1,2,3, BENCH_REPLICA_SECONDS 60 per step).
  * Progress goes to stderr; the table to stdout.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -29,6 +32,8 @@ import { renderMarkdown, writeResults } from './lib/report.js';
 import { emptyRun, median, type BenchContext, type BenchResults, type PlatformRun, type StartupSamples } from './lib/results.js';
 import { dcmStream, floorStream, startBenchStack, type BenchStack } from './lib/stack.js';
 import { measureListingKinds } from './lib/listing-kinds.js';
+import { measureReplicas } from './lib/replicas.js';
+import type { ReplicasRun } from './lib/results.js';
 import type { ListingKindRun } from './lib/results.js';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -47,11 +52,16 @@ const sizes = listOf('BENCH_SIZES', '1000,10000,100000').map(Number);
 const platforms = listOf('BENCH_PLATFORMS', benchPlatformNames.join(',')) as BenchPlatformName[];
 const repeats = Number(process.env['BENCH_REPEATS'] ?? '3');
 const outDir = resolve(process.env['BENCH_OUT'] ?? 'bench/results');
-const benchPhases = ['floors', 'listing'] as const;
+const benchPhases = ['floors', 'listing', 'replicas'] as const;
 const phases = listOf('BENCH_PHASES', benchPhases.join(','));
 for (const name of phases) if (!(benchPhases as readonly string[]).includes(name)) throw new Error(`BENCH_PHASES: ${name} is not a phase (${benchPhases.join(', ')})`);
 /** VMs changed between the "changed" steady polls of #14's comparison. */
 const changedPerPoll = 10;
+/** #15's replicas phase: endpoints, VMs each, replica counts, measuring window. */
+const replicaEndpoints = Number(process.env['BENCH_REPLICA_ENDPOINTS'] ?? '200');
+const replicaVms = Number(process.env['BENCH_REPLICA_VMS'] ?? '100');
+const replicaCounts = listOf('BENCH_REPLICAS', '1,2,3').map(Number);
+const replicaWindowSeconds = Number(process.env['BENCH_REPLICA_SECONDS'] ?? '60');
 
 const startedAt = performance.now();
 function progress(line: string): void {
@@ -61,7 +71,7 @@ function progress(line: string): void {
 /** Generous: a 100k first poll of vSphere fetches 100,000 tag names. */
 const pollWaitMs = (vms: number): number => 120_000 + vms * 6;
 
-function bridgeConfig(stack: BenchStack, namespace: string, endpoints: string, diff = 'resyncSeconds: 0'): string {
+function bridgeConfig(stack: BenchStack, namespace: string, endpoints: string, diff = 'resyncSeconds: 0', extra = ''): string {
   return `provider: { name: bench }
 cache: { url: "${stack.redis.url}", namespace: ${namespace} }
 publisher: { kind: nats, url: "${stack.nats.url}", jetstream: true, streamName: ${dcmStream.name}, maxInFlight: ${maxInFlight} }
@@ -71,7 +81,7 @@ rateLimits: { vsphere: { requestsPerSecond: 0 }, openstack: { requestsPerSecond:
 diff: { ${diff} }
 api: { listen: "127.0.0.1:0" }
 log: { level: info }
-endpoints:${endpoints ? `\n${endpoints}` : ' []'}
+${extra ? `${extra}\n` : ''}endpoints:${endpoints ? `\n${endpoints}` : ' []'}
 `;
 }
 
@@ -305,6 +315,7 @@ async function main(): Promise<void> {
   const runs: PlatformRun[] = [];
   const listingKinds: ListingKindRun[] = [];
   let startup: StartupSamples = { bridgeCpuMs: [], bridgeRssMb: [], floorCpuMs: [], floorRssMb: [], failures: [] };
+  let replicas: ReplicasRun | undefined;
   try {
     const stack = await startBenchStack(cleanup);
     if (phases.includes('floors')) startup = await measureStartup(stack, workDir, cleanup);
@@ -331,10 +342,27 @@ async function main(): Promise<void> {
         }
       }
     }
+    if (phases.includes('replicas')) {
+      replicas = await measureReplicas({
+        recipe: 'ec2',
+        listing: 'EC2 DescribeInstances, full',
+        endpoints: replicaEndpoints,
+        vmsPerEndpoint: replicaVms,
+        replicaCounts,
+        intervalSeconds,
+        windowSeconds: replicaWindowSeconds,
+        stack,
+        workDir,
+        cleanup,
+        bridgeConfig: (namespace, endpoints, extra) => bridgeConfig(stack, namespace, endpoints, 'resyncSeconds: 0', extra),
+        progress,
+        phase,
+      });
+    }
   } finally {
     await cleanup.runAll();
   }
-  const results: BenchResults = { context, startup, runs, ...(listingKinds.length > 0 ? { listingKinds } : {}) };
+  const results: BenchResults = { context, startup, runs, ...(listingKinds.length > 0 ? { listingKinds } : {}), ...(replicas ? { replicas } : {}) };
   writeResults(results, outDir);
   process.stdout.write(renderMarkdown(results));
   progress(`wrote ${join(outDir, 'latest.md')}, latest.json${phases.includes('floors') ? ' and latest.svg' : ''}`);

@@ -20,6 +20,8 @@ export interface PollSample {
   readonly arrivedAtMs: number;
   /** Why an endpoint that can list incrementally listed in full (the line's `fullListReason`). */
   readonly fullListReason?: string;
+  /** The endpoint the report names (the line's `endpoint`). */
+  readonly endpoint?: string;
 }
 
 /** Options of {@link startBenchBridge}. */
@@ -105,6 +107,7 @@ export function startBenchBridge(configPath: string, env: Readonly<Record<string
         kind: String(report['kind'] ?? 'full'),
         arrivedAtMs: Date.now(),
         ...(typeof entry['fullListReason'] === 'string' ? { fullListReason: entry['fullListReason'] } : {}),
+        ...(typeof entry['endpoint'] === 'string' ? { endpoint: entry['endpoint'] } : {}),
         durationMs: report['durationMs'],
         observed: Number(report['observed'] ?? 0),
         transitions: Number(report['transitions'] ?? 0),

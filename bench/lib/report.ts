@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { renderChart } from './chart.js';
 import { figureRows, formatCount, formatRatio, formatValue, unitOf, type FigureRow } from './figures.js';
 import { renderListingKinds } from './listing-table.js';
+import { renderReplicas } from './replicas-table.js';
 import type { BenchResults } from './results.js';
 
 const verdictMark: Readonly<Record<FigureRow['verdict'], string>> = { met: 'met', 'not met': '**not met**', reference: '—', 'no figure': 'no figure' };
@@ -29,7 +30,7 @@ export function renderMarkdown(results: BenchResults): string {
   const { context } = results;
   const rows = figureRows(results);
   const lines: string[] = [];
-  lines.push(floorsMeasured(results) ? '# `npm run bench`: the bridge against its floors (#12)' : '# `npm run bench`: steady polls listed in full and incrementally (#14)', '');
+  lines.push(floorsMeasured(results) ? '# `npm run bench`: the bridge against its floors (#12)' : results.listingKinds?.length ? '# `npm run bench`: steady polls listed in full and incrementally (#14)' : '# `npm run bench`: replicas (#15)', '');
   lines.push(`Machine: ${context.cores} cores (${context.cpuModel}), ${context.memoryGiB} GiB, Node.js ${context.node}.  `);
   lines.push(`Command: \`${context.command}\`.  `);
   lines.push(`Sizes ${context.sizes.map(formatCount).join(', ')} managed VMs per platform (${context.platforms.join(', ')}), page size ${formatCount(context.pageSize)}, medians of ${context.repeats}. ${context.pacing}.`);
@@ -85,11 +86,13 @@ export function renderMarkdown(results: BenchResults): string {
   }
 
   lines.push(...renderListingKinds(results.listingKinds ?? []));
+  lines.push(...renderReplicas(results.replicas, context.cores));
 
   const failures = [
     ...results.runs.flatMap((run) => run.failures.map((failure) => ({ scope: `${run.platform} ${formatCount(run.vms)}`, ...failure }))),
     ...results.startup.failures.map((failure) => ({ scope: 'start-up', ...failure })),
     ...(results.listingKinds ?? []).flatMap((run) => run.failures.map((failure) => ({ scope: `${run.platform} ${formatCount(run.vms)} (listing kinds)`, ...failure }))),
+    ...(results.replicas?.failures ?? []).map((failure) => ({ scope: 'replicas', ...failure })),
   ];
   lines.push('## Failed phases', '');
   if (failures.length === 0) lines.push('None.');

@@ -96,6 +96,55 @@ export interface BenchResults {
   readonly runs: readonly PlatformRun[];
   /** #14: steady polls listing in full beside listing incrementally, per platform and size. */
   readonly listingKinds?: readonly ListingKindRun[];
+  /** #15: one set of endpoints polled by 1, then 2, then 3 replicas (cluster mode) on one Redis and NATS. */
+  readonly replicas?: ReplicasRun;
+}
+
+/** One replica of a {@link ReplicaStep}, over the step's measuring window. */
+export interface ReplicaReading {
+  readonly replica: string;
+  /** Poll reports it logged in the window. */
+  readonly polls: number;
+  /** Distinct endpoints among them. */
+  readonly endpointsPolled: number;
+  /** Its `dcm_bridge_owned_endpoints` at the window's end. */
+  readonly ownedEndpoints: number;
+  /** Process CPU in the window, ms (sched stats). */
+  readonly cpuMs: number;
+  /** VMs its polls listed (sum of the reports' `observed`). */
+  readonly vmsListed: number;
+}
+
+/** The cluster at one replica count, measured over a fixed window once ownership settled. */
+export interface ReplicaStep {
+  readonly replicas: number;
+  readonly windowSeconds: number;
+  readonly perReplica: readonly ReplicaReading[];
+  /** Redis process CPU (INFO cpu used_cpu_sys + used_cpu_user) in the window, ms. */
+  readonly redisCpuMs: number;
+  /** Redis commands in the window (INFO commandstats calls; the bench's own INFO calls subtracted). */
+  readonly redisCommands: number;
+  /** Redis network bytes in and out in the window (INFO stats total_net_input_bytes + total_net_output_bytes). */
+  readonly redisNetBytes: number;
+  /** nats-server and simulator process CPU in the window, ms (NaN when not found). */
+  readonly natsCpuMs: number;
+  readonly simulatorCpuMs: number;
+  /** Endpoints polled by more than one replica in the window (0 is the promise). */
+  readonly endpointsPolledByTwo: number;
+  /** Endpoints nobody polled in the window. */
+  readonly endpointsNotPolled: number;
+}
+
+/** #15 must-show 5: the replicas phase's setup and its steps. */
+export interface ReplicasRun {
+  readonly platform: string;
+  readonly listing: string;
+  readonly endpoints: number;
+  readonly vmsPerEndpoint: number;
+  readonly intervalSeconds: number;
+  readonly windowSeconds: number;
+  readonly steps: ReplicaStep[];
+  readonly failures: PhaseFailure[];
 }
 
 /** The listing kinds a steady poll can use (#14): every managed instance, or what changed since the stored cursor. */
