@@ -122,7 +122,9 @@ export async function startOpenstackPlatform(options: OpenstackPlatformOptions =
       projectName: ${credentials.projectName}
       projectDomainName: ${credentials.projectDomainName}
 `,
-    bridgeEnv: { CHAOS_OS_PASSWORD: credentials.password },
+    // Full lists on every poll: these scenarios fault pages 2+ and absence confirmations, which only full lists have;
+    // scenarios/incremental.ts runs the default incremental polls.
+    bridgeEnv: { CHAOS_OS_PASSWORD: credentials.password, DCM_BRIDGE_DIFF_FULL_LIST_SECONDS: '0' },
     secrets: [credentials.password],
     lies: createNovaLies({ control, walker, steps: novaSteps, keyOf, dcmStatusOf: dcmStatusOfNova, nextInstanceId: () => instanceIdOf(nextInstanceNumber++) }),
     refusedRegistration: (secret) => ({ credentials: { username: 'chaos-user', password: secret, user_domain_name: 'Default', project_name: 'chaos', project_domain_name: 'Default' } }),
