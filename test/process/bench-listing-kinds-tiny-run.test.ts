@@ -1,14 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import type { BenchResults } from '../../bench/lib/results.js';
-
-/** `npm run bench`'s entry in this build. */
-const benchScript = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'bridge-bench.js');
+import { runBench } from '../support/bench-run.js';
 
 // #14 must-show 5 at a tiny size: vSphere's Web Services API path lists both ways, EC2 only in full. (OpenStack would
 // add a minute: Nova's cursor lists a change again for 60 s, and "nothing changed" is measured only after that.)
@@ -16,18 +12,7 @@ describe('npm run bench, listing phase, at a tiny size', () => {
   it('prints full vs incremental steady-poll cost per platform: requests, bytes, bridge CPU, wall time; EC2 as full only', { timeout: 240_000 }, async () => {
     const outDir = mkdtempSync(join(tmpdir(), 'dcm-bench-listing-test-'));
     try {
-      const exit = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-        const child = spawn(process.execPath, [benchScript], {
-          env: { PATH: process.env['PATH'] ?? '', BENCH_SIZES: '200', BENCH_REPEATS: '1', BENCH_PLATFORMS: 'vsphere,ec2', BENCH_PHASES: 'listing', BENCH_OUT: outDir },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-        child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-        child.once('error', reject);
-        child.once('close', (code) => resolve({ code, stdout, stderr }));
-      });
+      const exit = await runBench({ BENCH_SIZES: '200', BENCH_REPEATS: '1', BENCH_PLATFORMS: 'vsphere,ec2', BENCH_PHASES: 'listing', BENCH_OUT: outDir });
       assert.equal(exit.code, 0, exit.stderr);
 
       const results = JSON.parse(readFileSync(join(outDir, 'latest.json'), 'utf8')) as BenchResults;

@@ -1,32 +1,17 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import type { BenchResults } from '../../bench/lib/results.js';
-
-/** `npm run bench`'s entry in this build. */
-const benchScript = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'bridge-bench.js');
+import { runBench } from '../support/bench-run.js';
 
 // #15 must-show 5 at a tiny size: 6 EC2 endpoints polled by 1 then 2 replicas in cluster mode, 12 s a step.
 describe('npm run bench, replicas phase, at a tiny size', () => {
   it('measures 1 then 2 replicas: every endpoint polled by exactly one of them, polls, CPU per replica, Redis figures', { timeout: 180_000 }, async () => {
     const outDir = mkdtempSync(join(tmpdir(), 'dcm-bench-replicas-test-'));
     try {
-      const exit = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-        const child = spawn(process.execPath, [benchScript], {
-          env: { PATH: process.env['PATH'] ?? '', BENCH_PHASES: 'replicas', BENCH_REPLICA_ENDPOINTS: '6', BENCH_REPLICA_VMS: '10', BENCH_REPLICAS: '1,2', BENCH_REPLICA_SECONDS: '12', BENCH_OUT: outDir },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-        child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-        child.once('error', reject);
-        child.once('close', (code) => resolve({ code, stdout, stderr }));
-      });
+      const exit = await runBench({ BENCH_PHASES: 'replicas', BENCH_REPLICA_ENDPOINTS: '6', BENCH_REPLICA_VMS: '10', BENCH_REPLICAS: '1,2', BENCH_REPLICA_SECONDS: '12', BENCH_OUT: outDir });
       assert.equal(exit.code, 0, exit.stderr);
       const results = JSON.parse(readFileSync(join(outDir, 'latest.json'), 'utf8')) as BenchResults;
       const run = results.replicas;

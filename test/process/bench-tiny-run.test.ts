@@ -1,30 +1,17 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { platformFigures, startupFigures } from '../../bench/lib/figures.js';
 import type { BenchResults } from '../../bench/lib/results.js';
-
-/** `npm run bench`'s entry in this build. */
-const benchScript = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'bridge-bench.js');
+import { runBench } from '../support/bench-run.js';
 
 describe('npm run bench at a tiny size', () => {
   it('runs every phase on real processes and writes a table listing each figure beside its floor with a ratio, the JSON and the chart', { timeout: 120_000 }, async () => {
     const outDir = mkdtempSync(join(tmpdir(), 'dcm-bench-test-'));
     try {
-      const exit = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
-        const child = spawn(process.execPath, [benchScript], {
-          env: { PATH: process.env['PATH'] ?? '', BENCH_SIZES: '200', BENCH_REPEATS: '1', BENCH_PLATFORMS: 'openstack', BENCH_PHASES: 'floors', BENCH_OUT: outDir },
-          stdio: ['ignore', 'ignore', 'pipe'],
-        });
-        let stderr = '';
-        child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-        child.once('error', reject);
-        child.once('close', (code) => resolve({ code, stderr }));
-      });
+      const exit = await runBench({ BENCH_SIZES: '200', BENCH_REPEATS: '1', BENCH_PLATFORMS: 'openstack', BENCH_PHASES: 'floors', BENCH_OUT: outDir });
       assert.equal(exit.code, 0, exit.stderr);
       assert.match(exit.stderr, /\[bench +\d+ s\] openstack 200: storm poll/, 'progress lines on stderr');
 

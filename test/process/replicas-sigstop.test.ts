@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { useHarness } from '../support/harness.js';
-import { checkDcmAgainstPlatform, lastStatusById, startReplicaFleet, until, DCM_STATUS_OF } from '../support/replica-fleet.js';
+import { checkDcmAgainstPlatform, startMatchedFleet, until, DCM_STATUS_OF } from '../support/replica-fleet.js';
 import { redisCommand } from '../support/servers.js';
 
 const harness = useHarness();
@@ -19,16 +19,7 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 const frozenAtLeastMs = 16_000;
 
 test('SIGSTOP a replica past its lease, then SIGCONT: its writes are refused with LEASE_LOST under the new holder\'s token, and DCM ends on the platform state', { timeout: 240_000 }, async (t) => {
-  const fleet = await startReplicaFleet(harness(), { replicas: 3, endpoints: 30, instancesPerEndpoint: 2 });
-  t.after(() => fleet.dispose());
-  await fleet.settled();
-  const dcmMatchesPlatform = async (): Promise<boolean> => {
-    const last = lastStatusById(await harness().dcm.messages());
-    return [...fleet.instances.values()].every((instance) => last.get(instance.dcmId) === DCM_STATUS_OF[instance.states.at(-1)?.state ?? 'running']);
-  };
-  await until('DCM heard of every instance', dcmMatchesPlatform, 30_000);
-  const marker = Math.max(0, ...(await harness().dcm.messages()).map((message) => message.streamSequence));
-  const markerAt = Date.now();
+  const { fleet, dcmMatchesPlatform, marker, markerAt } = await startMatchedFleet(harness(), (dispose) => t.after(dispose), { replicas: 3, endpoints: 30, instancesPerEndpoint: 2 });
 
   // Not the replica that started the cluster: the founder is among those taking over, and a take-over must not resync.
   const frozen = [2, 1].find((replica) => replica !== fleet.founder()) as number;

@@ -295,3 +295,29 @@ export function lastStatusById(messages: readonly ReceivedMessage[]): Map<string
   for (const message of messages) last.set(message.event.data.id, message.event.data.status);
   return last;
 }
+
+/** A settled fleet whose DCM stream already matches the platform, with the stream position and time from which a test's events count. */
+export interface MatchedFleet {
+  readonly fleet: ReplicaFleet;
+  /** True once DCM's last event of every instance is its platform state now. */
+  dcmMatchesPlatform(): Promise<boolean>;
+  readonly marker: number;
+  readonly markerAt: number;
+}
+
+/**
+ * Starts a fleet (disposed after the test), waits until it settled and DCM
+ * heard every instance's state, and marks the stream there.
+ */
+export async function startMatchedFleet(harness: Harness, after: (dispose: () => Promise<void>) => void, options: ReplicaFleetOptions): Promise<MatchedFleet> {
+  const fleet = await startReplicaFleet(harness, options);
+  after(() => fleet.dispose());
+  await fleet.settled();
+  const dcmMatchesPlatform = async (): Promise<boolean> => {
+    const last = lastStatusById(await harness.dcm.messages());
+    return [...fleet.instances.values()].every((instance) => last.get(instance.dcmId) === DCM_STATUS_OF[instance.states.at(-1)?.state ?? 'running']);
+  };
+  await until('DCM heard of every instance', dcmMatchesPlatform, 30_000);
+  const marker = Math.max(0, ...(await harness.dcm.messages()).map((message) => message.streamSequence));
+  return { fleet, dcmMatchesPlatform, marker, markerAt: Date.now() };
+}

@@ -84,22 +84,24 @@ test('a failed load fails that call with an INTERNAL error naming the platform, 
   assert.equal(counts.loads, 2);
 });
 
+/** A loaded connection that lists `page` and lists it again as the changes since any cursor, returning `<cursor>+1`. */
+function changingConnection(page: RawInstance[]): PlatformConnection {
+  return {
+    async *list() {
+      yield page;
+    },
+    async *listChanges(cursor) {
+      yield { instances: page, deleted: [], departed: [] };
+      return { cursor: `${cursor ?? 'none'}+1` };
+    },
+    confirmAbsence: async () => new Map(),
+    close: async () => undefined,
+  };
+}
+
 test('listChanges is offered once the code is loaded, and only when the loaded connection has it; it reaches the loaded connection', async () => {
   const page: RawInstance[] = [{ platformId: 'p-2', instanceId: 'i-2', rawState: 'on' }];
-  const withChanges = deferredAdapter(fileDescription, async () => ({
-    ...fileDescription,
-    connect: () => ({
-      async *list() {
-        yield page;
-      },
-      async *listChanges(cursor) {
-        yield { instances: page, deleted: [], departed: [] };
-        return { cursor: `${cursor ?? 'none'}+1` };
-      },
-      confirmAbsence: async () => new Map(),
-      close: async () => undefined,
-    }),
-  }));
+  const withChanges = deferredAdapter(fileDescription, async () => ({ ...fileDescription, connect: () => changingConnection(page) }));
   const connection = withChanges.connect(endpoint('a'), context);
   // Read through a function: an assertion on the property would narrow it for the rest of the test.
   const offered = (of: PlatformConnection) => of.listChanges;
@@ -125,20 +127,7 @@ test('a description that declares incremental listing offers listChanges before 
   const declaring = { ...fileDescription, listsChanges: (of: { name: string }) => of.name !== 'full-only' };
   const adapter = deferredAdapter(declaring, async () => {
     loads++;
-    return {
-      ...declaring,
-      connect: () => ({
-        async *list() {
-          yield page;
-        },
-        async *listChanges(cursor) {
-          yield { instances: page, deleted: [], departed: [] };
-          return { cursor: `${cursor ?? 'none'}+1` };
-        },
-        confirmAbsence: async () => new Map(),
-        close: async () => undefined,
-      }),
-    };
+    return { ...declaring, connect: () => changingConnection(page) };
   });
   const offered = (of: PlatformConnection) => of.listChanges;
   const connection = adapter.connect(endpoint('a'), context);
