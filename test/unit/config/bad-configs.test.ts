@@ -23,6 +23,8 @@ interface BadConfig {
 }
 
 const badConfigs: readonly BadConfig[] = [
+  { name: 'cluster mode without Redis', yaml: `cache: { url: "" }\ncluster: { enabled: true }\n${endpoint('')}`, expected: [['cluster.enabled', 'needs a Redis cache (set cache.url)']] },
+  { name: 'diff.fullListSeconds negative', yaml: `diff: { fullListSeconds: -1 }\n${endpoint('')}`, expected: [['diff.fullListSeconds', '']] },
   { name: 'missing endpoint name', yaml: 'endpoints:\n  - platform: file\n    file: /tmp/x.json\n', expected: [['endpoints[0].name', 'required']] },
   { name: 'missing platform', yaml: 'endpoints:\n  - name: lab\n', expected: [['endpoints[0].platform', 'required']] },
   { name: 'unknown platform', yaml: 'endpoints:\n  - name: lab\n    platform: hyperv\n', expected: [['endpoints[0].platform', 'unknown platform "hyperv"']] },
