@@ -64,7 +64,11 @@ export interface EndpointPoller {
   /**
    * outbox, then per page list → normalize → diff → record → publish →
    * commit, then (on a complete list) absences confirmed with the platform
-   * and deletions delivered. Throws (a BridgeError) when the outbox could
+   * and deletions delivered. The listing is full or, where the adapter
+   * offers `listChanges` and a stored cursor serves (see listing-plan.ts),
+   * incremental: then the platform's deletions and departures are judged
+   * instead of absences, and the cursor it returns is stored once every
+   * event of the poll is acknowledged and committed. Throws (a BridgeError) when the outbox could
    * not be flushed, when the listing failed (the pages read before the
    * failure are delivered; nothing is deleted, no absence counted) or when
    * any event was not acknowledged (the acknowledged ones are committed,
