@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
-import { createFakeClock } from '../../src/clock/index.js';
+import { createFakeClock } from '../support/fake-clock.js';
 import { ErrorCode, isBridgeError } from '../../src/errors/index.js';
 import { createPlatformHttpClient } from '../../src/platform-http/index.js';
 import { memoryLogger, useHarness } from '../support/harness.js';

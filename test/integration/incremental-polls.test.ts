@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AbsenceVerdict, RawInstance } from '../../src/adapter/index.js';
-import { createFakeClock } from '../../src/clock/index.js';
+import { createFakeClock } from '../support/fake-clock.js';
 import type { FilePlatformState } from '../support/file-adapter.js';
 import { instances, useHarness } from '../support/harness.js';
 

@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Bridge } from '../../src/bridge/index.js';
-import { createFakeClock } from '../../src/clock/index.js';
+import { createFakeClock } from '../support/fake-clock.js';
 import type { FaultSpec } from '../simulators/common/index.js';
 import { memoryLogger, startHarness, type Harness } from '../support/harness.js';
 import { startOpenstackBridge, startOpenstackLab, type OpenstackLab } from '../support/openstack-lab.js';

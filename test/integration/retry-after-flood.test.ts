@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createVsphereAdapter } from '../../adapters/vsphere/index.js';
-import { createFakeClock } from '../../src/clock/index.js';
+import { createFakeClock } from '../support/fake-clock.js';
 import { loadConfig } from '../../src/config/index.js';
 import { createAdapterRegistry } from '../../src/registry/index.js';
 import { startHarness, type Harness } from '../support/harness.js';

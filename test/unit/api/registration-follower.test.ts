@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { followRegistrations, parseRegistrationNotice } from '../../../src/api/index.js';
 import { openCacheChannels, type CacheChannels } from '../../../src/cache/index.js';
-import { createFakeClock } from '../../../src/clock/index.js';
+import { createFakeClock } from '../../support/fake-clock.js';
 import { memoryLogger } from '../../support/harness.js';
 
 const channel = 'ns:v2:cluster:registrations';

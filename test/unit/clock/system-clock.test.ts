@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createFakeClock, createSystemClock, maxTimerDelayMs, type HostTimers } from '../../../src/clock/index.js';
+import { createSystemClock, maxTimerDelayMs, type HostTimers } from '../../../src/clock/index.js';
+import { createFakeClock } from '../../support/fake-clock.js';
 
 /** Host timers under the test's control: what the system clock arms, and a way to fire it at its time. */
 function recordingHost(): HostTimers & { armed: { delayMs: number; fire: () => void; cleared: boolean }[]; time: number; fireNext(): void } {

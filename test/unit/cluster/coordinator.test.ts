@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
 import { openStateCache, type Fence } from '../../../src/cache/index.js';
-import { createFakeClock } from '../../../src/clock/index.js';
+import { createFakeClock } from '../../support/fake-clock.js';
 import { createClusterCoordinator, leaseTableOf, memoryMembershipTable, rendezvousOwner, type ClusterCoordinator, type ReleaseReason } from '../../../src/cluster/index.js';
 
 const endpoints = ['ep-1', 'ep-2', 'ep-3', 'ep-4', 'ep-5', 'ep-6'];

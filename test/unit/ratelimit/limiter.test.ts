@@ -3,7 +3,7 @@
 // before every request (the Redis bucket: test/integration/ratelimit-*.test.ts).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { createFakeClock } from '../../../src/clock/index.js';
+import { createFakeClock } from '../../support/fake-clock.js';
 import { ErrorCode } from '../../../src/errors/index.js';
 import { createPlatformRateLimiter, createTokenBucket } from '../../../src/ratelimit/index.js';
 import { vsphereAccountKey } from '../../../adapters/vsphere/index.js';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
-import { createFakeClock } from '../../../src/clock/index.js';
+import { createFakeClock } from '../../support/fake-clock.js';
 import { BridgeError, ErrorCode } from '../../../src/errors/index.js';
 import { createScheduler, type PollSettlement } from '../../../src/scheduler/index.js';
 

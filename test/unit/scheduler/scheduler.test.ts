@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
-import { createFakeClock, type FakeClock } from '../../../src/clock/index.js';
+import { createFakeClock, type FakeClock } from '../../support/fake-clock.js';
 import { BridgeError, ErrorCode } from '../../../src/errors/index.js';
 import { createScheduler, type PollSettlement, type SchedulerOptions } from '../../../src/scheduler/index.js';
 

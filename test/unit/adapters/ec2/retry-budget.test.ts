@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createFakeClock } from '../../../../src/clock/index.js';
+import { createFakeClock } from '../../../support/fake-clock.js';
 import { createRetryStrategy, createTokenBucket, defaultRetryPolicy, requestTimeoutsFor, worstCaseRetryDelayMs } from '../../../../adapters/ec2/index.js';
 
 describe('EC2 SDK retry budget', () => {

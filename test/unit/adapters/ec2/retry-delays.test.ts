@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createFakeClock } from '../../../../src/clock/index.js';
+import { createFakeClock } from '../../../support/fake-clock.js';
 import { createRetryStrategy, createTokenBucket, defaultRetryPolicy, retryDelayMs, type RetryPolicy } from '../../../../adapters/ec2/index.js';
 
 test('retry waits stay within [0, maxDelayMs] for every retry count and random value', () => {

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createFakeClock } from '../../../../src/clock/index.js';
+import { createFakeClock } from '../../../support/fake-clock.js';
 import { accountKeyOf, createAccountBuckets, createEc2Adapter, createTokenBucket, defaultBucketSettings } from '../../../../adapters/ec2/index.js';
 import { validateEc2Input } from '../../../support/ec2-lab.js';
 

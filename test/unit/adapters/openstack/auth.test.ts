@@ -1,6 +1,6 @@
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createFakeClock } from '../../../../src/clock/index.js';
+import { createFakeClock } from '../../../support/fake-clock.js';
 import { ErrorCode } from '../../../../src/errors/index.js';
 import { connectOpenstack, listServers, startOpenstackLab, type OpenstackLab } from '../../../support/openstack-lab.js';
 

@@ -1,7 +1,7 @@
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChangePage, ListingEnd, PlatformConnection, RawInstance } from '../../../../src/adapter/index.js';
-import { createFakeClock } from '../../../../src/clock/index.js';
+import { createFakeClock } from '../../../support/fake-clock.js';
 import { ErrorCode } from '../../../../src/errors/index.js';
 import { defaultChangesSinceMarginSeconds } from '../../../../adapters/openstack/index.js';
 import { connectOpenstack, listServers, startOpenstackLab, type OpenstackLab } from '../../../support/openstack-lab.js';

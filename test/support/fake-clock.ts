@@ -1,4 +1,4 @@
-import { normalizeDelayMs, sleepOn, type Clock, type TimerHandle } from './clock.js';
+import { normalizeDelayMs, sleepOn, type Clock, type TimerHandle } from '../../src/clock/index.js';
 
 interface PendingTimer {
   readonly id: number;
