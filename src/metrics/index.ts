@@ -1,3 +1,3 @@
-export { createMetrics } from './metrics.js';
-export type { BridgeMetrics } from './metrics.js';
+export { createMetrics, labelValue } from './metrics.js';
+export type { BridgeMetrics, MetricsBuild, MetricsOptions } from './metrics.js';
 export { promClientClasses } from './metrics.js';

@@ -5,7 +5,7 @@ import type { Clock } from '../clock/index.js';
 import { dnsLabelPattern, type EndpointConfig } from '../config/index.js';
 import type { AbsenceCounts, Change, Differ, Observation, PollDiff, VanishingVerdict } from '../diff/index.js';
 import { BridgeError, ErrorCode, asBridgeError, isBridgeError } from '../errors/index.js';
-import type { BridgeMetrics } from '../metrics/index.js';
+import { labelValue, type BridgeMetrics } from '../metrics/index.js';
 import { createNormalizer, platformTextMaxChars, vmStatuses, type VmStatus } from '../normalize/index.js';
 import { buildStatusEvent, type EventPublisher } from '../publisher/index.js';
 import { boundText } from '../text/index.js';
@@ -90,7 +90,7 @@ export function createEndpointPoller(options: EndpointPollerOptions): EndpointPo
     table: options.adapter.stateTable,
     overrides: endpoint.stateOverrides,
     logger,
-    onUnknownState: (rawState) => metrics.unknownRawStates.inc({ endpoint: endpoint.name, platform: endpoint.platform, raw_state: rawState }),
+    onUnknownState: (rawState) => metrics.unknownRawStates.inc({ endpoint: endpoint.name, platform: endpoint.platform, raw_state: labelValue(rawState) }),
   });
   const delivery = createDelivery({ endpoint: endpoint.name, cache, publisher, logger, onUnacknowledged: (count) => metrics.publishFailures.inc({ endpoint: endpoint.name }, count) });
   let lastResyncAt: number | undefined = options.resyncOnFirstPoll ? undefined : clock.now();
