@@ -1,0 +1,85 @@
+// #16: the Prometheus alert rules (deploy/helm/dcm-poll-bridge/files/prometheus-rules.yaml) pass `promtool check
+// rules` and their unit tests (`promtool test rules`, test/deploy/alert-rules.promtool.yaml), every alert carries
+// what an on-call person needs, and every alert about one endpoint stays silent in its maintenance windows.
+// promtool comes with Debian's prometheus package; .ci/run installs it.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+
+const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const rulesPath = 'deploy/helm/dcm-poll-bridge/files/prometheus-rules.yaml';
+const promtoolTestsPath = 'test/deploy/alert-rules.promtool.yaml';
+const maintenanceExclusion = 'unless on (endpoint) max_over_time(dcm_bridge_endpoint_in_maintenance[15m]) == 1';
+
+interface AlertRule {
+  readonly alert: string;
+  readonly expr: string;
+  readonly for?: string;
+  readonly labels?: Record<string, string>;
+  readonly annotations?: Record<string, string>;
+}
+interface PromtoolCase {
+  readonly name: string;
+  readonly input_series: ReadonlyArray<{ readonly series: string }>;
+  readonly alert_rule_test: ReadonlyArray<{ readonly alertname: string; readonly exp_alerts: readonly unknown[] }>;
+}
+
+function promtool(...args: string[]): { status: number | null; output: string } {
+  const run = spawnSync('promtool', args, { cwd: projectRoot, encoding: 'utf8', timeout: 30_000 });
+  if (run.error) throw new Error(`promtool could not run (${run.error.message}); install Debian's prometheus package (.ci/run does)`, { cause: run.error });
+  return { status: run.status, output: `${run.stdout}${run.stderr}` };
+}
+
+const alerts = (): AlertRule[] => (parse(readFileSync(join(projectRoot, rulesPath), 'utf8')) as { groups: Array<{ rules: AlertRule[] }> }).groups.flatMap((group) => group.rules);
+const promtoolCases = (): PromtoolCase[] => (parse(readFileSync(join(projectRoot, promtoolTestsPath), 'utf8')) as { tests: PromtoolCase[] }).tests;
+/** An alert whose expression keeps the endpoint label is about one endpoint. */
+const isAboutAnEndpoint = (rule: AlertRule): boolean => /\bby \([^)]*\bendpoint\b/.test(rule.expr);
+
+test('promtool check rules accepts the rule file, and promtool test rules passes its unit tests', () => {
+  const checked = promtool('check', 'rules', rulesPath);
+  assert.equal(checked.status, 0, checked.output);
+  assert.match(checked.output, new RegExp(`SUCCESS: ${alerts().length} rules found`));
+  const tested = promtool('test', 'rules', promtoolTestsPath);
+  assert.equal(tested.status, 0, tested.output);
+  assert.match(tested.output, /SUCCESS/);
+});
+
+test('every alert has a for:, a severity, a summary, a description and the troubleshooting runbook', () => {
+  const rules = alerts();
+  assert.deepEqual(
+    ['DcmBridgeEndpointStale', 'DcmBridgeNoSuccessfulPoll', 'DcmBridgePublishFailures', 'DcmBridgeUnknownRawStates'].filter((name) => !rules.some((rule) => rule.alert === name)),
+    [],
+    'the alerts #16 asks for',
+  );
+  for (const rule of rules) {
+    assert.match(rule.for ?? '', /^\d+[smh]$/, `${rule.alert}: for`);
+    assert.match(rule.labels?.['severity'] ?? '', /^(critical|warning|info)$/, `${rule.alert}: severity`);
+    assert.ok(rule.annotations?.['summary'], `${rule.alert}: summary`);
+    assert.ok(rule.annotations?.['description'], `${rule.alert}: description`);
+    assert.match(rule.annotations?.['runbook_url'] ?? '', /^https:\/\/\S+\/docs\/operator-guide\.md#troubleshooting$/, `${rule.alert}: runbook_url`);
+  }
+  const guide = join(projectRoot, 'docs', 'operator-guide.md');
+  if (existsSync(guide)) assert.match(readFileSync(guide, 'utf8'), /^#+ Troubleshooting\s*$/m, 'the runbook anchor exists in the operator guide');
+});
+
+test('every alert about one endpoint leaves endpoints in maintenance out, and the unit tests prove it for each', () => {
+  const cases = promtoolCases();
+  const endpointAlerts = alerts().filter(isAboutAnEndpoint);
+  assert.ok(endpointAlerts.length >= 3, 'the endpoint alerts are recognised');
+  for (const rule of endpointAlerts) {
+    assert.ok(rule.expr.replace(/\s+/g, ' ').includes(maintenanceExclusion), `${rule.alert} excludes endpoints in maintenance`);
+    const covering = cases.filter((entry) => entry.alert_rule_test.some((check) => check.alertname === rule.alert));
+    assert.ok(
+      covering.some((entry) => entry.input_series.some((input) => input.series.startsWith('dcm_bridge_endpoint_in_maintenance{'))),
+      `${rule.alert}: a promtool case with an endpoint in maintenance`,
+    );
+  }
+  for (const rule of alerts()) {
+    const fires = cases.some((entry) => entry.alert_rule_test.some((check) => check.alertname === rule.alert && check.exp_alerts.length > 0));
+    assert.ok(fires, `${rule.alert}: a promtool case where it fires`);
+  }
+});
