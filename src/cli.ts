@@ -6,24 +6,32 @@ import type { Writable } from 'node:stream';
 import type { CommandIo } from './main.js';
 
 /**
- * The process's surroundings as a {@link CommandIo}: arguments, environment,
- * standard streams and SIGTERM/SIGINT. This module is the only one that
- * touches `process`; everything else receives what it needs.
+ * The process's surroundings as a {@link CommandIo}: arguments, environment, standard streams and SIGTERM/SIGINT.
+ * The SIGTERM/SIGINT handlers are installed here, when the io is made, before anything slow loads: a signal that
+ * arrives while the bridge's modules load or its connections open is kept and handed to the command's handler as
+ * soon as it registers one. After the first signal the handlers are removed, so a second one ends the process at
+ * once (the operator's way out of a stop that hangs).
  */
 export function processIo(): CommandIo {
+  let received: string | undefined;
+  let deliver: ((signal: string) => void) | undefined;
+  const once = (signal: NodeJS.Signals): void => {
+    process.off('SIGTERM', once);
+    process.off('SIGINT', once);
+    received = signal;
+    deliver?.(signal);
+  };
+  process.on('SIGTERM', once);
+  process.on('SIGINT', once);
   return {
     argv: process.argv.slice(2),
     env: process.env,
+    nodeVersion: process.versions.node,
     stdout: process.stdout as Writable,
     stderr: process.stderr as Writable,
     onShutdownSignal(handler) {
-      const once = (signal: NodeJS.Signals): void => {
-        process.off('SIGTERM', once);
-        process.off('SIGINT', once);
-        handler(signal);
-      };
-      process.on('SIGTERM', once);
-      process.on('SIGINT', once);
+      deliver = handler;
+      if (received !== undefined) handler(received);
     },
   };
 }
@@ -59,6 +67,8 @@ if (invokedDirectly) {
   // V8's compiled code for our modules and their packages, kept between runs (in $NODE_COMPILE_CACHE, else the
   // system's temporary directory): about a fifth of start-up CPU (#12). Without a writable cache the bridge simply
   // compiles as before; NODE_DISABLE_COMPILE_CACHE=1 turns it off.
+  // The signal handlers first: everything after this line may take a while.
+  const io = processIo();
   enableCompileCache();
-  void runProcess(processIo());
+  void runProcess(io);
 }

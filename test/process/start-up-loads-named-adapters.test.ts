@@ -3,9 +3,9 @@
 // records every module it resolves, and the CommonJS cache at exit; the modules a process loaded are what it costs.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DEFAULT_CREDENTIALS as EC2_CREDENTIALS } from '../simulators/ec2/index.js';
 import { DEFAULT_CREDENTIALS } from '../simulators/openstack/index.js';
@@ -137,4 +137,32 @@ test('once with an endpoint of every platform loads the three adapters and still
   const loaded = loadedFrom(log);
   for (const platform of ['vsphere', 'openstack', 'ec2']) assert.ok(loaded.some((url) => adapterModule(platform).test(url)), `the ${platform} adapter was loaded to poll`);
   assert.ok(loaded.some((url) => awsSdk.test(url)), 'and the AWS SDK for EC2');
+});
+
+test('--version prints the version and the commit built in, and --help the usage, loading neither adapter, configuration nor bridge', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'dcm-start-up-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  // What the build recorded (npm run build writes it; a bare tsc build has none): read here as the file, not through the CLI's code.
+  const outDir = join(dirname(bridgeCliScript), '..');
+  const recorded = existsSync(join(outDir, 'build-info.json')) ? (JSON.parse(readFileSync(join(outDir, 'build-info.json'), 'utf8')) as { version: string; commit?: string }) : undefined;
+  const { version } = JSON.parse(readFileSync(join(outDir, '..', 'package.json'), 'utf8')) as { version: string };
+  const expected = recorded?.commit ? `${version} (commit ${recorded.commit})` : version;
+
+  for (const [args, output] of [
+    [['--version'], new RegExp(`^${expected.replace(/[.()]/g, '\\$&')}\\n$`)],
+    [['run', '--help'], /^Usage: dcm-poll-bridge run \[--config FILE\]/],
+  ] as const) {
+    const log = join(dir, `${args.join('')}.log`);
+    const command = spawnNodeScript(bridgeCliScript, args, { env: recordingEnv(dir, log) });
+    t.after(() => command.dispose());
+    const exit = await command.exited;
+    assert.deepEqual([exit.code, exit.signal], [0, null], command.stderr());
+    assert.match(command.stdout(), output);
+    const ours = loadedFrom(log).filter((url) => url.startsWith('file:') && !url.includes('/node_modules/') && !url.endsWith('record-loads.mjs'));
+    assert.ok(ours.some((url) => url.endsWith('/src/main.js')), `the hook saw the CLI's modules: ${ours.join(', ')}`);
+    const heavy = ours.filter((url) => /\/adapters\/|\/src\/(bridge|config|registry|api|publisher|cache|logger|scheduler)\//.test(url));
+    assert.deepEqual(heavy, [], `${args.join(' ')} loaded no adapter, configuration or bridge module`);
+    assert.deepEqual(loadedFrom(log).filter((url) => url.includes('/node_modules/')), [], `${args.join(' ')} loaded no package`);
+  }
+  if (recorded?.commit) assert.match(recorded.commit, /^[0-9a-f]{40}$/, 'a build from a git checkout records the whole commit id');
 });
