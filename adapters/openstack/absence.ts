@@ -3,7 +3,8 @@ import type { AbsenceFinding } from '../../src/adapter/index.js';
 import { ErrorCode, isBridgeError } from '../../src/errors/index.js';
 import type { PlatformResponse } from '../../src/platform-http/index.js';
 import { jsonContentTypeProblem } from './answers.js';
-import { isMap } from './json.js';
+import { isJsonObject } from '../../src/values/index.js';
+import { mapWithConcurrency } from '../../src/concurrency/index.js';
 import { answeredMicroversion, computeMicroversion, type ComputeGet } from './listing.js';
 import { instanceIds, isPartialRecord, type ServerReading } from './servers.js';
 
@@ -65,20 +66,16 @@ const quotedStatusChars = 40;
  */
 export async function confirmServersAbsent(platformIds: readonly string[], options: AbsenceOptions, signal: AbortSignal): Promise<Map<string, AbsenceFinding>> {
   const findings = new Map<string, AbsenceFinding>();
-  const queue = [...new Set(platformIds)];
   let stopped: string | undefined;
-  const worker = async (): Promise<void> => {
-    for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
-      if (stopped !== undefined) {
-        findings.set(id, { verdict: 'unknown', evidence: `not asked: ${stopped}` });
-        continue;
-      }
-      const asked = await askNova(id, options, signal);
-      findings.set(id, asked.finding);
-      stopped ??= asked.stop;
+  await mapWithConcurrency([...new Set(platformIds)], options.concurrency, async (id) => {
+    if (stopped !== undefined) {
+      findings.set(id, { verdict: 'unknown', evidence: `not asked: ${stopped}` });
+      return;
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(Math.max(1, options.concurrency), queue.length) }, worker));
+    const asked = await askNova(id, options, signal);
+    findings.set(id, asked.finding);
+    stopped ??= asked.stop;
+  });
   if (stopped !== undefined) options.logger.warn({ reason: stopped }, 'stopped confirming absent servers early; the rest stay unknown until the next list');
   return findings;
 }
@@ -112,8 +109,8 @@ function judgeAnswer(id: string, answer: PlatformResponse, options: AbsenceOptio
   if (answer.body === undefined) return unknown('answered an empty body');
   const contentProblem = jsonContentTypeProblem(answer.headers);
   if (contentProblem !== undefined) return unknown(contentProblem);
-  const server = isMap(answer.body) ? answer.body['server'] : undefined;
-  if (!isMap(server)) return unknown('answered without a "server" object');
+  const server = isJsonObject(answer.body) ? answer.body['server'] : undefined;
+  if (!isJsonObject(server)) return unknown('answered without a "server" object');
   if (server['id'] !== id) return unknown('answered about another server');
   const status = server['status'];
   if (typeof status !== 'string' || status === '') return unknown('answered a server without a status');

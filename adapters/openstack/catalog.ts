@@ -1,6 +1,6 @@
 import { BridgeError, ErrorCode } from '../../src/errors/index.js';
 import type { EndpointInterface } from './config-schema.js';
-import { isMap } from './json.js';
+import { isJsonObject } from '../../src/values/index.js';
 
 /** One endpoint of a catalog service, as Keystone v3 lists it. */
 export interface CatalogEndpoint {
@@ -15,9 +15,9 @@ export function readCatalog(catalog: unknown): CatalogEndpoint[] {
   if (!Array.isArray(catalog)) return [];
   const endpoints: CatalogEndpoint[] = [];
   for (const service of catalog as unknown[]) {
-    if (!isMap(service) || typeof service['type'] !== 'string' || !Array.isArray(service['endpoints'])) continue;
+    if (!isJsonObject(service) || typeof service['type'] !== 'string' || !Array.isArray(service['endpoints'])) continue;
     for (const endpoint of service['endpoints'] as unknown[]) {
-      if (!isMap(endpoint) || typeof endpoint['url'] !== 'string' || typeof endpoint['interface'] !== 'string') continue;
+      if (!isJsonObject(endpoint) || typeof endpoint['url'] !== 'string' || typeof endpoint['interface'] !== 'string') continue;
       // `region_id` is the v3 field; `region` its deprecated twin, still sent.
       const region = typeof endpoint['region_id'] === 'string' ? endpoint['region_id'] : typeof endpoint['region'] === 'string' ? endpoint['region'] : undefined;
       endpoints.push({ type: service['type'], interface: endpoint['interface'], region, url: endpoint['url'] });

@@ -2,7 +2,7 @@ import type { ChangePage, ListingEnd, RawInstance } from '../../src/adapter/inde
 import type { Clock } from '../../src/clock/index.js';
 import { BridgeError, ErrorCode } from '../../src/errors/index.js';
 import type { PlatformResponse } from '../../src/platform-http/index.js';
-import { isMap } from './json.js';
+import { isJsonObject } from '../../src/values/index.js';
 import { listManagedServers, payloadError, walkServerPages, type ListingOptions } from './listing.js';
 import { isPartialRecord, readServer } from './servers.js';
 
@@ -131,7 +131,7 @@ function maxCursor(left: string, right: string): string {
 function newestUpdated(servers: readonly unknown[]): number | undefined {
   let newest: number | undefined;
   for (const server of servers) {
-    const updated = isMap(server) && typeof server['updated'] === 'string' ? Date.parse(server['updated']) : Number.NaN;
+    const updated = isJsonObject(server) && typeof server['updated'] === 'string' ? Date.parse(server['updated']) : Number.NaN;
     if (!Number.isNaN(updated) && (newest === undefined || updated > newest)) newest = updated;
   }
   return newest;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { isMap } from './json.js';
+import { isJsonObject } from '../../src/values/index.js';
 
 /**
  * Where clouds.yaml files are looked for, and how they are read. Everything a
@@ -104,15 +104,15 @@ function entryIn(text: string, name: string, file: string, searched: string): Cl
   } catch (error) {
     return { ok: false, message: `${file} is not valid YAML: ${(error as Error).message.split('\n')[0] ?? ''}` };
   }
-  const clouds = isMap(document) ? document['clouds'] : undefined;
-  if (!isMap(clouds)) return { ok: false, message: `${file} has no "clouds:" map` };
+  const clouds = isJsonObject(document) ? document['clouds'] : undefined;
+  if (!isJsonObject(clouds)) return { ok: false, message: `${file} has no "clouds:" map` };
   const raw = clouds[name];
-  if (!isMap(raw)) {
+  if (!isJsonObject(raw)) {
     const known = Object.keys(clouds).join(', ') || '(none)';
     return { ok: false, message: `cloud "${name}" is not in ${file}, the first clouds.yaml found (it has: ${known}); searched ${searched}` };
   }
   const entry: Record<string, string> = {};
-  const auth = isMap(raw['auth']) ? raw['auth'] : {};
+  const auth = isJsonObject(raw['auth']) ? raw['auth'] : {};
   for (const [key, field] of Object.entries(authKeys)) copyString(auth[key], field, entry);
   for (const [key, field] of Object.entries(topKeys)) copyString(raw[key], field, entry);
   return { ok: true, entry, file };

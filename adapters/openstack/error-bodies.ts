@@ -1,6 +1,6 @@
 import { BridgeError, ErrorCode } from '../../src/errors/index.js';
 import type { ErrorBodyDetail } from '../../src/platform-http/index.js';
-import { isMap } from './json.js';
+import { isJsonObject } from '../../src/values/index.js';
 
 /**
  * Reads Nova and Keystone error bodies for platform-http's `describeErrorBody`,
@@ -25,11 +25,11 @@ export function createErrorBodyReader(scrub: (text: string) => string): ErrorBod
   return {
     describe(body) {
       retryAfterMs = undefined;
-      if (!isMap(body)) return undefined;
+      if (!isJsonObject(body)) return undefined;
       const keys = Object.keys(body);
       const name = keys.length === 1 ? keys[0] : undefined;
       const inner = name === undefined ? undefined : body[name];
-      if (name === undefined || !isMap(inner)) return undefined;
+      if (name === undefined || !isJsonObject(inner)) return undefined;
       const message = typeof inner['message'] === 'string' ? scrub(inner['message']) : undefined;
       if (name === 'error') {
         const title = typeof inner['title'] === 'string' ? inner['title'] : undefined;

@@ -3,7 +3,7 @@ import type { Clock } from '../../src/clock/index.js';
 import { BridgeError, ErrorCode, isBridgeError } from '../../src/errors/index.js';
 import type { PlatformRequest, PlatformResponse } from '../../src/platform-http/index.js';
 import { readCatalog, type CatalogEndpoint } from './catalog.js';
-import { isMap } from './json.js';
+import { isJsonObject } from '../../src/values/index.js';
 import type { OpenstackAuth } from './settings.js';
 
 /** A Keystone token as the adapter keeps it; times are the injected clock's. */
@@ -147,8 +147,8 @@ function readToken(answer: PlatformResponse, sentAt: number, endpoint: string): 
   const header = answer.headers['x-subject-token'];
   const id = Array.isArray(header) ? header[0] : header;
   if (typeof id !== 'string' || id === '') throw fail('without an X-Subject-Token header');
-  const body = isMap(answer.body) ? answer.body['token'] : undefined;
-  if (!isMap(body)) throw fail('without a "token" object');
+  const body = isJsonObject(answer.body) ? answer.body['token'] : undefined;
+  if (!isJsonObject(body)) throw fail('without a "token" object');
   const expiresAt = typeof body['expires_at'] === 'string' ? Date.parse(body['expires_at']) : Number.NaN;
   const issuedAt = typeof body['issued_at'] === 'string' ? Date.parse(body['issued_at']) : Number.NaN;
   if (Number.isNaN(expiresAt)) throw fail('without a readable token.expires_at');

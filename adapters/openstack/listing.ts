@@ -3,7 +3,7 @@ import type { RawInstance } from '../../src/adapter/index.js';
 import { BridgeError, ErrorCode } from '../../src/errors/index.js';
 import type { PlatformResponse } from '../../src/platform-http/index.js';
 import { jsonContentTypeProblem } from './answers.js';
-import { isMap } from './json.js';
+import { isJsonObject } from '../../src/values/index.js';
 import { readServer, type ServerReading } from './servers.js';
 
 /**
@@ -125,7 +125,7 @@ function fullPageSize(options: Pick<ListingOptions, 'pageSize' | 'memory'>): num
 
 function lastServerId(servers: readonly unknown[]): string | undefined {
   const last = servers.at(-1);
-  return isMap(last) && typeof last['id'] === 'string' ? last['id'] : undefined;
+  return isJsonObject(last) && typeof last['id'] === 'string' ? last['id'] : undefined;
 }
 
 /** Fails unless Nova says it answered at 2.26 or later: below it the tag filter is silently ignored. */
@@ -165,12 +165,12 @@ function readPage(answer: PlatformResponse, endpoint: string, page: number): { s
   if (body === undefined) throw payloadError(endpoint, `${where} came with an empty body (HTTP ${answer.status}), not a servers list`);
   const contentProblem = jsonContentTypeProblem(answer.headers);
   if (contentProblem !== undefined) throw payloadError(endpoint, `${where} ${contentProblem}`);
-  if (!isMap(body) || !Array.isArray(body['servers'])) throw payloadError(endpoint, `${where} has no "servers" list`);
+  if (!isJsonObject(body) || !Array.isArray(body['servers'])) throw payloadError(endpoint, `${where} has no "servers" list`);
   const rawLinks = body['servers_links'];
   if (rawLinks !== undefined && !Array.isArray(rawLinks)) throw payloadError(endpoint, `${where} has a "servers_links" that is not a list`);
   const links = (rawLinks ?? []) as unknown[];
-  const next = links.find((link) => isMap(link) && link['rel'] === 'next');
-  const href = isMap(next) && typeof next['href'] === 'string' ? next['href'] : undefined;
+  const next = links.find((link) => isJsonObject(link) && link['rel'] === 'next');
+  const href = isJsonObject(next) && typeof next['href'] === 'string' ? next['href'] : undefined;
   if (next !== undefined && href === undefined) throw payloadError(endpoint, `page ${page}'s next link has no href`);
   return { servers: body['servers'] as unknown[], nextHref: href };
 }

@@ -1,7 +1,7 @@
 import type { RawInstance } from '../../src/adapter/index.js';
 import { BridgeError, ErrorCode } from '../../src/errors/index.js';
 import type { InstanceIdSource } from './config-schema.js';
-import { isMap } from './json.js';
+import { isJsonObject } from '../../src/values/index.js';
 import { rawStateKey } from './state-table.js';
 
 /** How servers of one endpoint are read. */
@@ -48,8 +48,8 @@ export function isPartialRecord(server: Record<string, unknown>): boolean {
  * id unset (guessing could report one server under another instance's id).
  */
 export function readServer(server: unknown, index: number, reading: ServerReading): ServerOutcome {
-  const id = isMap(server) ? server['id'] : undefined;
-  if (!isMap(server) || typeof id !== 'string' || id === '') {
+  const id = isJsonObject(server) ? server['id'] : undefined;
+  if (!isJsonObject(server) || typeof id !== 'string' || id === '') {
     throw new BridgeError(ErrorCode.PlatformPayload, `openstack endpoint ${reading.endpoint}: GET /servers/detail returned a server without an id (entry ${index} of the page)`, { endpoint: reading.endpoint, platform: 'openstack' });
   }
   const status = server['status'];
@@ -81,7 +81,7 @@ export function readServer(server: unknown, index: number, reading: ServerReadin
 /** The instance ids a server carries under the endpoint's `instanceIdSource` (metadata value, or `<key>=<id>` tags). */
 export function instanceIds(server: Record<string, unknown>, tags: readonly string[], reading: Pick<ServerReading, 'instanceIdSource' | 'instanceIdKey'>): string[] {
   if (reading.instanceIdSource === 'metadata') {
-    const metadata = isMap(server['metadata']) ? server['metadata'] : {};
+    const metadata = isJsonObject(server['metadata']) ? server['metadata'] : {};
     const value = metadata[reading.instanceIdKey];
     return typeof value === 'string' && value !== '' ? [value] : [];
   }
@@ -91,7 +91,7 @@ export function instanceIds(server: Record<string, unknown>, tags: readonly stri
 
 /** Nova's fault text of an ERROR server, or the task state the key left out. */
 function detailOf(server: Record<string, unknown>, status: string | undefined, taskState: string | undefined, rawState: string | undefined): string | undefined {
-  const fault = isMap(server['fault']) ? server['fault'] : undefined;
+  const fault = isJsonObject(server['fault']) ? server['fault'] : undefined;
   if (status === 'ERROR' && typeof fault?.['message'] === 'string' && fault['message'] !== '') {
     const message = fault['message'];
     return `fault: ${message.length > faultDetailLimit ? `${message.slice(0, faultDetailLimit)}…` : message}`;

@@ -2,7 +2,8 @@ import type { Logger } from 'pino';
 import type { AbsenceFinding } from '../../src/adapter/index.js';
 import { ErrorCode, isBridgeError } from '../../src/errors/index.js';
 import { createAbsenceInquiry } from './absence-inquiry.js';
-import { chunks, mapLimited } from './concurrency.js';
+import { chunks } from './chunks.js';
+import { mapWithConcurrency } from '../../src/concurrency/index.js';
 import type { ObjectTags } from './payloads.js';
 import type { SelectorTags, TagDirectory } from './tag-directory.js';
 import type { VcenterApi } from './vcenter-api.js';
@@ -79,7 +80,7 @@ export async function confirmVmAbsence(options: AbsenceOptions, platformIds: rea
   }
 
   // 2. One lookup per id the list did not return: deleted, unregistered, or hidden from the account.
-  await mapLimited(notListed, options.concurrency, async (id) => {
+  await mapWithConcurrency(notListed, options.concurrency, async (id) => {
     if (inquiry.throttled()) {
       findings.set(id, inquiry.notAsked());
       return;

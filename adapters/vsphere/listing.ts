@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import type { RawInstance } from '../../src/adapter/index.js';
 import { BridgeError, ErrorCode } from '../../src/errors/index.js';
-import { chunks, mapLimited } from './concurrency.js';
+import { chunks } from './chunks.js';
+import { mapWithConcurrency } from '../../src/concurrency/index.js';
 import type { TagDirectory } from './tag-directory.js';
 import type { VcenterApi } from './vcenter-api.js';
 
@@ -58,7 +59,7 @@ async function selectManagedVms(options: ListingOptions, signal: AbortSignal): P
   for (let attempt = 1; ; attempt++) {
     const tags = await directory.resolve(signal);
     const batches = chunks([tags.managedByTagId, ...tags.instanceIdTags.keys()], options.tagBatchSize);
-    const answers = (await mapLimited(batches, options.concurrency, (tagIds) => api.listAttachedObjectsOnTags(tagIds, signal))).flat();
+    const answers = (await mapWithConcurrency(batches, options.concurrency, (tagIds) => api.listAttachedObjectsOnTags(tagIds, signal))).flat();
     const managed = answers.find((answer) => answer.tagId === tags.managedByTagId);
     if (managed === undefined) {
       // vCenter leaves unknown tags out: the cached managed-by tag was deleted (maybe re-created). Never read that as "no VMs".

@@ -6,6 +6,7 @@
 
 import { BridgeError, ErrorCode } from '../../src/errors/index.js';
 import type { VcenterCall } from './api-flavors.js';
+import { isJsonObject } from '../../src/values/index.js';
 
 /** A vCenter answer without the shape its operation documents. */
 export class PayloadShapeError extends Error {
@@ -51,10 +52,6 @@ export interface ObjectTags {
 /** The object type of VMs in tag associations; tags can sit on hosts, folders… too. */
 export const virtualMachineType = 'VirtualMachine';
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
 function list(value: unknown, what: string): unknown[] {
   if (!Array.isArray(value)) throw new PayloadShapeError(`${what} is not a list`);
   return value;
@@ -97,7 +94,7 @@ export function jsonBody(answer: { readonly headers: Readonly<Record<string, str
 
 /** `/rest` answers are `{"value": …}`; this takes the value out. */
 export function unwrapValue(body: unknown): unknown {
-  if (!isRecord(body) || !('value' in body)) throw new PayloadShapeError('the answer is not wrapped in {"value": …} as /rest answers are');
+  if (!isJsonObject(body) || !('value' in body)) throw new PayloadShapeError('the answer is not wrapped in {"value": …} as /rest answers are');
   return body['value'];
 }
 
@@ -113,17 +110,17 @@ export function decodeIdList(value: unknown): string[] {
 
 /** `CategoryModel` / `TagModel`. */
 export function decodeNamedObject(value: unknown): NamedObject {
-  if (!isRecord(value)) throw new PayloadShapeError('the object is not a map');
+  if (!isJsonObject(value)) throw new PayloadShapeError('the object is not a map');
   return { id: text(value['id'], 'id'), name: text(value['name'], 'name') };
 }
 
 /** `list-attached-objects-on-tags`, keeping VM ids only. */
 export function decodeTagAttachments(value: unknown): TagAttachments[] {
   return list(value, 'the association list').map((entry, index) => {
-    if (!isRecord(entry)) throw new PayloadShapeError(`association [${index}] is not a map`);
+    if (!isJsonObject(entry)) throw new PayloadShapeError(`association [${index}] is not a map`);
     const objects = listOrNull(entry['object_ids'], `association [${index}].object_ids`);
     const vmIds = objects.flatMap((object, objectIndex) => {
-      if (!isRecord(object)) throw new PayloadShapeError(`association [${index}].object_ids[${objectIndex}] is not a map`);
+      if (!isJsonObject(object)) throw new PayloadShapeError(`association [${index}].object_ids[${objectIndex}] is not a map`);
       return object['type'] === virtualMachineType ? [text(object['id'], `association [${index}].object_ids[${objectIndex}].id`)] : [];
     });
     return { tagId: text(entry['tag_id'], `association [${index}].tag_id`), vmIds };
@@ -137,7 +134,7 @@ export function decodeTagAttachments(value: unknown): TagAttachments[] {
  */
 export function decodeVmSummaries(value: unknown): VmSummary[] {
   return list(value, 'the VM list').map((entry, index) => {
-    if (!isRecord(entry)) throw new PayloadShapeError(`VM [${index}] is not a map`);
+    if (!isJsonObject(entry)) throw new PayloadShapeError(`VM [${index}] is not a map`);
     const vm = text(entry['vm'], `VM [${index}].vm`);
     return { vm, name: requiredText(entry['name'], `VM [${index}] (${vm}).name`), powerState: text(entry['power_state'], `VM [${index}] (${vm}).power_state`) };
   });
@@ -145,16 +142,16 @@ export function decodeVmSummaries(value: unknown): VmSummary[] {
 
 /** `GET /vcenter/vm/{vm}`; only the required fields the adapter reads are checked. */
 export function decodeVmInfo(value: unknown): VmInfo {
-  if (!isRecord(value)) throw new PayloadShapeError('the VM is not a map');
+  if (!isJsonObject(value)) throw new PayloadShapeError('the VM is not a map');
   return { name: requiredText(value['name'], 'name'), powerState: text(value['power_state'], 'power_state') };
 }
 
 /** `list-attached-tags-on-objects`, keeping VMs only; `tag_ids: null` reads as no tags, as `object_ids: null` does. */
 export function decodeObjectTags(value: unknown): ObjectTags[] {
   return list(value, 'the object list').flatMap((entry, index) => {
-    if (!isRecord(entry)) throw new PayloadShapeError(`object [${index}] is not a map`);
+    if (!isJsonObject(entry)) throw new PayloadShapeError(`object [${index}] is not a map`);
     const object = entry['object_id'];
-    if (!isRecord(object)) throw new PayloadShapeError(`object [${index}].object_id is not a map`);
+    if (!isJsonObject(object)) throw new PayloadShapeError(`object [${index}].object_id is not a map`);
     const vmId = text(object['id'], `object [${index}].object_id.id`);
     const tagIds = listOrNull(entry['tag_ids'], `object [${index}] (${vmId}).tag_ids`).map((tagId, tagIndex) => text(tagId, `object [${index}] (${vmId}).tag_ids[${tagIndex}]`));
     return object['type'] === virtualMachineType ? [{ vmId, tagIds }] : [];
@@ -163,12 +160,12 @@ export function decodeObjectTags(value: unknown): ObjectTags[] {
 
 /** The platform's words in a vAPI error body of either flavor, for error messages. */
 export function describeVapiError(body: unknown): { code?: string; message?: string } | undefined {
-  if (!isRecord(body)) return undefined;
+  if (!isJsonObject(body)) return undefined;
   // /rest: {type, value: {error_type?, messages}}; /api: {error_type, messages}.
-  const inner = isRecord(body['value']) ? body['value'] : body;
+  const inner = isJsonObject(body['value']) ? body['value'] : body;
   const code = typeof inner['error_type'] === 'string' ? inner['error_type'] : typeof body['type'] === 'string' ? body['type'] : undefined;
   const messages = Array.isArray(inner['messages']) ? inner['messages'] : [];
   const first: unknown = messages[0];
-  const message = isRecord(first) && typeof first['default_message'] === 'string' ? first['default_message'] : undefined;
+  const message = isJsonObject(first) && typeof first['default_message'] === 'string' ? first['default_message'] : undefined;
   return code === undefined && message === undefined ? undefined : { ...(code ? { code } : {}), ...(message ? { message } : {}) };
 }

@@ -2,7 +2,8 @@ import type { Logger } from 'pino';
 import type { EndpointStore, EndpointStoreMap } from '../../src/adapter/index.js';
 import type { Selector } from '../../src/config/index.js';
 import { BridgeError, ErrorCode, isBridgeError } from '../../src/errors/index.js';
-import { chunks, mapLimited } from './concurrency.js';
+import { chunks } from './chunks.js';
+import { mapWithConcurrency } from '../../src/concurrency/index.js';
 import type { NamedObject } from './payloads.js';
 import type { VcenterApi } from './vcenter-api.js';
 
@@ -106,7 +107,7 @@ export function createTagDirectory(options: TagDirectoryOptions): TagDirectory {
   const findByName = async (ids: readonly string[], wanted: readonly string[], get: (id: string) => Promise<NamedObject>): Promise<Map<string, string>> => {
     const found = new Map<string, string>();
     for (const slice of chunks(ids, concurrency)) {
-      const objects = await mapLimited(slice, concurrency, (id) => get(id).catch(undefinedWhenGone));
+      const objects = await mapWithConcurrency(slice, concurrency, (id) => get(id).catch(undefinedWhenGone));
       objects.forEach((object, index) => {
         if (object && wanted.includes(object.name) && !found.has(object.name)) found.set(object.name, slice[index] as string);
       });
@@ -163,7 +164,7 @@ export function createTagDirectory(options: TagDirectoryOptions): TagDirectory {
     const long = ids.length >= namesPerBatch;
     if (long) logger.info({ names: ids.length, known: instanceTagNames.size }, `fetching ${ids.length} instance-id tag names from vCenter, one request each, ${concurrency} at a time`);
     let done = 0;
-    await mapLimited(ids, concurrency, async (id) => {
+    await mapWithConcurrency(ids, concurrency, async (id) => {
       const tag = await api.getTag(id, signal).catch(undefinedWhenGone);
       if (tag) {
         instanceTagNames.set(id, tag.name);

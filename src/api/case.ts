@@ -1,4 +1,5 @@
 import type { ValidationIssue } from '../errors/index.js';
+import { isJsonObject } from '../values/index.js';
 
 /**
  * The one place where the API's snake_case fields and the configuration's
@@ -25,14 +26,10 @@ export function snakeToCamel(key: string): string {
   return key.replace(/_([a-z])/g, (_match, letter: string) => letter.toUpperCase());
 }
 
-function isMap(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
 /** A config-shaped tree (camelCase keys) as the API shows it. */
 export function toApiFields(tree: unknown): unknown {
   if (Array.isArray(tree)) return tree.map(toApiFields);
-  if (!isMap(tree)) return tree;
+  if (!isJsonObject(tree)) return tree;
   return Object.fromEntries(Object.entries(tree).map(([key, value]) => [camelToSnake(key), dataKeyedMaps.has(key) ? value : toApiFields(value)]));
 }
 
@@ -45,7 +42,7 @@ export function fromApiFields(tree: unknown, path: string): { value: unknown; is
   const issues: ValidationIssue[] = [];
   const walk = (node: unknown, at: string): unknown => {
     if (Array.isArray(node)) return node.map((item, index) => walk(item, `${at}[${index}]`));
-    if (!isMap(node)) return node;
+    if (!isJsonObject(node)) return node;
     return Object.fromEntries(
       Object.entries(node).map(([field, value]) => {
         const key = snakeToCamel(field);

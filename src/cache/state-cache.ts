@@ -9,6 +9,7 @@ import type { ScriptClient } from './lua.js';
 import { forgetEndpointStore, hotEndpointStore } from './endpoint-store.js';
 import type { EndpointStore } from '../adapter/index.js';
 import type { VmStatus } from '../normalize/index.js';
+import { createInTurn } from '../concurrency/index.js';
 
 /** What the bridge remembers of one instance: the state DCM was last told, and when. */
 export interface InstanceRecord {
@@ -347,12 +348,7 @@ export async function openStateCache(options: StateCacheOptions): Promise<StateC
   };
 
   // keyv has no sets: the id list is read, changed and written back, so writes take turns.
-  let documentWrites: Promise<unknown> = Promise.resolve();
-  const inTurn = <T>(action: () => Promise<T>): Promise<T> => {
-    const result = documentWrites.then(action, action);
-    documentWrites = result.catch(() => undefined);
-    return result;
-  };
+  const inTurn = createInTurn();
   /**
    * Redis's run id changes on every server start; a marker written under
    * another run id means the data may have come from an older snapshot.

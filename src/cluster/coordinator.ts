@@ -4,6 +4,7 @@ import type { Clock, TimerHandle } from '../clock/index.js';
 import type { LeaseHolder, LeaseTable } from './lease-table.js';
 import type { Members, MembershipTable } from './membership.js';
 import { rendezvousOwner } from './rendezvous.js';
+import { createInTurn } from '../concurrency/index.js';
 
 /** Why this replica stops polling an endpoint. */
 export type ReleaseReason =
@@ -89,12 +90,7 @@ export function createClusterCoordinator(options: ClusterCoordinatorOptions): Cl
   const timers = new Set<TimerHandle>();
 
   // Rounds, heartbeats and renewals take turns: a release never races the take of the same endpoint.
-  let turn: Promise<unknown> = Promise.resolve();
-  const inTurn = <T>(action: () => Promise<T>): Promise<T> => {
-    const result = turn.then(action, action);
-    turn = result.catch(() => undefined);
-    return result;
-  };
+  const inTurn = createInTurn();
 
   const every = (periodMs: number, action: () => Promise<void>): void => {
     const arm = (): void => {

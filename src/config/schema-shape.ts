@@ -1,5 +1,6 @@
 import type { ValidationIssue } from '../errors/index.js';
 import { boundText } from '../text/index.js';
+import { isJsonObject } from '../values/index.js';
 
 /** Longest key quoted back in a key path; a pasted blob as a key must not become a megabyte path. */
 const maxQuotedKeyChars = 64;
@@ -46,7 +47,7 @@ export function fitToSchema(schema: object, value: unknown, prefix: string): Fit
 
   const fitGroup = (group: object, given: unknown, path: string, keys: readonly string[]): Record<string, unknown> | undefined => {
     if (given === null || given === undefined) return {};
-    if (!isMap(given)) {
+    if (!isJsonObject(given)) {
       issues.push({ path: path || '(root)', message: `must be a map of keys (${Object.keys(group).join(', ')}), not ${typeName(given)}` });
       return undefined;
     }
@@ -88,7 +89,7 @@ export function restoreCarried<T>(properties: T, carried: readonly CarriedLeaf[]
     let node = properties as Record<string, unknown>;
     for (const key of keys.slice(0, -1)) {
       const next = node[key];
-      if (!isMap(next)) break;
+      if (!isJsonObject(next)) break;
       node = next;
     }
     const last = keys[keys.length - 1];
@@ -120,7 +121,7 @@ const typeFormats: ReadonlyMap<unknown, TypeFormat> = new Map(
  * regular expression.
  */
 function mangledByConvict(node: LeafNode, value: unknown): boolean {
-  if (isMap(value)) return true;
+  if (isJsonObject(value)) return true;
   if (typeof value !== 'string') return false;
   const { format } = node;
   const coercion = typeof format === 'string' ? format.toLowerCase() : (typeFormats.get(format)?.name.toLowerCase() ?? (node.default !== null && node.default !== undefined ? typeof node.default : undefined));
@@ -146,15 +147,11 @@ export function isUnder(path: string, shape: string): boolean {
 
 /** A schema node that groups keys, as convict tells them apart: a non-empty map without `default`. */
 function isGroup(node: unknown): node is object {
-  return isMap(node) && Object.keys(node).length > 0 && !('default' in node);
+  return isJsonObject(node) && Object.keys(node).length > 0 && !('default' in node);
 }
 
 function isCollection(value: unknown): boolean {
   return value !== null && typeof value === 'object';
-}
-
-function isMap(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 /** Own data property even for `__proto__`, which plain assignment would turn into a prototype. */

@@ -1,4 +1,5 @@
 import type { Schema } from 'convict';
+import { isJsonObject } from '../values/index.js';
 
 /** Key names whose values are secrets: passwords, tokens, AWS keys and every key of a `credentials` block. */
 export const secretKeyPattern = /(password|secret|token|credentials|accesskey)/i;
@@ -36,7 +37,7 @@ function hideIn(group: Record<string, unknown>, prefix: string): Record<string, 
   const copy: Record<string, unknown> = {};
   for (const [key, node] of Object.entries(group)) {
     const path = prefix ? `${prefix}.${key}` : key;
-    if (!isMap(node)) {
+    if (!isJsonObject(node)) {
       copy[key] = node;
     } else if (!('default' in node) && Object.keys(node).length > 0) {
       copy[key] = hideIn(node, path);
@@ -92,8 +93,4 @@ function renderingsOf(value: unknown): string[] {
     // A cyclic value has no JSON rendering to quote.
   }
   return found;
-}
-
-function isMap(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }

@@ -1,4 +1,5 @@
 import { BridgeError, ErrorCode } from '../errors/index.js';
+import { isJsonObject } from '../values/index.js';
 
 /**
  * One configured encryption key as written in the configuration: a map
@@ -38,10 +39,10 @@ function decodeEntry(entry: unknown, index: number): { readonly id?: string; rea
     const colon = entry.indexOf(':');
     if (colon < 0) return { problem: `entry ${index} must be a map {id, key} (or "id:key" in the environment)` };
     [id, key] = [entry.slice(0, colon), entry.slice(colon + 1)];
-  } else if (entry !== null && typeof entry === 'object' && !Array.isArray(entry)) {
+  } else if (isJsonObject(entry)) {
     const unknownKeys = Object.keys(entry).filter((name) => name !== 'id' && name !== 'key');
     if (unknownKeys.length > 0) return { problem: `entry ${index} has unknown keys (${unknownKeys.length}); an entry is {id, key}` };
-    ({ id, key } = entry as { id?: unknown; key?: unknown });
+    ({ id, key } = entry);
   } else {
     return { problem: `entry ${index} must be a map {id, key}` };
   }

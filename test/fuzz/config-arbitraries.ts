@@ -3,6 +3,7 @@ import { parse, stringify } from 'yaml';
 import { environmentNameOf, settingsSchema } from '../../src/config/index.js';
 import type { ConfigSeedSet } from './config-seeds.js';
 import { leakedSecrets } from './secrets.js';
+import { isJsonObject } from '../../src/values/index.js';
 
 /** One generated configuration: YAML text, its environment, and the steps that made it (for reading a counterexample). */
 export interface ConfigCase {
@@ -172,7 +173,7 @@ function realize(plan: Plan, seeds: ConfigSeedSet, declaredKeys: ReadonlySet<str
       env[name] = mutation.value;
       steps.push(`env ${name}`);
     } else {
-      const endpoints = isMap(tree) ? tree['endpoints'] : undefined;
+      const endpoints = isJsonObject(tree) ? tree['endpoints'] : undefined;
       env['DCM_BRIDGE_ENDPOINTS'] = (mutation.fromTree && endpoints !== undefined ? asJson(endpoints) : undefined) ?? mutation.text;
       steps.push('env DCM_BRIDGE_ENDPOINTS');
     }
@@ -199,10 +200,6 @@ function asJson(tree: unknown): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-function isMap(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 /** Every node's path, root first, each object visited once (shared subtrees and cycles are possible). */
@@ -290,7 +287,7 @@ export function applyTreeMutation(tree: unknown, mutation: TreeMutation, declare
       return removeAt(tree, path);
     }
     case 'addKey': {
-      const path = pick(paths.filter((candidate) => isMap(valueAt(tree, candidate))), mutation.at);
+      const path = pick(paths.filter((candidate) => isJsonObject(valueAt(tree, candidate))), mutation.at);
       steps.push(`add key ${JSON.stringify(mutation.key)} at ${show(path)}`);
       return path ? setAt(tree, [...path, mutation.key], mutation.value) : tree;
     }
@@ -310,7 +307,7 @@ export function applyTreeMutation(tree: unknown, mutation: TreeMutation, declare
       return setAt(tree, path, mutation.as === 'list' ? [value] : { value });
     }
     case 'emptyBlock': {
-      const path = pick(paths.filter((candidate) => isMap(valueAt(tree, candidate))), mutation.at);
+      const path = pick(paths.filter((candidate) => isJsonObject(valueAt(tree, candidate))), mutation.at);
       steps.push(`empty block at ${show(path)}`);
       return path ? setAt(tree, path, null) : tree;
     }
@@ -331,7 +328,7 @@ export function applyTreeMutation(tree: unknown, mutation: TreeMutation, declare
       return setAt(tree, path, value);
     }
     case 'duplicateEndpoint': {
-      const endpoints = isMap(tree) ? tree['endpoints'] : undefined;
+      const endpoints = isJsonObject(tree) ? tree['endpoints'] : undefined;
       if (!Array.isArray(endpoints) || endpoints.length === 0) return tree;
       const index = mutation.at % endpoints.length;
       steps.push(`duplicate endpoints[${index}]`);

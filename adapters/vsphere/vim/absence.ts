@@ -2,7 +2,8 @@ import type { Logger } from 'pino';
 import type { AbsenceFinding } from '../../../src/adapter/index.js';
 import type { Selector } from '../../../src/config/index.js';
 import { createAbsenceInquiry } from '../absence-inquiry.js';
-import { chunks, mapLimited } from '../concurrency.js';
+import { chunks } from '../chunks.js';
+import { mapWithConcurrency } from '../../../src/concurrency/index.js';
 import { decodeCustomValues, decodeRetrieveResult, type ObjectContent } from './decode.js';
 import { retrievePropertiesEx } from './envelopes.js';
 import { selectByFields, type FieldDirectory, type SelectorFields } from './fields.js';
@@ -101,7 +102,7 @@ export async function confirmVimAbsence(options: VimAbsenceOptions, platformIds:
   }
 
   // 2. One by one: ManagedObjectNotFound is vCenter saying the VM is gone.
-  await mapLimited(notReturned, options.concurrency, async (id) => {
+  await mapWithConcurrency(notReturned, options.concurrency, async (id) => {
     if (inquiry.throttled()) {
       findings.set(id, inquiry.notAsked());
       return;

@@ -1,4 +1,5 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { isJsonObject } from '../../../src/values/index.js';
 
 /**
  * Reading and writing the vim25 SOAP messages: a document is parsed into
@@ -106,9 +107,8 @@ function localName(name: string): string {
   return name.slice(name.indexOf(':') + 1);
 }
 
-export function isNode(value: unknown): value is XmlNode {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
+/** True for a parsed element with children or attributes (the parser gives those as objects). */
+export const isNode: (value: unknown) => value is XmlNode = isJsonObject;
 
 /** An element with attributes but no children is an object holding only `@`-keys; without either it is `''`. */
 function asNode(value: unknown): XmlNode {

@@ -11,6 +11,8 @@ import type { RegistrationTimes } from './representation.js';
 import type { ListedRegistration, RegistrationStore, StoredRegistration } from './registration-store.js';
 import { referenceIssues } from './reference-refusal.js';
 import { guardedUrls } from './target-preflight.js';
+import { isJsonObject } from '../../values/index.js';
+import { createInTurn } from '../../concurrency/index.js';
 
 /** An endpoint and, when registered over the API, its times. */
 export interface EndpointView {
@@ -86,18 +88,14 @@ const outputOnlyFields = ['id', 'path', 'origin', 'credential_keys', 'create_tim
  */
 const hostOnlyKeys: ReadonlyArray<readonly string[]> = [['tls', 'caFile'], ['cloud'], ['profile']];
 
-function isMap(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
 function valueAt(tree: Record<string, unknown>, path: readonly string[]): unknown {
-  return path.reduce<unknown>((node, key) => (isMap(node) ? node[key] : undefined), tree);
+  return path.reduce<unknown>((node, key) => (isJsonObject(node) ? node[key] : undefined), tree);
 }
 
 /** JSON with object keys sorted, so one registration read back in another key order is the same text. */
 function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (isMap(value)) return `{${Object.keys(value).sort().map((key) => `${JSON.stringify(key)}:${canonicalJson(value[key])}`).join(',')}}`;
+  if (isJsonObject(value)) return `{${Object.keys(value).sort().map((key) => `${JSON.stringify(key)}:${canonicalJson(value[key])}`).join(',')}}`;
   return JSON.stringify(value) ?? 'null';
 }
 
@@ -117,16 +115,11 @@ export function createEndpointService(options: EndpointServiceOptions): Endpoint
   /** The fingerprint of the stored registration each API endpoint in the registry was made from. */
   const applied = new Map<string, string>();
   const onChange = options.onChange ?? (async () => undefined);
-  let turn: Promise<unknown> = Promise.resolve();
-  const inTurn = <T>(action: () => Promise<T>): Promise<T> => {
-    const result = turn.then(action, action);
-    turn = result.catch(() => undefined);
-    return result;
-  };
+  const inTurn = createInTurn();
 
   /** Checks of the body as sent, before it becomes configuration input. */
   const bodyIssues = (body: unknown): ValidationIssue[] => {
-    if (!isMap(body)) return [{ path: 'body', message: 'must be a JSON object' }];
+    if (!isJsonObject(body)) return [{ path: 'body', message: 'must be a JSON object' }];
     const issues: ValidationIssue[] = outputOnlyFields.filter((field) => field in body).map((field) => ({ path: `body.${field}`, message: 'is output only' }));
     if ('name' in body) issues.push({ path: 'body.name', message: 'is the id: choose it with ?id= when registering; it cannot change' });
     issues.push(...referenceIssues(body, 'body'));
@@ -141,7 +134,7 @@ export function createEndpointService(options: EndpointServiceOptions): Endpoint
       const value = valueAt(input, path);
       if (value !== undefined && value !== null && value !== false) issues.push({ path: toApiPath(['body', ...path].join('.')), message: 'can only be set in the configuration file (it makes the bridge read its own files)' });
     }
-    const credentials = isMap(input['credentials']) ? Object.values(input['credentials']) : [];
+    const credentials = isJsonObject(input['credentials']) ? Object.values(input['credentials']) : [];
     // Only new content is refused for want of a key: a stored registration keeps loading (and is re-sealed once a key is set).
     const refusal = checks.checkTargets ? store.credentialRefusal() : undefined;
     if (refusal) {

@@ -1,0 +1,2 @@
+export { mapWithConcurrency } from './map-with-concurrency.js';
+export { createInTurn, createKeyedTurns, type InTurn, type KeyedTurns } from './turns.js';

@@ -1,0 +1,1 @@
+export { isJsonObject } from './json-object.js';
