@@ -1,5 +1,5 @@
 import type { Schema } from 'convict';
-import type { EndpointConfig } from '../../src/config/index.js';
+import { describedFormat, type EndpointConfig } from '../../src/config/index.js';
 import type { ValidationIssue } from '../../src/errors/index.js';
 
 type Format = (value: unknown) => void;
@@ -22,24 +22,34 @@ export interface Ec2Credentials {
 
 /** A convict format: unset is fine; when set, a string matching `pattern`. */
 function optionalMatching(pattern: RegExp, shape: string): Format {
-  return (value) => {
-    if (value === null || value === undefined) return;
-    if (typeof value !== 'string' || value.trim() === '') throw new Error(`must be a non-empty string (${shape})`);
-    if (!pattern.test(value)) throw new Error(`must be ${shape}; got ${JSON.stringify(value)}`);
-  };
+  return describedFormat(
+    (value) => {
+      if (value === null || value === undefined) return;
+      if (typeof value !== 'string' || value.trim() === '') throw new Error(`must be a non-empty string (${shape})`);
+      if (!pattern.test(value)) throw new Error(`must be ${shape}; got ${JSON.stringify(value)}`);
+    },
+    { text: shape, jsonSchema: { type: 'string', pattern: pattern.source } },
+  );
 }
 
 /** Like {@link optionalMatching} for secrets: the message never repeats the value. */
-const optionalSecret: Format = (value) => {
-  if (value === null || value === undefined) return;
-  if (typeof value !== 'string' || value.trim() === '') throw new Error('must be a non-empty string; write ${env:…} or ${file:…}');
-};
+const optionalSecret: Format = describedFormat(
+  (value) => {
+    if (value === null || value === undefined) return;
+    if (typeof value !== 'string' || value.trim() === '') throw new Error('must be a non-empty string; write ${env:…} or ${file:…}');
+  },
+  { text: 'non-empty string', jsonSchema: { type: 'string', pattern: '\\S' } },
+);
 
 // The SDK puts the region into a host name (ec2.<region>.amazonaws.com), so it is a DNS label.
-const regionFormat: Format = (value) => {
-  if (value === null || value === undefined || value === '') throw new Error('is required: the AWS region whose instances this endpoint lists, e.g. us-east-1 (EC2-compatible clouds: the region their signatures use)');
-  optionalMatching(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/, 'a region name such as us-east-1')(value);
-};
+const regionPattern = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+const regionFormat: Format = describedFormat(
+  (value) => {
+    if (value === null || value === undefined || value === '') throw new Error('is required: the AWS region whose instances this endpoint lists, e.g. us-east-1 (EC2-compatible clouds: the region their signatures use)');
+    optionalMatching(regionPattern, 'a region name such as us-east-1')(value);
+  },
+  { text: 'a region name such as us-east-1', jsonSchema: { type: 'string', pattern: regionPattern.source } },
+);
 
 /** The EC2 keys of an endpoint, beside the common ones (convict fragments, see `validateEndpoint`). */
 export const ec2ConfigSchema: { readonly options: Schema<Record<string, unknown>>; readonly credentials: Schema<Record<string, unknown>> } = {

@@ -1,4 +1,5 @@
 import type { Schema } from 'convict';
+import { describedFormat } from '../../src/config/index.js';
 
 type Format = (value: unknown) => void;
 
@@ -10,26 +11,35 @@ export type EndpointInterface = (typeof endpointInterfaces)[number];
 export const instanceIdSources = ['metadata', 'tag'] as const;
 export type InstanceIdSource = (typeof instanceIdSources)[number];
 
-const optionalText: Format = (value) => {
-  if (value === null || value === undefined) return;
-  if (typeof value !== 'string' || value.trim() === '') throw new Error('must be a non-empty string when given');
-};
+const optionalText: Format = describedFormat(
+  (value) => {
+    if (value === null || value === undefined) return;
+    if (typeof value !== 'string' || value.trim() === '') throw new Error('must be a non-empty string when given');
+  },
+  { text: 'non-empty string', jsonSchema: { type: 'string', pattern: '\\S' } },
+);
 
 function optionalOneOf(allowed: readonly string[]): Format {
-  return (value) => {
-    if (value === null || value === undefined) return;
-    if (typeof value !== 'string' || !allowed.includes(value)) throw new Error(`must be one of ${allowed.join(', ')}`);
-  };
+  return describedFormat(
+    (value) => {
+      if (value === null || value === undefined) return;
+      if (typeof value !== 'string' || !allowed.includes(value)) throw new Error(`must be one of ${allowed.join(', ')}`);
+    },
+    { text: `one of ${allowed.map((entry) => `\`${entry}\``).join(', ')}`, jsonSchema: { type: 'string', enum: [...allowed] } },
+  );
 }
 
 function wholeSecondsAtLeast(minimum: number): Format {
-  return (value) => {
-    if (typeof value !== 'number' || !Number.isInteger(value)) throw new Error('must be a whole number of seconds');
-    if (value < minimum) throw new Error(`must be at least ${minimum}`);
-  };
+  return describedFormat(
+    (value) => {
+      if (typeof value !== 'number' || !Number.isInteger(value)) throw new Error('must be a whole number of seconds');
+      if (value < minimum) throw new Error(`must be at least ${minimum}`);
+    },
+    { text: `whole number of seconds ≥ ${minimum}`, jsonSchema: { type: 'integer', minimum } },
+  );
 }
 
-const optionalHttpUrl: Format = (value) => {
+const optionalHttpUrl: Format = describedFormat((value) => {
   if (value === null || value === undefined) return;
   optionalText(value);
   let url: URL;
@@ -40,7 +50,7 @@ const optionalHttpUrl: Format = (value) => {
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error('must use https or http');
   if (url.search !== '' || url.username !== '' || url.password !== '') throw new Error('must be the compute endpoint without query string or user info (https://nova.example/v2.1)');
-};
+}, { text: 'URL (https://…, http://…) without query or user info', jsonSchema: { type: 'string', pattern: '^https?://[^?@]+$' } });
 
 const credential = (doc: string, sensitive = false): Schema<Record<string, unknown>>[string] => ({ doc, format: optionalText, default: null, nullable: true, ...(sensitive ? { sensitive: true } : {}) });
 

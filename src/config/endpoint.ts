@@ -50,7 +50,12 @@ export const defaultSelector: Selector = Object.freeze({ managedByKey: 'managed-
 
 const commonKeys = ['name', 'platform', 'url', 'serviceType', 'intervalSeconds', 'credentials', 'selector', 'stateOverrides', 'tls'] as const;
 
-function commonSchema(defaultIntervalSeconds: number, urlRequired: boolean): Schema<Record<string, unknown>> {
+/**
+ * The convict schema of the keys every endpoint has, beside its adapter's
+ * `configSchema`; the configuration reference and the editors' JSON Schema
+ * are generated from it (`src/config/reference.ts`).
+ */
+export function commonSchema(defaultIntervalSeconds: number, urlRequired: boolean): Schema<Record<string, unknown>> {
   return {
     name: { doc: 'Unique endpoint name (DNS label).', format: dnsLabel, default: null },
     platform: { doc: 'Adapter that polls it.', format: requiredString, default: null },

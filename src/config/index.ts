@@ -1,10 +1,13 @@
 export { loadConfig, loadConfigFile, endpointsEnvironmentName } from './load.js';
 export type { BridgeConfig, ConfigSources, LoadedConfig } from './load.js';
-export { validateEndpoint, defaultSelector, deepFreeze } from './endpoint.js';
+export { validateEndpoint, defaultSelector, deepFreeze, commonSchema as endpointCommonSchema } from './endpoint.js';
 export type { EndpointConfig, Selector, AdapterLookup } from './endpoint.js';
 export { settingsSchema, environmentNameOf, environmentPrefix } from './schema.js';
 export type { BridgeSettings, PublisherKind, LogLevel } from './schema.js';
 export { resolveReferences, isReference, containsReference } from './references.js';
 export { validateWithConvict, secretKeyPattern } from './convict-validation.js';
 export { dnsLabelPattern, requiredString, optionalString, oneOf, urlWithScheme } from './formats.js';
-export type { ConvictFormat } from './formats.js';
+export { describedFormat, formatDescriptionOf } from './formats.js';
+export type { ConvictFormat, FormatDescription } from './formats.js';
+export { configurationReference, configurationJsonSchema, configurationDocs, configurationDocPaths, regenerateCommand } from './reference.js';
+export type { DocumentedPlatform } from './reference.js';

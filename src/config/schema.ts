@@ -4,7 +4,7 @@ import { parseTargetEntry } from '../api/targets/index.js';
 import { replicaIdPattern } from '../cluster/replica-id.js';
 import type { ValidationIssue } from '../errors/index.js';
 import { credentialKeysFormat, type CredentialKeySetting } from '../secrets/index.js';
-import { booleanValue, describeType, dnsLabel, integerAtLeast, numberBetween, oneOf, optionalString, requiredString, urlListWithScheme, urlWithScheme, type ConvictFormat } from './formats.js';
+import { booleanValue, describedFormat, describeType, dnsLabel, formatDescriptionOf, integerAtLeast, numberBetween, oneOf, optionalString, requiredString, urlListWithScheme, urlWithScheme, type ConvictFormat } from './formats.js';
 
 /** Prefix of every environment variable that sets a configuration key. */
 export const environmentPrefix = 'DCM_BRIDGE_';
@@ -117,33 +117,46 @@ export interface ClientTlsSettings {
 }
 
 /** A replica id: empty (one is made up), or a word that can stand in a lease value and a metric label. */
-const replicaIdFormat: ConvictFormat = (value) => {
-  if (typeof value !== 'string') throw new Error(`must be a string, not ${describeType(value)}`);
-  if (value !== '' && !replicaIdPattern.test(value)) throw new Error('must be 1-128 letters, digits, ".", "_", ":" or "-" (no spaces)');
-};
+const replicaIdFormat: ConvictFormat = describedFormat(
+  (value) => {
+    if (typeof value !== 'string') throw new Error(`must be a string, not ${describeType(value)}`);
+    if (value !== '' && !replicaIdPattern.test(value)) throw new Error('must be 1-128 letters, digits, ".", "_", ":" or "-" (no spaces)');
+  },
+  { text: 'empty, or 1-128 of a-z A-Z 0-9 . _ : -', jsonSchema: { type: 'string', pattern: `^$|${replicaIdPattern.source}` } },
+);
 
 /** `host:port`, `[ipv6]:port` or `:port` (all interfaces). */
-const listenAddress: ConvictFormat = (value) => {
-  requiredString(value);
-  const match = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]*):(\d{1,5})$/.exec(value as string);
-  if (!match || Number(match[2]) > 65535) throw new Error(`must be host:port (port 0-65535), e.g. 0.0.0.0:8080; got ${JSON.stringify(value)}`);
-};
+const listenAddressPattern = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]*):(\d{1,5})$/;
+const listenAddress: ConvictFormat = describedFormat(
+  (value) => {
+    requiredString(value);
+    const match = listenAddressPattern.exec(value as string);
+    if (!match || Number(match[2]) > 65535) throw new Error(`must be host:port (port 0-65535), e.g. 0.0.0.0:8080; got ${JSON.stringify(value)}`);
+  },
+  { text: 'host:port, [ipv6]:port or :port', jsonSchema: { type: 'string', pattern: listenAddressPattern.source } },
+);
 
 /** A bearer token: unset, or long enough not to be guessed. Its value is never echoed. */
-const optionalToken: ConvictFormat = (value) => {
-  if (value === null || value === undefined) return;
-  if (typeof value !== 'string') throw new Error(`must be a string, not ${typeof value}`);
-  if (value.length < 16 || /\s/.test(value)) throw new Error('must be at least 16 characters without spaces (write it as ${env:...} or ${file:...})');
-};
+const optionalToken: ConvictFormat = describedFormat(
+  (value) => {
+    if (value === null || value === undefined) return;
+    if (typeof value !== 'string') throw new Error(`must be a string, not ${typeof value}`);
+    if (value.length < 16 || /\s/.test(value)) throw new Error('must be at least 16 characters without spaces (write it as ${env:...} or ${file:...})');
+  },
+  { text: 'at least 16 characters, no spaces', jsonSchema: { type: 'string', pattern: '^\\S{16,}$' } },
+);
 
 function stringList(entry: (text: string) => string | undefined): ConvictFormat {
-  return (value) => {
-    if (!Array.isArray(value)) throw new Error(`must be a list of strings, not ${describeType(value)}`);
-    value.forEach((item, index) => {
-      const problem = typeof item === 'string' ? entry(item) : `must be a string, not ${describeType(item)}`;
-      if (problem) throw new Error(`entry ${index} ${problem}`);
-    });
-  };
+  return describedFormat(
+    (value) => {
+      if (!Array.isArray(value)) throw new Error(`must be a list of strings, not ${describeType(value)}`);
+      value.forEach((item, index) => {
+        const problem = typeof item === 'string' ? entry(item) : `must be a string, not ${describeType(item)}`;
+        if (problem) throw new Error(`entry ${index} ${problem}`);
+      });
+    },
+    { text: 'list of strings', jsonSchema: { type: 'array', items: { type: 'string' } } },
+  );
 }
 
 const targetEntry = (text: string): string | undefined => (parseTargetEntry(text) ? undefined : `"${text}" is neither a CIDR (10.0.0.0/8, fd00::/8), an address nor a host name (*.example.com)`);
@@ -153,15 +166,17 @@ const targetEntry = (text: string): string | undefined => (parseTargetEntry(text
  * credentials instead; the value itself is never echoed (it holds a password).
  */
 function withoutUserInfo(format: ConvictFormat, credentialKeys: string): ConvictFormat {
-  return (value) => {
+  const check: ConvictFormat = (value) => {
     const withCredentials = typeof value === 'string' && value.split(',').some((entry) => /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(entry.trim()));
     if (withCredentials) throw new Error(`must not carry credentials (user info before "@"); set ${credentialKeys} instead`);
     format(value);
   };
+  const description = formatDescriptionOf(format);
+  return description ? describedFormat(check, { ...description, text: `${description.text}, without user info` }) : check;
 }
 
 const clientTlsSchema = (server: string) => ({
-  caFile: { doc: `PEM file of the CAs that signed ${server}'s certificate; unset trusts the system's CAs.`, format: optionalString, default: null, nullable: true },
+  caFile: { doc: `PEM file of the CAs that signed the ${server}'s certificate; unset trusts the system's CAs.`, format: optionalString, default: null, nullable: true },
   certFile: { doc: `PEM client certificate, for a ${server} that verifies clients (mutual TLS); needs keyFile.`, format: optionalString, default: null, nullable: true },
   keyFile: { doc: 'PEM private key of certFile.', format: optionalString, default: null, nullable: true },
 });
@@ -171,16 +186,25 @@ const platformRateSchema = (account: string, requestsPerSecond: number, burst: n
   burst: { doc: 'Requests allowed back to back after a quiet spell (the token bucket\'s size).', format: integerAtLeast(1), default: burst },
 });
 
+/** `api.credentialKeys`: a list of `{id, key}`; the key's content is checked by `credentialKeysFormat` alone. */
+const credentialKeysSetting: ConvictFormat = describedFormat(credentialKeysFormat, {
+  text: 'list of `{id, key}` (key: base64 of 32 bytes) or `"id:key"`',
+  jsonSchema: { type: 'array', items: { anyOf: [{ type: 'object', required: ['id', 'key'], additionalProperties: false, properties: { id: { type: 'string' }, key: { type: 'string' } } }, { type: 'string', pattern: ':' }] } },
+});
+
 /**
  * A NATS subject to publish on, outside `dcm.*`: DCM's stream captures every
  * two-token `dcm.X` subject and would take bridge health for a status report.
  */
-export const healthSubject: ConvictFormat = (value) => {
-  requiredString(value);
-  const tokens = (value as string).split('.');
-  if (tokens.some((token) => token === '' || /[\s*>]/.test(token))) throw new Error(`must be a NATS subject without wildcards or spaces; got ${JSON.stringify(value)}`);
-  if (tokens.length === 2 && tokens[0] === 'dcm') throw new Error(`${JSON.stringify(value)} falls inside dcm.*, which DCM consumes as status reports; use e.g. dcm.bridge.health`);
-};
+export const healthSubject: ConvictFormat = describedFormat(
+  (value) => {
+    requiredString(value);
+    const tokens = (value as string).split('.');
+    if (tokens.some((token) => token === '' || /[\s*>]/.test(token))) throw new Error(`must be a NATS subject without wildcards or spaces; got ${JSON.stringify(value)}`);
+    if (tokens.length === 2 && tokens[0] === 'dcm') throw new Error(`${JSON.stringify(value)} falls inside dcm.*, which DCM consumes as status reports; use e.g. dcm.bridge.health`);
+  },
+  { text: 'NATS subject outside `dcm.*`, no wildcards', jsonSchema: { type: 'string', pattern: '^[^\\s*>.]+(\\.[^\\s*>.]+)*$', not: { pattern: '^dcm\\.[^.]+$' } } },
+);
 
 /**
  * The convict schema of {@link BridgeSettings}. Defaults here are the documented
@@ -196,7 +220,7 @@ export const settingsSchema: Schema<BridgeSettings> = {
     username: { doc: 'Redis ACL user (Redis 6+); unset uses the default user.', format: optionalString, default: null, nullable: true },
     password: { doc: 'Password of cache.username, or the requirepass password without a user (use ${file:...}).', format: optionalString, default: null, nullable: true, sensitive: true },
     tls: {
-      ...clientTlsSchema('Redis'),
+      ...clientTlsSchema('Redis server'),
       insecureSkipVerify: { doc: 'Accept any server certificate (tests only): the connection is encrypted but not authenticated.', format: booleanValue, default: false },
     },
   },
@@ -218,7 +242,7 @@ export const settingsSchema: Schema<BridgeSettings> = {
     token: { doc: 'NATS token (use ${env:...} or ${file:...}).', format: optionalString, default: null, nullable: true, sensitive: true },
     credsFile: { doc: 'NATS credentials file (.creds: user JWT and nkey seed) of an operator-mode server; read again at every connect.', format: optionalString, default: null, nullable: true },
     nkeySeedFile: { doc: 'File holding an nkey seed (SU...), for a server whose authorization lists users by nkey; read again at every connect.', format: optionalString, default: null, nullable: true },
-    tls: clientTlsSchema('the NATS server'),
+    tls: clientTlsSchema('NATS server'),
   },
   scheduler: {
     maxConcurrentPolls: { doc: 'Most endpoint polls running at once across the bridge.', format: integerAtLeast(1), default: 8 },
@@ -246,7 +270,7 @@ export const settingsSchema: Schema<BridgeSettings> = {
     maxBodyBytes: { doc: 'Largest request body accepted, in bytes.', format: integerAtLeast(256), default: 65536 },
     allowedTargets: { doc: 'CIDRs, addresses and host names (*.example.com) registered endpoints may point at; empty allows any public address.', format: stringList(targetEntry), default: [] },
     allowPrivateTargets: { doc: 'Let registered endpoints point at private and loopback addresses.', format: booleanValue, default: false },
-    credentialKeys: { doc: 'Keys encrypting the credentials of registrations in Redis (AES-256-GCM): a list of {id, key}, key = base64 of 32 random bytes as ${file:...}; the first encrypts, every one decrypts. Environment: comma-separated id:key.', format: credentialKeysFormat, default: [], sensitive: true },
+    credentialKeys: { doc: 'Keys encrypting the credentials of registrations in Redis (AES-256-GCM): a list of {id, key}, key = base64 of 32 random bytes as ${file:...}; the first encrypts, every one decrypts. Environment: comma-separated id:key.', format: credentialKeysSetting, default: [], sensitive: true },
     allowPlaintextCredentials: { doc: 'Without credentialKeys, store registration credentials in Redis unencrypted (warned at start-up) instead of refusing registrations.', format: booleanValue, default: false },
   },
   health: {
