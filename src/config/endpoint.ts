@@ -2,6 +2,7 @@ import { accessSync, constants } from 'node:fs';
 import type { Schema } from 'convict';
 import type { ValidationIssue } from '../errors/index.js';
 import type { PlatformAdapter } from '../adapter/index.js';
+import { validateMaintenanceWindows, type MaintenanceWindowConfig } from '../maintenance/index.js';
 import { isVmStatus, serviceTypes, vmStatuses, type ServiceType, type VmStatus } from '../normalize/status.js';
 import { validateWithConvict } from './convict-validation.js';
 import { booleanValue, dnsLabel, integerAtLeast, oneOf, optionalString, requiredString, stringMap, urlWithScheme } from './formats.js';
@@ -38,6 +39,8 @@ export interface EndpointConfig {
   readonly options: Readonly<Record<string, unknown>>;
   /** `config` when defined in YAML (read-only over the API), `api` when registered over REST. */
   readonly origin: 'config' | 'api';
+  /** When the platform is under maintenance (README "Maintenance windows"); absent when it has none. */
+  readonly maintenanceWindows?: readonly MaintenanceWindowConfig[];
 }
 
 /** What endpoint validation needs from the adapter registry. */
@@ -48,7 +51,12 @@ export interface AdapterLookup {
 
 export const defaultSelector: Selector = Object.freeze({ managedByKey: 'managed-by', managedByValue: 'dcm', instanceIdKey: 'dcm-instance-id' });
 
-const commonKeys = ['name', 'platform', 'url', 'serviceType', 'intervalSeconds', 'credentials', 'selector', 'stateOverrides', 'tls'] as const;
+const commonKeys = ['name', 'platform', 'url', 'serviceType', 'intervalSeconds', 'credentials', 'selector', 'stateOverrides', 'tls', 'maintenanceWindows'] as const;
+
+/** Only the list's shape: each window is checked by `validateMaintenanceWindows`, which names the key path of every problem. */
+const windowList = (value: unknown): void => {
+  if (!Array.isArray(value)) throw new Error('must be a list of windows, each {cron, duration, timeZone, pausePolling}');
+};
 
 /**
  * The convict schema of the keys every endpoint has, beside its adapter's
@@ -72,6 +80,11 @@ export function commonSchema(defaultIntervalSeconds: number, urlRequired: boolea
     tls: {
       caFile: { doc: 'PEM file of CAs trusted for this endpoint.', format: optionalString, default: null, nullable: true },
       insecureSkipVerify: { doc: 'Turn TLS verification off (labs with self-signed certificates only).', format: booleanValue, default: false },
+    },
+    maintenanceWindows: {
+      doc: 'Maintenance windows: a list of {cron, duration, timeZone, pausePolling}. cron: five-field expression of the starts ("0 2 * * SAT") or a preset (@daily); duration: hours and/or minutes ("2h", "90m", "1h30m"; 1m to 168h); timeZone: IANA zone the expression is read in (default UTC); pausePolling: do not poll during the window (default false). While one is open, failures do not turn the endpoint\'s health red (it is "maintenance") and deletions are held until the window ends.',
+      format: windowList,
+      default: [],
     },
   };
 }
@@ -134,6 +147,8 @@ export function validateEndpoint(
     if (sources === undefined) issues.push({ path: at('selector.source'), message: `the ${adapter.platform} adapter has one way to find DCM's resources; remove selector.source` });
     else if (!sources.includes(source)) issues.push({ path: at('selector.source'), message: `must be one of ${sources.join(', ')}; got ${JSON.stringify(source)}` });
   }
+  const windows = validateMaintenanceWindows(properties['maintenanceWindows'], at('maintenanceWindows'));
+  if (Array.isArray(properties['maintenanceWindows'])) issues.push(...windows.issues);
   if (issues.length > 0) return { issues };
 
   const endpoint: EndpointConfig = deepFreeze({
@@ -148,6 +163,7 @@ export function validateEndpoint(
     tls: { caFile: tls.caFile ?? undefined, insecureSkipVerify: tls.insecureSkipVerify },
     options: optionsResult.properties,
     origin: options.origin,
+    ...(windows.windows && windows.windows.length > 0 ? { maintenanceWindows: windows.windows } : {}),
   });
   const adapterIssues = adapter.validate?.(endpoint) ?? [];
   if (adapterIssues.length > 0) return { issues: adapterIssues.map((issue) => ({ path: at(issue.path), message: issue.message })) };

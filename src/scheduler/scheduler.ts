@@ -16,6 +16,13 @@ export interface PollJob {
    */
   readonly lastStartedAt?: number;
   /**
+   * A pause of polling (a maintenance window with `pausePolling`): when a
+   * poll due at `at` falls in one, the time it ends. The poll then runs once
+   * at that time (plus the start-up jitter, so endpoints sharing a window do
+   * not all start at once), not once per interval missed. Undefined: no pause.
+   */
+  pausedUntil?(at: number): number | undefined;
+  /**
    * One poll. Throws on failure (a `retryAfterMs` in the BridgeError context
    * is honoured). `signal` aborts when the job is removed or the scheduler stops.
    */
@@ -98,8 +105,19 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     entry.nextRunAt = at;
     entry.timer = clock.schedule(at - clock.now(), () => {
       entry.timer = undefined;
-      void runEntry(entry, true);
+      // A pause may have begun since this poll was planned (a window added, or started between polls).
+      const now = clock.now();
+      const resumeAt = pauseEndAfter(entry, now);
+      if (resumeAt !== now) scheduleAt(entry, resumeAt);
+      else void runEntry(entry, true);
     });
+  };
+
+  /** `at`, or when a pause covering it ends (plus jitter). */
+  const pauseEndAfter = (entry: JobEntry, at: number): number => {
+    const pauseEnd = entry.job.pausedUntil?.(at);
+    if (pauseEnd === undefined || pauseEnd <= at) return at;
+    return pauseEnd + Math.floor(random() * options.jitterRatio * entry.job.intervalMs);
   };
 
   const runEntry = async (entry: JobEntry, reschedule: boolean): Promise<PollSettlement | undefined> => {
@@ -135,7 +153,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       const finishedAt = clock.now();
       const nextRunAt =
         reschedule && !entry.removed && !stopping
-          ? nextPollAt({
+          ? pauseEndAfter(entry, nextPollAt({
               intervalMs: entry.job.intervalMs,
               floorMs: entry.job.floorMs,
               startedAt,
@@ -145,7 +163,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
               jitterRatio: options.jitterRatio,
               random: random(),
               ...(typeof error?.context.retryAfterMs === 'number' ? { retryAfterMs: error.context.retryAfterMs } : {}),
-            })
+            }))
           : undefined;
       const settlement: PollSettlement = { name: entry.job.name, startedAt, finishedAt, consecutiveFailures: entry.consecutiveFailures, ...(error ? { error } : {}), ...(nextRunAt !== undefined ? { nextRunAt } : {}) };
       try {
@@ -166,7 +184,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   const floorEndsAt = (entry: JobEntry): number => (entry.lastStartedAt === undefined ? -Infinity : entry.lastStartedAt + entry.job.floorMs);
 
   const startEntry = (entry: JobEntry): void => {
-    scheduleAt(entry, Math.max(clock.now() + Math.floor(random() * options.jitterRatio * entry.job.intervalMs), floorEndsAt(entry)));
+    scheduleAt(entry, pauseEndAfter(entry, Math.max(clock.now() + Math.floor(random() * options.jitterRatio * entry.job.intervalMs), floorEndsAt(entry))));
   };
 
   const halt = async (entry: JobEntry, reason: string): Promise<void> => {

@@ -28,6 +28,7 @@ export function endpointResource(endpoint: EndpointConfig, times?: RegistrationT
     selector: toApiFields(endpoint.selector),
     state_overrides: endpoint.stateOverrides,
     tls: { ...(endpoint.tls.caFile !== undefined ? { ca_file: endpoint.tls.caFile } : {}), insecure_skip_verify: endpoint.tls.insecureSkipVerify },
+    ...(endpoint.maintenanceWindows ? { maintenance_windows: toApiFields(endpoint.maintenanceWindows) } : {}),
     credential_keys: Object.entries(endpoint.credentials)
       .filter(([, value]) => value !== undefined && value !== null && value !== '')
       .map(([key]) => camelToSnake(key))

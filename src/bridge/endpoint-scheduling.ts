@@ -1,0 +1,160 @@
+import type { PlatformConnection } from '../adapter/index.js';
+import type { Fence } from '../cache/index.js';
+import type { EndpointConfig } from '../config/index.js';
+import { asBridgeError, BridgeError, ErrorCode } from '../errors/index.js';
+import { createEndpointPoller, type EndpointPoller, type PollReport } from '../pipeline/index.js';
+import { createScheduler, type PollJob, type Scheduler } from '../scheduler/index.js';
+import type { BridgeContext } from './context.js';
+import type { EndpointBook } from './endpoint-book.js';
+import type { MaintenanceWiring } from './maintenance-wiring.js';
+
+export interface EndpointSchedulingOptions {
+  readonly book: EndpointBook;
+  readonly maintenance: MaintenanceWiring;
+  /** The lease this replica holds on the endpoint now (cluster mode); read at the start of every poll. */
+  readonly leaseOf: (endpoint: string) => Fence | undefined;
+}
+
+/** Every endpoint's pipeline on the scheduler: connected, polled on its timer, and taken down again. */
+export interface EndpointScheduling {
+  readonly scheduler: Scheduler;
+  /** Starts polling one endpoint; an adapter that refuses it fails that endpoint only (invariant 7). */
+  schedule(endpoint: EndpointConfig, resyncOnFirstPoll: boolean): Promise<void>;
+  /** Stops polling it, forgets its status and gauges, logs out of its platform. */
+  unschedule(name: string): Promise<void>;
+  /** What a removed endpoint's adapter stored is of no use to anyone; a failure leaves it for an operator, not the caller. */
+  forgetAdapterStore(name: string): Promise<void>;
+  poller(name: string): EndpointPoller | undefined;
+  /** Endpoints with an open platform connection. */
+  connected(): string[];
+}
+
+export function createEndpointScheduling(context: BridgeContext, options: EndpointSchedulingOptions): EndpointScheduling {
+  const { config, dependencies, clock, logger, metrics, cache, stateCache, book, maintenance } = { ...context, ...options };
+  const connections = new Map<string, PlatformConnection>();
+  const pollers = new Map<string, EndpointPoller>();
+  const lastReports = new Map<string, PollReport>();
+  const scheduler: Scheduler = createScheduler({
+    clock,
+    logger,
+    maxConcurrentPolls: config.scheduler.maxConcurrentPolls,
+    jitterRatio: config.scheduler.jitterRatio,
+    backoffMaxMs: config.scheduler.backoffMaxSeconds * 1000,
+    ...(dependencies.random ? { random: dependencies.random } : {}),
+    onSettled: (settlement) => {
+      if (!settlement.error) maintenance.pollSucceeded(settlement.name, settlement.startedAt);
+      book.settle(settlement, settlement.error ? undefined : lastReports.get(settlement.name));
+    },
+  });
+
+  /**
+   * When the endpoint's previous poll started, from the cache (invariant 1
+   * across restarts, replacements and PATCHes). Unknown when the cache cannot
+   * say now: the poll itself then fails on the cache and backs off.
+   */
+  const lastPollStart = async (name: string): Promise<number | undefined> => {
+    try {
+      return await cache.readPollStart(name);
+    } catch (error) {
+      logger.warn({ err: error, endpoint: name }, 'cannot read when the endpoint was last polled');
+      return undefined;
+    }
+  };
+
+  /** The endpoint's platform connection, counting its requests, with deletions held in its maintenance windows. */
+  const connect = (endpoint: EndpointConfig): PlatformConnection => {
+    const adapter = dependencies.adapters.require(endpoint.platform);
+    const endpointLogger = logger.child({ endpoint: endpoint.name, platform: endpoint.platform });
+    const targetCheck = dependencies.targetCheckFor?.(endpoint);
+    const rateLimit = context.rateLimiter.forPlatform(endpoint.platform);
+    const connection = adapter.connect(endpoint, {
+      logger: endpointLogger,
+      clock,
+      store: cache.adapterStore(endpoint.name),
+      ...(targetCheck ? { targetCheck } : {}),
+      ...(rateLimit ? { rateLimit } : {}),
+      onRequest: ({ status, throttled }) => {
+        metrics.platformRequests.inc({ endpoint: endpoint.name, code: String(status) });
+        if (throttled) metrics.throttles.inc({ endpoint: endpoint.name });
+        book.countRequest(endpoint.name, throttled);
+      },
+    });
+    connections.set(endpoint.name, connection);
+    return maintenance.connection(endpoint, connection, endpointLogger);
+  };
+
+  /** One poll of the endpoint: under its lease in cluster mode, its start remembered before the platform hears from us. */
+  const pollJob = (endpoint: EndpointConfig, poller: EndpointPoller, floorMs: number, lastStartedAt: number | undefined): PollJob => ({
+    name: endpoint.name,
+    intervalMs: endpoint.intervalSeconds * 1000,
+    floorMs,
+    ...(lastStartedAt !== undefined ? { lastStartedAt } : {}),
+    ...(endpoint.maintenanceWindows?.some((window) => window.pausePolling) ? { pausedUntil: (at: number) => maintenance.pausedUntil(endpoint.name, at) } : {}),
+    run: async (signal) => {
+      book.beginPoll(endpoint.name);
+      if (context.replicaId !== undefined) {
+        const fence = options.leaseOf(endpoint.name);
+        if (!fence) throw new BridgeError(ErrorCode.LeaseLost, `endpoint ${endpoint.name}: replica ${context.replicaId} holds no lease on it; not polling`, { endpoint: endpoint.name, replica: context.replicaId });
+        context.pollFences.set(endpoint.name, fence);
+      }
+      // Remembered before the platform hears from us, so a crash mid-poll still counts as a poll.
+      await stateCache.writePollStart(endpoint.name, clock.now());
+      await dependencies.preflight?.(endpoint, signal);
+      lastReports.set(endpoint.name, await poller.poll(signal));
+    },
+  });
+
+  const scheduleOrThrow = (endpoint: EndpointConfig, resyncOnFirstPoll: boolean, lastStartedAt: number | undefined): void => {
+    const adapter = dependencies.adapters.require(endpoint.platform);
+    maintenance.follow(endpoint);
+    metrics.trackEndpoint(endpoint);
+    const poller = createEndpointPoller({
+      endpoint,
+      adapter,
+      connection: connect(endpoint),
+      differ: context.differ,
+      cache: stateCache,
+      publisher: context.publisher,
+      clock,
+      logger: logger.child({ endpoint: endpoint.name, platform: endpoint.platform }),
+      metrics,
+      providerName: config.provider.name,
+      pollTimeoutMs: config.scheduler.pollTimeoutSeconds * 1000,
+      resyncMs: config.diff.resyncSeconds * 1000,
+      fullListMs: config.diff.fullListSeconds * 1000,
+      resyncOnFirstPoll,
+    });
+    scheduler.add(pollJob(endpoint, poller, adapter.minimumIntervalSeconds * 1000, lastStartedAt));
+    pollers.set(endpoint.name, poller);
+    book.open(endpoint.name);
+  };
+
+  return {
+    scheduler,
+    async schedule(endpoint, resyncOnFirstPoll) {
+      try {
+        scheduleOrThrow(endpoint, resyncOnFirstPoll, await lastPollStart(endpoint.name));
+      } catch (error) {
+        const failure = asBridgeError(error, ErrorCode.Internal, { endpoint: endpoint.name });
+        book.refuse(endpoint.name, failure);
+        logger.error({ err: failure, endpoint: endpoint.name }, `endpoint ${endpoint.name} cannot be polled: ${failure.message}`);
+      }
+    },
+    async unschedule(name) {
+      await scheduler.remove(name);
+      const connection = connections.get(name);
+      connections.delete(name);
+      pollers.delete(name);
+      lastReports.delete(name);
+      maintenance.forget(name);
+      book.forget(name);
+      metrics.untrackEndpoint(name);
+      await connection?.close().catch((error: unknown) => logger.warn({ err: error, endpoint: name }, 'closing the platform connection failed'));
+    },
+    async forgetAdapterStore(name) {
+      await cache.forgetAdapterStore(name).catch((error: unknown) => logger.warn({ err: error, endpoint: name }, "cannot delete what the removed endpoint's adapter stored"));
+    },
+    poller: (name) => pollers.get(name),
+    connected: () => [...connections.keys()],
+  };
+}

@@ -1,0 +1,11 @@
+export { validateMaintenanceWindows, maxWindowsPerEndpoint } from './window-config.js';
+export type { MaintenanceWindowConfig } from './window-config.js';
+export { parseWindowDuration, minimumWindowMs, maximumWindowMs } from './duration.js';
+export { isIanaTimeZone, parseWindowStarts } from './cron-expression.js';
+export type { WindowStarts } from './cron-expression.js';
+export { compileWindows, occurrenceAt } from './occurrences.js';
+export type { CompiledWindow, WindowOccurrence } from './occurrences.js';
+export { createMaintenanceTracker } from './tracker.js';
+export type { MaintenanceStatus, MaintenanceTracker, MaintenanceTrackerOptions } from './tracker.js';
+export { holdDeletionsInWindows } from './held-connection.js';
+export type { DeletionHoldOptions } from './held-connection.js';
