@@ -5,14 +5,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 
 const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const rulesPath = 'deploy/helm/dcm-poll-bridge/files/prometheus-rules.yaml';
 const promtoolTestsPath = 'test/deploy/alert-rules.promtool.yaml';
+const dashboardPath = 'deploy/helm/dcm-poll-bridge/files/grafana-dashboard.json';
 const maintenanceExclusion = 'unless on (endpoint) max_over_time(dcm_bridge_endpoint_in_maintenance[15m]) == 1';
 
 interface AlertRule {
@@ -82,4 +84,19 @@ test('every alert about one endpoint leaves endpoints in maintenance out, and th
     const fires = cases.some((entry) => entry.alert_rule_test.some((check) => check.alertname === rule.alert && check.exp_alerts.length > 0));
     assert.ok(fires, `${rule.alert}: a promtool case where it fires`);
   }
+});
+
+test('every query of the Grafana dashboard is valid PromQL (promtool parses them as recording rules)', (t) => {
+  interface Panel { readonly title: string; readonly targets?: ReadonlyArray<{ readonly expr: string }>; readonly panels?: readonly Panel[] }
+  const dashboard = JSON.parse(readFileSync(join(projectRoot, dashboardPath), 'utf8')) as { panels: Panel[] };
+  // Grafana's variables, as Grafana expands them: a multi-value selection becomes a regex alternative.
+  const expand = (expr: string): string => expr.replace(/\$__rate_interval/g, '2m').replace(/\$__range/g, '6h').replace(/\$(endpoint|platform|instance)\b/g, 'vc-a|nova-b');
+  const queries = dashboard.panels.flatMap((panel) => [panel, ...(panel.panels ?? [])]).flatMap((panel) => (panel.targets ?? []).map((target) => ({ title: panel.title, expr: expand(target.expr) })));
+  assert.ok(queries.length >= 40, `the dashboard's queries were read (${queries.length})`);
+  const dir = mkdtempSync(join(tmpdir(), 'dashboard-promql-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'dashboard-queries.yaml');
+  writeFileSync(file, stringify({ groups: [{ name: 'dashboard', rules: queries.map((query, index) => ({ record: `dashboard:query_${index}`, expr: query.expr })) }] }));
+  const checked = promtool('check', 'rules', file);
+  assert.equal(checked.status, 0, `${checked.output}\n${queries.map((query, index) => `query_${index}: ${query.title}`).join('\n')}`);
 });
