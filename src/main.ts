@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Writable } from 'node:stream';
@@ -186,7 +187,7 @@ function defaultConfigPath(env: CommandIo['env']): string {
 /** Phase 1: reads and validates the configuration; an invalid one is printed and ends the command with exit 2. */
 async function loadConfiguration(io: CommandIo, invocation: Extract<Invocation, { kind: 'command' }>): Promise<LoadedCommandConfig | number> {
   const [{ loadConfigFile }, { builtinAdapters, createAdapterRegistry }, { isBridgeError }] = await Promise.all([import('./config/index.js'), import('./registry/index.js'), import('./errors/index.js')]);
-  const adapters = createAdapterRegistry(io.adapters ?? builtinAdapters());
+  const adapters = createAdapterRegistry(io.adapters ?? builtinAdapters({ env: io.env, cwd: process.cwd(), homeDir: homedir() }));
   const configPath = invocation.configPath ?? defaultConfigPath(io.env);
   try {
     return { configPath, adapters, ...loadConfigFile(configPath, { env: io.env, adapters }) };

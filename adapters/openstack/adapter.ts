@@ -1,8 +1,8 @@
 import type { PlatformAdapter } from '../../src/adapter/index.js';
-import type { CloudsYamlSources } from './clouds-yaml.js';
+import { noCloudsYaml, type CloudsYamlSources } from './clouds-yaml.js';
 import { defaultChangesSinceMarginSeconds } from './changes.js';
 import { createOpenstackConnection } from './connection.js';
-import { describeOpenstackPlatform, processCloudsYamlSources } from './platform.js';
+import { describeOpenstackPlatform } from './platform.js';
 import { openstackStateTable } from './state-table.js';
 
 /** Tuning and sources of the adapter; the defaults suit a real cloud, tests make them small. */
@@ -13,7 +13,7 @@ export interface OpenstackAdapterOptions {
   readonly pageSize?: number;
   /** `GET /servers/{id}` requests in flight at once when confirming absent servers. Default {@link defaultAbsenceConcurrency}. */
   readonly absenceConcurrency?: number;
-  /** Where clouds.yaml is looked for. Default: this process's environment, working directory and home directory. */
+  /** Where clouds.yaml is looked for: the CLI passes the host's environment, working directory and home directory. Default {@link noCloudsYaml}: none is found. */
   readonly cloudsYaml?: CloudsYamlSources;
   /** How far behind Nova's clock a `changes-since` cursor is put. Default {@link defaultChangesSinceMarginSeconds}. */
   readonly changesSinceMarginSeconds?: number;
@@ -34,7 +34,7 @@ export const defaultAbsenceConcurrency = 4;
  * `instanceIdSource: tag`, the tag `<instanceIdKey>=<id>`). See README.md.
  */
 export function createOpenstackAdapter(options: OpenstackAdapterOptions = {}): PlatformAdapter {
-  const cloudsYaml = options.cloudsYaml ?? processCloudsYamlSources();
+  const cloudsYaml = options.cloudsYaml ?? noCloudsYaml;
   const pageSize = options.pageSize ?? defaultPageSize;
   return {
     ...describeOpenstackPlatform(cloudsYaml),

@@ -21,6 +21,21 @@ export interface CloudsYamlSources {
   readonly readFile?: (path: string) => string;
 }
 
+/**
+ * The sources of a bridge that was given no host (unit tests, the
+ * configuration reference): nothing is read, so every `cloud:` is reported
+ * as not found, with locations that say why.
+ */
+export const noCloudsYaml: CloudsYamlSources = {
+  env: {},
+  cwd: '(no host: working directory)',
+  homeDir: '(no host: home directory)',
+  systemDir: '(no host: system directory)',
+  readFile: (path) => {
+    throw Object.assign(new Error(`${path}: the bridge was given no host to read files from`), { code: 'ENOENT' });
+  },
+};
+
 /** One candidate file and why it is on the list, for error messages. */
 export interface CloudsYamlLocation {
   readonly path: string;

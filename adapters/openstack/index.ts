@@ -4,9 +4,9 @@ export type { OpenstackAdapterOptions } from './adapter.js';
 export { openstackStateTable, novaStatuses, taskKeyPrefix, rawStateKey } from './state-table.js';
 export { openstackConfigSchema, endpointInterfaces, instanceIdSources } from './config-schema.js';
 // The light entry point: what the registry imports before any OpenStack endpoint polls.
-export { describeOpenstackPlatform, processCloudsYamlSources } from './platform.js';
+export { describeOpenstackPlatform } from './platform.js';
 export type { EndpointInterface, InstanceIdSource } from './config-schema.js';
-export { cloudsYamlLocations, findCloud } from './clouds-yaml.js';
+export { cloudsYamlLocations, findCloud, noCloudsYaml } from './clouds-yaml.js';
 export type { CloudsYamlSources, CloudsYamlLocation, CloudEntry, CloudLookup } from './clouds-yaml.js';
 export { resolveOpenstackSettings } from './settings.js';
 export { openstackAccountKey } from './rate-account.js';

@@ -1,15 +1,8 @@
-import { homedir } from 'node:os';
 import type { AdapterDescription } from '../../src/adapter/index.js';
 import type { CloudsYamlSources } from './clouds-yaml.js';
 import { openstackConfigSchema } from './config-schema.js';
 import { resolveOpenstackSettings } from './settings.js';
 import { openstackStateTable } from './state-table.js';
-
-/** Where clouds.yaml is looked for by default: this process's environment, working directory and home directory. */
-export function processCloudsYamlSources(): CloudsYamlSources {
-  // The one place the process is read: the adapter's factories are the edge.
-  return { env: process.env, cwd: process.cwd(), homeDir: homedir() };
-}
 
 /**
  * The OpenStack adapter as the configuration sees it: platform name, floor,

@@ -1,1 +1,1 @@
-export type { RawInstance, PlatformAdapter, AdapterDescription, PlatformConnection, AdapterContext, AbsenceVerdict, AbsenceFinding, ConnectTargetCheck, EndpointStore, EndpointStoreMap, ChangePage, ListingEnd } from './types.js';
+export type { AdapterHost, RawInstance, PlatformAdapter, AdapterDescription, PlatformConnection, AdapterContext, AbsenceVerdict, AbsenceFinding, ConnectTargetCheck, EndpointStore, EndpointStoreMap, ChangePage, ListingEnd } from './types.js';

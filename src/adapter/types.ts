@@ -267,3 +267,14 @@ export interface PlatformAdapter {
  * and load an adapter's code only when an endpoint of its platform polls.
  */
 export type AdapterDescription = Omit<PlatformAdapter, 'connect'>;
+
+/**
+ * What adapters may know of the host the bridge runs on: its environment,
+ * working directory and home directory (OpenStack's clouds.yaml lookup reads
+ * all three). The CLI hands it in; adapters never read `process` themselves.
+ */
+export interface AdapterHost {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+  readonly homeDir: string;
+}

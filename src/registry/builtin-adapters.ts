@@ -1,6 +1,7 @@
-import type { PlatformAdapter } from '../adapter/index.js';
+import type { AdapterHost, PlatformAdapter } from '../adapter/index.js';
 import { vspherePlatform } from '../../adapters/vsphere/platform.js';
-import { describeOpenstackPlatform, processCloudsYamlSources } from '../../adapters/openstack/platform.js';
+import { describeOpenstackPlatform } from '../../adapters/openstack/platform.js';
+import { noCloudsYaml, type CloudsYamlSources } from '../../adapters/openstack/clouds-yaml.js';
 import { describeEc2Platform } from '../../adapters/ec2/platform.js';
 import { deferredAdapter } from './deferred-adapter.js';
 
@@ -13,9 +14,14 @@ import { deferredAdapter } from './deferred-adapter.js';
  * its code (HTTP clients, undici, the AWS SDK behind it) is imported when an
  * endpoint of that platform first polls. A bridge loads only the adapters
  * its endpoints name.
+ *
+ * `host` is what the adapters may read of the machine (the CLI passes its
+ * environment, working directory and home directory); without one they read
+ * nothing of it, so an OpenStack `cloud:` finds no clouds.yaml, which is what
+ * tests and the configuration reference want.
  */
-export function builtinAdapters(): readonly PlatformAdapter[] {
-  const cloudsYaml = processCloudsYamlSources();
+export function builtinAdapters(host?: AdapterHost): readonly PlatformAdapter[] {
+  const cloudsYaml: CloudsYamlSources = host ? { env: host.env, cwd: host.cwd, homeDir: host.homeDir } : noCloudsYaml;
   return [
     deferredAdapter(vspherePlatform, async () => (await import('../../adapters/vsphere/index.js')).createVsphereAdapter()),
     deferredAdapter(describeOpenstackPlatform(cloudsYaml), async () => (await import('../../adapters/openstack/index.js')).createOpenstackAdapter({ cloudsYaml })),

@@ -7,8 +7,9 @@
  * Test-only: the shipped CLI has no such switches.
  * Run as `node <outDir>/test/chaos/bridge-entry.js run --config F`.
  */
+import { homedir } from 'node:os';
 import { createEc2Adapter } from '../../adapters/ec2/index.js';
-import { createOpenstackAdapter, processCloudsYamlSources } from '../../adapters/openstack/index.js';
+import { createOpenstackAdapter } from '../../adapters/openstack/index.js';
 import { processIo, runProcess } from '../../src/cli.js';
 import { builtinAdapters } from '../../src/registry/index.js';
 
@@ -17,9 +18,11 @@ const floorSeconds = Number(process.env['CHAOS_ADAPTER_FLOOR_SECONDS'] ?? '10');
 const ec2PageSize = process.env['CHAOS_EC2_PAGE_SIZE'];
 // `CHAOS_NOVA_CHANGES_SINCE_MARGIN_SECONDS`: a cursor only this far behind Nova's clock, so an incremental poll lists a few seconds of changes, not the default minute's.
 const novaMargin = process.env['CHAOS_NOVA_CHANGES_SINCE_MARGIN_SECONDS'];
-const adapters = builtinAdapters().map((adapter) => {
+// The host the shipped CLI hands its adapters (src/main.ts).
+const host = { env: process.env, cwd: process.cwd(), homeDir: homedir() };
+const adapters = builtinAdapters(host).map((adapter) => {
   if (adapter.platform === 'ec2' && ec2PageSize) return createEc2Adapter({ pageSize: Number(ec2PageSize) });
-  if (adapter.platform === 'openstack' && novaMargin) return createOpenstackAdapter({ cloudsYaml: processCloudsYamlSources(), changesSinceMarginSeconds: Number(novaMargin) });
+  if (adapter.platform === 'openstack' && novaMargin) return createOpenstackAdapter({ cloudsYaml: host, changesSinceMarginSeconds: Number(novaMargin) });
   return adapter;
 });
 void runProcess({ ...processIo(), adapters: adapters.map((adapter) => ({ ...adapter, minimumIntervalSeconds: floorSeconds })) });
