@@ -98,7 +98,8 @@ export function createBridgeApi(
     ...(bridge.ownerOf ? { ownerOf: bridge.ownerOf } : {}),
     releaseHeldDeletions: (name) => bridge.releaseHeldDeletions(name),
     vms: createVmReader({ cache: bridge.cache, endpoints }),
-    probe: createHealthProbe({ cache: bridge.cache, publisher: bridge.publisher, endpoints, statusOf: (name) => bridge.status(name), clock }),
+    // Readiness checks only what this configuration connects to: Redis when cache.url is set, NATS unless events go to stdout.
+    probe: createHealthProbe({ ...(config.cache.url ? { cache: bridge.cache } : {}), ...(bridge.publisher.guarantee === 'stdout' ? {} : { publisher: bridge.publisher }), endpoints, statusOf: (name) => bridge.status(name), clock }),
     metrics: bridge.metrics,
     clock,
     logger: dependencies.logger.child({ component: 'api' }),

@@ -121,13 +121,17 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
       page.nextKey ? encodePageToken(scope, page.nextKey) : undefined,
     );
   };
-  const health = async (): Promise<Record<string, unknown>> => ({
-    status: (await probe.readiness()).ready ? 'healthy' : 'unhealthy',
-    type: `${options.providerName}.dcm.io/health`,
-    path: 'health',
-    version: options.version,
-    uptime: Math.floor((clock.now() - startedAt) / 1000),
-  });
+  const health = async (): Promise<Record<string, unknown>> => {
+    const provider = await probe.health();
+    return {
+      status: provider.healthy ? 'healthy' : 'unhealthy',
+      type: `${options.providerName}.dcm.io/health`,
+      path: 'health',
+      version: options.version,
+      uptime: Math.floor((clock.now() - startedAt) / 1000),
+      endpoints: provider.endpoints.map((endpoint) => ({ id: endpoint.name, health: endpoint.state, reason: endpoint.reason })),
+    };
+  };
 
   const handlers: Readonly<Record<string, Handler>> = {
     listEndpoints: async (request) => endpointPage(endpoints.list(), request.query as Query),
