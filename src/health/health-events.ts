@@ -40,7 +40,8 @@ export function createHealthAnnouncer(options: HealthAnnouncerOptions): HealthAn
       const at = options.clock.now();
       const event = new CloudEvent({
         specversion: '1.0',
-        // Deterministic like status events, so a subscriber can drop a duplicate.
+        // Unlike a status event's id this one includes the clock: it names one announcement, not a transition.
+        // Announcements go over core NATS and are never retried, so there is no copy for a subscriber to drop.
         id: uuidV5(['health', endpoint, String(at), verdict.state].join('\u0000'), eventIdNamespace),
         source: `dcm/providers/${options.providerName}`,
         type: endpointHealthEventType,
