@@ -38,7 +38,7 @@ const statusInput = (serviceType: ServiceType, overrides: Partial<StatusEventInp
   ...overrides,
 });
 
-/** The health events the real announcer sends for an endpoint that succeeds, fails, fails twice more, recovers, is degraded; and for one whose first poll failed. */
+/** The health events the real announcer sends for an endpoint that succeeds, fails, fails twice more, recovers, is degraded, enters a maintenance window; and for one whose first poll failed. */
 async function announcedHealthEvents(): Promise<Array<Record<string, unknown>>> {
   const bodies: string[] = [];
   const clock = createFakeClock();
@@ -49,6 +49,7 @@ async function announcedHealthEvents(): Promise<Array<Record<string, unknown>>> 
     { consecutiveFailures: 3, lastSuccessAt: clock.now(), lastError: { message: 'connect ECONNREFUSED 10.0.0.5:443' } },
     { consecutiveFailures: 0, lastSuccessAt: clock.now() + 30_000 },
     { consecutiveFailures: 0, lastSuccessAt: clock.now() + 40_000, deletionsHeld: { reason: '40 of 50 instances vanished at once' } },
+    { consecutiveFailures: 2, lastSuccessAt: clock.now() + 40_000, lastError: { message: 'HTTP 503' }, maintenance: { active: true, endsAt: clock.now() + 3_600_000 } },
   ];
   for (const history of histories) {
     await announcer.observe('vc-lab', history);
