@@ -65,22 +65,6 @@ export function createEndpointBook(options: EndpointBookOptions): EndpointBook {
     void options.health?.observe(status.endpoint, status);
   };
 
-  const settledStatus = (settlement: PollSettlement, report: PollReport | undefined): EndpointStatus => {
-    const previous = statuses.get(settlement.name) ?? { endpoint: settlement.name, consecutiveFailures: 0 };
-    const error: BridgeError | undefined = settlement.error;
-    const counted = pollRequests.get(settlement.name) ?? { requests: 0, throttles: 0 };
-    const { deletionsHeld: _previouslyHeld, ...carried } = previous;
-    const held = options.heldDeletionsOf(settlement.name);
-    return {
-      ...carried,
-      ...(held ? { deletionsHeld: held } : {}),
-      consecutiveFailures: settlement.consecutiveFailures,
-      lastPoll: { ...counted, finishedAt: settlement.finishedAt },
-      ...(settlement.nextRunAt !== undefined ? { nextPollAt: settlement.nextRunAt } : {}),
-      ...(error ? { lastError: { code: error.code, message: error.message, at: settlement.finishedAt } } : { lastSuccessAt: settlement.finishedAt, ...(report ? { lastReport: report, ...(report.kind === 'full' ? { instanceCounts: report.countsByStatus } : {}) } : {}) }),
-    };
-  };
-
   return {
     status(endpoint) {
       const status = statuses.get(endpoint);
@@ -104,7 +88,9 @@ export function createEndpointBook(options: EndpointBookOptions): EndpointBook {
       if (throttled) counted.throttles++;
     },
     settle(settlement, report) {
-      const status = settledStatus(settlement, report);
+      const previous = statuses.get(settlement.name) ?? { endpoint: settlement.name, consecutiveFailures: 0 };
+      const counted = pollRequests.get(settlement.name) ?? { requests: 0, throttles: 0 };
+      const status = settledStatus(previous, { settlement, counted, held: options.heldDeletionsOf(settlement.name), ...(report ? { report } : {}) });
       statuses.set(settlement.name, status);
       const error = settlement.error;
       // The lease went elsewhere while this replica still counted on it: find out now, not at the next renewal.
@@ -129,5 +115,20 @@ export function createEndpointBook(options: EndpointBookOptions): EndpointBook {
       metrics.consecutiveFailures.remove({ endpoint });
       for (const state of healthStates) metrics.endpointHealth.remove({ endpoint, state });
     },
+  };
+}
+
+/** What a settled poll makes of the endpoint's previous status: its counts, its error or success, the guard's hold. */
+function settledStatus(previous: EndpointStatus, poll: { settlement: PollSettlement; counted: { requests: number; throttles: number }; held: VanishingVerdict | undefined; report?: PollReport }): EndpointStatus {
+  const { settlement, counted, held, report } = poll;
+  const error: BridgeError | undefined = settlement.error;
+  const { deletionsHeld: _previouslyHeld, ...carried } = previous;
+  return {
+    ...carried,
+    ...(held ? { deletionsHeld: held } : {}),
+    consecutiveFailures: settlement.consecutiveFailures,
+    lastPoll: { ...counted, finishedAt: settlement.finishedAt },
+    ...(settlement.nextRunAt !== undefined ? { nextPollAt: settlement.nextRunAt } : {}),
+    ...(error ? { lastError: { code: error.code, message: error.message, at: settlement.finishedAt } } : { lastSuccessAt: settlement.finishedAt, ...(report ? { lastReport: report, ...(report.kind === 'full' ? { instanceCounts: report.countsByStatus } : {}) } : {}) }),
   };
 }

@@ -30,7 +30,8 @@ export interface EndpointScheduling {
 }
 
 export function createEndpointScheduling(context: BridgeContext, options: EndpointSchedulingOptions): EndpointScheduling {
-  const { config, dependencies, clock, logger, metrics, cache, stateCache, book, maintenance } = { ...context, ...options };
+  const { config, dependencies, clock, logger, metrics, cache, stateCache } = context;
+  const { book, maintenance } = options;
   const connections = new Map<string, PlatformConnection>();
   const pollers = new Map<string, EndpointPoller>();
   const lastReports = new Map<string, PollReport>();
@@ -47,63 +48,6 @@ export function createEndpointScheduling(context: BridgeContext, options: Endpoi
     },
   });
 
-  /**
-   * When the endpoint's previous poll started, from the cache (invariant 1
-   * across restarts, replacements and PATCHes). Unknown when the cache cannot
-   * say now: the poll itself then fails on the cache and backs off.
-   */
-  const lastPollStart = async (name: string): Promise<number | undefined> => {
-    try {
-      return await cache.readPollStart(name);
-    } catch (error) {
-      logger.warn({ err: error, endpoint: name }, 'cannot read when the endpoint was last polled');
-      return undefined;
-    }
-  };
-
-  /** The endpoint's platform connection, counting its requests, with deletions held in its maintenance windows. */
-  const connect = (endpoint: EndpointConfig): PlatformConnection => {
-    const adapter = dependencies.adapters.require(endpoint.platform);
-    const endpointLogger = logger.child({ endpoint: endpoint.name, platform: endpoint.platform });
-    const targetCheck = dependencies.targetCheckFor?.(endpoint);
-    const rateLimit = context.rateLimiter.forPlatform(endpoint.platform);
-    const connection = adapter.connect(endpoint, {
-      logger: endpointLogger,
-      clock,
-      store: cache.adapterStore(endpoint.name),
-      ...(targetCheck ? { targetCheck } : {}),
-      ...(rateLimit ? { rateLimit } : {}),
-      onRequest: ({ status, throttled }) => {
-        metrics.platformRequests.inc({ endpoint: endpoint.name, code: String(status) });
-        if (throttled) metrics.throttles.inc({ endpoint: endpoint.name });
-        book.countRequest(endpoint.name, throttled);
-      },
-    });
-    connections.set(endpoint.name, connection);
-    return maintenance.connection(endpoint, connection, endpointLogger);
-  };
-
-  /** One poll of the endpoint: under its lease in cluster mode, its start remembered before the platform hears from us. */
-  const pollJob = (endpoint: EndpointConfig, poller: EndpointPoller, floorMs: number, lastStartedAt: number | undefined): PollJob => ({
-    name: endpoint.name,
-    intervalMs: endpoint.intervalSeconds * 1000,
-    floorMs,
-    ...(lastStartedAt !== undefined ? { lastStartedAt } : {}),
-    ...(endpoint.maintenanceWindows?.some((window) => window.pausePolling) ? { pausedUntil: (at: number) => maintenance.pausedUntil(endpoint.name, at) } : {}),
-    run: async (signal) => {
-      book.beginPoll(endpoint.name);
-      if (context.replicaId !== undefined) {
-        const fence = options.leaseOf(endpoint.name);
-        if (!fence) throw new BridgeError(ErrorCode.LeaseLost, `endpoint ${endpoint.name}: replica ${context.replicaId} holds no lease on it; not polling`, { endpoint: endpoint.name, replica: context.replicaId });
-        context.pollFences.set(endpoint.name, fence);
-      }
-      // Remembered before the platform hears from us, so a crash mid-poll still counts as a poll.
-      await stateCache.writePollStart(endpoint.name, clock.now());
-      await dependencies.preflight?.(endpoint, signal);
-      lastReports.set(endpoint.name, await poller.poll(signal));
-    },
-  });
-
   const scheduleOrThrow = (endpoint: EndpointConfig, resyncOnFirstPoll: boolean, lastStartedAt: number | undefined): void => {
     const adapter = dependencies.adapters.require(endpoint.platform);
     maintenance.follow(endpoint);
@@ -111,7 +55,7 @@ export function createEndpointScheduling(context: BridgeContext, options: Endpoi
     const poller = createEndpointPoller({
       endpoint,
       adapter,
-      connection: connect(endpoint),
+      connection: connect(context, options, endpoint, connections),
       differ: context.differ,
       cache: stateCache,
       publisher: context.publisher,
@@ -124,7 +68,7 @@ export function createEndpointScheduling(context: BridgeContext, options: Endpoi
       fullListMs: config.diff.fullListSeconds * 1000,
       resyncOnFirstPoll,
     });
-    scheduler.add(pollJob(endpoint, poller, adapter.minimumIntervalSeconds * 1000, lastStartedAt));
+    scheduler.add(pollJob(context, options, { endpoint, poller, floorMs: adapter.minimumIntervalSeconds * 1000, lastStartedAt, lastReports }));
     pollers.set(endpoint.name, poller);
     book.open(endpoint.name);
   };
@@ -133,7 +77,7 @@ export function createEndpointScheduling(context: BridgeContext, options: Endpoi
     scheduler,
     async schedule(endpoint, resyncOnFirstPoll) {
       try {
-        scheduleOrThrow(endpoint, resyncOnFirstPoll, await lastPollStart(endpoint.name));
+        scheduleOrThrow(endpoint, resyncOnFirstPoll, await lastPollStart(context, endpoint.name));
       } catch (error) {
         const failure = asBridgeError(error, ErrorCode.Internal, { endpoint: endpoint.name });
         book.refuse(endpoint.name, failure);
@@ -156,5 +100,75 @@ export function createEndpointScheduling(context: BridgeContext, options: Endpoi
     },
     poller: (name) => pollers.get(name),
     connected: () => [...connections.keys()],
+  };
+}
+
+/**
+ * When the endpoint's previous poll started, from the cache (invariant 1
+ * across restarts, replacements and PATCHes). Unknown when the cache cannot
+ * say now: the poll itself then fails on the cache and backs off.
+ */
+async function lastPollStart(context: BridgeContext, name: string): Promise<number | undefined> {
+  try {
+    return await context.cache.readPollStart(name);
+  } catch (error) {
+    context.logger.warn({ err: error, endpoint: name }, 'cannot read when the endpoint was last polled');
+    return undefined;
+  }
+}
+
+/** The endpoint's platform connection (kept in `connections` for closing), counting its requests, with deletions held in its maintenance windows. */
+function connect(context: BridgeContext, options: EndpointSchedulingOptions, endpoint: EndpointConfig, connections: Map<string, PlatformConnection>): PlatformConnection {
+  const { dependencies, clock, logger, metrics, cache } = context;
+  const adapter = dependencies.adapters.require(endpoint.platform);
+  const endpointLogger = logger.child({ endpoint: endpoint.name, platform: endpoint.platform });
+  const targetCheck = dependencies.targetCheckFor?.(endpoint);
+  const rateLimit = context.rateLimiter.forPlatform(endpoint.platform);
+  const connection = adapter.connect(endpoint, {
+    logger: endpointLogger,
+    clock,
+    store: cache.adapterStore(endpoint.name),
+    ...(targetCheck ? { targetCheck } : {}),
+    ...(rateLimit ? { rateLimit } : {}),
+    onRequest: ({ status, throttled }) => {
+      metrics.platformRequests.inc({ endpoint: endpoint.name, code: String(status) });
+      if (throttled) metrics.throttles.inc({ endpoint: endpoint.name });
+      options.book.countRequest(endpoint.name, throttled);
+    },
+  });
+  connections.set(endpoint.name, connection);
+  return options.maintenance.connection(endpoint, connection, endpointLogger);
+}
+
+interface PollJobParts {
+  readonly endpoint: EndpointConfig;
+  readonly poller: EndpointPoller;
+  readonly floorMs: number;
+  readonly lastStartedAt: number | undefined;
+  /** Where the poll leaves its report for the settlement. */
+  readonly lastReports: Map<string, PollReport>;
+}
+
+/** One poll of the endpoint: under its lease in cluster mode, its start remembered before the platform hears from us; paused in pausing windows. */
+function pollJob(context: BridgeContext, options: EndpointSchedulingOptions, parts: PollJobParts): PollJob {
+  const { endpoint, poller } = parts;
+  return {
+    name: endpoint.name,
+    intervalMs: endpoint.intervalSeconds * 1000,
+    floorMs: parts.floorMs,
+    ...(parts.lastStartedAt !== undefined ? { lastStartedAt: parts.lastStartedAt } : {}),
+    ...(endpoint.maintenanceWindows?.some((window) => window.pausePolling) ? { pausedUntil: (at: number) => options.maintenance.pausedUntil(endpoint.name, at) } : {}),
+    run: async (signal) => {
+      options.book.beginPoll(endpoint.name);
+      if (context.replicaId !== undefined) {
+        const fence = options.leaseOf(endpoint.name);
+        if (!fence) throw new BridgeError(ErrorCode.LeaseLost, `endpoint ${endpoint.name}: replica ${context.replicaId} holds no lease on it; not polling`, { endpoint: endpoint.name, replica: context.replicaId });
+        context.pollFences.set(endpoint.name, fence);
+      }
+      // Remembered before the platform hears from us, so a crash mid-poll still counts as a poll.
+      await context.stateCache.writePollStart(endpoint.name, context.clock.now());
+      await context.dependencies.preflight?.(endpoint, signal);
+      parts.lastReports.set(endpoint.name, await poller.poll(signal));
+    },
   };
 }

@@ -83,28 +83,7 @@ export function createMaintenanceTracker(options: MaintenanceTrackerOptions): Ma
   const { clock, logger } = options;
   const watched = new Map<string, Watched>();
 
-  const statusOf = (entry: Watched): MaintenanceStatus => {
-    const snapshot = snapshotNow(entry);
-    return {
-      active: snapshot.active,
-      ...(snapshot.endsAt !== undefined ? { endsAt: snapshot.endsAt } : {}),
-      ...(snapshot.nextStartAt !== undefined ? { nextStartAt: snapshot.nextStartAt } : {}),
-      pausePolling: snapshot.pausePolling,
-      heldDeletions: entry.held.size,
-      windows: entry.windows.length,
-    };
-  };
-
-  /** The cached snapshot while it holds (the timer refreshes it at each transition), else a fresh one. */
-  const snapshotAt = (entry: Watched, at: number): Snapshot => {
-    if (at >= entry.snapshot.at && at < entry.snapshot.validUntil) return entry.snapshot;
-    return snapshotOf(entry.windows, at);
-  };
-  const snapshotNow = (entry: Watched): Snapshot => {
-    const now = clock.now();
-    if (now < entry.snapshot.at || now >= entry.snapshot.validUntil) entry.snapshot = snapshotOf(entry.windows, now);
-    return entry.snapshot;
-  };
+  const statusOf = (entry: Watched): MaintenanceStatus => statusOfEntry(entry, snapshotNow(entry, clock.now()));
 
   const arm = (endpoint: string, entry: Watched): void => {
     if (!Number.isFinite(entry.snapshot.validUntil)) return;
@@ -113,16 +92,10 @@ export function createMaintenanceTracker(options: MaintenanceTrackerOptions): Ma
       if (watched.get(endpoint) !== entry) return;
       const before = entry.snapshot;
       entry.snapshot = snapshotOf(entry.windows, clock.now());
-      noteTransition(endpoint, before, entry.snapshot);
+      logTransition(logger, endpoint, before, entry.snapshot);
       arm(endpoint, entry);
       options.onChange?.(endpoint, statusOf(entry));
     });
-  };
-
-  const noteTransition = (endpoint: string, before: Snapshot, after: Snapshot): void => {
-    const until = after.endsAt !== undefined ? new Date(after.endsAt).toISOString() : undefined;
-    if (!before.active && after.active) logger.info({ endpoint, until, pausePolling: after.pausePolling }, `maintenance window of ${endpoint} began (until ${until}): failures do not turn its health red, deletions are held${after.pausePolling ? ', polling is paused' : ''}`);
-    else if (before.active && !after.active) logger.info({ endpoint }, `maintenance window of ${endpoint} ended: the next poll judges absences by the normal rules`);
   };
 
   const forget = (endpoint: string): void => {
@@ -164,7 +137,7 @@ export function createMaintenanceTracker(options: MaintenanceTrackerOptions): Ma
     pollSucceeded(endpoint, startedAt) {
       const entry = watched.get(endpoint);
       if (!entry || entry.held.size === 0) return;
-      if (snapshotAt(entry, startedAt).active || snapshotNow(entry).active) return;
+      if (snapshotAt(entry, startedAt).active || snapshotNow(entry, clock.now()).active) return;
       entry.held.clear();
       options.onChange?.(endpoint, statusOf(entry));
     },
@@ -201,4 +174,33 @@ function snapshotOf(windows: readonly CompiledWindow[], at: number): Snapshot {
     ...(pauseEndsAt !== undefined ? { pauseEndsAt } : {}),
     ...(nextStartAt !== undefined ? { nextStartAt } : {}),
   };
+}
+
+function statusOfEntry(entry: Watched, snapshot: Snapshot): MaintenanceStatus {
+  return {
+    active: snapshot.active,
+    ...(snapshot.endsAt !== undefined ? { endsAt: snapshot.endsAt } : {}),
+    ...(snapshot.nextStartAt !== undefined ? { nextStartAt: snapshot.nextStartAt } : {}),
+    pausePolling: snapshot.pausePolling,
+    heldDeletions: entry.held.size,
+    windows: entry.windows.length,
+  };
+}
+
+/** The cached snapshot while it holds (the timer refreshes it at each transition), else a fresh one. */
+function snapshotAt(entry: Watched, at: number): Snapshot {
+  if (at >= entry.snapshot.at && at < entry.snapshot.validUntil) return entry.snapshot;
+  return snapshotOf(entry.windows, at);
+}
+
+/** The snapshot of `now`, kept as the entry's cache. */
+function snapshotNow(entry: Watched, now: number): Snapshot {
+  if (now < entry.snapshot.at || now >= entry.snapshot.validUntil) entry.snapshot = snapshotOf(entry.windows, now);
+  return entry.snapshot;
+}
+
+function logTransition(logger: Logger, endpoint: string, before: Snapshot, after: Snapshot): void {
+  const until = after.endsAt !== undefined ? new Date(after.endsAt).toISOString() : undefined;
+  if (!before.active && after.active) logger.info({ endpoint, until, pausePolling: after.pausePolling }, `maintenance window of ${endpoint} began (until ${until}): failures do not turn its health red, deletions are held${after.pausePolling ? ', polling is paused' : ''}`);
+  else if (before.active && !after.active) logger.info({ endpoint }, `maintenance window of ${endpoint} ended: the next poll judges absences by the normal rules`);
 }
