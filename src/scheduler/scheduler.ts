@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Clock, TimerHandle } from '../clock/index.js';
 import { BridgeError, ErrorCode, asBridgeError } from '../errors/index.js';
-import { nextPollAt } from './delay.js';
+import { nextPollAt, type NextPollInput } from './delay.js';
 
 /** One endpoint's recurring poll, as the scheduler sees it. */
 export interface PollJob {
@@ -93,132 +93,33 @@ interface JobEntry {
  * least as long as the platform's retry-after hint.
  */
 export function createScheduler(options: SchedulerOptions): Scheduler {
-  const { clock, logger } = options;
-  const random = options.random ?? Math.random;
   const jobs = new Map<string, JobEntry>();
-  const slots = createSlots(options.maxConcurrentPolls);
-  let started = false;
-  let stopping = false;
-
-  const scheduleAt = (entry: JobEntry, at: number): void => {
-    if (entry.removed || stopping) return;
-    entry.nextRunAt = at;
-    entry.timer = clock.schedule(at - clock.now(), () => {
-      entry.timer = undefined;
-      // A pause may have begun since this poll was planned (a window added, or started between polls).
-      const now = clock.now();
-      const resumeAt = pauseEndAfter(entry, now);
-      if (resumeAt !== now) scheduleAt(entry, resumeAt);
-      else void runEntry(entry, true);
-    });
-  };
-
-  /** `at`, or when a pause covering it ends (plus jitter). */
-  const pauseEndAfter = (entry: JobEntry, at: number): number => {
-    const pauseEnd = entry.job.pausedUntil?.(at);
-    if (pauseEnd === undefined || pauseEnd <= at) return at;
-    return pauseEnd + Math.floor(random() * options.jitterRatio * entry.job.intervalMs);
-  };
-
-  const runEntry = async (entry: JobEntry, reschedule: boolean): Promise<PollSettlement | undefined> => {
-    if (entry.running || entry.removed) return undefined;
-    const abort = new AbortController();
-    entry.abort = abort;
-    let settle!: () => void;
-    entry.running = new Promise<void>((resolve) => (settle = resolve));
-    try {
-      // A one-off run (`once`) honours the floor too: it waits rather than poll early.
-      const wait = floorEndsAt(entry) - clock.now();
-      if (!reschedule && wait > 0) {
-        logger.info({ endpoint: entry.job.name, waitMs: wait }, `waiting ${Math.ceil(wait / 1000)} s: the endpoint's previous poll started less than its minimum interval ago`);
-        await clock.sleep(wait, abort.signal).catch(() => undefined);
-      }
-      await slots.acquire();
-      if (entry.removed || abort.signal.aborted) {
-        slots.release();
-        return undefined;
-      }
-      const startedAt = clock.now();
-      entry.lastStartedAt = startedAt;
-      let error: BridgeError | undefined;
-      try {
-        await entry.job.run(abort.signal);
-        entry.consecutiveFailures = 0;
-      } catch (thrown) {
-        error = asBridgeError(thrown, ErrorCode.Internal, { endpoint: entry.job.name });
-        entry.consecutiveFailures++;
-      } finally {
-        slots.release();
-      }
-      const finishedAt = clock.now();
-      const nextRunAt =
-        reschedule && !entry.removed && !stopping
-          ? pauseEndAfter(entry, nextPollAt({
-              intervalMs: entry.job.intervalMs,
-              floorMs: entry.job.floorMs,
-              startedAt,
-              finishedAt,
-              consecutiveFailures: entry.consecutiveFailures,
-              backoffMaxMs: options.backoffMaxMs,
-              jitterRatio: options.jitterRatio,
-              random: random(),
-              ...(typeof error?.context.retryAfterMs === 'number' ? { retryAfterMs: error.context.retryAfterMs } : {}),
-            }))
-          : undefined;
-      const settlement: PollSettlement = { name: entry.job.name, startedAt, finishedAt, consecutiveFailures: entry.consecutiveFailures, ...(error ? { error } : {}), ...(nextRunAt !== undefined ? { nextRunAt } : {}) };
-      try {
-        options.onSettled?.(settlement);
-      } catch (callbackError) {
-        logger.error({ err: callbackError, endpoint: entry.job.name }, 'poll settlement callback failed');
-      }
-      if (nextRunAt !== undefined) scheduleAt(entry, nextRunAt);
-      return settlement;
-    } finally {
-      entry.running = undefined;
-      entry.abort = undefined;
-      settle();
-    }
-  };
-
-  /** The earliest a job may start again: one floor after its previous start. */
-  const floorEndsAt = (entry: JobEntry): number => (entry.lastStartedAt === undefined ? -Infinity : entry.lastStartedAt + entry.job.floorMs);
-
-  const startEntry = (entry: JobEntry): void => {
-    scheduleAt(entry, pauseEndAfter(entry, Math.max(clock.now() + Math.floor(random() * options.jitterRatio * entry.job.intervalMs), floorEndsAt(entry))));
-  };
-
-  const halt = async (entry: JobEntry, reason: string): Promise<void> => {
-    if (entry.timer) clock.cancel(entry.timer);
-    entry.timer = undefined;
-    entry.nextRunAt = undefined;
-    entry.abort?.abort(new BridgeError(ErrorCode.PollAborted, `poll of ${entry.job.name} aborted: ${reason}`, { endpoint: entry.job.name }));
-    await entry.running;
-  };
-
+  const phase = { started: false, stopping: false };
+  const runner = createJobRunner(options, () => phase.stopping);
   return {
     add(job) {
       if (jobs.has(job.name)) throw new BridgeError(ErrorCode.AlreadyExists, `endpoint ${job.name} is already scheduled`, { endpoint: job.name });
       if (job.intervalMs < job.floorMs) throw new BridgeError(ErrorCode.ConfigInvalid, `endpoint ${job.name}: interval ${job.intervalMs} ms is below the floor of ${job.floorMs} ms`, { endpoint: job.name });
       const entry: JobEntry = { job, consecutiveFailures: 0, removed: false, ...(job.lastStartedAt !== undefined ? { lastStartedAt: job.lastStartedAt } : {}) };
       jobs.set(job.name, entry);
-      if (started && !stopping) startEntry(entry);
+      if (phase.started && !phase.stopping) runner.start(entry);
     },
     async remove(name) {
       const entry = jobs.get(name);
       if (!entry) return;
       entry.removed = true;
       jobs.delete(name);
-      await halt(entry, 'endpoint removed');
+      await runner.halt(entry, 'endpoint removed');
     },
     has: (name) => jobs.has(name),
     start() {
-      if (started) return;
-      started = true;
-      for (const entry of jobs.values()) startEntry(entry);
+      if (phase.started) return;
+      phase.started = true;
+      for (const entry of jobs.values()) runner.start(entry);
     },
     async stop() {
-      stopping = true;
-      await Promise.all([...jobs.values()].map((entry) => halt(entry, 'shutting down')));
+      phase.stopping = true;
+      await Promise.all([...jobs.values()].map((entry) => runner.halt(entry, 'shutting down')));
     },
     async runAllOnce(signal) {
       const settlements = await Promise.all(
@@ -226,7 +127,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
           const onAbort = (): void => entry.abort?.abort(signal?.reason);
           signal?.addEventListener('abort', onAbort, { once: true });
           try {
-            return await runEntry(entry, false);
+            return await runner.run(entry, false);
           } finally {
             signal?.removeEventListener('abort', onAbort);
           }
@@ -244,6 +145,131 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         ...(entry.nextRunAt !== undefined ? { nextRunAt: entry.nextRunAt } : {}),
       };
     },
+  };
+}
+
+/** How one job's polls are timed and run: its timer, its pauses, its floor, its slot, its settlement. */
+interface JobRunner {
+  /** Arms the job's first poll: after a jitter of at most `jitterRatio × interval`, no sooner than its floor, after any pause. */
+  start(entry: JobEntry): void;
+  /** One poll; `reschedule` arms the next (a scheduled run) or not (`once`, which waits out the floor instead). */
+  run(entry: JobEntry, reschedule: boolean): Promise<PollSettlement | undefined>;
+  /** No further polls; an in-flight one is aborted and awaited. */
+  halt(entry: JobEntry, reason: string): Promise<void>;
+}
+
+function createJobRunner(options: SchedulerOptions, stopping: () => boolean): JobRunner {
+  const { clock, logger } = options;
+  const random = options.random ?? Math.random;
+  const slots = createSlots(options.maxConcurrentPolls);
+
+  const scheduleAt = (entry: JobEntry, at: number): void => {
+    if (entry.removed || stopping()) return;
+    entry.nextRunAt = at;
+    entry.timer = clock.schedule(at - clock.now(), () => {
+      entry.timer = undefined;
+      // A pause may have begun since this poll was planned (a window added, or started between polls).
+      const now = clock.now();
+      const resumeAt = pauseEndAfter(entry, now);
+      if (resumeAt !== now) scheduleAt(entry, resumeAt);
+      else void run(entry, true);
+    });
+  };
+
+  /** `at`, or when a pause covering it ends (plus jitter). */
+  const pauseEndAfter = (entry: JobEntry, at: number): number => {
+    const pauseEnd = entry.job.pausedUntil?.(at);
+    if (pauseEnd === undefined || pauseEnd <= at) return at;
+    return pauseEnd + Math.floor(random() * options.jitterRatio * entry.job.intervalMs);
+  };
+
+  const run = async (entry: JobEntry, reschedule: boolean): Promise<PollSettlement | undefined> => {
+    if (entry.running || entry.removed) return undefined;
+    const abort = new AbortController();
+    entry.abort = abort;
+    let settle!: () => void;
+    entry.running = new Promise<void>((resolve) => (settle = resolve));
+    try {
+      // A one-off run (`once`) honours the floor too: it waits rather than poll early.
+      if (!reschedule) await waitOutFloor(clock, logger, entry, abort.signal);
+      await slots.acquire();
+      if (entry.removed || abort.signal.aborted) {
+        slots.release();
+        return undefined;
+      }
+      const startedAt = clock.now();
+      entry.lastStartedAt = startedAt;
+      const error = await runHoldingSlot(entry, abort.signal, slots);
+      const finishedAt = clock.now();
+      const nextRunAt = reschedule && !entry.removed && !stopping() ? pauseEndAfter(entry, nextPollAt(delayInput(options, entry, { startedAt, finishedAt, error, random: random() }))) : undefined;
+      const settlement: PollSettlement = { name: entry.job.name, startedAt, finishedAt, consecutiveFailures: entry.consecutiveFailures, ...(error ? { error } : {}), ...(nextRunAt !== undefined ? { nextRunAt } : {}) };
+      try {
+        options.onSettled?.(settlement);
+      } catch (callbackError) {
+        logger.error({ err: callbackError, endpoint: entry.job.name }, 'poll settlement callback failed');
+      }
+      if (nextRunAt !== undefined) scheduleAt(entry, nextRunAt);
+      return settlement;
+    } finally {
+      entry.running = undefined;
+      entry.abort = undefined;
+      settle();
+    }
+  };
+
+  return {
+    start(entry) {
+      scheduleAt(entry, pauseEndAfter(entry, Math.max(clock.now() + Math.floor(random() * options.jitterRatio * entry.job.intervalMs), floorEndsAt(entry))));
+    },
+    run,
+    async halt(entry, reason) {
+      if (entry.timer) clock.cancel(entry.timer);
+      entry.timer = undefined;
+      entry.nextRunAt = undefined;
+      entry.abort?.abort(new BridgeError(ErrorCode.PollAborted, `poll of ${entry.job.name} aborted: ${reason}`, { endpoint: entry.job.name }));
+      await entry.running;
+    },
+  };
+}
+
+/** The earliest a job may start again: one floor after its previous start. */
+function floorEndsAt(entry: JobEntry): number {
+  return entry.lastStartedAt === undefined ? -Infinity : entry.lastStartedAt + entry.job.floorMs;
+}
+
+async function waitOutFloor(clock: Clock, logger: Logger, entry: JobEntry, signal: AbortSignal): Promise<void> {
+  const wait = floorEndsAt(entry) - clock.now();
+  if (wait <= 0) return;
+  logger.info({ endpoint: entry.job.name, waitMs: wait }, `waiting ${Math.ceil(wait / 1000)} s: the endpoint's previous poll started less than its minimum interval ago`);
+  await clock.sleep(wait, signal).catch(() => undefined);
+}
+
+/** Runs the job once in the slot it was given (released after); counts its failures; answers its error. */
+async function runHoldingSlot(entry: JobEntry, signal: AbortSignal, slots: { release(): void }): Promise<BridgeError | undefined> {
+  try {
+    await entry.job.run(signal);
+    entry.consecutiveFailures = 0;
+    return undefined;
+  } catch (thrown) {
+    entry.consecutiveFailures++;
+    return asBridgeError(thrown, ErrorCode.Internal, { endpoint: entry.job.name });
+  } finally {
+    slots.release();
+  }
+}
+
+/** What the next poll's time is computed from (see {@link nextPollAt}). */
+function delayInput(options: SchedulerOptions, entry: JobEntry, poll: { startedAt: number; finishedAt: number; error: BridgeError | undefined; random: number }): NextPollInput {
+  return {
+    intervalMs: entry.job.intervalMs,
+    floorMs: entry.job.floorMs,
+    startedAt: poll.startedAt,
+    finishedAt: poll.finishedAt,
+    consecutiveFailures: entry.consecutiveFailures,
+    backoffMaxMs: options.backoffMaxMs,
+    jitterRatio: options.jitterRatio,
+    random: poll.random,
+    ...(typeof poll.error?.context.retryAfterMs === 'number' ? { retryAfterMs: poll.error.context.retryAfterMs } : {}),
   };
 }
 
