@@ -1,4 +1,5 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
+import { errorLogForm } from '../errors/index.js';
 import { scrubSecretText, scrubSecrets } from '../secrets/index.js';
 import { boundStrings, boundText } from '../text/index.js';
 
@@ -60,7 +61,8 @@ const fieldsKeptOfOverlongLines = ['level', 'time', 'service', 'provider', 'comp
  * fields named like secrets are dropped whole.
  */
 function scrubbedErrorSerialization(error: unknown): unknown {
-  const serialized: unknown = pino.stdSerializers.err(error as Error);
+  // Expected failures without their stack, bugs with it (errorLogForm says which is which).
+  const serialized: unknown = errorLogForm(error) ?? pino.stdSerializers.err(error as Error);
   let plain: unknown;
   try {
     // Serialized errors are pino objects with a prototype; their JSON form is what gets written, so scrub and bound that.

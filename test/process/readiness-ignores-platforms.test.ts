@@ -37,6 +37,16 @@ test('run with its only platform refusing connections is ready while /health sho
   t.after(() => bridge.dispose());
   await bridge.waitForLine('stderr', /"endpoint":"nova-dead".*"msg":"poll failed: /);
 
+  // An expected failure (a refused connection) is one log line with its cause chain once and no stack trace (#16 Logs).
+  const failures = bridge.stderr().split('\n').filter((line) => line.includes('"msg":"poll failed: '));
+  assert.ok(failures.length >= 1);
+  for (const line of failures) {
+    assert.doesNotMatch(line, /\s{4}at |"stack"/, `no stack frames: ${line}`);
+    const err = (JSON.parse(line) as { err: { code: string; causes?: string[] } }).err;
+    assert.equal(err.code, 'PLATFORM_UNREACHABLE', line);
+    assert.equal(err.causes?.filter((cause) => /ECONNREFUSED/.test(cause)).length, 1, `the refusal named once among the causes: ${line}`);
+  }
+
   const ready = await fetch(`${bridge.apiUrl}/readyz`);
   const readiness = (await ready.json()) as Readiness;
   assert.equal(ready.status, 200, JSON.stringify(readiness));
