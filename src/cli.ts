@@ -5,6 +5,12 @@ import { fileURLToPath } from 'node:url';
 import type { Writable } from 'node:stream';
 import type { CommandIo } from './main.js';
 
+// The bridge's process entry point: the command runs on the CommandIo made here (arguments, environment, streams,
+// signals) and touches `process` through nothing else. Two exceptions remain in the running bridge: the OpenStack
+// adapter's description (adapters/openstack/platform.ts, `processCloudsYamlSources`) reads process.env, the working
+// directory and the home directory to find clouds.yaml, until it receives them from here; and the other entry points
+// (src/build-info/record-cli.ts, src/write-config-docs.ts) are processes of their own.
+
 /**
  * The process's surroundings as a {@link CommandIo}: arguments, environment, standard streams and SIGTERM/SIGINT.
  * The SIGTERM/SIGINT handlers are installed here, when the io is made, before anything slow loads: a signal that
