@@ -4,8 +4,10 @@ export interface DemoConfigOptions {
   readonly endpoints: ReadonlyArray<Readonly<Record<string, unknown>>>;
   /** Variables the endpoints' `${env:…}` references read. */
   readonly secrets: Readonly<Record<string, string>>;
-  /** Publish to this NATS server (JetStream, creating the stream) instead of printing to stdout. */
+  /** Publish to this NATS server through JetStream (the demo made sure the stream exists) instead of printing to stdout. */
   readonly natsUrl?: string;
+  /** Cap of the backoff after failed polls: at one interval, the demo's outage reaches `unavailable` (3 failed polls) in 30 s, not 70 s. */
+  readonly backoffMaxSeconds: number;
   /** Where the REST API listens (default a free loopback port). */
   readonly apiListen?: string;
 }
@@ -25,9 +27,7 @@ export function demoEnvironment(options: DemoConfigOptions): Record<string, stri
     DCM_BRIDGE_LOG_LEVEL: 'info',
     DCM_BRIDGE_API_LISTEN: options.apiListen ?? '127.0.0.1:0',
     DCM_BRIDGE_ENDPOINTS: JSON.stringify(options.endpoints),
-    ...(options.natsUrl
-      ? // No DCM here to own the dcm-status stream, so the bridge creates it.
-        { DCM_BRIDGE_PUBLISHER_KIND: 'nats', DCM_BRIDGE_PUBLISHER_URL: options.natsUrl, DCM_BRIDGE_PUBLISHER_CREATE_STREAM: 'true' }
-      : { DCM_BRIDGE_PUBLISHER_KIND: 'stdout' }),
+    DCM_BRIDGE_SCHEDULER_BACKOFF_MAX_SECONDS: String(options.backoffMaxSeconds),
+    ...(options.natsUrl ? { DCM_BRIDGE_PUBLISHER_KIND: 'nats', DCM_BRIDGE_PUBLISHER_URL: options.natsUrl } : { DCM_BRIDGE_PUBLISHER_KIND: 'stdout' }),
   };
 }

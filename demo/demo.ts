@@ -1,17 +1,22 @@
+import { createServer } from 'node:net';
 import { devNull } from 'node:os';
 import type { Writable } from 'node:stream';
-import { createSystemClock } from '../src/clock/index.js';
+import { consumeDcmEvents } from '../examples/jetstream-consumer.js';
 import { runCommand } from '../src/main.js';
 import { createSeededRandom } from '../test/simulators/common/index.js';
 import { startStateChurn } from './churn.js';
+import { createDemoClock } from './demo-clock.js';
 import { demoEnvironment } from './demo-config.js';
-import { tapDcmSubjects } from './nats-tap.js';
+import { createEventPrinter } from './event-printer.js';
+import { ensureDemoStream, startThrowawayNats, type DemoBroker } from './nats-broker.js';
+import type { DemoOptions } from './options.js';
 import { ec2DemoPlatform, openstackDemoPlatform, vsphereDemoPlatform, type DemoPlatform } from './platforms.js';
+import { startDemoStory, type DemoStory } from './story.js';
 
 /** The demo's surroundings; `demo/cli.ts` passes the process's. */
 export interface DemoIo {
   readonly env: Readonly<Record<string, string | undefined>>;
-  /** CloudEvents, one JSON per line. */
+  /** Events: per event a human line, then its CloudEvent JSON on a line of its own. */
   readonly stdout: Writable;
   /** Everything else: banner, churn notes, the bridge's JSON log. */
   readonly stderr: Writable;
@@ -19,8 +24,8 @@ export interface DemoIo {
   readonly onShutdownSignal: (handler: (signal: string) => void) => void;
 }
 
-/** Pace of the demo. */
-export const demoSetup = { churnSeconds: 3, intervalSeconds: 10, seed: 7 } as const;
+/** Pace of the demo (in demo time: see `--speed`), and the story's cast. */
+export const demoSetup = { churnSeconds: 3, intervalSeconds: 10, seed: 7, deleteAfterSeconds: 15, deletionEndpoint: 'vc-demo', outageEndpoint: 'os-demo', streamName: 'dcm-status' } as const;
 
 /** The platforms the demo runs: one simulator per adapter. */
 export function demoPlatforms(): DemoPlatform[] {
@@ -35,54 +40,99 @@ export function demoPlatforms(): DemoPlatform[] {
 /**
  * Runs the demo until a shutdown signal: a simulator per platform, each with
  * DCM-managed and unmanaged instances whose states change every few seconds,
- * and the real bridge CLI (`runCommand`) polling them every 10 s. Resolves to
- * the bridge's exit code.
+ * the real bridge (`runCommand`) polling them every 10 s, and a story: one
+ * VM deleted, then one platform down and back. Each event is printed as a
+ * human line and its JSON, taken from the bridge's stdout publisher, or with
+ * `nats`, read back from JetStream by the example consumer. Resolves to the
+ * bridge's exit code.
  */
-export async function runDemo(io: DemoIo): Promise<number> {
-  const clock = createSystemClock();
+export async function runDemo(io: DemoIo, options: DemoOptions = { speed: 1 }): Promise<number> {
+  const clock = createDemoClock(options.speed);
   const note = (line: string): void => void io.stderr.write(`demo: ${line}\n`);
   const platforms = demoPlatforms();
-  const started = await Promise.all(platforms.map((platform) => platform.start()));
-  const natsUrl = io.env['NATS_URL'] || undefined;
-  const tap = natsUrl ? await tapDcmSubjects(natsUrl, io.stdout) : undefined;
-
-  for (const platform of started) note(platform.banner);
-  note(`bridge polls every ${demoSetup.intervalSeconds} s; a managed instance changes state every ${demoSetup.churnSeconds} s`);
-  note(natsUrl ? `publishing to NATS ${natsUrl} (stream dcm-status on dcm.*); events read back from dcm.* below` : 'events below, one CloudEvent JSON per line (stdout); logs on stderr');
-  note('Ctrl-C stops');
-
-  const churn = startStateChurn({ platforms, everyMs: demoSetup.churnSeconds * 1000, clock, random: createSeededRandom(demoSetup.seed), onChange: note });
-
-  // A signal may come before the bridge registered its handler; keep it for then.
-  let stopBridge: ((signal: string) => void) | undefined;
-  let pendingSignal: string | undefined;
-  io.onShutdownSignal((signal) => {
-    churn.stop();
-    if (stopBridge) stopBridge(signal);
-    else pendingSignal = signal;
-  });
-
+  const random = createSeededRandom(demoSetup.seed);
+  let broker: DemoBroker | undefined;
+  let story: DemoStory | undefined;
+  const consumer = new AbortController();
+  let consuming: Promise<void> | undefined;
   try {
-    return await runCommand({
-      argv: ['run', '--config', devNull],
-      env: demoEnvironment({
-        endpoints: started.map((platform) => platform.endpoint),
-        secrets: Object.assign({}, ...started.map((platform) => platform.env)) as Record<string, string>,
-        ...(natsUrl ? { natsUrl } : {}),
-        ...(io.env['DEMO_API_LISTEN'] ? { apiListen: io.env['DEMO_API_LISTEN'] } : {}),
-      }),
-      stdout: io.stdout,
-      stderr: io.stderr,
-      clock,
-      onShutdownSignal: (handler) => {
-        stopBridge = handler;
-        if (pendingSignal !== undefined) handler(pendingSignal);
-      },
+    const started = await Promise.all(platforms.map((platform) => platform.start()));
+    if (options.nats) {
+      broker = options.nats.url ? { url: options.nats.url, stop: async () => undefined } : await startThrowawayNats();
+      const stream = await ensureDemoStream(broker.url, demoSetup.streamName);
+      note(`NATS ${broker.url}${options.nats.url ? '' : ' (a throwaway nats-server -js)'}: stream ${demoSetup.streamName} ${stream === 'created' ? 'created on dcm.> (status and health events)' : 'exists; used as it is'}`);
+    }
+    const apiListen = io.env['DEMO_API_LISTEN'] || `127.0.0.1:${await freeLoopbackPort()}`;
+    const apiUrl = `http://127.0.0.1:${apiListen.slice(apiListen.lastIndexOf(':') + 1)}`;
+    const cast = (name: string): DemoPlatform => {
+      const platform = platforms.find((candidate) => candidate.name === name);
+      if (!platform) throw new Error(`the story names ${name}, which is not a demo platform`);
+      return platform;
+    };
+    story = startDemoStory({ deletion: cast(demoSetup.deletionEndpoint), outage: cast(demoSetup.outageEndpoint), deleteAfterSeconds: demoSetup.deleteAfterSeconds, clock, random, apiUrl, note });
+    const printer = createEventPrinter(io.stdout, story.observe);
+    if (broker) {
+      // The example consumer's own code path, printing through the demo's printer.
+      consuming = consumeDcmEvents({ servers: broker.url, stream: demoSetup.streamName, durable: 'dcm-demo-printer', filterSubject: 'dcm.>', onEvent: printer.print, onNote: (line) => note(`consumer: ${line}`), signal: consumer.signal }).catch(
+        (error: unknown) => note(`consumer stopped: ${error instanceof Error ? error.message : String(error)}`),
+      );
+    }
+
+    for (const platform of started) note(platform.banner);
+    note(`bridge polls every ${demoSetup.intervalSeconds} s; a managed instance changes state every ${demoSetup.churnSeconds} s${options.speed === 1 ? '' : `; demo time runs ${options.speed}x fast`}`);
+    note(`story: ${demoSetup.deleteAfterSeconds} s after its first events a ${demoSetup.deletionEndpoint} VM is deleted; once that is reported, ${demoSetup.outageEndpoint} goes down until unavailable, then recovers`);
+    note(`bridge API on ${apiUrl} (try /health, /api/v1alpha1/vms, /metrics)`);
+    note(broker ? 'events below, read back from JetStream by a durable consumer (examples/jetstream-consumer.ts): a human line, then the CloudEvent JSON' : 'events below (stdout): a human line, then the CloudEvent JSON; logs on stderr');
+    note('Ctrl-C stops');
+
+    const churn = startStateChurn({ platforms, everyMs: demoSetup.churnSeconds * 1000, clock, random, onChange: note });
+    // A signal may come before the bridge registered its handler; keep it for then.
+    let stopBridge: ((signal: string) => void) | undefined;
+    let pendingSignal: string | undefined;
+    io.onShutdownSignal((signal) => {
+      churn.stop();
+      if (stopBridge) stopBridge(signal);
+      else pendingSignal = signal;
     });
+    try {
+      return await runCommand({
+        argv: ['run', '--config', devNull],
+        env: demoEnvironment({
+          endpoints: started.map((platform) => platform.endpoint),
+          secrets: Object.assign({}, ...started.map((platform) => platform.env)) as Record<string, string>,
+          backoffMaxSeconds: demoSetup.intervalSeconds,
+          apiListen,
+          ...(broker ? { natsUrl: broker.url } : {}),
+        }),
+        stdout: broker ? io.stdout : printer.sink,
+        stderr: io.stderr,
+        clock,
+        onShutdownSignal: (handler) => {
+          stopBridge = handler;
+          if (pendingSignal !== undefined) handler(pendingSignal);
+        },
+      });
+    } finally {
+      churn.stop();
+    }
   } finally {
-    churn.stop();
-    await tap?.close();
+    story?.stop();
+    consumer.abort();
+    await consuming;
+    await broker?.stop();
     const closing = await Promise.all(platforms.map((platform) => platform.close()));
     note(`stopped; ${closing.join('; ')}`);
   }
+}
+
+/** A free loopback port for the bridge's API, so the demo knows where to read /health. */
+async function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
 }

@@ -1,6 +1,7 @@
 import { createEc2Simulator, type InstanceStateName } from '../test/simulators/ec2/index.js';
 import { createOpenstackSimulator, statusOf, type VmState } from '../test/simulators/openstack/index.js';
 import { POWER_STATES, createVsphereSimulator } from '../test/simulators/vsphere/index.js';
+import type { FaultSwitch } from '../test/simulators/common/index.js';
 
 /** One simulated platform of the demo, seeded with DCM-managed and unmanaged instances. */
 export interface DemoPlatform {
@@ -10,6 +11,10 @@ export interface DemoPlatform {
   start(): Promise<StartedDemoPlatform>;
   /** Moves one random managed instance to another state; returns the note for the operator. */
   churn(random: () => number): string | undefined;
+  /** Deletes one managed instance (the churn leaves it alone from then on); undefined where the demo does not delete. */
+  deleteOne?(random: () => number): { readonly instanceId: string; readonly note: string } | undefined;
+  /** Down: every request, the sign-in included, answers 503 Service Unavailable; up: answers again. */
+  setOutage(down: boolean): void;
   /** Stops the simulator; resolves to a closing note (sessions and tokens left open, say). */
   close(): Promise<string>;
 }
@@ -25,6 +30,12 @@ export const demoPlatformSize = { instances: 20, managed: 15 } as const;
 
 function pick<T>(items: readonly T[], random: () => number): T | undefined {
   return items[Math.floor(random() * items.length)];
+}
+
+/** A platform outage as the simulators' fault switch models it: 503 to every request until it ends. */
+function setOutage(faults: FaultSwitch, down: boolean): void {
+  if (down) faults.set([{ kind: 'http5xx', status: 503 }]);
+  else faults.clear();
 }
 
 /**
@@ -79,6 +90,13 @@ export function vsphereDemoPlatform(options: { seed: number; intervalSeconds: nu
       simulator.inventory.setPowerState(vm.vmId, state);
       return `vCenter ${mode.name}: ${vm.vmId} (${vm.instanceId}) is now ${state}`;
     },
+    deleteOne(random) {
+      const vm = pick(managed, random);
+      if (!vm?.instanceId || !simulator.inventory.removeVm(vm.vmId)) return undefined;
+      managed.splice(managed.indexOf(vm), 1);
+      return { instanceId: vm.instanceId, note: `vCenter ${mode.name}: ${vm.vmId} (${vm.instanceId}) deleted; it leaves the lists, and GET /api/vcenter/vm/${vm.vmId} answers 404` };
+    },
+    setOutage: (down) => setOutage(simulator.faults, down),
     async close() {
       await close?.();
       const sessions = simulator.sessionCounters();
@@ -128,6 +146,7 @@ export function openstackDemoPlatform(options: { intervalSeconds: number }): Dem
       const record = simulator.servers.setState(server.serverId, { vmState, taskState: null });
       return `Nova: ${server.name} (${server.instanceId}) is now ${statusOf(record.vmState, record.taskState)}`;
     },
+    setOutage: (down) => setOutage(simulator.faults, down),
     async close() {
       await close?.();
       const tokens = simulator.tokenCounters();
@@ -178,6 +197,7 @@ export function ec2DemoPlatform(options: { intervalSeconds: number }): DemoPlatf
       simulator.inventory.setState(instance.instanceId, target.state, target.hibernate ? { reason: 'userHibernate' } : {});
       return `EC2: ${instance.instanceId} (${instance.dcmInstanceId}) is now ${target.state}${target.hibernate ? ' (hibernated)' : ''}`;
     },
+    setOutage: (down) => setOutage(simulator.faults, down),
     async close() {
       await close?.();
       return 'EC2 simulator stopped';
