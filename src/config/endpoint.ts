@@ -2,10 +2,10 @@ import { accessSync, constants } from 'node:fs';
 import type { Schema } from 'convict';
 import type { ValidationIssue } from '../errors/index.js';
 import type { PlatformAdapter } from '../adapter/index.js';
-import { validateMaintenanceWindows, type MaintenanceWindowConfig } from '../maintenance/index.js';
+import { maxWindowsPerEndpoint, validateMaintenanceWindows, type MaintenanceWindowConfig } from '../maintenance/index.js';
 import { isVmStatus, serviceTypes, vmStatuses, type ServiceType, type VmStatus } from '../normalize/status.js';
 import { validateWithConvict } from './convict-validation.js';
-import { booleanValue, dnsLabel, integerAtLeast, oneOf, optionalString, requiredString, stringMap, urlWithScheme } from './formats.js';
+import { booleanValue, describedFormat, dnsLabel, integerAtLeast, oneOf, optionalString, requiredString, stringMap, urlWithScheme } from './formats.js';
 
 /** Which platform resources are DCM's: the managed-by label/tag and the instance-id key. */
 export interface Selector {
@@ -54,9 +54,29 @@ export const defaultSelector: Selector = Object.freeze({ managedByKey: 'managed-
 const commonKeys = ['name', 'platform', 'url', 'serviceType', 'intervalSeconds', 'credentials', 'selector', 'stateOverrides', 'tls', 'maintenanceWindows'] as const;
 
 /** Only the list's shape: each window is checked by `validateMaintenanceWindows`, which names the key path of every problem. */
-const windowList = (value: unknown): void => {
-  if (!Array.isArray(value)) throw new Error('must be a list of windows, each {cron, duration, timeZone, pausePolling}');
-};
+const windowList = describedFormat(
+  (value) => {
+    if (!Array.isArray(value)) throw new Error('must be a list of windows, each {cron, duration, timeZone, pausePolling}');
+  },
+  {
+    text: `list of at most ${maxWindowsPerEndpoint} windows {cron, duration, timeZone, pausePolling}`,
+    jsonSchema: {
+      type: 'array',
+      maxItems: maxWindowsPerEndpoint,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['cron', 'duration'],
+        properties: {
+          cron: { type: 'string', description: 'Five-field cron expression of the starts (minute hour day-of-month month day-of-week), e.g. "0 2 * * SAT", or a preset such as @daily.' },
+          duration: { type: 'string', pattern: '^([0-9]{1,3}h)?([0-9]{1,5}m)?$', description: 'Elapsed time of each window: hours and/or minutes, "2h", "90m", "1h30m" (1m to 168h).' },
+          timeZone: { type: 'string', default: 'UTC', description: 'IANA time zone the expression is read in, e.g. Europe/Berlin.' },
+          pausePolling: { type: 'boolean', default: false, description: 'Do not poll the endpoint while the window is open.' },
+        },
+      },
+    },
+  },
+);
 
 /**
  * The convict schema of the keys every endpoint has, beside its adapter's
