@@ -3,19 +3,12 @@ import type { EndpointConfig } from '../config/index.js';
 import type { EndpointEvent } from '../registry/index.js';
 import type { BridgeContext } from './context.js';
 import type { EndpointScheduling } from './endpoint-scheduling.js';
+import { createKeyedTurns } from '../concurrency/index.js';
 
 /** Schedule changes of one endpoint take turns: the registry and the cluster may both move it at once. */
 export function createEndpointTurns(): <T>(name: string, action: () => Promise<T>) => Promise<T> {
-  const endpointTurns = new Map<string, Promise<unknown>>();
-  return (name, action) => {
-    const result = (endpointTurns.get(name) ?? Promise.resolve()).then(action, action);
-    const settled = result.catch(() => undefined);
-    endpointTurns.set(name, settled);
-    void settled.then(() => {
-      if (endpointTurns.get(name) === settled) endpointTurns.delete(name);
-    });
-    return result;
-  };
+  const turns = createKeyedTurns<string>();
+  return (name, action) => turns.run(name, action);
 }
 
 /** Cluster mode's coordinator, and how registry changes reach it. */
