@@ -2,6 +2,7 @@ import { createServer } from 'node:net';
 import { devNull } from 'node:os';
 import type { Writable } from 'node:stream';
 import { consumeDcmEvents } from '../examples/jetstream-consumer.js';
+import type { Clock } from '../src/clock/index.js';
 import { runCommand } from '../src/main.js';
 import { createSeededRandom } from '../test/simulators/common/index.js';
 import { startStateChurn } from './churn.js';
@@ -53,15 +54,10 @@ export async function runDemo(io: DemoIo, options: DemoOptions = { speed: 1 }): 
   const random = createSeededRandom(demoSetup.seed);
   let broker: DemoBroker | undefined;
   let story: DemoStory | undefined;
-  const consumer = new AbortController();
-  let consuming: Promise<void> | undefined;
+  let printing: EventPrinting | undefined;
   try {
     const started = await Promise.all(platforms.map((platform) => platform.start()));
-    if (options.nats) {
-      broker = options.nats.url ? { url: options.nats.url, stop: async () => undefined } : await startThrowawayNats();
-      const stream = await ensureDemoStream(broker.url, demoSetup.streamName);
-      note(`NATS ${broker.url}${options.nats.url ? '' : ' (a throwaway nats-server -js)'}: stream ${demoSetup.streamName} ${stream === 'created' ? 'created on dcm.> (status and health events)' : 'exists; used as it is'}`);
-    }
+    broker = options.nats ? await openBroker(options.nats.url, note) : undefined;
     const apiListen = io.env['DEMO_API_LISTEN'] || `127.0.0.1:${await freeLoopbackPort()}`;
     const apiUrl = `http://127.0.0.1:${apiListen.slice(apiListen.lastIndexOf(':') + 1)}`;
     const cast = (name: string): DemoPlatform => {
@@ -70,13 +66,7 @@ export async function runDemo(io: DemoIo, options: DemoOptions = { speed: 1 }): 
       return platform;
     };
     story = startDemoStory({ deletion: cast(demoSetup.deletionEndpoint), outage: cast(demoSetup.outageEndpoint), deleteAfterSeconds: demoSetup.deleteAfterSeconds, clock, random, apiUrl, note });
-    const printer = createEventPrinter(io.stdout, story.observe);
-    if (broker) {
-      // The example consumer's own code path, printing through the demo's printer.
-      consuming = consumeDcmEvents({ servers: broker.url, stream: demoSetup.streamName, durable: 'dcm-demo-printer', filterSubject: 'dcm.>', onEvent: printer.print, onNote: (line) => note(`consumer: ${line}`), signal: consumer.signal }).catch(
-        (error: unknown) => note(`consumer stopped: ${error instanceof Error ? error.message : String(error)}`),
-      );
-    }
+    printing = startPrinting(io.stdout, story, broker, note);
 
     for (const platform of started) note(platform.banner);
     note(`bridge polls every ${demoSetup.intervalSeconds} s; a managed instance changes state every ${demoSetup.churnSeconds} s${options.speed === 1 ? '' : `; demo time runs ${options.speed}x fast`}`);
@@ -86,43 +76,86 @@ export async function runDemo(io: DemoIo, options: DemoOptions = { speed: 1 }): 
     note('Ctrl-C stops');
 
     const churn = startStateChurn({ platforms, everyMs: demoSetup.churnSeconds * 1000, clock, random, onChange: note });
-    // A signal may come before the bridge registered its handler; keep it for then.
-    let stopBridge: ((signal: string) => void) | undefined;
-    let pendingSignal: string | undefined;
-    io.onShutdownSignal((signal) => {
-      churn.stop();
-      if (stopBridge) stopBridge(signal);
-      else pendingSignal = signal;
-    });
     try {
-      return await runCommand({
-        argv: ['run', '--config', devNull],
-        env: demoEnvironment({
-          endpoints: started.map((platform) => platform.endpoint),
-          secrets: Object.assign({}, ...started.map((platform) => platform.env)) as Record<string, string>,
-          backoffMaxSeconds: demoSetup.intervalSeconds,
-          apiListen,
-          ...(broker ? { natsUrl: broker.url } : {}),
-        }),
-        stdout: broker ? io.stdout : printer.sink,
-        stderr: io.stderr,
-        clock,
-        onShutdownSignal: (handler) => {
-          stopBridge = handler;
-          if (pendingSignal !== undefined) handler(pendingSignal);
-        },
+      const env = demoEnvironment({
+        endpoints: started.map((platform) => platform.endpoint),
+        secrets: Object.assign({}, ...started.map((platform) => platform.env)) as Record<string, string>,
+        backoffMaxSeconds: demoSetup.intervalSeconds,
+        apiListen,
+        ...(broker ? { natsUrl: broker.url } : {}),
       });
+      return await runBridge(io, { env, stdout: printing.bridgeStdout, clock, onSignal: churn.stop });
     } finally {
       churn.stop();
     }
   } finally {
     story?.stop();
-    consumer.abort();
-    await consuming;
+    await printing?.stop();
     await broker?.stop();
     const closing = await Promise.all(platforms.map((platform) => platform.close()));
     note(`stopped; ${closing.join('; ')}`);
   }
+}
+
+/** The NATS server of `--nats` (given, or a throwaway one), with the demo's stream on it. */
+async function openBroker(url: string | undefined, note: (line: string) => void): Promise<DemoBroker> {
+  const broker = url ? { url, stop: async () => undefined } : await startThrowawayNats();
+  try {
+    const stream = await ensureDemoStream(broker.url, demoSetup.streamName);
+    note(`NATS ${broker.url}${url ? '' : ' (a throwaway nats-server -js)'}: stream ${demoSetup.streamName} ${stream === 'created' ? 'created on dcm.> (status and health events)' : 'exists; used as it is'}`);
+    return broker;
+  } catch (error) {
+    await broker.stop();
+    throw error;
+  }
+}
+
+/** Where events are printed from: the bridge's stdout, or (with a broker) the example consumer's code. */
+interface EventPrinting {
+  /** What the bridge writes its stdout publisher's lines to. */
+  readonly bridgeStdout: Writable;
+  /** Stops the consumer, once it has drained. */
+  stop(): Promise<void>;
+}
+
+function startPrinting(output: Writable, story: DemoStory, broker: DemoBroker | undefined, note: (line: string) => void): EventPrinting {
+  const printer = createEventPrinter(output, story.observe);
+  if (!broker) return { bridgeStdout: printer.sink, stop: async () => undefined };
+  const consumer = new AbortController();
+  // The example consumer's own code path, printing through the demo's printer.
+  const consuming = consumeDcmEvents({ servers: broker.url, stream: demoSetup.streamName, durable: 'dcm-demo-printer', filterSubject: 'dcm.>', onEvent: printer.print, onNote: (line) => note(`consumer: ${line}`), signal: consumer.signal }).catch(
+    (error: unknown) => note(`consumer stopped: ${error instanceof Error ? error.message : String(error)}`),
+  );
+  return {
+    bridgeStdout: output,
+    async stop() {
+      consumer.abort();
+      await consuming;
+    },
+  };
+}
+
+/** Runs the bridge's `run` command on the demo's environment until a shutdown signal; resolves to its exit code. */
+async function runBridge(io: DemoIo, run: { env: Record<string, string>; stdout: Writable; clock: Clock; onSignal: () => void }): Promise<number> {
+  // A signal may come before the bridge registered its handler; keep it for then.
+  let stopBridge: ((signal: string) => void) | undefined;
+  let pendingSignal: string | undefined;
+  io.onShutdownSignal((signal) => {
+    run.onSignal();
+    if (stopBridge) stopBridge(signal);
+    else pendingSignal = signal;
+  });
+  return runCommand({
+    argv: ['run', '--config', devNull],
+    env: run.env,
+    stdout: run.stdout,
+    stderr: io.stderr,
+    clock: run.clock,
+    onShutdownSignal: (handler) => {
+      stopBridge = handler;
+      if (pendingSignal !== undefined) handler(pendingSignal);
+    },
+  });
 }
 
 /** A free loopback port for the bridge's API, so the demo knows where to read /health. */

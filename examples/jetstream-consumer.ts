@@ -42,9 +42,8 @@ export async function consumeDcmEvents(options: DcmConsumerOptions): Promise<voi
     const manager = await jetstreamManager(connection);
     await manager.consumers.add(options.stream, { durable_name: options.durable, filter_subject: options.filterSubject, ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All });
     const messages = await (await jetstream(connection).consumers.get(options.stream, options.durable)).consume();
-    const stop = (): void => void messages.close();
-    if (options.signal.aborted) stop();
-    options.signal.addEventListener('abort', stop, { once: true });
+    if (options.signal.aborted) void messages.close();
+    options.signal.addEventListener('abort', () => void messages.close(), { once: true });
     options.onNote(`consuming ${options.filterSubject} from stream ${options.stream} as durable ${options.durable}`);
     const seen = new Set<string>();
     for await (const message of messages) {
