@@ -3,7 +3,7 @@ import type { EndpointStore, EndpointStoreMap } from '../../src/adapter/index.js
 import type { Selector } from '../../src/config/index.js';
 import { BridgeError, ErrorCode, isBridgeError } from '../../src/errors/index.js';
 import { chunks } from './chunks.js';
-import { mapWithConcurrency } from '../../src/concurrency/index.js';
+import { createInTurn, mapWithConcurrency } from '../../src/concurrency/index.js';
 import type { NamedObject } from './payloads.js';
 import type { VcenterApi } from './vcenter-api.js';
 
@@ -226,7 +226,8 @@ function storedTagNames(map: EndpointStoreMap, logger: Logger): StoredTagNames {
   let swept = false;
   const unsaved = new Map<string, string>();
   const undeleted = new Set<string>();
-  let writes: Promise<void> = Promise.resolve();
+  // Saves take turns, so two never write or delete the same names at once.
+  const inTurn = createInTurn();
 
   const forget = async (ids: readonly string[]): Promise<void> => {
     for (const id of ids) {
@@ -301,14 +302,11 @@ function storedTagNames(map: EndpointStoreMap, logger: Logger): StoredTagNames {
     remember(id, name) {
       unsaved.set(id, name);
     },
-    save() {
-      const next = writes.then(async () => {
+    save: () =>
+      inTurn(async () => {
         if (undeleted.size > 0) await forget([]);
         await write();
-      });
-      writes = next;
-      return next;
-    },
+      }),
     forget,
   };
 }

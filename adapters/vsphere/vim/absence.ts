@@ -28,6 +28,18 @@ type Lookup = { readonly kind: 'exists'; readonly values: ReadonlyMap<string, st
 
 const vmRef = (id: string) => ({ type: 'VirtualMachine', value: id });
 
+/** What one returned VM says: its custom attributes, or why they cannot be judged. */
+function lookupOf(object: ObjectContent): Lookup {
+  const denied = object.missing.find((entry) => entry.path === 'customValue');
+  if (denied) return { kind: 'finding', finding: { verdict: 'unknown', evidence: `exists, but its custom attributes cannot be read (vCenter: ${denied.fault}; permissions changed?)` } };
+  try {
+    return { kind: 'exists', values: decodeCustomValues(object.properties.get('customValue'), object.obj.value) };
+  } catch (error) {
+    if (!(error instanceof VimShapeError)) throw error;
+    return { kind: 'finding', finding: { verdict: 'unknown', evidence: `exists, but its customValue is not the documented answer (${error.message})` } };
+  }
+}
+
 /**
  * Asks vCenter about VMs a complete list left out (invariant 3), by moref,
  * over the Web Services API:
@@ -60,16 +72,6 @@ export async function confirmVimAbsence(options: VimAbsenceOptions, platformIds:
       return [...decodeRetrieveResult(content, 'RetrievePropertiesEx').objects];
     } catch (error) {
       throw error instanceof VimShapeError ? shapeFailure(options.endpoint, 'RetrievePropertiesEx', error) : error;
-    }
-  };
-  const lookupOf = (object: ObjectContent): Lookup => {
-    const denied = object.missing.find((entry) => entry.path === 'customValue');
-    if (denied) return { kind: 'finding', finding: { verdict: 'unknown', evidence: `exists, but its custom attributes cannot be read (vCenter: ${denied.fault}; permissions changed?)` } };
-    try {
-      return { kind: 'exists', values: decodeCustomValues(object.properties.get('customValue'), object.obj.value) };
-    } catch (error) {
-      if (!(error instanceof VimShapeError)) throw error;
-      return { kind: 'finding', finding: { verdict: 'unknown', evidence: `exists, but its customValue is not the documented answer (${error.message})` } };
     }
   };
   const record = (id: string, lookup: Lookup): void => {
