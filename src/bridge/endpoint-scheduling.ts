@@ -71,6 +71,8 @@ export function createEndpointScheduling(context: BridgeContext, options: Endpoi
     scheduler.add(pollJob(context, options, { endpoint, poller, floorMs: adapter.minimumIntervalSeconds * 1000, lastStartedAt, lastReports }));
     pollers.set(endpoint.name, poller);
     book.open(endpoint.name);
+    // Started inside an open window: health (gauge, event) says maintenance now, as when a window opens, not after a poll a paused window defers.
+    if (maintenance.status(endpoint.name)?.active) book.rejudge(endpoint.name);
   };
 
   return {
