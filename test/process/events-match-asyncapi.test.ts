@@ -2,15 +2,17 @@
 // EC2 simulator processes: one whose managed instances start running and then stop, terminate (a deletion) and
 // begin stopping; one whose every answer is EC2's 503 `Unavailable` (a platform outage). Status events are read
 // back from DCM's JetStream stream, health events from a core NATS subscription; each is checked, headers and
-// body, against its channel's message schemas as the AsyncAPI parser reads them.
+// body, against its channel's message schemas as the AsyncAPI parser reads them. The example consumer
+// (examples/jetstream-consumer.ts, built) runs beside it as a user runs it and prints one line per status event.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from '@nats-io/transport-node';
 import { DEFAULT_CREDENTIALS } from '../simulators/ec2/index.js';
-import { bridgeCliScript, bridgeConfigYaml, spawnNodeScript, startSimulatorProcess } from '../support/cli-process.js';
+import { bridgeCliScript, bridgeConfigYaml, exampleConsumerScript, spawnNodeScript, startSimulatorProcess } from '../support/cli-process.js';
 import { useHarness, writeConfig } from '../support/harness.js';
 import type { ReceivedMessage } from '../support/jetstream-consumer.js';
 import { loadEventContract } from '../contract/asyncapi-contract.js';
+import { describeEvent, type CloudEventFields } from '../../examples/event-line.js';
 
 const harness = useHarness();
 const healthSubject = 'dcm.bridge.health';
@@ -56,6 +58,9 @@ test('status and health events of run, read from NATS, match the AsyncAPI docume
   // Nothing here needs the bridge's API: the events are awaited in the stream, not a listening line.
   const bridge = spawnNodeScript(bridgeCliScript, ['run', '--config', writeConfig(harness(), 'asyncapi.yaml', yaml)], { env: { AWS_KEY_ID: DEFAULT_CREDENTIALS.accessKeyId, AWS_SECRET: DEFAULT_CREDENTIALS.secretAccessKey } });
   t.after(() => bridge.dispose());
+  // A separate subscriber on DCM's stream (dcm-status, which the harness created on dcm.*), with its own durable.
+  const consumer = spawnNodeScript(exampleConsumerScript, ['--server', harness().nats.url, '--durable', 'asyncapi-example']);
+  t.after(() => consumer.dispose());
 
   const eventsOf = async (count: number): Promise<ReceivedMessage[]> => {
     let received = await harness().dcm.messages();
@@ -82,6 +87,15 @@ test('status and health events of run, read from NATS, match the AsyncAPI docume
     statusSeen.add(`${String(message.event['dcmpreviousstatus'] ?? '-')}>${message.event.data.status}`);
   }
   assert.deepEqual([...statusSeen].sort(), ['->RUNNING', 'RUNNING>DELETED', 'RUNNING>STOPPED', 'RUNNING>STOPPING'], 'the events checked cover first sightings, a stop, a deletion and a stopping instance');
+
+  // The example consumer printed one line per status event of the stream, in stream order, the deletion with its evidence.
+  const expectedLines = received.map((message) => describeEvent(message.event as unknown as CloudEventFields));
+  const printed = (): string[] => consumer.stdout().split('\n').filter(Boolean);
+  for (const deadline = Date.now() + 10_000; printed().length < expectedLines.length && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.deepEqual(printed(), expectedLines, `the example consumer's lines:\n${consumer.stderr()}`);
+  assert.equal(printed().filter((line) => /^vm \S+ RUNNING → DELETED \(aws-lab\): \S/.test(line)).length, 1, 'one DELETED line, naming the endpoint and the evidence');
+  const consumerExit = await consumer.stop('SIGTERM', 10_000);
+  assert.deepEqual([consumerExit.code, consumerExit.signal], [0, null], consumer.stderr());
 
   // Health: aws-lab healthy after its first poll, aws-down unhealthy after its first failed one.
   for (const deadline = Date.now() + 10_000; healthMessages.length < 2 && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 100));

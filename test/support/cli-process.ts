@@ -11,6 +11,12 @@ const compiledSupportDir = dirname(fileURLToPath(import.meta.url));
  */
 export const bridgeCliScript = join(compiledSupportDir, '..', '..', 'src', 'cli.js');
 
+/**
+ * The built example consumer (`examples/jetstream-consumer.ts`), run as its
+ * README runs it: `node <outDir>/examples/jetstream-consumer.js --server URL`.
+ */
+export const exampleConsumerScript = join(compiledSupportDir, '..', '..', 'examples', 'jetstream-consumer.js');
+
 /** The built standalone simulator CLIs (`test/simulators/<platform>/cli.ts`). */
 export const simulatorCliScripts = {
   openstack: join(compiledSupportDir, '..', 'simulators', 'openstack', 'cli.js'),
