@@ -68,6 +68,15 @@ test('every alert has a for:, a severity, a summary, a description and the troub
   if (existsSync(guide)) assert.match(readFileSync(guide, 'utf8'), /^#+ Troubleshooting\s*$/m, 'the runbook anchor exists in the operator guide');
 });
 
+test('every API route an alert description names is a route of the bridge (api/openapi.yaml)', () => {
+  const routes = Object.keys((parse(readFileSync(join(projectRoot, 'api', 'openapi.yaml'), 'utf8')) as { paths: Record<string, unknown> }).paths);
+  const named = alerts().flatMap((rule) =>
+    [...(rule.annotations?.['description'] ?? '').replace(/\{\{ \$labels\.endpoint \}\}/g, '{endpoint_id}').matchAll(/\b(?:GET|POST|PATCH|DELETE) (\/[^\s)]+)/g)].map((match) => ({ alert: rule.alert, path: match[1] ?? '' })),
+  );
+  assert.ok(named.some((route) => route.path === '/api/v1alpha1/endpoints/{endpoint_id}/status'), 'the status API is named where an alert sends the reader');
+  for (const route of named) assert.ok(routes.includes(route.path), `${route.alert} names ${route.path}, which the API does not serve`);
+});
+
 test('every alert about one endpoint leaves endpoints in maintenance out, and the unit tests prove it for each', () => {
   const cases = promtoolCases();
   const endpointAlerts = alerts().filter(isAboutAnEndpoint);
