@@ -1,2 +1,3 @@
 export { mapWithConcurrency } from './map-with-concurrency.js';
 export { createInTurn, createKeyedTurns, type InTurn, type KeyedTurns } from './turns.js';
+export { createSlotLimiter, type SlotLimiter } from './slots.js';

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Clock, TimerHandle } from '../clock/index.js';
+import { createSlotLimiter } from '../concurrency/index.js';
 import { BridgeError, ErrorCode, asBridgeError } from '../errors/index.js';
 import { nextPollAt, type NextPollInput } from './delay.js';
 
@@ -161,7 +162,7 @@ interface JobRunner {
 function createJobRunner(options: SchedulerOptions, stopping: () => boolean): JobRunner {
   const { clock, logger } = options;
   const random = options.random ?? Math.random;
-  const slots = createSlots(options.maxConcurrentPolls);
+  const slots = createSlotLimiter(options.maxConcurrentPolls);
 
   const scheduleAt = (entry: JobEntry, at: number): void => {
     if (entry.removed || stopping()) return;
@@ -270,25 +271,5 @@ function delayInput(options: SchedulerOptions, entry: JobEntry, poll: { startedA
     jitterRatio: options.jitterRatio,
     random: poll.random,
     ...(typeof poll.error?.context.retryAfterMs === 'number' ? { retryAfterMs: poll.error.context.retryAfterMs } : {}),
-  };
-}
-
-/** A counting semaphore with FIFO waiters. */
-function createSlots(limit: number): { acquire(): Promise<void>; release(): void } {
-  let free = limit;
-  const waiters: Array<() => void> = [];
-  return {
-    acquire() {
-      if (free > 0) {
-        free--;
-        return Promise.resolve();
-      }
-      return new Promise((resolve) => waiters.push(resolve));
-    },
-    release() {
-      const next = waiters.shift();
-      if (next) next();
-      else free++;
-    },
   };
 }
