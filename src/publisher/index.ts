@@ -6,5 +6,4 @@ export type { DeliveredHistory, StreamHistoryOptions } from './stream-history.js
 export { createNatsPublisher, dcmSubjects } from './nats-publisher.js';
 export type { NatsPublisherOptions } from './nats-publisher.js';
 export { createStdoutPublisher } from './stdout-publisher.js';
-export { createSharedWindow } from './publisher.js';
-export type { EventPublisher, PublishOutcome, SharedWindow } from './publisher.js';
+export type { EventPublisher, PublishOutcome } from './publisher.js';

@@ -2,8 +2,10 @@ import { readFileSync } from 'node:fs';
 import { AuthorizationError, connect, credsAuthenticator, headers, nkeyAuthenticator, type Authenticator, type NatsConnection, type TlsOptions } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
+import { createSlotLimiter, type SlotLimiter } from '../concurrency/index.js';
 import { BridgeError, ErrorCode } from '../errors/index.js';
-import { createSharedWindow, type EventPublisher, type PublishOutcome } from './publisher.js';
+import type { EventPublisher, PublishOutcome } from './publisher.js';
+import type { OutgoingEvent } from './status-event.js';
 import { createStreamHistory } from './stream-history.js';
 
 export interface NatsPublisherOptions {
@@ -56,186 +58,230 @@ export const dcmSubjects = 'dcm.*';
  */
 export function createNatsPublisher(options: NatsPublisherOptions): EventPublisher {
   const servers = options.url.split(',').map((server) => server.trim()).filter(Boolean);
-  const broker = servers.map(withoutUserInfo).join(', ');
-  const logger = options.logger;
-  const retryDelayMs = options.retryDelayMs ?? 1000;
-  const drainTimeoutMs = options.drainTimeoutMs ?? 2000;
-  let connection: NatsConnection | undefined;
-  let client: JetStreamClient | undefined;
-  let closed = false;
-  let closing: Promise<void> | undefined;
-  let reconnecting = false;
-  let lastConnectError: unknown;
-  const pauseBeforeRetry = createInterruptiblePause();
-  /** Publishes awaiting their acks, across every batch of every endpoint: `maxInFlight` bounds the whole publisher. */
-  const ackWindow = createSharedWindow(options.maxInFlight);
-
-  const tls = tlsOptions(options.tls, servers);
-  const connectOnce = async (): Promise<NatsConnection> =>
-    connect({
-      servers,
-      name: options.connectionName,
-      // First attempts are retried here, not inside the client, so close() can stop them;
-      // once connected the client reconnects by itself, for as long as the bridge runs.
-      waitOnFirstConnect: false,
-      maxReconnectAttempts: -1,
-      reconnectTimeWait: retryDelayMs,
-      timeout: options.ackTimeoutMs,
-      // The client gives up reconnecting after two refusals in a row; a rotated credentials file must still get its turn.
-      ignoreAuthErrorAbort: true,
-      // Otherwise every publish builds error objects for async stack traces up front, used or not
-      // (8 s of CPU per 100,000 events in the #12 profile); the bridge's own errors name the subject.
-      noAsyncTraces: true,
-      ...(options.user ? { user: options.user } : {}),
-      ...(options.password ? { pass: options.password } : {}),
-      ...(options.token ? { token: options.token } : {}),
-      ...(tls ? { tls } : {}),
-      ...fileAuthenticator(options),
-    });
-
-  /** Resolves to the first connection, or to undefined when the publisher closed before there was one. */
-  const establish = async (): Promise<NatsConnection | undefined> => {
-    for (let attempt = 1; !closed; attempt++) {
-      let made: NatsConnection;
-      try {
-        made = await connectOnce();
-      } catch (error) {
-        lastConnectError = error;
-        if (closed) return undefined;
-        // One error line, not one per second for as long as the broker is down.
-        if (attempt === 1) logger.error({ err: error, broker }, `cannot connect to NATS at ${broker}: ${describe(error)}; retrying every ${retryDelayMs / 1000} s`);
-        else logger.debug({ err: error, broker, attempt }, 'NATS connection attempt failed');
-        await pauseBeforeRetry(retryDelayMs);
-        continue;
-      }
-      if (options.jetstream && options.createStream && !closed) {
-        await ensureStream(made, options.streamName, logger).catch((error: unknown) => logger.error({ err: error, stream: options.streamName }, `cannot create JetStream stream ${options.streamName}`));
-      }
-      if (closed) {
-        await made.close().catch(() => undefined);
-        return undefined;
-      }
-      lastConnectError = undefined;
-      logger.info({ server: made.getServer(), attempts: attempt }, 'connected to NATS');
-      void watchStatus(made, logger, (up) => {
-        reconnecting = !up;
-      });
-      if (options.jetstream) client = jetstream(made, { timeout: options.ackTimeoutMs });
-      connection = made;
-      return made;
-    }
-    return undefined;
+  const link: NatsLink = {
+    options,
+    servers,
+    broker: servers.map(withoutUserInfo).join(', '),
+    retryDelayMs: options.retryDelayMs ?? 1000,
+    tls: tlsOptions(options.tls, servers),
+    pauseBeforeRetry: createInterruptiblePause(),
+    connection: undefined,
+    client: undefined,
+    closed: false,
+    closing: undefined,
+    reconnecting: false,
+    lastConnectError: undefined,
   };
-  const ready = establish().catch((error: unknown) => {
-    lastConnectError = error;
-    logger.error({ err: error, broker }, `setting up the NATS connection to ${broker} failed`);
+  /** Publishes awaiting their acks, across every batch of every endpoint: `maxInFlight` bounds the whole publisher. */
+  const ackWindow = createSlotLimiter(options.maxInFlight);
+  const ready = establish(link).catch((error: unknown) => {
+    link.lastConnectError = error;
+    options.logger.error({ err: error, broker: link.broker }, `setting up the NATS connection to ${link.broker} failed`);
     return undefined;
   });
-
-  const unreachable = (): BridgeError => {
-    const detail = lastConnectError === undefined ? 'no connection yet' : describe(lastConnectError);
-    // A refusal is not an outage: say so, so the operator checks the credentials, not the network.
-    const refused = lastConnectError instanceof AuthorizationError;
-    const message = refused
-      ? `NATS at ${broker} refused the bridge's credentials (${detail}; check publisher.user/password, token, credsFile or nkeySeedFile)`
-      : `NATS at ${broker} is not reachable (${detail}; waited ${options.ackTimeoutMs / 1000} s)`;
-    return new BridgeError(ErrorCode.PublishFailed, message, { broker }, lastConnectError === undefined ? undefined : { cause: lastConnectError });
-  };
-
-  const connected = async (): Promise<NatsConnection> => {
-    if (connection && !connection.isClosed()) return connection;
-    if (closed) throw new BridgeError(ErrorCode.PublishFailed, `the NATS publisher for ${broker} is closed`, { broker });
-    const made = await withTimeout(ready, options.ackTimeoutMs);
-    if (made === timedOut || made === undefined) throw unreachable();
-    return made;
-  };
-
-  const publishFailure = (error: unknown, subject: string): BridgeError => {
-    const text = error instanceof Error ? error.message : String(error);
-    // A publish nobody answers: the client reports "no responders" or, in 3.x, "jetstream is not enabled".
-    const noStream = /no responders|not enabled|503/i.test(text) || (error as { code?: string })?.code === '503';
-    const message = noStream
-      ? `no JetStream stream captures ${subject} (${text}): DCM's stream is missing or JetStream is off (for a standalone setup set publisher.createStream: true)`
-      : `publish to ${subject} failed: ${text}`;
-    return new BridgeError(ErrorCode.PublishFailed, message, { subject }, { cause: error });
-  };
-
-  const eventHeaders = (id: string) => {
-    const result = headers();
-    result.set('Content-Type', 'application/cloudevents+json');
-    result.set('Nats-Msg-Id', id);
-    return result;
-  };
+  const connection = (): Promise<NatsConnection> => connected(link, ready);
 
   return {
     guarantee: options.jetstream ? 'jetstream' : 'core',
     ...(options.jetstream && options.recall
-      ? { history: createStreamHistory({ connection: connected, streamName: options.streamName, providerName: options.recall.providerName, stallTimeoutMs: Math.max(options.ackTimeoutMs, 10_000), logger }) }
+      ? { history: createStreamHistory({ connection, streamName: options.streamName, providerName: options.recall.providerName, stallTimeoutMs: Math.max(options.ackTimeoutMs, 10_000), logger: options.logger }) }
       : {}),
 
     async publish(events) {
       if (events.length === 0) return [];
       let established: NatsConnection;
       try {
-        established = await connected();
+        established = await connection();
       } catch (error) {
         const failure = error instanceof BridgeError ? error : publishFailure(error, events[0]?.subject ?? 'dcm.*');
         return events.map(() => ({ ok: false, error: failure }) as const);
       }
-      if (options.jetstream && client) {
-        const jetStreamClient = client;
-        return Promise.all(
-          events.map((event) =>
-            ackWindow.run(async (): Promise<PublishOutcome> => {
-              try {
-                const ack = await jetStreamClient.publish(event.subject, event.body, { msgID: event.id, timeout: options.ackTimeoutMs, headers: eventHeaders(event.id) });
-                return { ok: true, duplicate: ack.duplicate };
-              } catch (error) {
-                return { ok: false, error: publishFailure(error, event.subject) };
-              }
-            }),
-          ),
-        );
-      }
-      try {
-        for (const event of events) established.publish(event.subject, event.body, { headers: eventHeaders(event.id) });
-        const flushed = await withTimeout(established.flush(), options.ackTimeoutMs);
-        if (flushed === timedOut) throw new Error(`NATS flush timed out after ${options.ackTimeoutMs} ms`);
-        return events.map(() => ({ ok: true, duplicate: false }) as const);
-      } catch (error) {
-        const failure = publishFailure(error, events[0]?.subject ?? 'dcm.*');
-        return events.map(() => ({ ok: false, error: failure }) as const);
-      }
+      if (options.jetstream && link.client) return publishToStream(link.client, ackWindow, options.ackTimeoutMs, events);
+      return publishCore(established, options.ackTimeoutMs, events);
     },
 
     async announce(subject, body) {
-      const established = await connected();
+      const established = await connection();
       established.publish(subject, body, { headers: headers() });
     },
 
-    isConnected: () => connection !== undefined && !connection.isClosed() && !reconnecting,
+    isConnected: () => link.connection !== undefined && !link.connection.isClosed() && !link.reconnecting,
 
-    close() {
-      closed = true;
-      pauseBeforeRetry.interrupt();
-      closing ??= (async () => {
-        // A connection still being made is abandoned: establish() closes it should it ever come up.
-        const open = connection;
-        if (!open || open.isClosed()) return;
-        const drained = await withTimeout(
-          open.drain().then(
-            () => true,
-            () => false,
-          ),
-          drainTimeoutMs,
-        );
-        if (drained === true) return;
-        if (drained === timedOut) logger.warn({ broker, drainTimeoutMs }, `NATS did not drain within ${drainTimeoutMs / 1000} s; closing the connection`);
-        await withTimeout(open.close().catch(() => undefined), drainTimeoutMs);
-      })();
-      return closing;
-    },
+    close: () => close(link, options.drainTimeoutMs ?? 2000),
   };
+}
+
+/** One publisher's broker connection: how it is made, and where it stands. */
+interface NatsLink {
+  readonly options: NatsPublisherOptions;
+  readonly servers: readonly string[];
+  /** The servers as logs and errors name them (no user info). */
+  readonly broker: string;
+  readonly retryDelayMs: number;
+  readonly tls: TlsOptions | undefined;
+  readonly pauseBeforeRetry: ReturnType<typeof createInterruptiblePause>;
+  connection: NatsConnection | undefined;
+  client: JetStreamClient | undefined;
+  closed: boolean;
+  closing: Promise<void> | undefined;
+  /** The client lost the link and is reconnecting. */
+  reconnecting: boolean;
+  lastConnectError: unknown;
+}
+
+function connectOnce(link: NatsLink): Promise<NatsConnection> {
+  const { options, tls } = link;
+  return connect({
+    servers: [...link.servers],
+    name: options.connectionName,
+    // First attempts are retried here, not inside the client, so close() can stop them;
+    // once connected the client reconnects by itself, for as long as the bridge runs.
+    waitOnFirstConnect: false,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: link.retryDelayMs,
+    timeout: options.ackTimeoutMs,
+    // The client gives up reconnecting after two refusals in a row; a rotated credentials file must still get its turn.
+    ignoreAuthErrorAbort: true,
+    // Otherwise every publish builds error objects for async stack traces up front, used or not
+    // (8 s of CPU per 100,000 events in the #12 profile); the bridge's own errors name the subject.
+    noAsyncTraces: true,
+    ...(options.user ? { user: options.user } : {}),
+    ...(options.password ? { pass: options.password } : {}),
+    ...(options.token ? { token: options.token } : {}),
+    ...(tls ? { tls } : {}),
+    ...fileAuthenticator(options),
+  });
+}
+
+/** Resolves to the first connection, or to undefined when the publisher closed before there was one. */
+async function establish(link: NatsLink): Promise<NatsConnection | undefined> {
+  const { broker, retryDelayMs } = link;
+  const { logger } = link.options;
+  for (let attempt = 1; !link.closed; attempt++) {
+    let made: NatsConnection;
+    try {
+      made = await connectOnce(link);
+    } catch (error) {
+      link.lastConnectError = error;
+      if (link.closed) return undefined;
+      // One error line, not one per second for as long as the broker is down.
+      if (attempt === 1) logger.error({ err: error, broker }, `cannot connect to NATS at ${broker}: ${describe(error)}; retrying every ${retryDelayMs / 1000} s`);
+      else logger.debug({ err: error, broker, attempt }, 'NATS connection attempt failed');
+      await link.pauseBeforeRetry(retryDelayMs);
+      continue;
+    }
+    return adoptConnection(link, made, attempt);
+  }
+  return undefined;
+}
+
+/** Takes a new connection into use (its stream ensured when asked, its status watched), or closes it when the publisher closed meanwhile. */
+async function adoptConnection(link: NatsLink, made: NatsConnection, attempt: number): Promise<NatsConnection | undefined> {
+  const { options } = link;
+  const { logger } = options;
+  if (options.jetstream && options.createStream && !link.closed) {
+    await ensureStream(made, options.streamName, logger).catch((error: unknown) => logger.error({ err: error, stream: options.streamName }, `cannot create JetStream stream ${options.streamName}`));
+  }
+  if (link.closed) {
+    await made.close().catch(() => undefined);
+    return undefined;
+  }
+  link.lastConnectError = undefined;
+  logger.info({ server: made.getServer(), attempts: attempt }, 'connected to NATS');
+  void watchStatus(made, logger, (up) => {
+    link.reconnecting = !up;
+  });
+  if (options.jetstream) link.client = jetstream(made, { timeout: options.ackTimeoutMs });
+  link.connection = made;
+  return made;
+}
+
+/** The open connection; else waits up to `ackTimeoutMs` for the first one, then throws an error naming the broker. */
+async function connected(link: NatsLink, ready: Promise<NatsConnection | undefined>): Promise<NatsConnection> {
+  if (link.connection && !link.connection.isClosed()) return link.connection;
+  if (link.closed) throw new BridgeError(ErrorCode.PublishFailed, `the NATS publisher for ${link.broker} is closed`, { broker: link.broker });
+  const made = await withTimeout(ready, link.options.ackTimeoutMs);
+  if (made === timedOut || made === undefined) throw unreachable(link);
+  return made;
+}
+
+function unreachable(link: NatsLink): BridgeError {
+  const { broker, lastConnectError } = link;
+  const detail = lastConnectError === undefined ? 'no connection yet' : describe(lastConnectError);
+  // A refusal is not an outage: say so, so the operator checks the credentials, not the network.
+  const refused = lastConnectError instanceof AuthorizationError;
+  const message = refused
+    ? `NATS at ${broker} refused the bridge's credentials (${detail}; check publisher.user/password, token, credsFile or nkeySeedFile)`
+    : `NATS at ${broker} is not reachable (${detail}; waited ${link.options.ackTimeoutMs / 1000} s)`;
+  return new BridgeError(ErrorCode.PublishFailed, message, { broker }, lastConnectError === undefined ? undefined : { cause: lastConnectError });
+}
+
+function publishFailure(error: unknown, subject: string): BridgeError {
+  const text = error instanceof Error ? error.message : String(error);
+  // A publish nobody answers: the client reports "no responders" or, in 3.x, "jetstream is not enabled".
+  const noStream = /no responders|not enabled|503/i.test(text) || (error as { code?: string })?.code === '503';
+  const message = noStream
+    ? `no JetStream stream captures ${subject} (${text}): DCM's stream is missing or JetStream is off (for a standalone setup set publisher.createStream: true)`
+    : `publish to ${subject} failed: ${text}`;
+  return new BridgeError(ErrorCode.PublishFailed, message, { subject }, { cause: error });
+}
+
+function eventHeaders(id: string) {
+  const result = headers();
+  result.set('Content-Type', 'application/cloudevents+json');
+  result.set('Nats-Msg-Id', id);
+  return result;
+}
+
+/** JetStream: each event with its id as `Nats-Msg-Id`, within the shared ack window; one outcome per event. */
+function publishToStream(client: JetStreamClient, ackWindow: SlotLimiter, ackTimeoutMs: number, events: readonly OutgoingEvent[]): Promise<PublishOutcome[]> {
+  return Promise.all(
+    events.map((event) =>
+      ackWindow.run(async (): Promise<PublishOutcome> => {
+        try {
+          const ack = await client.publish(event.subject, event.body, { msgID: event.id, timeout: ackTimeoutMs, headers: eventHeaders(event.id) });
+          return { ok: true, duplicate: ack.duplicate };
+        } catch (error) {
+          return { ok: false, error: publishFailure(error, event.subject) };
+        }
+      }),
+    ),
+  );
+}
+
+/** Core NATS: the batch confirmed by one flush (at-most-once); one outcome for all. */
+async function publishCore(connection: NatsConnection, ackTimeoutMs: number, events: readonly OutgoingEvent[]): Promise<PublishOutcome[]> {
+  try {
+    for (const event of events) connection.publish(event.subject, event.body, { headers: eventHeaders(event.id) });
+    const flushed = await withTimeout(connection.flush(), ackTimeoutMs);
+    if (flushed === timedOut) throw new Error(`NATS flush timed out after ${ackTimeoutMs} ms`);
+    return events.map(() => ({ ok: true, duplicate: false }) as const);
+  } catch (error) {
+    const failure = publishFailure(error, events[0]?.subject ?? 'dcm.*');
+    return events.map(() => ({ ok: false, error: failure }) as const);
+  }
+}
+
+/** Stops connecting and drains the connection, bounded by `drainTimeoutMs` whatever the broker does; every call answers the same promise. */
+function close(link: NatsLink, drainTimeoutMs: number): Promise<void> {
+  link.closed = true;
+  link.pauseBeforeRetry.interrupt();
+  link.closing ??= (async () => {
+    // A connection still being made is abandoned: establish() closes it should it ever come up.
+    const open = link.connection;
+    if (!open || open.isClosed()) return;
+    const drained = await withTimeout(
+      open.drain().then(
+        () => true,
+        () => false,
+      ),
+      drainTimeoutMs,
+    );
+    if (drained === true) return;
+    if (drained === timedOut) link.options.logger.warn({ broker: link.broker, drainTimeoutMs }, `NATS did not drain within ${drainTimeoutMs / 1000} s; closing the connection`);
+    await withTimeout(open.close().catch(() => undefined), drainTimeoutMs);
+  })();
+  return link.closing;
 }
 
 /**

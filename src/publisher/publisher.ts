@@ -21,35 +21,3 @@ export interface EventPublisher {
   isConnected(): boolean;
   close(): Promise<void>;
 }
-
-/**
- * At most `limit` tasks in flight across every caller: concurrent batches
- * share one window, so the broker is kept busy between them (a bounded
- * pipeline rather than stop-and-wait per batch). Tasks start in call order.
- */
-export interface SharedWindow {
-  run<Result>(task: () => Promise<Result>): Promise<Result>;
-}
-
-/** Creates a {@link SharedWindow} of `limit` slots. */
-export function createSharedWindow(limit: number): SharedWindow {
-  let inFlight = 0;
-  const waiting: Array<() => void> = [];
-  const release = (): void => {
-    const next = waiting.shift();
-    if (next) next();
-    else inFlight--;
-  };
-  return {
-    async run(task) {
-      if (inFlight < limit) inFlight++;
-      // The releasing task hands its slot over directly, so the count never dips between them.
-      else await new Promise<void>((resolve) => waiting.push(resolve));
-      try {
-        return await task();
-      } finally {
-        release();
-      }
-    },
-  };
-}
