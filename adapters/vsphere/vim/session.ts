@@ -86,160 +86,181 @@ export function describeSoapFault(bytes: Buffer): ErrorBodyDetail | undefined {
 
 /** Creates the session of one endpoint connection; nothing is sent before the first call. */
 export function createVimSession(options: VimSessionOptions): VimSession {
-  const { http, endpoint, logger } = options;
-  const { username, password } = options.credentials;
-  let refs: Promise<ServiceRefs> | undefined;
-  let current: Promise<Session> | undefined;
-  let generation = 0;
-  let closed = false;
-
-  const where = (operation: string): Record<string, unknown> => ({ endpoint, platform: 'vsphere', method: 'POST', path: sdkPath, operation });
-
-  const payloadFailure = (operation: string, problem: string, cause?: unknown): BridgeError =>
-    new BridgeError(ErrorCode.PlatformPayload, `vsphere endpoint ${endpoint}: POST ${sdkPath} ${operation} answered an unexpected payload: ${problem}`, where(operation), cause === undefined ? undefined : { cause });
-
-  /** A fault in a 2xx answer (not what SOAP 1.1 says, but a proxy or an old build may): the same error a 500 would give. */
-  const faultFailure = (operation: string, status: number, fault: VimFault): BridgeError => {
-    const code = authFaults.has(fault.type) ? ErrorCode.PlatformAuth : ErrorCode.PlatformHttp;
-    return new BridgeError(code, `vsphere endpoint ${endpoint}: POST ${sdkPath} ${operation} answered a SOAP Fault (${fault.type}${fault.message ? `: ${fault.message}` : ''})`, { ...where(operation), status, platformCode: fault.type });
-  };
-
-  /** A vim fault that means "not allowed" is PLATFORM_AUTH, as the REST path's 401/403 are; the rest stay as the HTTP client made them. */
-  const classified = (operation: string, error: unknown): unknown => {
-    const fault = faultTypeOf(error);
-    if (!isBridgeError(error, ErrorCode.PlatformHttp) || fault === undefined || !authFaults.has(fault)) return error;
-    const hint = operation === 'Login' ? '; vCenter refused the login: check credentials.username and credentials.password' : '';
-    return new BridgeError(ErrorCode.PlatformAuth, `${error.message}${hint}`, error.context, { cause: error });
-  };
-
-  /** Sends one envelope and reads the answer's body element, which must be `<operation>Response`. */
-  const exchange = async (request: VimRequest, cookie: string | undefined, signal: AbortSignal, timeoutMs?: number): Promise<{ answer: PlatformResponse; content: XmlNode }> => {
-    let answer: PlatformResponse;
-    try {
-      answer = await http.request({
-        method: 'POST',
-        path: sdkPath,
-        operation: request.operation,
-        body: { contentType: 'text/xml; charset=utf-8', bytes: request.envelope },
-        answer: 'bytes',
-        headers: { accept: 'text/xml', soapaction: soapAction, ...(cookie ? { cookie: `${sessionCookieName}=${cookie}` } : {}) },
-        signal,
-        ...(timeoutMs !== undefined ? { timeoutMs } : {}),
-      });
-    } catch (error) {
-      throw classified(request.operation, error);
-    }
-    const contentType = headerValue(answer.headers['content-type'])?.split(';')[0]?.trim().toLowerCase() ?? '';
-    if (!/^(text\/xml|application\/xml|application\/[\w.+-]*\+xml)$/.test(contentType)) {
-      throw payloadFailure(request.operation, `the answer's content type is ${contentType === '' ? 'missing' : `"${contentType}"`}, not text/xml`);
-    }
-    let parsed: ReturnType<typeof parseSoapEnvelope>;
-    try {
-      parsed = parseSoapEnvelope(answer.bytes ?? Buffer.alloc(0));
-    } catch (error) {
-      throw error instanceof VimShapeError ? payloadFailure(request.operation, error.message, error) : error;
-    }
-    if (parsed.kind === 'fault') throw faultFailure(request.operation, answer.status, parsed.fault);
-    if (parsed.element !== `${request.operation}Response`) throw payloadFailure(request.operation, `the SOAP Body holds ${parsed.element}, not ${request.operation}Response`);
-    return { answer, content: parsed.content };
-  };
-
-  /** Decodes an answer; a shape error becomes PLATFORM_PAYLOAD naming the operation. */
-  const decoded = <T>(operation: string, decode: () => T): T => {
-    try {
-      return decode();
-    } catch (error) {
-      throw error instanceof VimShapeError ? payloadFailure(operation, error.message, error) : error;
-    }
-  };
-
-  const serviceRefs = (signal: AbortSignal): Promise<ServiceRefs> =>
-    (refs ??= (async () => {
-      const request = retrieveServiceContent();
-      const { content } = await exchange(request, undefined, signal);
-      const service = decoded(request.operation, () => decodeServiceContent(content));
-      logger.info({ apiVersion: service.apiVersion }, 'vCenter Web Services API (vim25 over SOAP)');
-      return service;
-    })().catch((error: unknown) => {
-      refs = undefined;
-      throw error;
-    }));
-
-  const scopeOf = (service: ServiceRefs, cookie: string, number: number): VimSessionScope => ({
-    refs: service,
-    generation: number,
-    send: async (request, signal) => (await exchange(request, cookie, signal)).content,
-  });
-
-  const loginNow = async (signal: AbortSignal): Promise<Session> => {
-    const service = await serviceRefs(signal);
-    const request = login(service.sessionManager, username, password);
-    try {
-      const { answer } = await exchange(request, undefined, signal);
-      const cookie = sessionCookieOf(answer.headers['set-cookie']);
-      if (cookie === undefined) throw payloadFailure(request.operation, `no ${sessionCookieName} cookie was set`);
-      generation += 1;
-      logger.info({ generation }, 'logged in to vCenter (vim25)');
-      return { cookie, scope: scopeOf(service, cookie, generation) };
-    } catch (error) {
-      throw withoutPassword(error, password);
-    }
-  };
-
-  const session = (signal: AbortSignal): Promise<Session> => {
-    if (closed) return Promise.reject(new BridgeError(ErrorCode.PollAborted, `vsphere endpoint ${endpoint}: the connection is closed`, { endpoint }));
-    current ??= loginNow(signal).catch((error: unknown) => {
-      current = undefined;
-      throw error;
-    });
-    return current;
-  };
-
-  /** Drops `stale` unless another call already replaced it. */
-  const drop = async (stale: Session): Promise<void> => {
-    const latest = await current?.catch(() => undefined);
-    if (latest === stale) {
-      current = undefined;
-      logger.info('vCenter session no longer valid (NotAuthenticated); logging in again');
-    }
-  };
-
+  const state: SessionState = { options, refs: undefined, current: undefined, generation: 0, closed: false };
   return {
-    async call(build, signal, callOptions = {}) {
-      const attempt = async (active: Session) => {
-        const request = await build(active.scope);
-        return { content: await active.scope.send(request, signal), scope: active.scope };
-      };
-      const active = await session(signal);
-      try {
-        return await attempt(active);
-      } catch (error) {
-        if (!isNotAuthenticated(error)) throw error;
-        await drop(active);
-        if (callOptions.retry === false) throw error;
-        return attempt(await session(signal));
-      }
-    },
-    generation: () => generation,
-    async sendIfLoggedIn(build, signal, timeoutMs) {
-      const active = await current?.catch(() => undefined);
-      if (!active || closed) return;
-      await exchange(build(active.scope), active.cookie, signal, timeoutMs);
-    },
-    async logout() {
-      closed = true;
-      const active = await current?.catch(() => undefined);
-      current = undefined;
-      if (!active) return;
-      try {
-        await exchange(logout(active.scope.refs.sessionManager), active.cookie, new AbortController().signal, logoutTimeoutMs);
-        logger.info('logged out of vCenter (vim25)');
-      } catch (error) {
-        logger.warn({ err: error }, 'vCenter logout failed; the session ends when it idles out');
-      }
-    },
+    call: (build, signal, callOptions = {}) => callInSession(state, build, signal, callOptions),
+    generation: () => state.generation,
+    sendIfLoggedIn: (build, signal, timeoutMs) => sendIfLoggedIn(state, build, signal, timeoutMs),
+    logout: () => logoutSession(state),
   };
 }
+
+/** A session's mutable part: the service's references, the current login (shared by concurrent calls) and its number. */
+interface SessionState {
+  readonly options: VimSessionOptions;
+  refs: Promise<ServiceRefs> | undefined;
+  current: Promise<Session> | undefined;
+  generation: number;
+  closed: boolean;
+}
+
+function where(endpoint: string, operation: string): Record<string, unknown> {
+  return { endpoint, platform: 'vsphere', method: 'POST', path: sdkPath, operation };
+}
+
+function payloadFailure(endpoint: string, operation: string, problem: string, cause?: unknown): BridgeError {
+  return new BridgeError(ErrorCode.PlatformPayload, `vsphere endpoint ${endpoint}: POST ${sdkPath} ${operation} answered an unexpected payload: ${problem}`, where(endpoint, operation), cause === undefined ? undefined : { cause });
+}
+
+/** A fault in a 2xx answer (not what SOAP 1.1 says, but a proxy or an old build may): the same error a 500 would give. */
+function faultFailure(endpoint: string, operation: string, status: number, fault: VimFault): BridgeError {
+  const code = authFaults.has(fault.type) ? ErrorCode.PlatformAuth : ErrorCode.PlatformHttp;
+  return new BridgeError(code, `vsphere endpoint ${endpoint}: POST ${sdkPath} ${operation} answered a SOAP Fault (${fault.type}${fault.message ? `: ${fault.message}` : ''})`, { ...where(endpoint, operation), status, platformCode: fault.type });
+}
+
+/** A vim fault that means "not allowed" is PLATFORM_AUTH, as the REST path's 401/403 are; the rest stay as the HTTP client made them. */
+function classified(operation: string, error: unknown): unknown {
+  const fault = faultTypeOf(error);
+  if (!isBridgeError(error, ErrorCode.PlatformHttp) || fault === undefined || !authFaults.has(fault)) return error;
+  const hint = operation === 'Login' ? '; vCenter refused the login: check credentials.username and credentials.password' : '';
+  return new BridgeError(ErrorCode.PlatformAuth, `${error.message}${hint}`, error.context, { cause: error });
+}
+
+/** Sends one envelope and reads the answer's body element, which must be `<operation>Response`. */
+async function exchange(options: VimSessionOptions, request: VimRequest, cookie: string | undefined, signal: AbortSignal, timeoutMs?: number): Promise<{ answer: PlatformResponse; content: XmlNode }> {
+  const { http, endpoint } = options;
+  let answer: PlatformResponse;
+  try {
+    answer = await http.request({
+      method: 'POST',
+      path: sdkPath,
+      operation: request.operation,
+      body: { contentType: 'text/xml; charset=utf-8', bytes: request.envelope },
+      answer: 'bytes',
+      headers: { accept: 'text/xml', soapaction: soapAction, ...(cookie ? { cookie: `${sessionCookieName}=${cookie}` } : {}) },
+      signal,
+      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+    });
+  } catch (error) {
+    throw classified(request.operation, error);
+  }
+  const contentType = headerValue(answer.headers['content-type'])?.split(';')[0]?.trim().toLowerCase() ?? '';
+  if (!/^(text\/xml|application\/xml|application\/[\w.+-]*\+xml)$/.test(contentType)) {
+    throw payloadFailure(endpoint, request.operation, `the answer's content type is ${contentType === '' ? 'missing' : `"${contentType}"`}, not text/xml`);
+  }
+  let parsed: ReturnType<typeof parseSoapEnvelope>;
+  try {
+    parsed = parseSoapEnvelope(answer.bytes ?? Buffer.alloc(0));
+  } catch (error) {
+    throw error instanceof VimShapeError ? payloadFailure(endpoint, request.operation, error.message, error) : error;
+  }
+  if (parsed.kind === 'fault') throw faultFailure(endpoint, request.operation, answer.status, parsed.fault);
+  if (parsed.element !== `${request.operation}Response`) throw payloadFailure(endpoint, request.operation, `the SOAP Body holds ${parsed.element}, not ${request.operation}Response`);
+  return { answer, content: parsed.content };
+}
+
+/** RetrieveServiceContent, once per connection (a failure is forgotten, so the next call asks again). */
+function serviceRefs(state: SessionState, signal: AbortSignal): Promise<ServiceRefs> {
+  const { options } = state;
+  return (state.refs ??= (async () => {
+    const request = retrieveServiceContent();
+    const { content } = await exchange(options, request, undefined, signal);
+    let service: ServiceRefs;
+    try {
+      service = decodeServiceContent(content);
+    } catch (error) {
+      throw error instanceof VimShapeError ? payloadFailure(options.endpoint, request.operation, error.message, error) : error;
+    }
+    options.logger.info({ apiVersion: service.apiVersion }, 'vCenter Web Services API (vim25 over SOAP)');
+    return service;
+  })().catch((error: unknown) => {
+    state.refs = undefined;
+    throw error;
+  }));
+}
+
+function scopeOf(options: VimSessionOptions, service: ServiceRefs, cookie: string, number: number): VimSessionScope {
+  return {
+    refs: service,
+    generation: number,
+    send: async (request, signal) => (await exchange(options, request, cookie, signal)).content,
+  };
+}
+
+async function loginNow(state: SessionState, signal: AbortSignal): Promise<Session> {
+  const { options } = state;
+  const { username, password } = options.credentials;
+  const service = await serviceRefs(state, signal);
+  const request = login(service.sessionManager, username, password);
+  try {
+    const { answer } = await exchange(options, request, undefined, signal);
+    const cookie = sessionCookieOf(answer.headers['set-cookie']);
+    if (cookie === undefined) throw payloadFailure(options.endpoint, request.operation, `no ${sessionCookieName} cookie was set`);
+    state.generation += 1;
+    options.logger.info({ generation: state.generation }, 'logged in to vCenter (vim25)');
+    return { cookie, scope: scopeOf(options, service, cookie, state.generation) };
+  } catch (error) {
+    throw withoutPassword(error, password);
+  }
+}
+
+/** The current session, logging in when there is none; one login is shared by every call waiting for it. */
+function currentSession(state: SessionState, signal: AbortSignal): Promise<Session> {
+  if (state.closed) return Promise.reject(new BridgeError(ErrorCode.PollAborted, `vsphere endpoint ${state.options.endpoint}: the connection is closed`, { endpoint: state.options.endpoint }));
+  state.current ??= loginNow(state, signal).catch((error: unknown) => {
+    state.current = undefined;
+    throw error;
+  });
+  return state.current;
+}
+
+/** Drops `stale` unless another call already replaced it. */
+async function drop(state: SessionState, stale: Session): Promise<void> {
+  const latest = await state.current?.catch(() => undefined);
+  if (latest === stale) {
+    state.current = undefined;
+    state.options.logger.info('vCenter session no longer valid (NotAuthenticated); logging in again');
+  }
+}
+
+/** {@link VimSession.call}. */
+async function callInSession(state: SessionState, build: Parameters<VimSession['call']>[0], signal: AbortSignal, callOptions: { readonly retry?: boolean }): Promise<{ readonly content: XmlNode; readonly scope: VimSessionScope }> {
+  const attempt = async (active: Session) => {
+    const request = await build(active.scope);
+    return { content: await active.scope.send(request, signal), scope: active.scope };
+  };
+  const active = await currentSession(state, signal);
+  try {
+    return await attempt(active);
+  } catch (error) {
+    if (!isNotAuthenticated(error)) throw error;
+    await drop(state, active);
+    if (callOptions.retry === false) throw error;
+    return attempt(await currentSession(state, signal));
+  }
+}
+
+/** {@link VimSession.sendIfLoggedIn}. */
+async function sendIfLoggedIn(state: SessionState, build: (scope: VimSessionScope) => VimRequest, signal: AbortSignal, timeoutMs: number): Promise<void> {
+  const active = await state.current?.catch(() => undefined);
+  if (!active || state.closed) return;
+  await exchange(state.options, build(active.scope), active.cookie, signal, timeoutMs);
+}
+
+/** {@link VimSession.logout}. */
+async function logoutSession(state: SessionState): Promise<void> {
+  state.closed = true;
+  const active = await state.current?.catch(() => undefined);
+  state.current = undefined;
+  if (!active) return;
+  try {
+    await exchange(state.options, logout(active.scope.refs.sessionManager), active.cookie, new AbortController().signal, logoutTimeoutMs);
+    state.options.logger.info('logged out of vCenter (vim25)');
+  } catch (error) {
+    state.options.logger.warn({ err: error }, 'vCenter logout failed; the session ends when it idles out');
+  }
+}
+
 
 function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
