@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from '@nats-io/transport-node';
 import { DEFAULT_CREDENTIALS } from '../simulators/openstack/index.js';
-import { bridgeConfigYaml, openstackEndpointYaml, startBridgeRun, startSimulatorProcess } from '../support/cli-process.js';
+import { bridgeConfigYaml, openstackEndpointYaml, runBridgeCommand, startBridgeRun, startSimulatorProcess } from '../support/cli-process.js';
 import { useHarness, writeConfig } from '../support/harness.js';
 import { freePort } from '../support/servers.js';
 
@@ -18,7 +18,7 @@ interface EndpointHealth {
   readonly reason: string;
 }
 
-test('run: an endpoint in an open pausePolling window is in maintenance (status API, /health, gauge) and unpolled; one without a window on a dead port is red', async (t) => {
+test('run: an endpoint in an open pausePolling window is in maintenance (status API, /health, gauge) and unpolled; one without a window on a dead port is red; once polls it anyway', async (t) => {
   // Counts every request it gets (GET /_sim/stats); the bridge must send it none while the window pauses polling.
   const platform = await startSimulatorProcess('openstack', ['--servers', '3', '--tagged', '3']);
   t.after(() => platform.dispose());
@@ -27,7 +27,8 @@ test('run: an endpoint in an open pausePolling window is in maintenance (status 
   const windowYaml = `    maintenanceWindows:
       - { cron: "* * * * *", duration: 2h, pausePolling: true }
 `;
-  const endpoints = openstackEndpointYaml('nova-maint', platform.url, DEFAULT_CREDENTIALS) + windowYaml + openstackEndpointYaml('nova-dead', deadPlatform, DEFAULT_CREDENTIALS);
+  const windowedEndpoint = openstackEndpointYaml('nova-maint', platform.url, DEFAULT_CREDENTIALS) + windowYaml;
+  const endpoints = windowedEndpoint + openstackEndpointYaml('nova-dead', deadPlatform, DEFAULT_CREDENTIALS);
   const config = writeConfig(harness(), 'maintenance-window.yaml', bridgeConfigYaml({ cacheUrl: harness().redis.url, natsUrl: harness().nats.url, endpoints }));
   // Health events go out on core NATS: subscribed before the bridge starts.
   const subscriber = await connect({ servers: harness().nats.url });
@@ -74,4 +75,12 @@ test('run: an endpoint in an open pausePolling window is in maintenance (status 
 
   const exit = await bridge.stop('SIGTERM');
   assert.deepEqual([exit.code, exit.signal], [0, null], bridge.stderr().slice(-3000));
+
+  // `once` is an explicit run: it polls the paused endpoint anyway (README "Maintenance windows").
+  const onceConfig = writeConfig(harness(), 'maintenance-window-once.yaml', bridgeConfigYaml({ cacheUrl: harness().redis.url, natsUrl: harness().nats.url, endpoints: windowedEndpoint }));
+  const once = await runBridgeCommand(['once', '--config', onceConfig], { env: { OS_PASSWORD: DEFAULT_CREDENTIALS.password } });
+  assert.equal(once.code, 0, once.stderr.slice(-3000));
+  const afterOnce = (await (await fetch(`${platform.url}/_sim/stats`)).json()) as { byRoute: Record<string, number> };
+  assert.ok(Object.entries(afterOnce.byRoute).some(([route, count]) => /servers/.test(route) && count > 0), `once listed the servers: ${JSON.stringify(afterOnce.byRoute)}`);
+  assert.deepEqual((await harness().dcm.messages()).map((message) => message.event.data.status), ['RUNNING', 'RUNNING', 'RUNNING'], 'its three managed servers published');
 });
