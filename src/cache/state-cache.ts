@@ -6,7 +6,7 @@ import { BridgeError, ErrorCode } from '../errors/index.js';
 import { decodeIndexEntry, decodeListingCursor, decodeOutboxEntry, decodeRecord, encodeIndexEntry, encodeListingCursor, encodeOutboxEntry, encodeRecord } from './encoding.js';
 import { memoryHotStore, redisHotStore, type HotStore, type HotWrite, type RedisHotCommands } from './hot-store.js';
 import type { ScriptClient } from './lua.js';
-import { forgetEndpointStore, hotEndpointStore } from './endpoint-store.js';
+import { forgetEndpointStore, hotEndpointStore, type StoreGuard } from './endpoint-store.js';
 import type { EndpointStore } from '../adapter/index.js';
 import type { VmStatus } from '../normalize/index.js';
 import { createInTurn } from '../concurrency/index.js';
@@ -306,8 +306,53 @@ interface EpochMarker {
  * queueing, so a poll fails fast and retries later.
  */
 export async function openStateCache(options: StateCacheOptions): Promise<StateCache> {
-  const tombstoneMs = (options.tombstoneSeconds ?? 7 * 24 * 3600) * 1000;
-  const kind = options.url ? 'redis' : 'memory';
+  const backend = openBackend(options);
+  const { hot, keys } = backend;
+  const guard: StoreGuard = (operation, action) => guarded(backend, operation, action);
+  const cache: StateCache = {
+    kind: backend.kind,
+    ...stateReads(backend),
+    ...endpointWrites(backend),
+    ...epochCalls(backend),
+    forgetEndpoint: (endpoint) =>
+      guard('forget endpoint', async () => {
+        await hot.apply([keys.index(endpoint), keys.indexEpoch(endpoint), keys.outbox(endpoint), keys.listingCursor(endpoint)].map((key) => ({ op: 'delete', key }) as const));
+      }),
+    adapterStore: (endpoint) => hotEndpointStore(hot, keys.adapterStore(endpoint), guard),
+    forgetAdapterStore: (endpoint) => guard('forget adapter store', () => forgetEndpointStore(hot, keys.adapterStore(endpoint))),
+    ...documentCalls(backend),
+    fenced: (fenceOf) => ({ ...cache, ...endpointWrites(backend, fenceOf), fenced: cache.fenced }),
+    coordination: backend.coordination,
+    ping: () =>
+      guard('ping', async () => {
+        await backend.keyv.get('ping');
+      }),
+    close: async () => {
+      await backend.keyv.disconnect().catch(() => undefined);
+    },
+  };
+  if (backend.store) await connectAndTry(backend.store, cache, options.connectTimeoutMs ?? 5000);
+  return cache;
+}
+
+/** What the cache's operations share: the stores, the keys, and the epoch check in progress. */
+interface CacheBackend {
+  readonly options: StateCacheOptions;
+  readonly kind: 'redis' | 'memory';
+  /** Undefined for the in-memory cache. */
+  readonly store: KeyvRedis<unknown> | undefined;
+  readonly keyv: Keyv<unknown>;
+  readonly hot: HotStore;
+  readonly keys: ReturnType<typeof hotKeys>;
+  readonly coordination: CoordinationStore;
+  readonly tombstoneMs: number;
+  // keyv has no sets: the id list is read, changed and written back, so writes take turns.
+  readonly inTurn: ReturnType<typeof createInTurn>;
+  /** Endpoints polling at once share one check, so a lost cache starts one epoch, not one per endpoint. */
+  epochCheck: Promise<CacheEpoch> | undefined;
+}
+
+function openBackend(options: StateCacheOptions): CacheBackend {
   const store = options.url
     ? new KeyvRedis(
         {
@@ -322,133 +367,75 @@ export async function openStateCache(options: StateCacheOptions): Promise<StateC
     : undefined;
   const keyv = new Keyv<unknown>({ ...(store ? { store } : {}), namespace: options.namespace, throwOnErrors: true, emitErrors: false });
   const hot = store ? redisHotStore(store.client as unknown as RedisHotCommands) : memoryHotStore();
-  const keys = hotKeys(options.namespace);
-  const coordination: CoordinationStore = { keys: clusterKeys(options.namespace), ...(store ? { redis: store.client as unknown as CoordinationClient } : { memory: hot }) };
-  /** A stored value the bridge cannot read is named by its key, so an operator can inspect or delete it. */
-  const decoded = <T>(key: string, decode: () => T): T => {
-    try {
-      return decode();
-    } catch (error) {
-      throw new Error(`the value at key ${key} is unreadable (${(error as Error).message}); deleting the key makes the bridge treat the instance as new`, { cause: error });
-    }
+  return {
+    options,
+    kind: options.url ? 'redis' : 'memory',
+    store,
+    keyv,
+    hot,
+    keys: hotKeys(options.namespace),
+    coordination: { keys: clusterKeys(options.namespace), ...(store ? { redis: store.client as unknown as CoordinationClient } : { memory: hot }) },
+    tombstoneMs: (options.tombstoneSeconds ?? 7 * 24 * 3600) * 1000,
+    inTurn: createInTurn(),
+    epochCheck: undefined,
   };
+}
 
-  const guard = async <T>(operation: string, action: () => Promise<T>): Promise<T> => {
-    const started = performance.now();
-    try {
-      const result = await action();
-      options.onOperation?.(operation, (performance.now() - started) / 1000, true);
-      return result;
-    } catch (error) {
-      options.onOperation?.(operation, (performance.now() - started) / 1000, false);
-      // A refused fenced write is not a cache failure: the caller must stop, not retry.
-      if (error instanceof BridgeError && error.code === ErrorCode.LeaseLost) throw error;
-      throw new BridgeError(ErrorCode.CacheFailed, `state cache (${kind}) ${operation} failed: ${(error as Error).message}`, { operation }, { cause: error });
-    }
-  };
+/** Times one operation for the metric and turns its failure into `CACHE_FAILED` (a refused fenced write stays `LEASE_LOST`). */
+async function guarded<T>(backend: CacheBackend, operation: string, action: () => Promise<T>): Promise<T> {
+  const { onOperation } = backend.options;
+  const started = performance.now();
+  try {
+    const result = await action();
+    onOperation?.(operation, (performance.now() - started) / 1000, true);
+    return result;
+  } catch (error) {
+    onOperation?.(operation, (performance.now() - started) / 1000, false);
+    // A refused fenced write is not a cache failure: the caller must stop, not retry.
+    if (error instanceof BridgeError && error.code === ErrorCode.LeaseLost) throw error;
+    throw new BridgeError(ErrorCode.CacheFailed, `state cache (${backend.kind}) ${operation} failed: ${(error as Error).message}`, { operation }, { cause: error });
+  }
+}
 
-  // keyv has no sets: the id list is read, changed and written back, so writes take turns.
-  const inTurn = createInTurn();
-  /**
-   * Redis's run id changes on every server start; a marker written under
-   * another run id means the data may have come from an older snapshot.
-   */
-  const serverRunId = async (): Promise<string> => {
-    if (!store) return 'memory';
-    const info = await store.client.info('server');
-    return /run_id:(\w+)/.exec(info)?.[1] ?? 'unknown';
-  };
-  let epochCheck: Promise<CacheEpoch> | undefined;
-  const startEpoch = async (reason: string): Promise<CacheEpoch> => {
-    const epoch: CacheEpoch = { id: randomUUID(), startedAt: (options.now ?? Date.now)(), reason };
-    await keyv.set(epochKey, { id: epoch.id, serverRunId: await serverRunId(), startedAt: epoch.startedAt } satisfies EpochMarker);
-    return epoch;
-  };
-  const documentIds = async (kind: string): Promise<string[]> => ((await keyv.get(documentListKey(kind))) as string[] | undefined) ?? [];
+/** A stored value the bridge cannot read is named by its key, so an operator can inspect or delete it. */
+function decoded<T>(key: string, decode: () => T): T {
+  try {
+    return decode();
+  } catch (error) {
+    throw new Error(`the value at key ${key} is unreadable (${(error as Error).message}); deleting the key makes the bridge treat the instance as new`, { cause: error });
+  }
+}
 
-  /** Every write of an endpoint's state goes through here: fenced when `fenceOf` is given, one MULTI otherwise. */
-  const applyFor = async (endpoint: string, writes: HotWrite[], fenceOf: ((endpoint: string) => Fence | undefined) | undefined): Promise<void> => {
-    if (!fenceOf) return hot.apply(writes);
-    const fence = fenceOf(endpoint);
-    const holder = fence ? `${fence.replica} ${fence.token}` : undefined;
-    const held = holder === undefined ? undefined : await hot.applyFenced({ key: coordination.keys.lease(endpoint), holder }, writes);
-    if (held === null) return;
-    const now = held === undefined || held === '' ? 'nobody holds it now' : `it is held as "${held}" now`;
-    throw new BridgeError(
-      ErrorCode.LeaseLost,
-      fence ? `endpoint ${endpoint}: replica ${fence.replica} no longer holds its lease with token ${fence.token} (${now}); the write was refused` : `endpoint ${endpoint}: this replica holds no lease on it; the write was refused`,
-      { endpoint, ...(fence ? { replica: fence.replica, token: fence.token } : {}) },
-    );
-  };
-  const stateWrites = (endpoint: string, write: StateWrite): HotWrite[] => {
-    const writes: HotWrite[] = [];
-    for (const record of write.records ?? []) {
-      const key = keys.instance(endpoint, record.platformId);
-      writes.push({ op: 'set', key, value: encodeRecord(record), ...(record.status === 'DELETED' ? { ttlMs: tombstoneMs } : {}) });
-    }
-    const index = write.index;
-    if (index?.set && index.set.size > 0) writes.push({ op: 'setFields', key: keys.index(endpoint), fields: new Map([...index.set].map(([platformId, entry]) => [platformId, encodeIndexEntry(entry)])) });
-    if (index?.remove && index.remove.length > 0) writes.push({ op: 'deleteFields', key: keys.index(endpoint), fields: index.remove });
-    if (index?.epoch !== undefined) writes.push({ op: 'set', key: keys.indexEpoch(endpoint), value: index.epoch });
-    if (write.outboxAdd && write.outboxAdd.length > 0) writes.push({ op: 'setFields', key: keys.outbox(endpoint), fields: new Map(write.outboxAdd.map((entry) => [entry.record.platformId, encodeOutboxEntry(entry)])) });
-    if (write.outboxRemove && write.outboxRemove.length > 0) writes.push({ op: 'deleteFields', key: keys.outbox(endpoint), fields: write.outboxRemove });
-    return writes;
-  };
-  /** The writes of an endpoint's state, fenced or not. */
-  const endpointWrites = (fenceOf?: (endpoint: string) => Fence | undefined): Pick<StateCache, 'writeState' | 'writePollStart' | 'writeListingCursor'> => ({
-    writeState: (endpoint, write) =>
-      guard('write', async () => {
-        const writes = stateWrites(endpoint, write);
-        if (writes.length > 0) await applyFor(endpoint, writes, fenceOf);
-      }),
-    writePollStart: (endpoint, at) => guard('write poll start', () => applyFor(endpoint, [{ op: 'set', key: keys.pollStart(endpoint), value: String(at) }], fenceOf)),
-    writeListingCursor: (endpoint, cursor) =>
-      guard('write listing cursor', async () => {
-        const key = keys.listingCursor(endpoint);
-        await applyFor(endpoint, [cursor === null ? { op: 'delete', key } : { op: 'set', key, value: encodeListingCursor(cursor) }], fenceOf);
-      }),
-  });
-
-  const cache: StateCache = {
-    kind,
+/** The reads of an endpoint's state: records, index, outbox, last poll start, listing cursor. */
+function stateReads(backend: CacheBackend): Pick<StateCache, 'readInstances' | 'readIndex' | 'readOutbox' | 'readPollStart' | 'readListingCursor'> {
+  const { hot, keys, keyv } = backend;
+  return {
     readInstances: (endpoint, platformIds) =>
-      guard('read', async () => {
+      guarded(backend, 'read', async () => {
         const texts = await hot.get(platformIds.map((platformId) => keys.instance(endpoint, platformId)));
         return texts.map((text, position) => (text === null ? undefined : decoded(keys.instance(endpoint, platformIds[position] as string), () => decodeRecord(platformIds[position] as string, text))));
       }),
     readIndex: (endpoint) =>
-      guard('read index', async () => {
+      guarded(backend, 'read index', async () => {
         const [fields, [epoch]] = await Promise.all([hot.readHash(keys.index(endpoint)), hot.get([keys.indexEpoch(endpoint)])]);
         const members = new Map<string, IndexEntry>();
         for (const [platformId, text] of fields) members.set(platformId, decoded(keys.index(endpoint), () => decodeIndexEntry(text)));
         return epoch === null || epoch === undefined ? { members } : { members, epoch };
       }),
     readOutbox: (endpoint) =>
-      guard('read outbox', async () => {
+      guarded(backend, 'read outbox', async () => {
         const fields = [...(await hot.readHash(keys.outbox(endpoint)))].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
         return fields.map(([platformId, text]) => decoded(keys.outbox(endpoint), () => decodeOutboxEntry(platformId, text)));
       }),
-    ...endpointWrites(),
-    currentEpoch: () => {
-      // Endpoints polling at once share one check, so a lost cache starts one epoch, not one per endpoint.
-      epochCheck ??= guard('check epoch', async () => {
-        const [marker, runId] = await Promise.all([keyv.get(epochKey) as Promise<EpochMarker | undefined>, serverRunId()]);
-        if (!marker) return startEpoch('the cache holds no epoch marker: it is new, or it was flushed or restarted empty');
-        if (marker.serverRunId !== runId) return startEpoch('Redis restarted since the epoch began: it may have reloaded an older snapshot');
-        return { id: marker.id };
-      }).finally(() => (epochCheck = undefined));
-      return epochCheck;
-    },
-    renewEpoch: (reason) => guard('renew epoch', async () => startEpoch(reason)),
     readPollStart: (endpoint) =>
-      guard('read poll start', async () => {
+      guarded(backend, 'read poll start', async () => {
         const [[text], legacy] = await Promise.all([hot.get([keys.pollStart(endpoint)]), keyv.get(legacyPollStartKey(endpoint)) as Promise<number | undefined>]);
         const kept = text === null || text === undefined ? undefined : Number(text);
         const starts = [kept, legacy].filter((at): at is number => typeof at === 'number' && Number.isFinite(at));
         return starts.length === 0 ? undefined : Math.max(...starts);
       }),
     readListingCursor: (endpoint) =>
-      guard('read listing cursor', async () => {
+      guarded(backend, 'read listing cursor', async () => {
         const [text] = await hot.get([keys.listingCursor(endpoint)]);
         if (text === null || text === undefined) return undefined;
         try {
@@ -457,15 +444,100 @@ export async function openStateCache(options: StateCacheOptions): Promise<StateC
           return 'unreadable' as const;
         }
       }),
-    forgetEndpoint: (endpoint) =>
-      guard('forget endpoint', async () => {
-        await hot.apply([keys.index(endpoint), keys.indexEpoch(endpoint), keys.outbox(endpoint), keys.listingCursor(endpoint)].map((key) => ({ op: 'delete', key }) as const));
+  };
+}
+
+/** The writes of an endpoint's state, fenced or not. */
+function endpointWrites(backend: CacheBackend, fenceOf?: (endpoint: string) => Fence | undefined): Pick<StateCache, 'writeState' | 'writePollStart' | 'writeListingCursor'> {
+  const { keys } = backend;
+  return {
+    writeState: (endpoint, write) =>
+      guarded(backend, 'write', async () => {
+        const writes = stateWrites(backend, endpoint, write);
+        if (writes.length > 0) await applyFor(backend, endpoint, writes, fenceOf);
       }),
-    adapterStore: (endpoint) => hotEndpointStore(hot, keys.adapterStore(endpoint), guard),
-    forgetAdapterStore: (endpoint) => guard('forget adapter store', () => forgetEndpointStore(hot, keys.adapterStore(endpoint))),
-    readDocument: (kind, id) => guard('read document', async () => keyv.get(documentKey(kind, id))),
+    writePollStart: (endpoint, at) => guarded(backend, 'write poll start', () => applyFor(backend, endpoint, [{ op: 'set', key: keys.pollStart(endpoint), value: String(at) }], fenceOf)),
+    writeListingCursor: (endpoint, cursor) =>
+      guarded(backend, 'write listing cursor', async () => {
+        const key = keys.listingCursor(endpoint);
+        await applyFor(backend, endpoint, [cursor === null ? { op: 'delete', key } : { op: 'set', key, value: encodeListingCursor(cursor) }], fenceOf);
+      }),
+  };
+}
+
+/** One state write as the hot store's writes: records (a DELETED one expires), index changes, outbox additions and removals. */
+function stateWrites(backend: CacheBackend, endpoint: string, write: StateWrite): HotWrite[] {
+  const { keys, tombstoneMs } = backend;
+  const writes: HotWrite[] = [];
+  for (const record of write.records ?? []) {
+    const key = keys.instance(endpoint, record.platformId);
+    writes.push({ op: 'set', key, value: encodeRecord(record), ...(record.status === 'DELETED' ? { ttlMs: tombstoneMs } : {}) });
+  }
+  const index = write.index;
+  if (index?.set && index.set.size > 0) writes.push({ op: 'setFields', key: keys.index(endpoint), fields: new Map([...index.set].map(([platformId, entry]) => [platformId, encodeIndexEntry(entry)])) });
+  if (index?.remove && index.remove.length > 0) writes.push({ op: 'deleteFields', key: keys.index(endpoint), fields: index.remove });
+  if (index?.epoch !== undefined) writes.push({ op: 'set', key: keys.indexEpoch(endpoint), value: index.epoch });
+  if (write.outboxAdd && write.outboxAdd.length > 0) writes.push({ op: 'setFields', key: keys.outbox(endpoint), fields: new Map(write.outboxAdd.map((entry) => [entry.record.platformId, encodeOutboxEntry(entry)])) });
+  if (write.outboxRemove && write.outboxRemove.length > 0) writes.push({ op: 'deleteFields', key: keys.outbox(endpoint), fields: write.outboxRemove });
+  return writes;
+}
+
+/** Every write of an endpoint's state goes through here: fenced when `fenceOf` is given, one MULTI otherwise. */
+async function applyFor(backend: CacheBackend, endpoint: string, writes: HotWrite[], fenceOf: ((endpoint: string) => Fence | undefined) | undefined): Promise<void> {
+  const { hot, coordination } = backend;
+  if (!fenceOf) return hot.apply(writes);
+  const fence = fenceOf(endpoint);
+  const holder = fence ? `${fence.replica} ${fence.token}` : undefined;
+  const held = holder === undefined ? undefined : await hot.applyFenced({ key: coordination.keys.lease(endpoint), holder }, writes);
+  if (held === null) return;
+  const now = held === undefined || held === '' ? 'nobody holds it now' : `it is held as "${held}" now`;
+  throw new BridgeError(
+    ErrorCode.LeaseLost,
+    fence ? `endpoint ${endpoint}: replica ${fence.replica} no longer holds its lease with token ${fence.token} (${now}); the write was refused` : `endpoint ${endpoint}: this replica holds no lease on it; the write was refused`,
+    { endpoint, ...(fence ? { replica: fence.replica, token: fence.token } : {}) },
+  );
+}
+
+/** The epoch: checked against the marker and Redis's run id, started anew when the cache may have lost state. */
+function epochCalls(backend: CacheBackend): Pick<StateCache, 'currentEpoch' | 'renewEpoch'> {
+  return {
+    currentEpoch: () => {
+      backend.epochCheck ??= guarded(backend, 'check epoch', async () => {
+        const [marker, runId] = await Promise.all([backend.keyv.get(epochKey) as Promise<EpochMarker | undefined>, serverRunId(backend)]);
+        if (!marker) return startEpoch(backend, 'the cache holds no epoch marker: it is new, or it was flushed or restarted empty');
+        if (marker.serverRunId !== runId) return startEpoch(backend, 'Redis restarted since the epoch began: it may have reloaded an older snapshot');
+        return { id: marker.id };
+      }).finally(() => (backend.epochCheck = undefined));
+      return backend.epochCheck;
+    },
+    renewEpoch: (reason) => guarded(backend, 'renew epoch', async () => startEpoch(backend, reason)),
+  };
+}
+
+/**
+ * Redis's run id changes on every server start; a marker written under
+ * another run id means the data may have come from an older snapshot.
+ */
+async function serverRunId(backend: CacheBackend): Promise<string> {
+  if (!backend.store) return 'memory';
+  const info = await backend.store.client.info('server');
+  return /run_id:(\w+)/.exec(info)?.[1] ?? 'unknown';
+}
+
+async function startEpoch(backend: CacheBackend, reason: string): Promise<CacheEpoch> {
+  const epoch: CacheEpoch = { id: randomUUID(), startedAt: (backend.options.now ?? Date.now)(), reason };
+  await backend.keyv.set(epochKey, { id: epoch.id, serverRunId: await serverRunId(backend), startedAt: epoch.startedAt } satisfies EpochMarker);
+  return epoch;
+}
+
+/** Small JSON documents by kind and id, with a per-kind id list kept through keyv; writes take turns. */
+function documentCalls(backend: CacheBackend): Pick<StateCache, 'readDocument' | 'listDocuments' | 'writeDocument' | 'deleteDocument'> {
+  const { keyv, inTurn } = backend;
+  const documentIds = async (kind: string): Promise<string[]> => ((await keyv.get(documentListKey(kind))) as string[] | undefined) ?? [];
+  return {
+    readDocument: (kind, id) => guarded(backend, 'read document', async () => keyv.get(documentKey(kind, id))),
     listDocuments: (kind) =>
-      guard('list documents', async () => {
+      guarded(backend, 'list documents', async () => {
         const ids = await documentIds(kind);
         if (ids.length === 0) return [];
         const values = await keyv.getMany(ids.map((id) => documentKey(kind, id)));
@@ -473,7 +545,7 @@ export async function openStateCache(options: StateCacheOptions): Promise<StateC
       }),
     writeDocument: (kind, id, value) =>
       inTurn(() =>
-        guard('write document', async () => {
+        guarded(backend, 'write document', async () => {
           await keyv.set(documentKey(kind, id), value);
           const ids = await documentIds(kind);
           if (!ids.includes(id)) await keyv.set(documentListKey(kind), [...ids, id].sort());
@@ -481,34 +553,26 @@ export async function openStateCache(options: StateCacheOptions): Promise<StateC
       ),
     deleteDocument: (kind, id) =>
       inTurn(() =>
-        guard('delete document', async () => {
+        guarded(backend, 'delete document', async () => {
           const ids = await documentIds(kind);
           await keyv.set(documentListKey(kind), ids.filter((known) => known !== id));
           await keyv.delete(documentKey(kind, id));
         }),
       ),
-    fenced: (fenceOf) => ({ ...cache, ...endpointWrites(fenceOf), fenced: cache.fenced }),
-    coordination,
-    ping: () =>
-      guard('ping', async () => {
-        await keyv.get('ping');
-      }),
-    close: async () => {
-      await keyv.disconnect().catch(() => undefined);
-    },
   };
-  if (store) {
-    await connectWithin(store, options.connectTimeoutMs ?? 5000);
-    try {
-      await cache.ping();
-    } catch (error) {
-      // Without credentials, or with a user its ACL confines elsewhere, Redis accepts the connection and refuses the first command.
-      await store.disconnect(true).catch(() => undefined);
-      const cause = error instanceof BridgeError && error.cause !== undefined ? error.cause : error;
-      throw new BridgeError(ErrorCode.CacheFailed, `state cache (redis) refused its first command: ${describeConnectFailure(cause)}`, { operation: 'connect' }, { cause: error });
-    }
+}
+
+/** Connects within the timeout, then tries a first command: a Redis that accepts the connection may still refuse the bridge's credentials. */
+async function connectAndTry(store: KeyvRedis<unknown>, cache: StateCache, timeoutMs: number): Promise<void> {
+  await connectWithin(store, timeoutMs);
+  try {
+    await cache.ping();
+  } catch (error) {
+    // Without credentials, or with a user its ACL confines elsewhere, Redis accepts the connection and refuses the first command.
+    await store.disconnect(true).catch(() => undefined);
+    const cause = error instanceof BridgeError && error.cause !== undefined ? error.cause : error;
+    throw new BridgeError(ErrorCode.CacheFailed, `state cache (redis) refused its first command: ${describeConnectFailure(cause)}`, { operation: 'connect' }, { cause: error });
   }
-  return cache;
 }
 
 /**
