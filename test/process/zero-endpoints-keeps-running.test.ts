@@ -20,6 +20,9 @@ test('run with zero endpoints, the in-memory cache and the stdout publisher keep
   assert.equal(early, 'running', `exited by itself within ${waitedMs} ms:\n${bridge.stderr()}`);
   const healthz = await fetch(`${bridge.apiUrl}/healthz`);
   assert.equal(healthz.status, 200);
+  // #16 Readiness: only what the process uses is checked; with the stdout publisher and no Redis, nothing (no NATS).
+  const readyz = await fetch(`${bridge.apiUrl}/readyz`);
+  assert.deepEqual([readyz.status, await readyz.json()], [200, { ready: true, checks: [] }]);
   const endpoints = await fetch(`${bridge.apiUrl}/api/v1alpha1/endpoints`);
   assert.equal(endpoints.status, 200);
   assert.deepEqual(((await endpoints.json()) as { results: unknown[] }).results, []);
