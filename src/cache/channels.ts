@@ -78,99 +78,116 @@ function refusal(error: unknown): string {
  * TLS and reconnect policy), named `dcm-poll-bridge-subscriber` in `CLIENT LIST`.
  */
 export function redisChannels(client: RedisChannelClient, options: { readonly connectTimeoutMs: number }): CacheChannels {
-  const listeners = new Map<string, Set<ChannelListener>>();
-  let subscriber: Promise<RedisSubscriberClient> | undefined;
-  let closed = false;
-
-  const open = async (): Promise<RedisSubscriberClient> => {
-    const connection = client.duplicate({ name: 'dcm-poll-bridge-subscriber' });
-    let ready = false;
-    let lost = false;
-    let lastError: unknown;
-    connection.on('error', (error) => {
-      // Without a listener node-redis would throw the error out of the process; it reconnects on its own.
-      lastError = error;
-      if (ready) lost = true;
-    });
-    connection.on('end', () => (lost = ready));
-    connection.on('reconnecting', () => (lost = ready));
-    connection.on('ready', () => {
-      // node-redis re-sends SUBSCRIBE and awaits its replies before 'ready', so whoever re-reads now misses nothing later.
-      const resubscribed = lost;
-      ready = true;
-      lost = false;
-      if (!resubscribed || closed) return;
-      for (const set of listeners.values()) for (const listener of set) listener.onResubscribed();
-    });
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no connection within ${options.connectTimeoutMs / 1000} s${lastError === undefined ? '' : ` (last error: ${refusal(lastError)})`}`)), options.connectTimeoutMs);
-    });
-    try {
-      await Promise.race([connection.connect(), timeout]);
-    } catch (error) {
-      connection.destroy();
-      throw error;
-    } finally {
-      clearTimeout(timer);
-    }
-    return connection;
-  };
-
-  const failed = (operation: string, error: unknown): BridgeError => new BridgeError(ErrorCode.CacheFailed, `state cache (redis) ${operation} failed: ${refusal(error)}`, { operation }, { cause: error });
-
+  const state: RedisChannelsState = { client, connectTimeoutMs: options.connectTimeoutMs, listeners: new Map(), subscriber: undefined, closed: false };
   return {
     async publish(channel, message) {
       try {
         await client.publish(channel, message);
       } catch (error) {
-        throw failed(`publish on ${channel}`, error);
+        throw channelFailure(`publish on ${channel}`, error);
       }
     },
-    async subscribe(channel, listener) {
-      if (closed) throw new BridgeError(ErrorCode.CacheFailed, `state cache (redis) is closed; cannot subscribe to ${channel}`, { operation: 'subscribe' });
-      subscriber ??= open().catch((error: unknown) => {
-        subscriber = undefined;
-        throw error;
-      });
-      let connection: RedisSubscriberClient;
-      try {
-        connection = await subscriber;
-      } catch (error) {
-        throw failed(`subscriber connect for ${channel}`, error);
-      }
-      let set = listeners.get(channel);
-      if (!set) {
-        const fresh = new Set<ChannelListener>();
-        try {
-          await connection.subscribe(channel, (message) => {
-            for (const each of fresh) each.onMessage(message);
-          });
-        } catch (error) {
-          throw failed(`subscribe to ${channel}`, error);
-        }
-        set = listeners.get(channel) ?? fresh;
-        listeners.set(channel, set);
-      }
-      set.add(listener);
-      const subscribed = set;
-      return {
-        async close() {
-          subscribed.delete(listener);
-          if (subscribed.size > 0 || listeners.get(channel) !== subscribed) return;
-          listeners.delete(channel);
-          await connection.unsubscribe(channel).catch(() => undefined);
-        },
-      };
-    },
+    subscribe: (channel, listener) => subscribe(state, channel, listener),
     async close() {
-      closed = true;
-      listeners.clear();
-      const pending = subscriber;
-      subscriber = undefined;
+      state.closed = true;
+      state.listeners.clear();
+      const pending = state.subscriber;
+      state.subscriber = undefined;
       if (pending) (await pending.catch(() => undefined))?.destroy();
     },
   };
+}
+
+/** One set of Redis channels: its listeners by channel and its one subscriber connection, made on first use. */
+interface RedisChannelsState {
+  readonly client: RedisChannelClient;
+  readonly connectTimeoutMs: number;
+  readonly listeners: Map<string, Set<ChannelListener>>;
+  subscriber: Promise<RedisSubscriberClient> | undefined;
+  closed: boolean;
+}
+
+function channelFailure(operation: string, error: unknown): BridgeError {
+  return new BridgeError(ErrorCode.CacheFailed, `state cache (redis) ${operation} failed: ${refusal(error)}`, { operation }, { cause: error });
+}
+
+/** Adds `listener` to `channel`, subscribing the shared connection on the channel's first listener. */
+async function subscribe(state: RedisChannelsState, channel: string, listener: ChannelListener): Promise<{ close(): Promise<void> }> {
+  const { listeners } = state;
+  if (state.closed) throw new BridgeError(ErrorCode.CacheFailed, `state cache (redis) is closed; cannot subscribe to ${channel}`, { operation: 'subscribe' });
+  state.subscriber ??= openSubscriber(state).catch((error: unknown) => {
+    state.subscriber = undefined;
+    throw error;
+  });
+  let connection: RedisSubscriberClient;
+  try {
+    connection = await state.subscriber;
+  } catch (error) {
+    throw channelFailure(`subscriber connect for ${channel}`, error);
+  }
+  let set = listeners.get(channel);
+  if (!set) {
+    const fresh = new Set<ChannelListener>();
+    try {
+      await connection.subscribe(channel, (message) => {
+        for (const each of fresh) each.onMessage(message);
+      });
+    } catch (error) {
+      throw channelFailure(`subscribe to ${channel}`, error);
+    }
+    set = listeners.get(channel) ?? fresh;
+    listeners.set(channel, set);
+  }
+  set.add(listener);
+  const subscribed = set;
+  return {
+    async close() {
+      subscribed.delete(listener);
+      if (subscribed.size > 0 || listeners.get(channel) !== subscribed) return;
+      listeners.delete(channel);
+      await connection.unsubscribe(channel).catch(() => undefined);
+    },
+  };
+}
+
+/** The subscriber connection, connected within the timeout; its listeners hear when a lost link came back. */
+async function openSubscriber(state: RedisChannelsState): Promise<RedisSubscriberClient> {
+  const connection = state.client.duplicate({ name: 'dcm-poll-bridge-subscriber' });
+  const link = watchSubscriberLink(state, connection);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no connection within ${state.connectTimeoutMs / 1000} s${link.lastError === undefined ? '' : ` (last error: ${refusal(link.lastError)})`}`)), state.connectTimeoutMs);
+  });
+  try {
+    await Promise.race([connection.connect(), timeout]);
+  } catch (error) {
+    connection.destroy();
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+  return connection;
+}
+
+/** Follows the subscriber's link: keeps its last error, and tells every listener to re-read once a lost link is ready again. */
+function watchSubscriberLink(state: RedisChannelsState, connection: RedisSubscriberClient): { readonly lastError: unknown } {
+  const link = { ready: false, lost: false, lastError: undefined as unknown };
+  connection.on('error', (error) => {
+    // Without a listener node-redis would throw the error out of the process; it reconnects on its own.
+    link.lastError = error;
+    if (link.ready) link.lost = true;
+  });
+  connection.on('end', () => (link.lost = link.ready));
+  connection.on('reconnecting', () => (link.lost = link.ready));
+  connection.on('ready', () => {
+    // node-redis re-sends SUBSCRIBE and awaits its replies before 'ready', so whoever re-reads now misses nothing later.
+    const resubscribed = link.lost;
+    link.ready = true;
+    link.lost = false;
+    if (!resubscribed || state.closed) return;
+    for (const set of state.listeners.values()) for (const listener of set) listener.onResubscribed();
+  });
+  return link;
 }
 
 /** Channels inside one process (the memory cache): a publish reaches this cache's subscribers, asynchronously as over Redis. */
