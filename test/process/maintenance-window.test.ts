@@ -64,6 +64,10 @@ test('run: an endpoint in an open pausePolling window is in maintenance (status 
   assert.match(metrics, /^dcm_bridge_endpoint_in_maintenance\{endpoint="nova-maint"\} 1$/m);
   assert.match(metrics, /^dcm_bridge_endpoint_health\{endpoint="nova-maint",state="maintenance"\} 1$/m);
   assert.doesNotMatch(metrics, /^dcm_bridge_endpoint_in_maintenance\{endpoint="nova-dead"\} 1$/m);
+  assert.match(metrics, /^dcm_bridge_maintenance_held_deletions\{endpoint="nova-maint"\} 0$/m);
+  // The next start of "* * * * *" is the next whole minute.
+  const nextStart = Number(/^dcm_bridge_maintenance_next_start_timestamp_seconds\{endpoint="nova-maint"\} (\S+)$/m.exec(metrics)?.[1]) * 1000;
+  assert.ok(nextStart % 60_000 === 0 && nextStart > startedAt && nextStart <= Date.now() + 60_000, `next start ${new Date(nextStart).toISOString()}`);
 
   // Starting inside the window counts as the window opening: announced at once, not after a poll the window defers.
   await subscriber.flush();
