@@ -82,140 +82,172 @@ interface HeldLease {
 /** Creates a replica's {@link ClusterCoordinator}. */
 export function createClusterCoordinator(options: ClusterCoordinatorOptions): ClusterCoordinator {
   const { replicaId, clock, logger, leases, membership } = options;
-  const retryMs = options.retryMs ?? 1000;
-  const held = new Map<string, HeldLease>();
-  let members: Members = [];
-  let lastHeartbeatAt: number | undefined;
-  let stopped = false;
-  const timers = new Set<TimerHandle>();
-
-  // Rounds, heartbeats and renewals take turns: a release never races the take of the same endpoint.
-  const inTurn = createInTurn();
-
-  const every = (periodMs: number, action: () => Promise<void>): void => {
-    const arm = (): void => {
-      const handle = clock.schedule(periodMs, () => {
-        timers.delete(handle);
-        if (stopped) return;
-        void inTurn(action)
-          .catch((error: unknown) => logger.warn({ err: error }, 'cluster housekeeping failed'))
-          .finally(() => {
-            if (!stopped) arm();
-          });
-      });
-      timers.add(handle);
-    };
-    arm();
+  const replica: ReplicaState = {
+    options,
+    held: new Map(),
+    members: [],
+    lastHeartbeatAt: undefined,
+    stopped: false,
+    timers: new Set(),
+    // Rounds, heartbeats and renewals take turns: a release never races the take of the same endpoint.
+    inTurn: createInTurn(),
   };
-
-  const release = async (endpoint: string, reason: ReleaseReason): Promise<void> => {
-    const lease = held.get(endpoint);
-    if (!lease) return;
-    held.delete(endpoint);
-    await options.onReleased(endpoint, reason).catch((error: unknown) => logger.error({ err: error, endpoint }, 'stopping the polls of an endpoint failed'));
-    if (reason !== 'lost') await leases.release(endpoint, lease.fence).catch((error: unknown) => logger.warn({ err: error, endpoint }, 'releasing the lease failed; it expires on its own'));
-    logger.info({ endpoint, reason, token: lease.fence.token }, `no longer polling ${endpoint} (${reason})`);
-  };
-
-  const heartbeat = async (): Promise<void> => {
-    let seen: Members;
-    try {
-      seen = await membership.heartbeat(replicaId, options.memberTtlMs);
-      lastHeartbeatAt = clock.now();
-    } catch (error) {
-      // Unseen for a TTL, the others count this replica out and share its endpoints: it must own nothing either.
-      if (lastHeartbeatAt !== undefined && clock.now() - lastHeartbeatAt < options.memberTtlMs) throw error;
-      seen = [];
-      logger.warn({ err: error }, 'cannot heartbeat the membership set for a member TTL: owning no endpoint until it can');
-    }
-    if (seen.join('\n') !== members.join('\n')) {
-      logger.info({ members: seen, replica: replicaId }, `cluster members: ${seen.length}`);
-      members = seen;
-      options.onMembers?.(members);
-      await round();
-    }
-  };
-
-  const round = async (): Promise<void> => {
-    const registered = new Set(options.endpoints());
-    const member = members.includes(replicaId);
-    const owned = [...registered].filter((endpoint) => member && rendezvousOwner(members, endpoint) === replicaId);
-    const ownedSet = new Set(owned);
-    for (const endpoint of [...held.keys()]) if (!ownedSet.has(endpoint)) await release(endpoint, registered.has(endpoint) ? 'moved' : 'removed');
-    const wanted = owned.filter((endpoint) => !held.has(endpoint));
-    const takes = await Promise.all(
-      wanted.map(async (endpoint) => {
-        const sentAt = clock.now();
-        try {
-          return { endpoint, sentAt, outcome: await leases.take(endpoint, replicaId, options.leaseTtlMs) };
-        } catch (error) {
-          logger.warn({ err: error, endpoint }, 'taking the lease failed; retrying');
-          return undefined;
-        }
-      }),
-    );
-    for (const take of takes) {
-      if (!take?.outcome.taken || stopped) continue;
-      held.set(take.endpoint, { fence: take.outcome.fence, renewedAt: take.sentAt });
-      logger.info({ endpoint: take.endpoint, token: take.outcome.fence.token }, `polling ${take.endpoint} (lease token ${take.outcome.fence.token})`);
-      await options.onAcquired(take.endpoint, take.outcome.fence);
-    }
-  };
-
-  const renew = async (): Promise<void> => {
-    const renewals = await Promise.all(
-      [...held].map(async ([endpoint, lease]) => {
-        const sentAt = clock.now();
-        try {
-          return { endpoint, lease, sentAt, kept: await leases.renew(endpoint, lease.fence, options.leaseTtlMs) };
-        } catch (error) {
-          logger.warn({ err: error, endpoint }, 'renewing the lease failed');
-          return { endpoint, lease, sentAt, kept: undefined };
-        }
-      }),
-    );
-    for (const { endpoint, lease, sentAt, kept } of renewals) {
-      if (held.get(endpoint) !== lease) continue;
-      if (kept === true) lease.renewedAt = sentAt;
-      // Not renewed for a TTL: the store may have let it go; stop before another replica starts.
-      else if (kept === false || clock.now() - lease.renewedAt >= options.leaseTtlMs) await release(endpoint, 'lost');
-    }
-  };
-
+  const { held, inTurn } = replica;
   return {
     replicaId,
     async start() {
-      const joined = await inTurn(async () => {
-        members = await membership.heartbeat(replicaId, options.memberTtlMs);
-        lastHeartbeatAt = clock.now();
-        options.onMembers?.(members);
-        logger.info({ members, replica: replicaId }, `joined the cluster as ${replicaId}: ${members.length} member(s)`);
-        await round();
-        return members;
-      });
-      every(options.memberTtlMs / 3, heartbeat);
-      every(options.leaseTtlMs / 3, renew);
-      every(retryMs, round);
+      const joined = await inTurn(() => join(replica));
+      every(replica, options.memberTtlMs / 3, () => heartbeat(replica));
+      every(replica, options.leaseTtlMs / 3, () => renew(replica));
+      every(replica, options.retryMs ?? 1000, () => round(replica));
       return joined;
     },
     fenceOf: (endpoint) => held.get(endpoint)?.fence,
     held: () => [...held.keys()].sort(),
-    members: () => members,
+    members: () => replica.members,
     nudge() {
-      if (!stopped) void inTurn(round).catch((error: unknown) => logger.warn({ err: error }, 'cluster round failed'));
+      if (!replica.stopped) void inTurn(() => round(replica)).catch((error: unknown) => logger.warn({ err: error }, 'cluster round failed'));
     },
     recheck() {
-      if (!stopped) void inTurn(renew).catch((error: unknown) => logger.warn({ err: error }, 'cluster lease check failed'));
+      if (!replica.stopped) void inTurn(() => renew(replica)).catch((error: unknown) => logger.warn({ err: error }, 'cluster lease check failed'));
     },
     holder: (endpoint) => leases.holder(endpoint),
     async stop() {
-      stopped = true;
-      for (const handle of timers) clock.cancel(handle);
-      timers.clear();
+      replica.stopped = true;
+      for (const handle of replica.timers) clock.cancel(handle);
+      replica.timers.clear();
       await inTurn(async () => {
-        for (const endpoint of [...held.keys()]) await release(endpoint, 'stopping');
+        for (const endpoint of [...held.keys()]) await release(replica, endpoint, 'stopping');
         await membership.leave(replicaId).catch((error: unknown) => logger.warn({ err: error }, 'leaving the membership set failed; the entry expires on its own'));
       });
     },
   };
+}
+
+/** One replica's view of the cluster: the leases it holds, the members it last saw, its housekeeping timers. */
+interface ReplicaState {
+  readonly options: ClusterCoordinatorOptions;
+  readonly held: Map<string, HeldLease>;
+  members: Members;
+  lastHeartbeatAt: number | undefined;
+  stopped: boolean;
+  readonly timers: Set<TimerHandle>;
+  readonly inTurn: ReturnType<typeof createInTurn>;
+}
+
+/** Runs `action` every `periodMs`, in turn with the others, until the replica stops; a failure is logged and the next one still comes. */
+function every(replica: ReplicaState, periodMs: number, action: () => Promise<void>): void {
+  const { clock, logger } = replica.options;
+  const arm = (): void => {
+    const handle = clock.schedule(periodMs, () => {
+      replica.timers.delete(handle);
+      if (replica.stopped) return;
+      void replica
+        .inTurn(action)
+        .catch((error: unknown) => logger.warn({ err: error }, 'cluster housekeeping failed'))
+        .finally(() => {
+          if (!replica.stopped) arm();
+        });
+    });
+    replica.timers.add(handle);
+  };
+  arm();
+}
+
+/** The first heartbeat and round: the members as they are when this replica joins. */
+async function join(replica: ReplicaState): Promise<Members> {
+  const { replicaId, clock, logger, membership } = replica.options;
+  replica.members = await membership.heartbeat(replicaId, replica.options.memberTtlMs);
+  replica.lastHeartbeatAt = clock.now();
+  replica.options.onMembers?.(replica.members);
+  logger.info({ members: replica.members, replica: replicaId }, `joined the cluster as ${replicaId}: ${replica.members.length} member(s)`);
+  await round(replica);
+  return replica.members;
+}
+
+/** Stops polling `endpoint` and, unless the lease is already lost, gives it back. */
+async function release(replica: ReplicaState, endpoint: string, reason: ReleaseReason): Promise<void> {
+  const { logger, leases } = replica.options;
+  const lease = replica.held.get(endpoint);
+  if (!lease) return;
+  replica.held.delete(endpoint);
+  await replica.options.onReleased(endpoint, reason).catch((error: unknown) => logger.error({ err: error, endpoint }, 'stopping the polls of an endpoint failed'));
+  if (reason !== 'lost') await leases.release(endpoint, lease.fence).catch((error: unknown) => logger.warn({ err: error, endpoint }, 'releasing the lease failed; it expires on its own'));
+  logger.info({ endpoint, reason, token: lease.fence.token }, `no longer polling ${endpoint} (${reason})`);
+}
+
+/** Renews this replica's membership; a change of members runs a round at once. */
+async function heartbeat(replica: ReplicaState): Promise<void> {
+  const { replicaId, clock, logger, membership, memberTtlMs } = replica.options;
+  let seen: Members;
+  try {
+    seen = await membership.heartbeat(replicaId, memberTtlMs);
+    replica.lastHeartbeatAt = clock.now();
+  } catch (error) {
+    // Unseen for a TTL, the others count this replica out and share its endpoints: it must own nothing either.
+    if (replica.lastHeartbeatAt !== undefined && clock.now() - replica.lastHeartbeatAt < memberTtlMs) throw error;
+    seen = [];
+    logger.warn({ err: error }, 'cannot heartbeat the membership set for a member TTL: owning no endpoint until it can');
+  }
+  if (seen.join('\n') !== replica.members.join('\n')) {
+    logger.info({ members: seen, replica: replicaId }, `cluster members: ${seen.length}`);
+    replica.members = seen;
+    replica.options.onMembers?.(replica.members);
+    await round(replica);
+  }
+}
+
+/** Releases what this replica no longer owns (rendezvous over the members), then takes the leases of what it newly owns. */
+async function round(replica: ReplicaState): Promise<void> {
+  const { replicaId } = replica.options;
+  const registered = new Set(replica.options.endpoints());
+  const member = replica.members.includes(replicaId);
+  const owned = [...registered].filter((endpoint) => member && rendezvousOwner(replica.members, endpoint) === replicaId);
+  const ownedSet = new Set(owned);
+  for (const endpoint of [...replica.held.keys()]) if (!ownedSet.has(endpoint)) await release(replica, endpoint, registered.has(endpoint) ? 'moved' : 'removed');
+  await takeLeases(replica, owned.filter((endpoint) => !replica.held.has(endpoint)));
+}
+
+/** Tries every wanted lease at once; each one taken starts its polls (a failed take is tried again next round). */
+async function takeLeases(replica: ReplicaState, wanted: readonly string[]): Promise<void> {
+  const { replicaId, clock, logger, leases, leaseTtlMs } = replica.options;
+  const takes = await Promise.all(
+    wanted.map(async (endpoint) => {
+      const sentAt = clock.now();
+      try {
+        return { endpoint, sentAt, outcome: await leases.take(endpoint, replicaId, leaseTtlMs) };
+      } catch (error) {
+        logger.warn({ err: error, endpoint }, 'taking the lease failed; retrying');
+        return undefined;
+      }
+    }),
+  );
+  for (const take of takes) {
+    if (!take?.outcome.taken || replica.stopped) continue;
+    replica.held.set(take.endpoint, { fence: take.outcome.fence, renewedAt: take.sentAt });
+    logger.info({ endpoint: take.endpoint, token: take.outcome.fence.token }, `polling ${take.endpoint} (lease token ${take.outcome.fence.token})`);
+    await replica.options.onAcquired(take.endpoint, take.outcome.fence);
+  }
+}
+
+/** Renews every held lease; one refused, or not renewed for a TTL, is released as lost. */
+async function renew(replica: ReplicaState): Promise<void> {
+  const { clock, logger, leases, leaseTtlMs } = replica.options;
+  const renewals = await Promise.all(
+    [...replica.held].map(async ([endpoint, lease]) => {
+      const sentAt = clock.now();
+      try {
+        return { endpoint, lease, sentAt, kept: await leases.renew(endpoint, lease.fence, leaseTtlMs) };
+      } catch (error) {
+        logger.warn({ err: error, endpoint }, 'renewing the lease failed');
+        return { endpoint, lease, sentAt, kept: undefined };
+      }
+    }),
+  );
+  for (const { endpoint, lease, sentAt, kept } of renewals) {
+    if (replica.held.get(endpoint) !== lease) continue;
+    if (kept === true) lease.renewedAt = sentAt;
+    // Not renewed for a TTL: the store may have let it go; stop before another replica starts.
+    else if (kept === false || clock.now() - lease.renewedAt >= leaseTtlMs) await release(replica, endpoint, 'lost');
+  }
 }
