@@ -51,23 +51,10 @@ export function createVsphereSession(options: VsphereSessionOptions): VsphereSes
   let current: Promise<Session> | undefined;
   let closed = false;
 
-  const loginWith = async (candidate: ApiFlavor, signal: AbortSignal): Promise<Session> => {
-    try {
-      const answer = await http.request({ method: 'POST', path: candidate.sessionPath, headers: { authorization }, signal });
-      const body = jsonBody(answer);
-      return { flavor: candidate, token: decodeToken(candidate.wrapsValues ? unwrapValue(body) : body) };
-    } catch (error) {
-      if (isBridgeError(error, ErrorCode.PlatformAuth)) {
-        throw new BridgeError(ErrorCode.PlatformAuth, `${error.message}: vCenter refused the login; check credentials.username and credentials.password`, error.context, { cause: error });
-      }
-      throw error instanceof PayloadShapeError ? payloadShapeFailure(options.endpoint, { method: 'POST', path: candidate.sessionPath }, error) : error;
-    }
-  };
-
   const login = async (signal: AbortSignal): Promise<Session> => {
-    if (flavor) return loginWith(flavor, signal);
+    if (flavor) return loginWith(options, authorization, flavor, signal);
     try {
-      const session = await loginWith(apiFlavors.api, signal);
+      const session = await loginWith(options, authorization, apiFlavors.api, signal);
       flavor = session.flavor;
       logger.info({ apiFlavor: 'api' }, 'vCenter answers the /api flavor (7.0 U2+)');
       return session;
@@ -75,7 +62,7 @@ export function createVsphereSession(options: VsphereSessionOptions): VsphereSes
       // vCenters before 7.0 U2 have no /api; they answer 404 there.
       if (!isBridgeError(error, ErrorCode.PlatformHttp) || error.context.status !== 404) throw error;
     }
-    const session = await loginWith(apiFlavors.rest, signal);
+    const session = await loginWith(options, authorization, apiFlavors.rest, signal);
     flavor = session.flavor;
     logger.info({ apiFlavor: 'rest' }, 'vCenter has no /api (404); using the /rest flavor (6.5–7.0)');
     return session;
@@ -100,25 +87,14 @@ export function createVsphereSession(options: VsphereSessionOptions): VsphereSes
     return session(signal);
   };
 
-  const sendWith = async (active: Session, build: (flavor: ApiFlavor) => VcenterCall, signal: AbortSignal): Promise<SessionAnswer> => {
-    const call = build(active.flavor);
-    const answer = await http.request({ ...call, headers: { [sessionHeader]: active.token }, signal });
-    try {
-      const body = jsonBody(answer);
-      return { call, value: active.flavor.wrapsValues && body !== undefined ? unwrapValue(body) : body };
-    } catch (error) {
-      throw error instanceof PayloadShapeError ? payloadShapeFailure(options.endpoint, call, error) : error;
-    }
-  };
-
   return {
     async send(build, signal) {
       const active = await session(signal);
       try {
-        return await sendWith(active, build, signal);
+        return await sendWith(options, active, build, signal);
       } catch (error) {
         if (!isBridgeError(error, ErrorCode.PlatformAuth) || error.context.status !== 401) throw error;
-        return sendWith(await renew(active, signal), build, signal);
+        return sendWith(options, await renew(active, signal), build, signal);
       }
     },
     async logout() {
@@ -134,4 +110,30 @@ export function createVsphereSession(options: VsphereSessionOptions): VsphereSes
       }
     },
   };
+}
+
+/** POSTs a login in one flavor; a refused login names the credentials to check. */
+async function loginWith(options: VsphereSessionOptions, authorization: string, candidate: ApiFlavor, signal: AbortSignal): Promise<Session> {
+  try {
+    const answer = await options.http.request({ method: 'POST', path: candidate.sessionPath, headers: { authorization }, signal });
+    const body = jsonBody(answer);
+    return { flavor: candidate, token: decodeToken(candidate.wrapsValues ? unwrapValue(body) : body) };
+  } catch (error) {
+    if (isBridgeError(error, ErrorCode.PlatformAuth)) {
+      throw new BridgeError(ErrorCode.PlatformAuth, `${error.message}: vCenter refused the login; check credentials.username and credentials.password`, error.context, { cause: error });
+    }
+    throw error instanceof PayloadShapeError ? payloadShapeFailure(options.endpoint, { method: 'POST', path: candidate.sessionPath }, error) : error;
+  }
+}
+
+/** Sends one call in a session and reads its JSON value (unwrapped on `/rest`). */
+async function sendWith(options: VsphereSessionOptions, active: Session, build: (flavor: ApiFlavor) => VcenterCall, signal: AbortSignal): Promise<SessionAnswer> {
+  const call = build(active.flavor);
+  const answer = await options.http.request({ ...call, headers: { [sessionHeader]: active.token }, signal });
+  try {
+    const body = jsonBody(answer);
+    return { call, value: active.flavor.wrapsValues && body !== undefined ? unwrapValue(body) : body };
+  } catch (error) {
+    throw error instanceof PayloadShapeError ? payloadShapeFailure(options.endpoint, call, error) : error;
+  }
 }
