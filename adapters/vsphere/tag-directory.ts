@@ -90,98 +90,14 @@ function undefinedWhenGone(error: unknown): undefined {
 }
 
 export function createTagDirectory(options: TagDirectoryOptions): TagDirectory {
-  const { api, selector, endpoint, concurrency, logger } = options;
+  const cache: InstanceTagCache = { options, names: new Map(), stored: options.store ? storedTagNames(options.store.map(tagNamesUse), options.logger) : undefined };
   let categories: CategoryIds | undefined;
   let managedByTagId: string | undefined;
-  const instanceTagNames = new Map<string, string>();
-  const stored = options.store ? storedTagNames(options.store.map(tagNamesUse), logger) : undefined;
-
-  const missing = (what: string, key: string): BridgeError =>
-    new BridgeError(
-      ErrorCode.ListIncomplete,
-      `vsphere endpoint ${endpoint}: vCenter has no ${what} (${key}); create it as adapters/vsphere/README.md describes. Nothing is listed, so nothing is deleted.`,
-      { endpoint, platform: 'vsphere' },
-    );
-
-  /** Gets objects a few at a time until every wanted name is found; returns name → id. */
-  const findByName = async (ids: readonly string[], wanted: readonly string[], get: (id: string) => Promise<NamedObject>): Promise<Map<string, string>> => {
-    const found = new Map<string, string>();
-    for (const slice of chunks(ids, concurrency)) {
-      const objects = await mapWithConcurrency(slice, concurrency, (id) => get(id).catch(undefinedWhenGone));
-      objects.forEach((object, index) => {
-        if (object && wanted.includes(object.name) && !found.has(object.name)) found.set(object.name, slice[index] as string);
-      });
-      if (found.size === wanted.length) break;
-    }
-    return found;
-  };
-
-  const lookUpCategories = async (signal: AbortSignal): Promise<CategoryIds> => {
-    const ids = await api.listCategoryIds(signal);
-    const found = await findByName(ids, [selector.managedByKey, selector.instanceIdKey], (id) => api.getCategory(id, signal));
-    const managedBy = found.get(selector.managedByKey);
-    const instanceId = found.get(selector.instanceIdKey);
-    if (managedBy === undefined) throw missing(`tag category "${selector.managedByKey}"`, 'selector.managedByKey');
-    if (instanceId === undefined) throw missing(`tag category "${selector.instanceIdKey}"`, 'selector.instanceIdKey');
-    logger.info({ categories: ids.length }, 'found the DCM tag categories');
-    return { managedBy, instanceId };
-  };
-
-  const lookUpManagedByTag = async (categoryId: string, signal: AbortSignal): Promise<string> => {
-    const ids = await api.listTagIdsForCategory(categoryId, signal);
-    const tagId = (await findByName(ids, [selector.managedByValue], (id) => api.getTag(id, signal))).get(selector.managedByValue);
-    if (tagId === undefined) throw missing(`tag "${selector.managedByValue}" in category "${selector.managedByKey}"`, 'selector.managedByValue');
-    return tagId;
-  };
-
-  const instanceTags = async (categoryId: string, signal: AbortSignal): Promise<Map<string, string>> => {
-    const ids = await api.listTagIdsForCategory(categoryId, signal);
-    const listed = new Set(ids);
-    const left: string[] = [];
-    for (const id of instanceTagNames.keys()) {
-      if (listed.has(id)) continue;
-      instanceTagNames.delete(id);
-      left.push(id);
-    }
-    if (stored) {
-      const { names, drop } = await stored.recall(ids, listed, instanceTagNames);
-      for (const [id, name] of names) instanceTagNames.set(id, name);
-      await stored.forget([...left, ...drop]);
-    }
-    const unknown = ids.filter((id) => !instanceTagNames.has(id));
-    try {
-      await fetchNames(unknown, signal);
-    } finally {
-      // What was fetched is stored even when the fetch failed half-way: the next start does not fetch it again.
-      await stored?.save();
-    }
-    return new Map(ids.flatMap((id) => (instanceTagNames.has(id) ? [[id, instanceTagNames.get(id) as string] as const] : [])));
-  };
-
-  /** Gets the names of `ids`, `concurrency` at a time, each kept (and queued for the store) as soon as it arrives. */
-  const fetchNames = async (ids: readonly string[], signal: AbortSignal): Promise<void> => {
-    if (ids.length === 0) return;
-    const long = ids.length >= namesPerBatch;
-    if (long) logger.info({ names: ids.length, known: instanceTagNames.size }, `fetching ${ids.length} instance-id tag names from vCenter, one request each, ${concurrency} at a time`);
-    let done = 0;
-    await mapWithConcurrency(ids, concurrency, async (id) => {
-      const tag = await api.getTag(id, signal).catch(undefinedWhenGone);
-      if (tag) {
-        instanceTagNames.set(id, tag.name);
-        stored?.remember(id, tag.name);
-      }
-      if (++done % namesPerBatch === 0) {
-        if (long) logger.info({ fetched: done, remaining: ids.length - done }, `fetched ${done} of ${ids.length} instance-id tag names`);
-        void stored?.save();
-      }
-    });
-    logger[long ? 'info' : 'debug']({ fetched: ids.length, cached: instanceTagNames.size }, 'fetched the names of new instance-id tags');
-  };
 
   const attempt = async (signal: AbortSignal): Promise<SelectorTags> => {
-    categories ??= await lookUpCategories(signal);
-    managedByTagId ??= await lookUpManagedByTag(categories.managedBy, signal);
-    return { managedByTagId, instanceIdTags: await instanceTags(categories.instanceId, signal) };
+    categories ??= await lookUpCategories(options, signal);
+    managedByTagId ??= await lookUpManagedByTag(options, categories.managedBy, signal);
+    return { managedByTagId, instanceIdTags: await instanceTags(cache, categories.instanceId, signal) };
   };
 
   const directory: TagDirectory = {
@@ -192,7 +108,7 @@ export function createTagDirectory(options: TagDirectoryOptions): TagDirectory {
       } catch (error) {
         // A cached category that vCenter no longer knows (deleted and re-created): look up once more.
         if (!fromCache || !isBridgeError(error, ErrorCode.PlatformHttp) || error.context.status !== 404) throw error;
-        logger.info('a cached tag category is gone; looking the categories up again');
+        options.logger.info('a cached tag category is gone; looking the categories up again');
         directory.forget();
         return attempt(signal);
       }
@@ -203,6 +119,102 @@ export function createTagDirectory(options: TagDirectoryOptions): TagDirectory {
     },
   };
   return directory;
+}
+
+function missingSelectorObject(endpoint: string, what: string, key: string): BridgeError {
+  return new BridgeError(
+    ErrorCode.ListIncomplete,
+    `vsphere endpoint ${endpoint}: vCenter has no ${what} (${key}); create it as adapters/vsphere/README.md describes. Nothing is listed, so nothing is deleted.`,
+    { endpoint, platform: 'vsphere' },
+  );
+}
+
+/** Gets objects `concurrency` at a time until every wanted name is found; returns name → id. */
+async function findByName(concurrency: number, ids: readonly string[], wanted: readonly string[], get: (id: string) => Promise<NamedObject>): Promise<Map<string, string>> {
+  const found = new Map<string, string>();
+  for (const slice of chunks(ids, concurrency)) {
+    const objects = await mapWithConcurrency(slice, concurrency, (id) => get(id).catch(undefinedWhenGone));
+    objects.forEach((object, index) => {
+      if (object && wanted.includes(object.name) && !found.has(object.name)) found.set(object.name, slice[index] as string);
+    });
+    if (found.size === wanted.length) break;
+  }
+  return found;
+}
+
+async function lookUpCategories(options: TagDirectoryOptions, signal: AbortSignal): Promise<CategoryIds> {
+  const { api, selector, endpoint } = options;
+  const ids = await api.listCategoryIds(signal);
+  const found = await findByName(options.concurrency, ids, [selector.managedByKey, selector.instanceIdKey], (id) => api.getCategory(id, signal));
+  const managedBy = found.get(selector.managedByKey);
+  const instanceId = found.get(selector.instanceIdKey);
+  if (managedBy === undefined) throw missingSelectorObject(endpoint, `tag category "${selector.managedByKey}"`, 'selector.managedByKey');
+  if (instanceId === undefined) throw missingSelectorObject(endpoint, `tag category "${selector.instanceIdKey}"`, 'selector.instanceIdKey');
+  options.logger.info({ categories: ids.length }, 'found the DCM tag categories');
+  return { managedBy, instanceId };
+}
+
+async function lookUpManagedByTag(options: TagDirectoryOptions, categoryId: string, signal: AbortSignal): Promise<string> {
+  const { api, selector } = options;
+  const ids = await api.listTagIdsForCategory(categoryId, signal);
+  const tagId = (await findByName(options.concurrency, ids, [selector.managedByValue], (id) => api.getTag(id, signal))).get(selector.managedByValue);
+  if (tagId === undefined) throw missingSelectorObject(options.endpoint, `tag "${selector.managedByValue}" in category "${selector.managedByKey}"`, 'selector.managedByValue');
+  return tagId;
+}
+
+/** The instance-id tag names known for the life of the connection (tag id → name), and their store when there is one. */
+interface InstanceTagCache {
+  readonly options: TagDirectoryOptions;
+  readonly names: Map<string, string>;
+  readonly stored: StoredTagNames | undefined;
+}
+
+/** Lists the instance-id category's tags and names each: from the cache, then the store, then vCenter; tags that left are dropped. */
+async function instanceTags(cache: InstanceTagCache, categoryId: string, signal: AbortSignal): Promise<Map<string, string>> {
+  const { names, stored } = cache;
+  const ids = await cache.options.api.listTagIdsForCategory(categoryId, signal);
+  const listed = new Set(ids);
+  const left: string[] = [];
+  for (const id of names.keys()) {
+    if (listed.has(id)) continue;
+    names.delete(id);
+    left.push(id);
+  }
+  if (stored) {
+    const recalled = await stored.recall(ids, listed, names);
+    for (const [id, name] of recalled.names) names.set(id, name);
+    await stored.forget([...left, ...recalled.drop]);
+  }
+  const unknown = ids.filter((id) => !names.has(id));
+  try {
+    await fetchNames(cache, unknown, signal);
+  } finally {
+    // What was fetched is stored even when the fetch failed half-way: the next start does not fetch it again.
+    await stored?.save();
+  }
+  return new Map(ids.flatMap((id) => (names.has(id) ? [[id, names.get(id) as string] as const] : [])));
+}
+
+/** Gets the names of `ids`, `concurrency` at a time, each kept (and queued for the store) as soon as it arrives. */
+async function fetchNames(cache: InstanceTagCache, ids: readonly string[], signal: AbortSignal): Promise<void> {
+  const { names, stored } = cache;
+  const { api, concurrency, logger } = cache.options;
+  if (ids.length === 0) return;
+  const long = ids.length >= namesPerBatch;
+  if (long) logger.info({ names: ids.length, known: names.size }, `fetching ${ids.length} instance-id tag names from vCenter, one request each, ${concurrency} at a time`);
+  let done = 0;
+  await mapWithConcurrency(ids, concurrency, async (id) => {
+    const tag = await api.getTag(id, signal).catch(undefinedWhenGone);
+    if (tag) {
+      names.set(id, tag.name);
+      stored?.remember(id, tag.name);
+    }
+    if (++done % namesPerBatch === 0) {
+      if (long) logger.info({ fetched: done, remaining: ids.length - done }, `fetched ${done} of ${ids.length} instance-id tag names`);
+      void stored?.save();
+    }
+  });
+  logger[long ? 'info' : 'debug']({ fetched: ids.length, cached: names.size }, 'fetched the names of new instance-id tags');
 }
 
 /** The store side of the instance-id tag names: what was read, what is still to write or delete. */
@@ -222,91 +234,120 @@ interface StoredTagNames {
   forget(ids: readonly string[]): Promise<void>;
 }
 
+
+/** The store side's queues: names fetched and not yet written, ids whose deletion failed, and whether the first read swept the map. */
+interface StoreQueues {
+  readonly map: EndpointStoreMap;
+  readonly logger: Logger;
+  swept: boolean;
+  readonly unsaved: Map<string, string>;
+  readonly undeleted: Set<string>;
+}
+
 function storedTagNames(map: EndpointStoreMap, logger: Logger): StoredTagNames {
-  let swept = false;
-  const unsaved = new Map<string, string>();
-  const undeleted = new Set<string>();
+  const queues: StoreQueues = { map, logger, swept: false, unsaved: new Map(), undeleted: new Set() };
   // Saves take turns, so two never write or delete the same names at once.
   const inTurn = createInTurn();
-
-  const forget = async (ids: readonly string[]): Promise<void> => {
-    for (const id of ids) {
-      unsaved.delete(id);
-      undeleted.add(id);
-    }
-    if (undeleted.size === 0) return;
-    const batch = [...undeleted];
-    try {
-      await map.deleteMany(batch);
-      for (const id of batch) undeleted.delete(id);
-    } catch (error) {
-      logger.warn({ err: error, names: batch.length }, 'cannot delete stored instance-id tag names; retrying with the next write');
-    }
-  };
-
-  const write = async (): Promise<void> => {
-    if (unsaved.size === 0) return;
-    const batch = new Map(unsaved);
-    try {
-      await map.setMany(new Map([...batch].map(([id, name]) => [id, encodeStoredTagName(id, name)])));
-      for (const [id, name] of batch) {
-        if (unsaved.get(id) === name) unsaved.delete(id);
-        // A deletion still owed for this id (an unreadable value) must not remove the name just written.
-        undeleted.delete(id);
-      }
-    } catch (error) {
-      logger.warn({ err: error, names: batch.size }, 'cannot store instance-id tag names; a restart will fetch them again unless a later write succeeds');
-    }
-  };
-
   return {
-    async recall(ids, listed, known) {
-      const names = new Map<string, string>();
-      const drop: string[] = [];
-      let unreadable = 0;
-      const take = (id: string, text: string): void => {
-        const name = decodeStoredTagName(id, text);
-        if (name !== undefined) names.set(id, name);
-        else {
-          unreadable++;
-          drop.push(id);
-        }
-      };
-      try {
-        if (!swept) {
-          const entries = await map.entries();
-          for (const [id, text] of entries) {
-            const held = known.get(id);
-            if (!listed.has(id)) drop.push(id);
-            else if (held === undefined) take(id, text);
-            // Known from an earlier fetch (the store could not be read then): the stored value must match, else it is written again.
-            else if (decodeStoredTagName(id, text) !== held) unsaved.set(id, held);
-          }
-          swept = true;
-          logger.info({ fromStore: names.size, unlisted: drop.length - unreadable, unreadable }, `read ${names.size} instance-id tag names from the store`);
-        } else {
-          const unknown = ids.filter((id) => !known.has(id));
-          if (unknown.length === 0) return { names, drop };
-          const values = await map.getMany(unknown);
-          values.forEach((text, position) => {
-            if (text !== undefined) take(unknown[position] as string, text);
-          });
-        }
-      } catch (error) {
-        logger.warn({ err: error }, 'cannot read the stored instance-id tag names; fetching them from vCenter instead');
-        return { names: new Map(), drop: [] };
-      }
-      if (unreadable > 0) logger.warn({ unreadable }, `${unreadable} stored instance-id tag names do not read back whole; they are deleted and fetched again`);
-      return { names, drop };
-    },
+    recall: (ids, listed, known) => recallStoredNames(queues, ids, listed, known),
     remember(id, name) {
-      unsaved.set(id, name);
+      queues.unsaved.set(id, name);
     },
     save: () =>
       inTurn(async () => {
-        if (undeleted.size > 0) await forget([]);
-        await write();
+        if (queues.undeleted.size > 0) await deleteStoredNames(queues, []);
+        await writeStoredNames(queues);
       }),
-    forget,
+    forget: (ids) => deleteStoredNames(queues, ids),
   };
+}
+
+/** {@link StoredTagNames.forget}: `ids` join the deletions still owed, and all of them are tried. */
+async function deleteStoredNames(queues: StoreQueues, ids: readonly string[]): Promise<void> {
+  const { unsaved, undeleted } = queues;
+  for (const id of ids) {
+    unsaved.delete(id);
+    undeleted.add(id);
+  }
+  if (undeleted.size === 0) return;
+  const batch = [...undeleted];
+  try {
+    await queues.map.deleteMany(batch);
+    for (const id of batch) undeleted.delete(id);
+  } catch (error) {
+    queues.logger.warn({ err: error, names: batch.length }, 'cannot delete stored instance-id tag names; retrying with the next write');
+  }
+}
+
+/** Writes the queued names; a name queued again meanwhile stays queued. */
+async function writeStoredNames(queues: StoreQueues): Promise<void> {
+  const { unsaved, undeleted } = queues;
+  if (unsaved.size === 0) return;
+  const batch = new Map(unsaved);
+  try {
+    await queues.map.setMany(new Map([...batch].map(([id, name]) => [id, encodeStoredTagName(id, name)])));
+    for (const [id, name] of batch) {
+      if (unsaved.get(id) === name) unsaved.delete(id);
+      // A deletion still owed for this id (an unreadable value) must not remove the name just written.
+      undeleted.delete(id);
+    }
+  } catch (error) {
+    queues.logger.warn({ err: error, names: batch.size }, 'cannot store instance-id tag names; a restart will fetch them again unless a later write succeeds');
+  }
+}
+
+/** What a read of the store yields: names that read back whole, ids to drop, and how many of those were unreadable values. */
+interface Recalled {
+  readonly names: Map<string, string>;
+  readonly drop: string[];
+  unreadable: number;
+}
+
+function takeStoredName(recalled: Recalled, id: string, text: string): void {
+  const name = decodeStoredTagName(id, text);
+  if (name !== undefined) recalled.names.set(id, name);
+  else {
+    recalled.unreadable++;
+    recalled.drop.push(id);
+  }
+}
+
+/** {@link StoredTagNames.recall}. */
+async function recallStoredNames(queues: StoreQueues, ids: readonly string[], listed: ReadonlySet<string>, known: ReadonlyMap<string, string>): Promise<{ names: Map<string, string>; drop: string[] }> {
+  const recalled: Recalled = { names: new Map(), drop: [], unreadable: 0 };
+  try {
+    if (!queues.swept) await sweepStoredNames(queues, recalled, listed, known);
+    else await readUnknownStoredNames(queues, recalled, ids, known);
+  } catch (error) {
+    queues.logger.warn({ err: error }, 'cannot read the stored instance-id tag names; fetching them from vCenter instead');
+    return { names: new Map(), drop: [] };
+  }
+  const { names, drop, unreadable } = recalled;
+  if (unreadable > 0) queues.logger.warn({ unreadable }, `${unreadable} stored instance-id tag names do not read back whole; they are deleted and fetched again`);
+  return { names, drop };
+}
+
+/** The first read: the whole map, keeping what is listed and dropping the rest. */
+async function sweepStoredNames(queues: StoreQueues, recalled: Recalled, listed: ReadonlySet<string>, known: ReadonlyMap<string, string>): Promise<void> {
+  const entries = await queues.map.entries();
+  for (const [id, text] of entries) {
+    const held = known.get(id);
+    if (!listed.has(id)) recalled.drop.push(id);
+    else if (held === undefined) takeStoredName(recalled, id, text);
+    // Known from an earlier fetch (the store could not be read then): the stored value must match, else it is written again.
+    else if (decodeStoredTagName(id, text) !== held) queues.unsaved.set(id, held);
+  }
+  queues.swept = true;
+  const { names, drop, unreadable } = recalled;
+  queues.logger.info({ fromStore: names.size, unlisted: drop.length - unreadable, unreadable }, `read ${names.size} instance-id tag names from the store`);
+}
+
+/** Later reads: only the ids not known (another replica may have fetched them). */
+async function readUnknownStoredNames(queues: StoreQueues, recalled: Recalled, ids: readonly string[], known: ReadonlyMap<string, string>): Promise<void> {
+  const unknown = ids.filter((id) => !known.has(id));
+  if (unknown.length === 0) return;
+  const values = await queues.map.getMany(unknown);
+  values.forEach((text, position) => {
+    if (text !== undefined) takeStoredName(recalled, unknown[position] as string, text);
+  });
 }
