@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
-import { Pool } from 'undici';
+import { Pool, type Dispatcher } from 'undici';
 import type { AdapterContext, ConnectTargetCheck } from '../adapter/index.js';
 import type { Clock } from '../clock/index.js';
 import type { RequestGate } from '../ratelimit/index.js';
@@ -125,119 +125,171 @@ const errorBodyLimit = 64 * 1024;
  */
 export function createPlatformHttpClient(options: PlatformHttpOptions): PlatformHttpClient {
   const base = new URL(options.baseUrl);
-  const basePath = base.pathname.replace(/\/+$/, '');
-  const requestTimeoutMs = options.requestTimeoutMs ?? defaults.requestTimeoutMs;
-  const maxResponseBytes = options.maxResponseBytes ?? defaults.maxResponseBytes;
-  const readFile = options.readFile ?? ((path: string) => readFileSync(path));
-  let pool: Pool | undefined;
-  let closed = false;
-
-  const dispatcher = (target: RequestTarget): Pool => {
-    if (closed) throw new BridgeError(ErrorCode.PollAborted, `${options.platform} endpoint ${options.endpoint}: the connection is closed`, { endpoint: options.endpoint });
-    if (pool) return pool;
-    let connect: ReturnType<typeof tlsConnectOptions>;
-    try {
-      connect = tlsConnectOptions(options.tls, readFile);
-    } catch (error) {
-      throw unreachableError(target, new Error(`cannot read tls.caFile ${options.tls.caFile ?? ''}: ${errorCodeOf(error) ?? String(error)}`));
-    }
-    if (options.tls.insecureSkipVerify) {
-      options.logger.warn({ endpoint: options.endpoint }, 'tls.insecureSkipVerify is on: the platform certificate is not verified (labs only)');
-    }
-    const guarded = options.targetCheck ? guardedConnector(connect, createConnectGuard(options.targetCheck, { endpoint: options.endpoint, platform: options.platform })) : connect;
-    // Keep sockets across polls (≥ 10 s apart) unless the server says otherwise.
-    // No redirect interceptor: undici's Pool hands a 3xx back, and a 3xx is an error below.
-    pool = new Pool(base.origin, { connections: options.connections ?? defaults.connections, keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000, connect: guarded });
-    return pool;
+  const client: ClientState = {
+    options,
+    origin: base.origin,
+    basePath: base.pathname.replace(/\/+$/, ''),
+    requestTimeoutMs: options.requestTimeoutMs ?? defaults.requestTimeoutMs,
+    maxResponseBytes: options.maxResponseBytes ?? defaults.maxResponseBytes,
+    readFile: options.readFile ?? ((path: string) => readFileSync(path)),
+    pool: undefined,
+    closed: false,
   };
-
-  const report = (status: number | 'error'): void => {
-    try {
-      options.onRequest?.({ status, throttled: status === 429 });
-    } catch (error) {
-      options.logger.warn({ err: error }, 'the request hook failed');
-    }
-  };
-
   return {
-    async request(request) {
-      const target: RequestTarget = { endpoint: options.endpoint, platform: options.platform, method: request.method, path: basePath + request.path, ...(request.operation ? { operation: request.operation } : {}) };
-      if (request.signal.aborted) throw abortedError(target, request.signal.reason);
-      // Before the timer: a closed client or an unreadable CA file sends nothing, so nothing is reported.
-      const endpointPool = dispatcher(target);
-      if (options.rateLimit) {
-        try {
-          await options.rateLimit.take(request.signal);
-        } catch (error) {
-          throw abortedError(target, request.signal.aborted ? request.signal.reason : error);
-        }
-      }
-      const timeoutMs = request.timeoutMs ?? requestTimeoutMs;
-      const controller = new AbortController();
-      const onAbort = (): void => controller.abort(request.signal.reason);
-      request.signal.addEventListener('abort', onAbort, { once: true });
-      let timedOut = false;
-      const timer = options.clock.schedule(timeoutMs, () => {
-        timedOut = true;
-        controller.abort(new Error(`no answer within ${timeoutMs} ms`));
-      });
-      let outcome: number | 'error' = 'error';
-      let status: number | undefined;
-      try {
-        const response = await untilAborted(
-          endpointPool.request({
-            method: request.method,
-            path: target.path + queryString(request.query),
-            headers: { accept: 'application/json', ...contentTypeHeader(request), ...request.headers },
-            ...requestBody(request),
-            signal: controller.signal,
-          }),
-          controller.signal,
-        );
-        status = response.statusCode;
-        if (status < 200 || status >= 300) {
-          outcome = status;
-          const detail = await readErrorDetail(response.body, response.headers['content-type'], options);
-          const retryAfterMs = retryAfterStatuses.has(status) ? parseRetryAfter(response.headers['retry-after'], options.clock.now()) : undefined;
-          throw statusError(target, status, retryAfterMs, detail, response.headers['location']);
-        }
-        const read = await readBody(response.body, maxResponseBytes);
-        if (!read.ok) throw payloadError(target, status, `a body larger than ${maxResponseBytes} bytes`);
-        if (request.answer === 'bytes') {
-          outcome = status;
-          return { status, headers: response.headers, body: undefined, bytes: read.bytes };
-        }
-        let body: unknown;
-        try {
-          body = parseJson(read.bytes);
-        } catch (error) {
-          // Not the parser's message: it quotes the body, which may hold a token.
-          const endsEarly = /end of JSON|Unterminated/i.test((error as Error).message);
-          throw payloadError(target, status, `a body that is not valid JSON (${read.bytes.length} bytes${endsEarly ? ', ending mid-document' : ''})`);
-        }
-        outcome = status;
-        return { status, headers: response.headers, body };
-      } catch (error) {
-        if (isBridgeError(error, ErrorCode.PermissionDenied) && error.context['targetProblem'] === 'refused') throw refusedTargetError(target, error);
-        if (error instanceof BridgeError) throw error;
-        if (request.signal.aborted) throw abortedError(target, request.signal.reason);
-        if (timedOut || timeoutCodes.has(errorCodeOf(error) ?? '')) throw timeoutError(target, timeoutMs, error);
-        // Headers arrived, then the connection broke: the body is cut off.
-        if (status !== undefined) throw payloadError(target, status, `a body cut off before its end (${errorCodeOf(error) ?? 'connection closed'})`, error);
-        throw unreachableError(target, error);
-      } finally {
-        options.clock.cancel(timer);
-        request.signal.removeEventListener('abort', onAbort);
-        report(outcome);
-      }
-    },
+    request: (request) => send(client, request),
     async close() {
-      closed = true;
-      const open = pool;
-      pool = undefined;
+      client.closed = true;
+      const open = client.pool;
+      client.pool = undefined;
       await open?.destroy();
     },
   };
+}
+
+/** One endpoint's client: its settings and its pool, made on the first request. */
+interface ClientState {
+  readonly options: PlatformHttpOptions;
+  readonly origin: string;
+  /** The endpoint URL's path, prefixed to every request path. */
+  readonly basePath: string;
+  readonly requestTimeoutMs: number;
+  readonly maxResponseBytes: number;
+  readonly readFile: (path: string) => Buffer;
+  pool: Pool | undefined;
+  closed: boolean;
+}
+
+/** What one request reached: the status, once headers arrived, and what the request hook is told. */
+interface Progress {
+  status: number | undefined;
+  outcome: number | 'error';
+}
+
+/** See {@link PlatformHttpClient.request}. */
+async function send(client: ClientState, request: PlatformRequest): Promise<PlatformResponse> {
+  const { options } = client;
+  const target: RequestTarget = { endpoint: options.endpoint, platform: options.platform, method: request.method, path: client.basePath + request.path, ...(request.operation ? { operation: request.operation } : {}) };
+  if (request.signal.aborted) throw abortedError(target, request.signal.reason);
+  // Before the timer: a closed client or an unreadable CA file sends nothing, so nothing is reported.
+  const endpointPool = dispatcher(client, target);
+  if (options.rateLimit) {
+    try {
+      await options.rateLimit.take(request.signal);
+    } catch (error) {
+      throw abortedError(target, request.signal.aborted ? request.signal.reason : error);
+    }
+  }
+  const timeoutMs = request.timeoutMs ?? client.requestTimeoutMs;
+  const deadline = armDeadline(options.clock, request.signal, timeoutMs);
+  const progress: Progress = { status: undefined, outcome: 'error' };
+  try {
+    const response = await untilAborted(
+      endpointPool.request({
+        method: request.method,
+        path: target.path + queryString(request.query),
+        headers: { accept: 'application/json', ...contentTypeHeader(request), ...request.headers },
+        ...requestBody(request),
+        signal: deadline.signal,
+      }),
+      deadline.signal,
+    );
+    return await readAnswer(client, target, request, response, progress);
+  } catch (error) {
+    throw failureOf(target, request, error, { timedOut: deadline.timedOut(), timeoutMs, status: progress.status });
+  } finally {
+    deadline.end();
+    report(options, progress.outcome);
+  }
+}
+
+/** The endpoint's pool, made on first use with its TLS settings and, when given, the connect-time target check. */
+function dispatcher(client: ClientState, target: RequestTarget): Pool {
+  const { options } = client;
+  if (client.closed) throw new BridgeError(ErrorCode.PollAborted, `${options.platform} endpoint ${options.endpoint}: the connection is closed`, { endpoint: options.endpoint });
+  if (client.pool) return client.pool;
+  let connect: ReturnType<typeof tlsConnectOptions>;
+  try {
+    connect = tlsConnectOptions(options.tls, client.readFile);
+  } catch (error) {
+    throw unreachableError(target, new Error(`cannot read tls.caFile ${options.tls.caFile ?? ''}: ${errorCodeOf(error) ?? String(error)}`));
+  }
+  if (options.tls.insecureSkipVerify) {
+    options.logger.warn({ endpoint: options.endpoint }, 'tls.insecureSkipVerify is on: the platform certificate is not verified (labs only)');
+  }
+  const guarded = options.targetCheck ? guardedConnector(connect, createConnectGuard(options.targetCheck, { endpoint: options.endpoint, platform: options.platform })) : connect;
+  // Keep sockets across polls (≥ 10 s apart) unless the server says otherwise.
+  // No redirect interceptor: undici's Pool hands a 3xx back, and a 3xx is an error below.
+  client.pool = new Pool(client.origin, { connections: options.connections ?? defaults.connections, keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000, connect: guarded });
+  return client.pool;
+}
+
+/** One request's abort: the caller's signal, or `timeoutMs` on the clock from now to the last body byte. */
+function armDeadline(clock: Clock, callerSignal: AbortSignal, timeoutMs: number): { readonly signal: AbortSignal; timedOut(): boolean; end(): void } {
+  const controller = new AbortController();
+  const onAbort = (): void => controller.abort(callerSignal.reason);
+  callerSignal.addEventListener('abort', onAbort, { once: true });
+  let timedOut = false;
+  const timer = clock.schedule(timeoutMs, () => {
+    timedOut = true;
+    controller.abort(new Error(`no answer within ${timeoutMs} ms`));
+  });
+  return {
+    signal: controller.signal,
+    timedOut: () => timedOut,
+    end() {
+      clock.cancel(timer);
+      callerSignal.removeEventListener('abort', onAbort);
+    },
+  };
+}
+
+/** A response's answer: a status error for anything but 2xx, else its body, whole and (unless bytes were asked for) parsed as JSON. */
+async function readAnswer(client: ClientState, target: RequestTarget, request: PlatformRequest, response: Dispatcher.ResponseData, progress: Progress): Promise<PlatformResponse> {
+  const { options, maxResponseBytes } = client;
+  const status = response.statusCode;
+  progress.status = status;
+  if (status < 200 || status >= 300) {
+    progress.outcome = status;
+    const detail = await readErrorDetail(response.body, response.headers['content-type'], options);
+    const retryAfterMs = retryAfterStatuses.has(status) ? parseRetryAfter(response.headers['retry-after'], options.clock.now()) : undefined;
+    throw statusError(target, status, retryAfterMs, detail, response.headers['location']);
+  }
+  const read = await readBody(response.body, maxResponseBytes);
+  if (!read.ok) throw payloadError(target, status, `a body larger than ${maxResponseBytes} bytes`);
+  if (request.answer === 'bytes') {
+    progress.outcome = status;
+    return { status, headers: response.headers, body: undefined, bytes: read.bytes };
+  }
+  let body: unknown;
+  try {
+    body = parseJson(read.bytes);
+  } catch (error) {
+    // Not the parser's message: it quotes the body, which may hold a token.
+    const endsEarly = /end of JSON|Unterminated/i.test((error as Error).message);
+    throw payloadError(target, status, `a body that is not valid JSON (${read.bytes.length} bytes${endsEarly ? ', ending mid-document' : ''})`);
+  }
+  progress.outcome = status;
+  return { status, headers: response.headers, body };
+}
+
+/** The BridgeError a failed request throws (see {@link PlatformHttpClient.request}). */
+function failureOf(target: RequestTarget, request: PlatformRequest, error: unknown, facts: { readonly timedOut: boolean; readonly timeoutMs: number; readonly status: number | undefined }): BridgeError {
+  if (isBridgeError(error, ErrorCode.PermissionDenied) && error.context['targetProblem'] === 'refused') return refusedTargetError(target, error);
+  if (error instanceof BridgeError) return error;
+  if (request.signal.aborted) return abortedError(target, request.signal.reason);
+  if (facts.timedOut || timeoutCodes.has(errorCodeOf(error) ?? '')) return timeoutError(target, facts.timeoutMs, error);
+  // Headers arrived, then the connection broke: the body is cut off.
+  if (facts.status !== undefined) return payloadError(target, facts.status, `a body cut off before its end (${errorCodeOf(error) ?? 'connection closed'})`, error);
+  return unreachableError(target, error);
+}
+
+/** Tells the request hook; a failing hook is logged, never the request's failure. */
+function report(options: PlatformHttpOptions, status: number | 'error'): void {
+  try {
+    options.onRequest?.({ status, throttled: status === 429 });
+  } catch (error) {
+    options.logger.warn({ err: error }, 'the request hook failed');
+  }
 }
 
 /**
