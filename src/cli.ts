@@ -1,15 +1,15 @@
 #!/usr/bin/env node
 import { realpathSync } from 'node:fs';
 import { enableCompileCache } from 'node:module';
+import { homedir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Writable } from 'node:stream';
 import type { CommandIo } from './main.js';
 
-// The bridge's process entry point: the command runs on the CommandIo made here (arguments, environment, streams,
-// signals) and touches `process` through nothing else. Two exceptions remain in the running bridge: the OpenStack
-// adapter's description (adapters/openstack/platform.ts, `processCloudsYamlSources`) reads process.env, the working
-// directory and the home directory to find clouds.yaml, until it receives them from here; and the other entry points
-// (src/build-info/record-cli.ts, src/write-config-docs.ts) are processes of their own.
+// The bridge's process entry point: the command runs on the CommandIo made here (arguments, environment, working and
+// home directories, streams, signals), and the running bridge touches `process` through nothing else but the process
+// id in its default replica id (src/cluster/replica-id.ts). The other entry points (src/build-info/record-cli.ts,
+// src/write-config-docs.ts) are processes of their own.
 
 /**
  * The process's surroundings as a {@link CommandIo}: arguments, environment, standard streams and SIGTERM/SIGINT.
@@ -33,6 +33,7 @@ export function processIo(): CommandIo {
     argv: process.argv.slice(2),
     env: process.env,
     nodeVersion: process.versions.node,
+    directories: { cwd: process.cwd(), homeDir: homedir() },
     stdout: process.stdout as Writable,
     stderr: process.stderr as Writable,
     onShutdownSignal(handler) {

@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Writable } from 'node:stream';
@@ -40,6 +39,11 @@ export interface CommandIo {
   readonly onApiListening?: (url: string) => void;
   /** The Node.js version running the command (`24.1.0`), for `dcm_bridge_build_info`; the CLI passes the process's. */
   readonly nodeVersion?: string;
+  /**
+   * The working and home directories, where the OpenStack adapter looks for clouds.yaml (with `OS_CLIENT_CONFIG_FILE`
+   * from `env`); the CLI passes the process's. Without them no clouds.yaml is read, and an endpoint naming a cloud says so.
+   */
+  readonly directories?: { readonly cwd: string; readonly homeDir: string };
 }
 
 /** Exit codes: 0 success, 1 a poll or publish failed (`once`), 2 bad usage or configuration, 70 internal error. */
@@ -187,7 +191,7 @@ function defaultConfigPath(env: CommandIo['env']): string {
 /** Phase 1: reads and validates the configuration; an invalid one is printed and ends the command with exit 2. */
 async function loadConfiguration(io: CommandIo, invocation: Extract<Invocation, { kind: 'command' }>): Promise<LoadedCommandConfig | number> {
   const [{ loadConfigFile }, { builtinAdapters, createAdapterRegistry }, { isBridgeError }] = await Promise.all([import('./config/index.js'), import('./registry/index.js'), import('./errors/index.js')]);
-  const adapters = createAdapterRegistry(io.adapters ?? builtinAdapters({ env: io.env, cwd: process.cwd(), homeDir: homedir() }));
+  const adapters = createAdapterRegistry(io.adapters ?? builtinAdapters(io.directories && { env: io.env, ...io.directories }));
   const configPath = invocation.configPath ?? defaultConfigPath(io.env);
   try {
     return { configPath, adapters, ...loadConfigFile(configPath, { env: io.env, adapters }) };
