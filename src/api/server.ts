@@ -78,9 +78,28 @@ const list = (results: unknown[], nextPageToken?: string): Record<string, unknow
  * by `toProblem`.
  */
 export async function createApiServer(options: ApiServerOptions): Promise<ApiServer> {
-  const { endpoints, vms, probe, clock, logger } = options;
+  const { logger } = options;
   const guard = createTokenGuard(options.tokens);
-  const startedAt = clock.now();
+  const startedAt = options.clock.now();
+  const app = createFastify(options);
+  mountRoutes(app, options.document, { ...endpointHandlers(options), ...vmAndProbeHandlers(options, startedAt) }, guard);
+  let closing: Promise<void> | undefined;
+  return {
+    async listen() {
+      const address = await app.listen(listenTarget(options.listen));
+      logger.info({ address }, `HTTP API listening on ${address}`);
+      return address;
+    },
+    close() {
+      closing ??= app.close();
+      return closing;
+    },
+  };
+}
+
+/** fastify with our compilers, JSON bodies only, every failure an RFC 7807 problem, every request counted. */
+function createFastify(options: ApiServerOptions): FastifyInstance {
+  const { logger } = options;
   const validatorCompiler = createValidatorCompiler();
   // fastify types the factories as those of its default compilers; ours return compilers of the signatures setValidatorCompiler takes.
   const ourCompilers = { buildValidator: () => validatorCompiler, buildSerializer: () => refuseResponseSchemas } as unknown as CompilersFactory;
@@ -89,51 +108,56 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
     bodyLimit: options.maxBodyBytes,
     return503OnClosing: true,
     // A path fastify cannot route (bad percent-encoding, an over-long id) bypasses the error handler unless handed over here.
-    frameworkErrors: (error, request, reply) => void sendProblem(request, reply, error),
+    frameworkErrors: (error, request, reply) => void sendProblem(logger, request, reply, error),
     // Our compilers given up front: fastify otherwise loads its own (ajv's and fast-json-stringify's) at start-up only to replace them.
     schemaController: { compilersFactory: ourCompilers },
   });
   // JSON only: fastify also reads text/plain by default, which no operation takes.
   app.removeContentTypeParser('text/plain');
   app.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
-
-  const sendProblem = (request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply => {
-    const failure = requestError(error);
-    const problem = toProblem(failure, request.url.split('?')[0]);
-    if (problem.status >= 500) logger.error({ err: failure.cause ?? failure, method: request.method, route: request.routeOptions.url }, `API request failed: ${failure.message}`);
-    else logger.info({ method: request.method, route: request.routeOptions.url, status: problem.status, code: problem.code }, `API request refused: ${problem.detail.split('\n')[0]}`);
-    if (problem.status === 401) reply.header('WWW-Authenticate', 'Bearer realm="dcm-poll-bridge"');
-    return reply.code(problem.status).type('application/problem+json').send(problem);
-  };
-  app.setErrorHandler((error, request, reply) => sendProblem(request, reply, error));
-  app.setNotFoundHandler((request, reply) => sendProblem(request, reply, new BridgeError(ErrorCode.NotFound, `no such resource: ${request.method} ${request.url.split('?')[0]}`)));
+  app.setErrorHandler((error, request, reply) => sendProblem(logger, request, reply, error));
+  app.setNotFoundHandler((request, reply) => sendProblem(logger, request, reply, new BridgeError(ErrorCode.NotFound, `no such resource: ${request.method} ${request.url.split('?')[0]}`)));
   app.addHook('onResponse', async (request, reply) => {
     options.metrics.apiRequests.inc({ method: request.method, route: request.routeOptions.url ?? 'unmatched', code: String(reply.statusCode) });
   });
+  return app;
+}
 
-  const pageSize = (query: Query): number => query['max_page_size'] as number;
-  const endpointPage = (views: readonly EndpointView[], query: Query): Record<string, unknown> => {
-    const scope = 'endpoints';
-    const token = query['page_token'] as string | undefined;
-    const page = pageOf(views, (view) => [view.endpoint.name], pageSize(query), token ? decodePageToken(token, scope) : undefined);
-    return list(
-      page.results.map((view) => endpointResource(view.endpoint, view.times)),
-      page.nextKey ? encodePageToken(scope, page.nextKey) : undefined,
-    );
-  };
-  const health = async (): Promise<Record<string, unknown>> => {
-    const provider = await probe.health();
-    return {
-      status: provider.healthy ? 'healthy' : 'unhealthy',
-      type: `${options.providerName}.dcm.io/health`,
-      path: 'health',
-      version: options.version,
-      uptime: Math.floor((clock.now() - startedAt) / 1000),
-      endpoints: provider.endpoints.map((endpoint) => ({ id: endpoint.name, health: endpoint.state, reason: endpoint.reason })),
-    };
-  };
+/** Replies with the problem of `error`: logged as a failure (5xx) or a refusal. */
+function sendProblem(logger: Logger, request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply {
+  const failure = requestError(error);
+  const problem = toProblem(failure, request.url.split('?')[0]);
+  if (problem.status >= 500) logger.error({ err: failure.cause ?? failure, method: request.method, route: request.routeOptions.url }, `API request failed: ${failure.message}`);
+  else logger.info({ method: request.method, route: request.routeOptions.url, status: problem.status, code: problem.code }, `API request refused: ${problem.detail.split('\n')[0]}`);
+  if (problem.status === 401) reply.header('WWW-Authenticate', 'Bearer realm="dcm-poll-bridge"');
+  return reply.code(problem.status).type('application/problem+json').send(problem);
+}
 
-  const handlers: Readonly<Record<string, Handler>> = {
+/** One route per operation of the document, each with its handler and its access checked before the body is read; a mismatch either way throws. */
+function mountRoutes(app: FastifyInstance, document: OpenApiDocument, handlers: Readonly<Record<string, Handler>>, guard: ReturnType<typeof createTokenGuard>): void {
+  const routes = routesOf(document);
+  const unserved = Object.keys(handlers).filter((operationId) => !routes.some((route) => route.operationId === operationId));
+  if (unserved.length > 0) throw new BridgeError(ErrorCode.Internal, `handlers without an operation in the OpenAPI document: ${unserved.join(', ')}`);
+  for (const route of routes) {
+    const handler = handlers[route.operationId];
+    if (!handler) throw new BridgeError(ErrorCode.Internal, `operation ${route.operationId} of the OpenAPI document has no handler`);
+    app.route({
+      method: route.method,
+      url: route.url,
+      schema: route.schema,
+      // onRequest runs before the body is read or validated.
+      onRequest: async (request) => guard.authorize(request.headers.authorization, route.access),
+      handler,
+    });
+  }
+}
+
+const pageSize = (query: Query): number => query['max_page_size'] as number;
+
+/** The handlers of the endpoint operations (registrations, their status, held deletions). */
+function endpointHandlers(options: ApiServerOptions): Readonly<Record<string, Handler>> {
+  const { endpoints } = options;
+  return {
     listEndpoints: async (request) => endpointPage(endpoints.list(), request.query as Query),
     getEndpoint: async (request) => {
       const view = endpoints.get((request.params as Params)['endpoint_id'] as string);
@@ -163,6 +187,24 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
       if (!options.releaseHeldDeletions(id)) throw new BridgeError(ErrorCode.FailedPrecondition, `endpoint ${id} holds no deletions: the mass-deletion guard has not stopped any`, { endpoint: id });
       return reply.code(202).send(endpointStatusResource(id, options.statusOf(id)));
     },
+  };
+}
+
+function endpointPage(views: readonly EndpointView[], query: Query): Record<string, unknown> {
+  const scope = 'endpoints';
+  const token = query['page_token'] as string | undefined;
+  const page = pageOf(views, (view) => [view.endpoint.name], pageSize(query), token ? decodePageToken(token, scope) : undefined);
+  return list(
+    page.results.map((view) => endpointResource(view.endpoint, view.times)),
+    page.nextKey ? encodePageToken(scope, page.nextKey) : undefined,
+  );
+}
+
+/** The handlers of the VM operations, health, liveness, readiness, metrics and the document itself. */
+function vmAndProbeHandlers(options: ApiServerOptions, startedAt: number): Readonly<Record<string, Handler>> {
+  const { vms, probe } = options;
+  const health = (): Promise<Record<string, unknown>> => healthResource(options, startedAt);
+  return {
     listVms: async (request) => {
       const query = request.query as Query;
       const endpoint = query['endpoint'] as string | undefined;
@@ -191,33 +233,16 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
     },
     getOpenApi: async () => options.document,
   };
+}
 
-  const routes = routesOf(options.document);
-  const unserved = Object.keys(handlers).filter((operationId) => !routes.some((route) => route.operationId === operationId));
-  if (unserved.length > 0) throw new BridgeError(ErrorCode.Internal, `handlers without an operation in the OpenAPI document: ${unserved.join(', ')}`);
-  for (const route of routes) {
-    const handler = handlers[route.operationId];
-    if (!handler) throw new BridgeError(ErrorCode.Internal, `operation ${route.operationId} of the OpenAPI document has no handler`);
-    app.route({
-      method: route.method,
-      url: route.url,
-      schema: route.schema,
-      // onRequest runs before the body is read or validated.
-      onRequest: async (request) => guard.authorize(request.headers.authorization, route.access),
-      handler,
-    });
-  }
-
-  let closing: Promise<void> | undefined;
+async function healthResource(options: ApiServerOptions, startedAt: number): Promise<Record<string, unknown>> {
+  const provider = await options.probe.health();
   return {
-    async listen() {
-      const address = await app.listen(listenTarget(options.listen));
-      logger.info({ address }, `HTTP API listening on ${address}`);
-      return address;
-    },
-    close() {
-      closing ??= app.close();
-      return closing;
-    },
+    status: provider.healthy ? 'healthy' : 'unhealthy',
+    type: `${options.providerName}.dcm.io/health`,
+    path: 'health',
+    version: options.version,
+    uptime: Math.floor((options.clock.now() - startedAt) / 1000),
+    endpoints: provider.endpoints.map((endpoint) => ({ id: endpoint.name, health: endpoint.state, reason: endpoint.reason })),
   };
 }
