@@ -1,6 +1,8 @@
 import type { DescribeInstancesCommandInput, DescribeInstancesCommandOutput } from '@aws-sdk/client-ec2';
 import { readFileSync } from 'node:fs';
-import type { PlatformAdapter } from '../../src/adapter/index.js';
+import type { AbsenceFinding, AdapterContext, PlatformAdapter, PlatformConnection, RawInstance } from '../../src/adapter/index.js';
+import type { EndpointConfig } from '../../src/config/index.js';
+import type { RequestGate } from '../../src/ratelimit/index.js';
 import { confirmInstancesAbsent } from './absence.js';
 import type { Ec2Connection } from './client.js';
 import { ec2CredentialsOf, ec2OptionsOf } from './config-schema.js';
@@ -42,94 +44,143 @@ export interface Ec2AdapterOptions {
  * list left out are confirmed by id (`absence.ts`). See adapters/ec2/README.md.
  */
 export function createEc2Adapter(options: Ec2AdapterOptions = {}): PlatformAdapter {
-  const policy: RetryPolicy = { ...defaultRetryPolicy, ...options.retryPolicy };
-  const buckets = options.accountBuckets ?? createAccountBuckets(options.bucket ?? defaultBucketSettings);
-  const readFile = options.readFile ?? ((path: string) => readFileSync(path));
+  const adapter: AdapterSettings = {
+    options,
+    policy: { ...defaultRetryPolicy, ...options.retryPolicy },
+    buckets: options.accountBuckets ?? createAccountBuckets(options.bucket ?? defaultBucketSettings),
+    readFile: options.readFile ?? ((path: string) => readFileSync(path)),
+  };
   return {
     ...describeEc2Platform(options.minimumIntervalSeconds),
-    connect(endpoint, context) {
-      const { region } = ec2OptionsOf(endpoint);
-      const keys = ec2CredentialsOf(endpoint);
-      const scope: ErrorScope = { endpoint: endpoint.name, region, secrets: [keys.secretAccessKey, keys.sessionToken, keys.accessKeyId].filter((value): value is string => value !== undefined) };
-      // The bridge's bucket (rateLimits.ec2: shared by the account's endpoints on every replica) when it gives one; else this adapter's own.
-      const bucket = context.rateLimit ? context.rateLimit(accountKeyOf(endpoint)) : buckets.forAccount(accountKeyOf(endpoint), context.clock);
-      // Polls of one endpoint never overlap (scheduler invariant), so one slot suffices.
-      let activeSignal: AbortSignal | undefined;
-      let connection: Promise<Ec2Connection> | undefined;
-      // The SDK (about 100 MB) is loaded by the first call, never by a bridge without EC2 endpoints.
-      const connectionOf = (): Promise<Ec2Connection> =>
-        (connection ??= (async () => {
-          const { createEc2Connection } = await import('./client.js');
-          return createEc2Connection({
-            endpoint,
-            region,
-            credentials: await credentialSourceFor(endpoint, options.credentials),
-            maxAttempts: policy.maxAttempts,
-            retryStrategy: createRetryStrategy(policy, {
-              clock: context.clock,
-              bucket,
-              signal: () => activeSignal,
-              ...(options.random ? { random: options.random } : {}),
-              onRetry: (retry) => context.logger.debug(retry, 'retrying DescribeInstances'),
-            }),
-            timeouts: options.requestTimeouts ?? requestTimeoutsFor(endpoint.intervalSeconds, policy),
-            readFile,
-            ...(context.onRequest ? { onRequest: context.onRequest } : {}),
-            ...(context.targetCheck ? { targetCheck: context.targetCheck } : {}),
-          });
-        })().catch((error: unknown) => {
-          connection = undefined;
-          throw error;
-        }));
-      const describe = async (input: DescribeInstancesCommandInput, callSignal: AbortSignal): Promise<DescribeInstancesCommandOutput> => {
-        try {
-          return await (await connectionOf()).describe(input, callSignal);
-        } catch (error) {
-          throw toBridgeError(error, scope, callSignal);
-        }
-      };
-      return {
-        async *list(signal) {
-          activeSignal = signal;
-          try {
-            yield* listManagedInstances(
-              {
-                describe,
-                selector: endpoint.selector,
-                stateOverrides: endpoint.stateOverrides,
-                endpoint: endpoint.name,
-                region,
-                ...(options.pageSize !== undefined ? { pageSize: options.pageSize } : {}),
-                onSkipped: ({ page, count, example }) =>
-                  context.logger.warn({ page, skipped: count, example }, `DescribeInstances page ${page} held ${count} instance(s) without DCM's tags despite the tag filters (e.g. ${example}); left out of the list`),
-              },
-              signal,
-            );
-          } finally {
-            activeSignal = undefined;
-          }
-        },
-        async confirmAbsence(platformIds, signal) {
-          // Called between polls' listings, never during one: the retry waits follow this call's signal.
-          const previous = activeSignal;
-          activeSignal = signal;
-          try {
-            const { findings, calls } = await confirmInstancesAbsent(platformIds, { describe, selector: endpoint.selector, endpoint: endpoint.name, region, ...(options.confirmBatchSize !== undefined ? { batchSize: options.confirmBatchSize } : {}) }, signal);
-            const verdicts: Record<string, number> = {};
-            for (const finding of findings.values()) verdicts[finding.verdict] = (verdicts[finding.verdict] ?? 0) + 1;
-            context.logger.debug({ asked: platformIds.length, calls, verdicts }, 'asked EC2 about instances absent from the list');
-            return findings;
-          } finally {
-            activeSignal = previous;
-          }
-        },
-        async close() {
-          const closing = connection;
-          connection = undefined;
-          // A connection that failed to build has nothing to close.
-          (await closing?.catch(() => undefined))?.destroy();
-        },
-      };
-    },
+    connect: (endpoint, context) => connectEndpoint(adapter, endpoint, context),
   };
+}
+
+/** What every connection of one adapter shares: its options, resolved once. */
+interface AdapterSettings {
+  readonly options: Ec2AdapterOptions;
+  readonly policy: RetryPolicy;
+  readonly buckets: AccountBuckets;
+  readonly readFile: (path: string) => Buffer;
+}
+
+/** One endpoint's connection: its scope, its account's bucket, the SDK client once built, and the signal the retry waits follow. */
+interface EndpointState {
+  readonly adapter: AdapterSettings;
+  readonly endpoint: EndpointConfig;
+  readonly context: AdapterContext;
+  readonly region: string;
+  readonly scope: ErrorScope;
+  readonly bucket: RequestGate;
+  /** Polls of one endpoint never overlap (scheduler invariant), so one slot suffices. */
+  activeSignal: AbortSignal | undefined;
+  connection: Promise<Ec2Connection> | undefined;
+}
+
+function connectEndpoint(adapter: AdapterSettings, endpoint: EndpointConfig, context: AdapterContext): PlatformConnection {
+  const { region } = ec2OptionsOf(endpoint);
+  const keys = ec2CredentialsOf(endpoint);
+  const state: EndpointState = {
+    adapter,
+    endpoint,
+    context,
+    region,
+    scope: { endpoint: endpoint.name, region, secrets: [keys.secretAccessKey, keys.sessionToken, keys.accessKeyId].filter((value): value is string => value !== undefined) },
+    // The bridge's bucket (rateLimits.ec2: shared by the account's endpoints on every replica) when it gives one; else this adapter's own.
+    bucket: context.rateLimit ? context.rateLimit(accountKeyOf(endpoint)) : adapter.buckets.forAccount(accountKeyOf(endpoint), context.clock),
+    activeSignal: undefined,
+    connection: undefined,
+  };
+  return {
+    list: (signal) => listEndpoint(state, signal),
+    confirmAbsence: (platformIds, signal) => confirmAbsentInstances(state, platformIds, signal),
+    close: () => closeEndpoint(state),
+  };
+}
+
+/** The SDK client, built by the first call (a failed build is forgotten): the SDK (about 100 MB) is never loaded by a bridge without EC2 endpoints. */
+function sdkConnection(state: EndpointState): Promise<Ec2Connection> {
+  const { adapter, endpoint, context } = state;
+  const { options, policy } = adapter;
+  return (state.connection ??= (async () => {
+    const { createEc2Connection } = await import('./client.js');
+    return createEc2Connection({
+      endpoint,
+      region: state.region,
+      credentials: await credentialSourceFor(endpoint, options.credentials),
+      maxAttempts: policy.maxAttempts,
+      retryStrategy: createRetryStrategy(policy, {
+        clock: context.clock,
+        bucket: state.bucket,
+        signal: () => state.activeSignal,
+        ...(options.random ? { random: options.random } : {}),
+        onRetry: (retry) => context.logger.debug(retry, 'retrying DescribeInstances'),
+      }),
+      timeouts: options.requestTimeouts ?? requestTimeoutsFor(endpoint.intervalSeconds, policy),
+      readFile: adapter.readFile,
+      ...(context.onRequest ? { onRequest: context.onRequest } : {}),
+      ...(context.targetCheck ? { targetCheck: context.targetCheck } : {}),
+    });
+  })().catch((error: unknown) => {
+    state.connection = undefined;
+    throw error;
+  }));
+}
+
+/** One DescribeInstances call; any failure becomes the bridge's error for this endpoint. */
+async function describe(state: EndpointState, input: DescribeInstancesCommandInput, callSignal: AbortSignal): Promise<DescribeInstancesCommandOutput> {
+  try {
+    return await (await sdkConnection(state)).describe(input, callSignal);
+  } catch (error) {
+    throw toBridgeError(error, state.scope, callSignal);
+  }
+}
+
+async function* listEndpoint(state: EndpointState, signal: AbortSignal): AsyncGenerator<readonly RawInstance[]> {
+  const { endpoint, context, adapter } = state;
+  state.activeSignal = signal;
+  try {
+    yield* listManagedInstances(
+      {
+        describe: (input, callSignal) => describe(state, input, callSignal),
+        selector: endpoint.selector,
+        stateOverrides: endpoint.stateOverrides,
+        endpoint: endpoint.name,
+        region: state.region,
+        ...(adapter.options.pageSize !== undefined ? { pageSize: adapter.options.pageSize } : {}),
+        onSkipped: ({ page, count, example }) =>
+          context.logger.warn({ page, skipped: count, example }, `DescribeInstances page ${page} held ${count} instance(s) without DCM's tags despite the tag filters (e.g. ${example}); left out of the list`),
+      },
+      signal,
+    );
+  } finally {
+    state.activeSignal = undefined;
+  }
+}
+
+async function confirmAbsentInstances(state: EndpointState, platformIds: readonly string[], signal: AbortSignal): Promise<ReadonlyMap<string, AbsenceFinding>> {
+  const { endpoint, context, adapter } = state;
+  // Called between polls' listings, never during one: the retry waits follow this call's signal.
+  const previous = state.activeSignal;
+  state.activeSignal = signal;
+  try {
+    const { findings, calls } = await confirmInstancesAbsent(
+      platformIds,
+      { describe: (input, callSignal) => describe(state, input, callSignal), selector: endpoint.selector, endpoint: endpoint.name, region: state.region, ...(adapter.options.confirmBatchSize !== undefined ? { batchSize: adapter.options.confirmBatchSize } : {}) },
+      signal,
+    );
+    const verdicts: Record<string, number> = {};
+    for (const finding of findings.values()) verdicts[finding.verdict] = (verdicts[finding.verdict] ?? 0) + 1;
+    context.logger.debug({ asked: platformIds.length, calls, verdicts }, 'asked EC2 about instances absent from the list');
+    return findings;
+  } finally {
+    state.activeSignal = previous;
+  }
+}
+
+async function closeEndpoint(state: EndpointState): Promise<void> {
+  const closing = state.connection;
+  state.connection = undefined;
+  // A connection that failed to build has nothing to close.
+  (await closing?.catch(() => undefined))?.destroy();
 }
