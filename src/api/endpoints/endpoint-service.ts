@@ -108,228 +108,281 @@ function fingerprintOf(registration: StoredRegistration): string {
   return createHash('sha256').update(canonicalJson(registration)).digest('base64url');
 }
 
+/** Creates the {@link EndpointService}. */
 export function createEndpointService(options: EndpointServiceOptions): EndpointService {
-  const { registry, store, adapters, targets, clock, logger } = options;
-  const newId = options.newId ?? randomUUID;
-  const times = new Map<string, RegistrationTimes>();
-  /** The fingerprint of the stored registration each API endpoint in the registry was made from. */
-  const applied = new Map<string, string>();
+  const { registry, store, logger } = options;
+  const service: ServiceState = {
+    options,
+    times: new Map(),
+    applied: new Map(),
+    reported: new Map(),
+    inTurn: createInTurn(),
+  };
+  const { inTurn } = service;
   const onChange = options.onChange ?? (async () => undefined);
-  const inTurn = createInTurn();
-
-  /** Checks of the body as sent, before it becomes configuration input. */
-  const bodyIssues = (body: unknown): ValidationIssue[] => {
-    if (!isJsonObject(body)) return [{ path: 'body', message: 'must be a JSON object' }];
-    const issues: ValidationIssue[] = outputOnlyFields.filter((field) => field in body).map((field) => ({ path: `body.${field}`, message: 'is output only' }));
-    if ('name' in body) issues.push({ path: 'body.name', message: 'is the id: choose it with ?id= when registering; it cannot change' });
-    issues.push(...referenceIssues(body, 'body'));
-    return issues;
-  };
-
-  /** The full check of a registration: the YAML rules, then the API's own, then (for new content) the target policy. */
-  const validate = async (input: Record<string, unknown>, checks: { checkTargets: boolean }): Promise<EndpointConfig> => {
-    const result = validateEndpoint(input, adapters, { pathPrefix: 'body', defaultIntervalSeconds: options.defaultIntervalSeconds, origin: 'api', checkFiles: false });
-    const issues: ValidationIssue[] = result.issues.map((issue) => ({ path: toApiPath(issue.path), message: issue.message }));
-    for (const path of hostOnlyKeys) {
-      const value = valueAt(input, path);
-      if (value !== undefined && value !== null && value !== false) issues.push({ path: toApiPath(['body', ...path].join('.')), message: 'can only be set in the configuration file (it makes the bridge read its own files)' });
-    }
-    const credentials = isJsonObject(input['credentials']) ? Object.values(input['credentials']) : [];
-    // Only new content is refused for want of a key: a stored registration keeps loading (and is re-sealed once a key is set).
-    const refusal = checks.checkTargets ? store.credentialRefusal() : undefined;
-    if (refusal) {
-      issues.push({ path: 'body.credentials', message: refusal });
-    } else if (!credentials.some((value) => typeof value === 'string' && value !== '')) {
-      issues.push({ path: 'body.credentials', message: 'are required: an endpoint registered over the API brings its own credentials (the bridge never lends its own)' });
-    }
-    if (issues.length > 0 || !result.endpoint) throw validationError('the endpoint registration', issues);
-    const endpoint = result.endpoint;
-    if (checks.checkTargets) for (const { key, url } of guardedUrls(endpoint)) await targets.check(url, toApiPath(`body.${key}`));
-    return endpoint;
-  };
-
-  const fromBody = (body: unknown): Record<string, unknown> => {
-    const early = bodyIssues(body);
-    const converted = fromApiFields(body, 'body');
-    const issues = [...early, ...converted.issues];
-    if (issues.length > 0) throw validationError('the endpoint registration', issues);
-    return converted.value as Record<string, unknown>;
-  };
-
-  const requireRegistered = (id: string): EndpointConfig => {
-    const endpoint = registry.get(id);
-    if (!endpoint) throw new BridgeError(ErrorCode.NotFound, `endpoint ${id} does not exist`, { endpoint: id });
-    if (endpoint.origin === 'config') throw new BridgeError(ErrorCode.PermissionDenied, `endpoint ${id} is defined in the configuration file and is read-only over the API`, { endpoint: id });
-    return endpoint;
-  };
-
-  const view = (endpoint: EndpointConfig): EndpointView => {
-    const known = times.get(endpoint.name);
-    return known ? { endpoint, times: known } : { endpoint };
-  };
-  const now = (): string => new Date(clock.now()).toISOString();
-
-  /** The problem last logged for each registration not polled, so periodic re-reads repeat nothing. */
-  const reported = new Map<string, string>();
-  const reportOnce = (id: string, problem: string, log: () => void): void => {
-    if (reported.get(id) === problem) return;
-    reported.set(id, problem);
-    log();
-  };
-
-  const unregister = async (id: string, why: string): Promise<void> => {
-    times.delete(id);
-    applied.delete(id);
-    await registry.remove(id);
-    logger.info({ endpoint: id }, `endpoint ${id} ${why}; no longer polled here`);
-  };
-
-  /**
-   * Brings the registry in line with what is stored under `id` (`listed`,
-   * undefined when nothing is). Runs in turn with the API's own changes.
-   * Answers whether it re-sealed the record.
-   */
-  const reconcile = async (id: string, listed: ListedRegistration | undefined, { reseal }: { reseal: boolean }): Promise<boolean> => {
-    const current = registry.get(id);
-    if (current?.origin === 'config') {
-      if (listed) reportOnce(id, 'shadowed', () => logger.warn({ endpoint: id }, `registration ${id} is shadowed by the configuration file's endpoint of that name; not loaded`));
-      return false;
-    }
-    if (!listed) {
-      reported.delete(id);
-      if (current) await unregister(id, 'was unregistered (through another replica)');
-      return false;
-    }
-    if (listed.error) {
-      // Reported, not dropped: the registration stays in Redis, and DELETE still removes it.
-      const unreadable = listed.error;
-      const keyId = unreadable.context['keyId'];
-      reportOnce(id, unreadable.message, () => logger.error({ endpoint: id, err: unreadable, ...(typeof keyId === 'string' ? { keyId } : {}) }, `registration ${id} is not polled: ${unreadable.message}; or remove it with DELETE`));
-      if (current) await unregister(id, 'cannot be read any more');
-      return false;
-    }
-    const { registration } = listed;
-    const fingerprint = fingerprintOf(registration);
-    if (current && applied.get(id) === fingerprint) return false;
-    if (!current && reported.get(id) === fingerprint) return false;
-    let endpoint: EndpointConfig;
-    try {
-      endpoint = await validate({ ...registration.input, name: id }, { checkTargets: false });
-    } catch (error) {
-      // Issues name paths and rules, never values, so they are safe to log.
-      const issues = error instanceof BridgeError ? error.context.issues : undefined;
-      logger.error({ endpoint: id, issues }, `registration ${id} is no longer valid and is not polled; fix it with PATCH or remove it with DELETE`);
-      // Remembered by content: the same record is not validated (and logged) again at every re-read; a new version is.
-      reported.set(id, fingerprint);
-      if (current) await unregister(id, 'no longer validates');
-      return false;
-    }
-    reported.delete(id);
-    times.set(id, { createTime: registration.createTime, updateTime: registration.updateTime });
-    applied.set(id, fingerprint);
-    if (current) {
-      await registry.replace(endpoint);
-      logger.info({ endpoint: id }, `endpoint ${id} changed (through another replica)`);
-    } else {
-      await registry.add(endpoint);
-    }
-    if (!reseal || !listed.sealedWithOtherKey) return false;
-    // Key rotation: every start re-seals what an older key (or none) sealed, so old keys can be retired.
-    await store.put(id, registration);
-    return true;
-  };
-
-  const reconcileAll = async ({ reseal }: { reseal: boolean }): Promise<{ resealed: number }> => {
-    const stored = await store.list();
-    let resealed = 0;
-    for (const listed of stored) {
-      try {
-        if (await reconcile(listed.id, listed, { reseal })) resealed += 1;
-      } catch (error) {
-        // One registration the registry refuses (or a failed re-seal) must not keep the others out.
-        logger.error({ endpoint: listed.id, err: error }, `registration ${listed.id} could not be applied`);
-      }
-    }
-    const storedIds = new Set(stored.map(({ id }) => id));
-    for (const endpoint of registry.list()) {
-      if (endpoint.origin === 'api' && !storedIds.has(endpoint.name)) await unregister(endpoint.name, 'was unregistered (through another replica)');
-    }
-    return { resealed };
-  };
-
   return {
     async load() {
       if (store.credentialStorage === 'plaintext') {
         logger.warn('api.allowPlaintextCredentials is on and api.credentialKeys is empty: credentials of registrations are stored in Redis unencrypted; configure api.credentialKeys to encrypt them');
       }
-      const { resealed } = await inTurn(() => reconcileAll({ reseal: true }));
+      const { resealed } = await inTurn(() => reconcileAll(service, { reseal: true }));
       if (resealed > 0) logger.info({ resealed }, `re-encrypted the credentials of ${resealed} registration(s) with key "${store.currentKeyId ?? ''}"; keys no longer named by any record can be removed from api.credentialKeys`);
     },
 
-    refresh: (id) => inTurn(async () => reconcile(id, await store.find(id), { reseal: false })).then(() => undefined),
+    refresh: (id) => inTurn(async () => reconcile(service, id, await store.find(id), { reseal: false })).then(() => undefined),
 
-    refreshAll: () => inTurn(() => reconcileAll({ reseal: false })).then(() => undefined),
+    refreshAll: () => inTurn(() => reconcileAll(service, { reseal: false })).then(() => undefined),
 
-    list: () => [...registry.list()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map(view),
+    list: () => [...registry.list()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map((endpoint) => viewOf(service, endpoint)),
 
     get(id) {
       const endpoint = registry.get(id);
       if (!endpoint) throw new BridgeError(ErrorCode.NotFound, `endpoint ${id} does not exist`, { endpoint: id });
-      return view(endpoint);
+      return viewOf(service, endpoint);
     },
 
     create: (requestedId, body) =>
-      inTurn(async () => {
-        const id = requestedId ?? newId();
-        const input = { ...fromBody(body), name: id };
-        const endpoint = await validate(input, { checkTargets: true });
-        if (registry.get(id) || (await store.has(id))) throw new BridgeError(ErrorCode.AlreadyExists, `endpoint ${id} already exists`, { endpoint: id });
-        const created = now();
-        const stored: StoredRegistration = { input, createTime: created, updateTime: created };
-        // Another replica may register the same id at this instant: one of the two stores it, the other answers 409.
-        if (!(await store.putNew(id, stored))) throw new BridgeError(ErrorCode.AlreadyExists, `endpoint ${id} already exists`, { endpoint: id });
-        times.set(id, { createTime: created, updateTime: created });
-        applied.set(id, fingerprintOf(stored));
-        await registry.add(endpoint);
-        logger.info({ endpoint: id, platform: endpoint.platform }, `endpoint ${id} registered over the API`);
-        return view(endpoint);
-      }).then(async (created) => {
+      inTurn(() => createRegistration(service, requestedId, body)).then(async (created) => {
         await onChange(created.endpoint.name, 'put');
         return created;
       }),
 
     update: (id, patch) =>
-      inTurn(async () => {
-        requireRegistered(id);
-        const stored = await store.get(id);
-        if (!stored) throw new BridgeError(ErrorCode.NotFound, `endpoint ${id} does not exist`, { endpoint: id });
-        const input = { ...(mergePatch(stored.input, fromBody(patch)) as Record<string, unknown>), name: id };
-        const endpoint = await validate(input, { checkTargets: true });
-        const updated: StoredRegistration = { input, createTime: stored.createTime, updateTime: now() };
-        await store.put(id, updated);
-        times.set(id, { createTime: updated.createTime, updateTime: updated.updateTime });
-        applied.set(id, fingerprintOf(updated));
-        await registry.replace(endpoint);
-        logger.info({ endpoint: id }, `endpoint ${id} changed over the API`);
-        return view(endpoint);
-      }).then(async (changed) => {
+      inTurn(() => updateRegistration(service, id, patch)).then(async (changed) => {
         await onChange(id, 'put');
         return changed;
       }),
 
-    remove: (id) =>
-      inTurn(async () => {
-        // A stored registration that failed to load is not in the registry, yet it can be removed.
-        if (!registry.get(id) && (await store.has(id))) {
-          await store.delete(id);
-          return;
-        }
-        requireRegistered(id);
-        await store.delete(id);
-        times.delete(id);
-        applied.delete(id);
-        await registry.remove(id);
-        logger.info({ endpoint: id }, `endpoint ${id} unregistered over the API`);
-      }).then(() => onChange(id, 'delete')),
+    remove: (id) => inTurn(() => removeRegistration(service, id)).then(() => onChange(id, 'delete')),
   };
+}
+
+/** What the service keeps beside the registry, and its turns: changes through the API and re-reads never interleave. */
+interface ServiceState {
+  readonly options: EndpointServiceOptions;
+  /** The times of each API endpoint in the registry. */
+  readonly times: Map<string, RegistrationTimes>;
+  /** The fingerprint of the stored registration each API endpoint in the registry was made from. */
+  readonly applied: Map<string, string>;
+  /** The problem last logged for each registration not polled, so periodic re-reads repeat nothing. */
+  readonly reported: Map<string, string>;
+  readonly inTurn: ReturnType<typeof createInTurn>;
+}
+
+function viewOf(service: ServiceState, endpoint: EndpointConfig): EndpointView {
+  const known = service.times.get(endpoint.name);
+  return known ? { endpoint, times: known } : { endpoint };
+}
+
+function now(service: ServiceState): string {
+  return new Date(service.options.clock.now()).toISOString();
+}
+
+/** Registers `body` under `requestedId` (else a new id): validated with its targets, stored unless the id is taken (here or by another replica), then polled. */
+async function createRegistration(service: ServiceState, requestedId: string | undefined, body: unknown): Promise<EndpointView> {
+  const { registry, store, logger } = service.options;
+  const id = requestedId ?? (service.options.newId ?? randomUUID)();
+  const input = { ...fromBody(body), name: id };
+  const endpoint = await validate(service.options, input, { checkTargets: true });
+  if (registry.get(id) || (await store.has(id))) throw new BridgeError(ErrorCode.AlreadyExists, `endpoint ${id} already exists`, { endpoint: id });
+  const created = now(service);
+  const stored: StoredRegistration = { input, createTime: created, updateTime: created };
+  // Another replica may register the same id at this instant: one of the two stores it, the other answers 409.
+  if (!(await store.putNew(id, stored))) throw new BridgeError(ErrorCode.AlreadyExists, `endpoint ${id} already exists`, { endpoint: id });
+  service.times.set(id, { createTime: created, updateTime: created });
+  service.applied.set(id, fingerprintOf(stored));
+  await registry.add(endpoint);
+  logger.info({ endpoint: id, platform: endpoint.platform }, `endpoint ${id} registered over the API`);
+  return viewOf(service, endpoint);
+}
+
+/** Applies a merge patch to the stored registration; the result is validated as a new one before it is stored and replaces the running endpoint. */
+async function updateRegistration(service: ServiceState, id: string, patch: unknown): Promise<EndpointView> {
+  const { registry, store, logger } = service.options;
+  requireRegistered(registry, id);
+  const stored = await store.get(id);
+  if (!stored) throw new BridgeError(ErrorCode.NotFound, `endpoint ${id} does not exist`, { endpoint: id });
+  const input = { ...(mergePatch(stored.input, fromBody(patch)) as Record<string, unknown>), name: id };
+  const endpoint = await validate(service.options, input, { checkTargets: true });
+  const updated: StoredRegistration = { input, createTime: stored.createTime, updateTime: now(service) };
+  await store.put(id, updated);
+  service.times.set(id, { createTime: updated.createTime, updateTime: updated.updateTime });
+  service.applied.set(id, fingerprintOf(updated));
+  await registry.replace(endpoint);
+  logger.info({ endpoint: id }, `endpoint ${id} changed over the API`);
+  return viewOf(service, endpoint);
+}
+
+async function removeRegistration(service: ServiceState, id: string): Promise<void> {
+  const { registry, store, logger } = service.options;
+  // A stored registration that failed to load is not in the registry, yet it can be removed.
+  if (!registry.get(id) && (await store.has(id))) {
+    await store.delete(id);
+    return;
+  }
+  requireRegistered(registry, id);
+  await store.delete(id);
+  service.times.delete(id);
+  service.applied.delete(id);
+  await registry.remove(id);
+  logger.info({ endpoint: id }, `endpoint ${id} unregistered over the API`);
+}
+
+/** Checks of the body as sent, before it becomes configuration input. */
+function bodyIssues(body: unknown): ValidationIssue[] {
+  if (!isJsonObject(body)) return [{ path: 'body', message: 'must be a JSON object' }];
+  const issues: ValidationIssue[] = outputOnlyFields.filter((field) => field in body).map((field) => ({ path: `body.${field}`, message: 'is output only' }));
+  if ('name' in body) issues.push({ path: 'body.name', message: 'is the id: choose it with ?id= when registering; it cannot change' });
+  issues.push(...referenceIssues(body, 'body'));
+  return issues;
+}
+
+/** The body as configuration input (camelCase), or a validation error naming every problem of the body as sent. */
+function fromBody(body: unknown): Record<string, unknown> {
+  const early = bodyIssues(body);
+  const converted = fromApiFields(body, 'body');
+  const issues = [...early, ...converted.issues];
+  if (issues.length > 0) throw validationError('the endpoint registration', issues);
+  return converted.value as Record<string, unknown>;
+}
+
+/** The full check of a registration: the YAML rules, then the API's own, then (for new content) the target policy. */
+async function validate(options: EndpointServiceOptions, input: Record<string, unknown>, checks: { checkTargets: boolean }): Promise<EndpointConfig> {
+  const result = validateEndpoint(input, options.adapters, { pathPrefix: 'body', defaultIntervalSeconds: options.defaultIntervalSeconds, origin: 'api', checkFiles: false });
+  const issues: ValidationIssue[] = result.issues.map((issue) => ({ path: toApiPath(issue.path), message: issue.message }));
+  for (const path of hostOnlyKeys) {
+    const value = valueAt(input, path);
+    if (value !== undefined && value !== null && value !== false) issues.push({ path: toApiPath(['body', ...path].join('.')), message: 'can only be set in the configuration file (it makes the bridge read its own files)' });
+  }
+  const credentials = isJsonObject(input['credentials']) ? Object.values(input['credentials']) : [];
+  // Only new content is refused for want of a key: a stored registration keeps loading (and is re-sealed once a key is set).
+  const refusal = checks.checkTargets ? options.store.credentialRefusal() : undefined;
+  if (refusal) {
+    issues.push({ path: 'body.credentials', message: refusal });
+  } else if (!credentials.some((value) => typeof value === 'string' && value !== '')) {
+    issues.push({ path: 'body.credentials', message: 'are required: an endpoint registered over the API brings its own credentials (the bridge never lends its own)' });
+  }
+  if (issues.length > 0 || !result.endpoint) throw validationError('the endpoint registration', issues);
+  const endpoint = result.endpoint;
+  if (checks.checkTargets) for (const { key, url } of guardedUrls(endpoint)) await options.targets.check(url, toApiPath(`body.${key}`));
+  return endpoint;
+}
+
+/** The registered API endpoint `id`; `NOT_FOUND`, or `PERMISSION_DENIED` for one of the configuration file. */
+function requireRegistered(registry: EndpointRegistry, id: string): EndpointConfig {
+  const endpoint = registry.get(id);
+  if (!endpoint) throw new BridgeError(ErrorCode.NotFound, `endpoint ${id} does not exist`, { endpoint: id });
+  if (endpoint.origin === 'config') throw new BridgeError(ErrorCode.PermissionDenied, `endpoint ${id} is defined in the configuration file and is read-only over the API`, { endpoint: id });
+  return endpoint;
+}
+
+function reportOnce(service: ServiceState, id: string, problem: string, log: () => void): void {
+  if (service.reported.get(id) === problem) return;
+  service.reported.set(id, problem);
+  log();
+}
+
+async function unregister(service: ServiceState, id: string, why: string): Promise<void> {
+  service.times.delete(id);
+  service.applied.delete(id);
+  await service.options.registry.remove(id);
+  service.options.logger.info({ endpoint: id }, `endpoint ${id} ${why}; no longer polled here`);
+}
+
+/**
+ * Brings the registry in line with what is stored under `id` (`listed`,
+ * undefined when nothing is). Runs in turn with the API's own changes.
+ * Answers whether it re-sealed the record.
+ */
+async function reconcile(service: ServiceState, id: string, listed: ListedRegistration | undefined, { reseal }: { reseal: boolean }): Promise<boolean> {
+  const current = service.options.registry.get(id);
+  const readable = await setAsideUnloadable(service, id, listed, current);
+  if (!readable) return false;
+  const { registration } = readable;
+  const fingerprint = fingerprintOf(registration);
+  if (current && service.applied.get(id) === fingerprint) return false;
+  if (!current && service.reported.get(id) === fingerprint) return false;
+  const endpoint = await revalidate(service, id, registration, fingerprint, current);
+  if (!endpoint) return false;
+  await applyStored(service, id, registration, fingerprint, endpoint, current);
+  if (!reseal || !readable.sealedWithOtherKey) return false;
+  // Key rotation: every start re-seals what an older key (or none) sealed, so old keys can be retired.
+  await service.options.store.put(id, registration);
+  return true;
+}
+
+/**
+ * The stored registration when this process can load it; else undefined,
+ * with what that means done: one shadowed by the configuration file is
+ * reported, one deleted elsewhere or no longer readable is unregistered.
+ */
+async function setAsideUnloadable(service: ServiceState, id: string, listed: ListedRegistration | undefined, current: EndpointConfig | undefined): Promise<(ListedRegistration & { readonly registration: StoredRegistration }) | undefined> {
+  const { logger } = service.options;
+  if (current?.origin === 'config') {
+    if (listed) reportOnce(service, id, 'shadowed', () => logger.warn({ endpoint: id }, `registration ${id} is shadowed by the configuration file's endpoint of that name; not loaded`));
+    return undefined;
+  }
+  if (!listed) {
+    service.reported.delete(id);
+    if (current) await unregister(service, id, 'was unregistered (through another replica)');
+    return undefined;
+  }
+  if (listed.error) {
+    // Reported, not dropped: the registration stays in Redis, and DELETE still removes it.
+    const unreadable = listed.error;
+    const keyId = unreadable.context['keyId'];
+    reportOnce(service, id, unreadable.message, () => logger.error({ endpoint: id, err: unreadable, ...(typeof keyId === 'string' ? { keyId } : {}) }, `registration ${id} is not polled: ${unreadable.message}; or remove it with DELETE`));
+    if (current) await unregister(service, id, 'cannot be read any more');
+    return undefined;
+  }
+  return listed;
+}
+
+/** The stored registration validated again (its adapter or a rule may have changed); one that no longer validates is logged once and not polled. */
+async function revalidate(service: ServiceState, id: string, registration: StoredRegistration, fingerprint: string, current: EndpointConfig | undefined): Promise<EndpointConfig | undefined> {
+  try {
+    return await validate(service.options, { ...registration.input, name: id }, { checkTargets: false });
+  } catch (error) {
+    // Issues name paths and rules, never values, so they are safe to log.
+    const issues = error instanceof BridgeError ? error.context.issues : undefined;
+    service.options.logger.error({ endpoint: id, issues }, `registration ${id} is no longer valid and is not polled; fix it with PATCH or remove it with DELETE`);
+    // Remembered by content: the same record is not validated (and logged) again at every re-read; a new version is.
+    service.reported.set(id, fingerprint);
+    if (current) await unregister(service, id, 'no longer validates');
+    return undefined;
+  }
+}
+
+/** Puts the stored registration into the registry: added, or replacing what this process polled before. */
+async function applyStored(service: ServiceState, id: string, registration: StoredRegistration, fingerprint: string, endpoint: EndpointConfig, current: EndpointConfig | undefined): Promise<void> {
+  const { registry, logger } = service.options;
+  service.reported.delete(id);
+  service.times.set(id, { createTime: registration.createTime, updateTime: registration.updateTime });
+  service.applied.set(id, fingerprint);
+  if (current) {
+    await registry.replace(endpoint);
+    logger.info({ endpoint: id }, `endpoint ${id} changed (through another replica)`);
+  } else {
+    await registry.add(endpoint);
+  }
+}
+
+/** {@link reconcile} for every stored registration (one failing keeps no other out), then unregisters API endpoints no longer stored. */
+async function reconcileAll(service: ServiceState, { reseal }: { reseal: boolean }): Promise<{ resealed: number }> {
+  const { registry, store, logger } = service.options;
+  const stored = await store.list();
+  let resealed = 0;
+  for (const listed of stored) {
+    try {
+      if (await reconcile(service, listed.id, listed, { reseal })) resealed += 1;
+    } catch (error) {
+      // One registration the registry refuses (or a failed re-seal) must not keep the others out.
+      logger.error({ endpoint: listed.id, err: error }, `registration ${listed.id} could not be applied`);
+    }
+  }
+  const storedIds = new Set(stored.map(({ id }) => id));
+  for (const endpoint of registry.list()) {
+    if (endpoint.origin === 'api' && !storedIds.has(endpoint.name)) await unregister(service, endpoint.name, 'was unregistered (through another replica)');
+  }
+  return { resealed };
 }
