@@ -228,88 +228,103 @@ function openContainer(kind: Kind, parent: Frame): Record<string, unknown> | und
  * (unclosed or mismatched tags, no root element, content after it).
  */
 export function parseDescribeInstancesXml(xml: string): ParsedDescribeInstances {
-  const output: ParsedDescribeInstances = {};
-  const stack: Frame[] = [];
-  let rootSeen = false;
-  let index = 0;
+  const scan: Scan = { xml, output: {}, stack: [], rootSeen: false };
   const length = xml.length;
+  let index = 0;
   while (index < length) {
     const open = xml.indexOf('<', index);
     const textEnd = open === -1 ? length : open;
-    if (textEnd > index) {
-      const top = stack[stack.length - 1];
-      if (top === undefined) {
-        if (xml.slice(index, textEnd).trim() !== '' && xml.slice(index, textEnd) !== '\uFEFF') fail(rootSeen ? 'content after the root element' : 'text before the root element', index);
-      } else if (top.text !== undefined) {
-        top.text.push(decodeEntities(normalizeLineEnds(xml.slice(index, textEnd))));
-      }
-    }
+    if (textEnd > index) readText(scan, index, textEnd);
     if (open === -1) break;
     const next = xml.charCodeAt(open + 1);
-    if (next === 0x2f /* / */) {
-      const close = xml.indexOf('>', open + 2);
-      if (close === -1) fail('an unclosed end tag', open);
-      const name = xml.slice(open + 2, close).trim();
-      const frame = stack.pop();
-      if (frame === undefined) fail(`an end tag </${name}> with no element open`, open);
-      if (frame.name !== name) fail(`mismatched tags <${frame.name}> and </${name}>`, open);
-      const parent = stack[stack.length - 1];
-      if (parent !== undefined && frame.text !== undefined) setLeaf(frame, parent);
-      index = close + 1;
-      continue;
-    }
-    if (next === 0x3f /* ? */) {
-      index = skipTo(xml, open + 2, '?>', 'processing instruction');
-      continue;
-    }
-    if (next === 0x21 /* ! */) {
-      if (xml.startsWith('<!--', open)) {
-        index = skipTo(xml, open + 4, '-->', 'comment');
-      } else if (xml.startsWith('<![CDATA[', open)) {
-        const end = xml.indexOf(']]>', open + 9);
-        if (end === -1) fail('an unclosed CDATA section', open);
-        const top = stack[stack.length - 1];
-        if (top === undefined) fail('a CDATA section outside the root element', open);
-        top.text?.push(normalizeLineEnds(xml.slice(open + 9, end)));
-        index = end + 3;
-      } else if (xml.slice(open, open + 9).toUpperCase() === '<!DOCTYPE') {
-        index = skipDoctype(xml, open + 9);
-      } else {
-        fail('an unknown markup declaration', open);
-      }
-      continue;
-    }
-    // An opening (or empty-element) tag.
-    nameEnd.lastIndex = open + 1;
-    const nameMatch = nameEnd.exec(xml);
-    if (nameMatch === null) fail('an unclosed tag', open);
-    const name = xml.slice(open + 1, nameMatch.index);
-    if (name === '') fail('a tag without a name', open);
-    const close = xml.charCodeAt(nameMatch.index) === 0x3e /* > */ ? nameMatch.index : tagEnd(xml, nameMatch.index);
-    const selfClosing = xml.charCodeAt(close - 1) === 0x2f /* / */;
-    const parent = stack[stack.length - 1];
-    let frame: Frame;
-    if (parent === undefined) {
-      if (rootSeen) fail('a second root element', open);
-      rootSeen = true;
-      frame = { name, kind: 'root', target: output as Record<string, unknown>, text: undefined, mixed: false };
-    } else {
-      if (parent.text !== undefined) parent.mixed = true;
-      const kind: Kind = parent.kind === 'skip' ? 'skip' : (childKinds[parent.kind]?.[name] ?? 'skip');
-      const isLeaf = leafKinds.has(kind);
-      frame = { name, kind, target: isLeaf || kind === 'skip' ? undefined : openContainer(kind, parent), text: isLeaf ? [] : undefined, mixed: false };
-    }
-    index = close + 1;
-    if (selfClosing) {
-      if (parent !== undefined && frame.text !== undefined) setLeaf(frame, parent);
-    } else {
-      stack.push(frame);
-    }
+    if (next === 0x2f /* / */) index = closeElement(scan, open);
+    else if (next === 0x3f /* ? */) index = skipTo(xml, open + 2, '?>', 'processing instruction');
+    else if (next === 0x21 /* ! */) index = readDeclaration(scan, open);
+    else index = openElement(scan, open);
   }
-  const unclosed = stack[stack.length - 1];
+  const unclosed = scan.stack[scan.stack.length - 1];
   if (unclosed !== undefined) fail(`a missing closing tag </${unclosed.name}>`, length);
-  if (!rootSeen) fail('no root element', 0);
-  return output;
+  if (!scan.rootSeen) fail('no root element', 0);
+  return scan.output;
+}
+
+/** One pass over a DescribeInstances answer: the text, the elements open, the output being filled. */
+interface Scan {
+  readonly xml: string;
+  readonly output: ParsedDescribeInstances;
+  readonly stack: Frame[];
+  rootSeen: boolean;
+}
+
+/** Text between tags: a leaf's value (a piece of it), or nothing but whitespace (or a BOM) outside the root element. */
+function readText(scan: Scan, from: number, to: number): void {
+  const { xml, stack } = scan;
+  const top = stack[stack.length - 1];
+  if (top === undefined) {
+    if (xml.slice(from, to).trim() !== '' && xml.slice(from, to) !== '\uFEFF') fail(scan.rootSeen ? 'content after the root element' : 'text before the root element', from);
+  } else if (top.text !== undefined) {
+    top.text.push(decodeEntities(normalizeLineEnds(xml.slice(from, to))));
+  }
+}
+
+/** An end tag at `open`: closes the innermost element, which it must name, and sets its value if it is a leaf. Returns where the scan goes on. */
+function closeElement(scan: Scan, open: number): number {
+  const { xml, stack } = scan;
+  const close = xml.indexOf('>', open + 2);
+  if (close === -1) fail('an unclosed end tag', open);
+  const name = xml.slice(open + 2, close).trim();
+  const frame = stack.pop();
+  if (frame === undefined) fail(`an end tag </${name}> with no element open`, open);
+  if (frame.name !== name) fail(`mismatched tags <${frame.name}> and </${name}>`, open);
+  const parent = stack[stack.length - 1];
+  if (parent !== undefined && frame.text !== undefined) setLeaf(frame, parent);
+  return close + 1;
+}
+
+/** A `<!` at `open`: a comment or a DOCTYPE (skipped) or a CDATA section (a piece of a leaf's value, as written). Returns where the scan goes on. */
+function readDeclaration(scan: Scan, open: number): number {
+  const { xml, stack } = scan;
+  if (xml.startsWith('<!--', open)) return skipTo(xml, open + 4, '-->', 'comment');
+  if (xml.startsWith('<![CDATA[', open)) {
+    const end = xml.indexOf(']]>', open + 9);
+    if (end === -1) fail('an unclosed CDATA section', open);
+    const top = stack[stack.length - 1];
+    if (top === undefined) fail('a CDATA section outside the root element', open);
+    top.text?.push(normalizeLineEnds(xml.slice(open + 9, end)));
+    return end + 3;
+  }
+  if (xml.slice(open, open + 9).toUpperCase() === '<!DOCTYPE') return skipDoctype(xml, open + 9);
+  return fail('an unknown markup declaration', open);
+}
+
+/** An opening (or empty-element) tag at `open`: a frame for it, pushed unless the tag closes itself. Returns where the scan goes on. */
+function openElement(scan: Scan, open: number): number {
+  const { xml, stack } = scan;
+  nameEnd.lastIndex = open + 1;
+  const nameMatch = nameEnd.exec(xml);
+  if (nameMatch === null) fail('an unclosed tag', open);
+  const name = xml.slice(open + 1, nameMatch.index);
+  if (name === '') fail('a tag without a name', open);
+  const close = xml.charCodeAt(nameMatch.index) === 0x3e /* > */ ? nameMatch.index : tagEnd(xml, nameMatch.index);
+  const selfClosing = xml.charCodeAt(close - 1) === 0x2f /* / */;
+  const parent = stack[stack.length - 1];
+  let frame: Frame;
+  if (parent === undefined) {
+    if (scan.rootSeen) fail('a second root element', open);
+    scan.rootSeen = true;
+    frame = { name, kind: 'root', target: scan.output as Record<string, unknown>, text: undefined, mixed: false };
+  } else {
+    if (parent.text !== undefined) parent.mixed = true;
+    const kind: Kind = parent.kind === 'skip' ? 'skip' : (childKinds[parent.kind]?.[name] ?? 'skip');
+    const isLeaf = leafKinds.has(kind);
+    frame = { name, kind, target: isLeaf || kind === 'skip' ? undefined : openContainer(kind, parent), text: isLeaf ? [] : undefined, mixed: false };
+  }
+  if (selfClosing) {
+    if (parent !== undefined && frame.text !== undefined) setLeaf(frame, parent);
+  } else {
+    stack.push(frame);
+  }
+  return close + 1;
 }
 
 /** True when `error` came from {@link parseDescribeInstancesXml} finding the text not well-formed. */
