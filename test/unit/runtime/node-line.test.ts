@@ -54,7 +54,9 @@ test('every Docker stage runs Node 24 LTS, the line CI installs, which engines a
 
 test('npm test runs the suite on a supported Node (Node 24 when the machine has an older one), and CI runs npm test', () => {
   assert.match(manifest.scripts['test'] ?? '', /^npm run build && \.ci\/on-supported-node npm run test:built$/);
-  assert.match(manifest.scripts['test:built'] ?? '', /^node --test /);
+  // The lanes runner starts each lane's `node --test` with its own Node binary, the one on-supported-node chose.
+  assert.match(manifest.scripts['test:built'] ?? '', /^node \.ci\/test-lanes\.mjs dist$/);
+  assert.match(read('.ci/test-lanes.mjs'), /spawn\(process\.execPath, \['--test'/);
   const chooser = read('.ci/on-supported-node');
   assert.match(chooser, /-ge 22\b/, 'the machine\'s Node is used from 22, the lowest major engines admits');
   assert.match(chooser, /exec \.ci\/with-node24 "\$@"/, 'older ones fall back to Node 24');
