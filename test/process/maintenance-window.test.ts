@@ -2,6 +2,8 @@
 // health is `maintenance`, not red, in /health and the status API (with the window's end); the gauge alert rules
 // exclude it by is 1; with pausePolling its platform gets no request at all. Beside it an endpoint without a window
 // on a refused port is red as usual, so the window is what makes the difference, not the bridge being lenient.
+// A second run shows deletions held: a server Nova marks deleted during an open window is counted as held and is
+// never published DELETED.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from '@nats-io/transport-node';
@@ -87,4 +89,41 @@ test('run: an endpoint in an open pausePolling window is in maintenance (status 
   const afterOnce = (await (await fetch(`${platform.url}/_sim/stats`)).json()) as { byRoute: Record<string, number> };
   assert.ok(Object.entries(afterOnce.byRoute).some(([route, count]) => /servers/.test(route) && count > 0), `once listed the servers: ${JSON.stringify(afterOnce.byRoute)}`);
   assert.deepEqual((await harness().dcm.messages()).map((message) => message.event.data.status), ['RUNNING', 'RUNNING', 'RUNNING'], 'its three managed servers published');
+});
+
+test('run: a server deleted while its endpoint is in an open window is held (status API, gauge), never published DELETED', async (t) => {
+  const platform = await startSimulatorProcess('openstack', ['--servers', '3', '--tagged', '3']);
+  t.after(() => platform.dispose());
+  // Open the whole test, polling on: the window holds deletions only.
+  const endpoint = `${openstackEndpointYaml('nova-upgrade', platform.url, DEFAULT_CREDENTIALS)}    maintenanceWindows:
+      - { cron: "* * * * *", duration: 2h }
+`;
+  const config = writeConfig(harness(), 'maintenance-held.yaml', bridgeConfigYaml({ cacheUrl: harness().redis.url, natsUrl: harness().nats.url, endpoints: endpoint }));
+  const env = { OS_PASSWORD: DEFAULT_CREDENTIALS.password };
+  const once = await runBridgeCommand(['once', '--config', config], { env });
+  assert.equal(once.code, 0, once.stderr.slice(-3000));
+  const eventsOfEndpoint = async () => (await harness().dcm.messages()).filter((message) => message.event['dcmendpoint'] === 'nova-upgrade');
+  const published = await eventsOfEndpoint();
+  assert.equal(published.length, 3, 'the three managed servers published');
+  const vanished = String(published[0]?.event['dcmplatformid']);
+  // Nova marks it deleted: gone from the list, a deleted record in changes-since (a cell migration looks the same).
+  assert.equal((await fetch(`${platform.url}/_sim/servers/${vanished}`, { method: 'DELETE' })).status, 204);
+
+  const bridge = await startBridgeRun(config, { env });
+  t.after(() => bridge.dispose());
+  // The first poll of `run` waits out the floor after once's poll, then finds the server gone.
+  await bridge.waitForLine('stderr', /"endpoint":"nova-upgrade".*"msg":"\d+ missing instance\(s\) not asked about: a maintenance window is open/, 30_000);
+  await bridge.waitForLine('stderr', /"endpoint":"nova-upgrade".*"msg":"poll (published \d+ change|found no changes)/, 15_000);
+
+  const status = (await (await fetch(`${bridge.apiUrl}/api/v1alpha1/endpoints/nova-upgrade/status`)).json()) as { health: string; maintenance?: { active: boolean; held_deletions: number } };
+  assert.equal(status.maintenance?.active, true, JSON.stringify(status));
+  assert.equal(status.maintenance?.held_deletions, 1, JSON.stringify(status));
+  assert.equal(status.health, 'maintenance', JSON.stringify(status));
+  const metrics = await (await fetch(`${bridge.apiUrl}/metrics`)).text();
+  assert.match(metrics, /^dcm_bridge_maintenance_held_deletions\{endpoint="nova-upgrade"\} 1$/m);
+  const statuses = (await eventsOfEndpoint()).map((message) => `${String(message.event['dcmplatformid'])} ${String(message.event.data.status)}`);
+  assert.ok(!statuses.some((line) => line.endsWith(' DELETED')), `no DELETED while the window holds it: ${statuses.join(', ')}`);
+
+  const exit = await bridge.stop('SIGTERM');
+  assert.deepEqual([exit.code, exit.signal], [0, null], bridge.stderr().slice(-3000));
 });
