@@ -71,19 +71,25 @@ async function selectManagedVms(options: ListingOptions, signal: AbortSignal): P
       throw new BridgeError(ErrorCode.ListIncomplete, `vsphere endpoint ${endpoint}: the managed-by tag disappeared while listing; nothing is listed, so nothing is deleted`, { endpoint, platform: 'vsphere' });
     }
 
-    const instanceIdsByVm = new Map<string, string[]>();
+    // One string per VM; an array only for the rare VM carrying a second instance id (no allocation per VM at 100k).
+    const instanceIdOfVm = new Map<string, string>();
+    const moreInstanceIdsOfVm = new Map<string, string[]>();
     for (const answer of answers) {
       const instanceId = tags.instanceIdTags.get(answer.tagId);
       if (instanceId === undefined) continue;
-      for (const vm of answer.vmIds) instanceIdsByVm.set(vm, [...(instanceIdsByVm.get(vm) ?? []), instanceId]);
+      for (const vm of answer.vmIds) {
+        if (!instanceIdOfVm.has(vm)) instanceIdOfVm.set(vm, instanceId);
+        else moreInstanceIdsOfVm.set(vm, [...(moreInstanceIdsOfVm.get(vm) ?? []), instanceId]);
+      }
     }
     const selection: Selection = new Map();
     const ambiguous: { vm: string; instanceIds: string[] }[] = [];
     for (const vm of managed.vmIds) {
-      const instanceIds = instanceIdsByVm.get(vm) ?? [];
+      const instanceId = instanceIdOfVm.get(vm);
+      const more = moreInstanceIdsOfVm.get(vm);
       // Two instance ids on one VM (a MULTIPLE-cardinality category): picking one could report the wrong instance to DCM.
-      if (instanceIds.length > 1) ambiguous.push({ vm, instanceIds });
-      selection.set(vm, instanceIds.length === 1 ? instanceIds[0] : undefined);
+      if (instanceId !== undefined && more !== undefined) ambiguous.push({ vm, instanceIds: [instanceId, ...more] });
+      selection.set(vm, more === undefined ? instanceId : undefined);
     }
     if (ambiguous.length > 0) {
       logger.warn({ count: ambiguous.length, examples: ambiguous.slice(0, 5) }, 'VMs carrying more than one instance-id tag are not published; make the instance-id category single-cardinality');

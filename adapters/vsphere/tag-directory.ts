@@ -192,7 +192,12 @@ async function instanceTags(cache: InstanceTagCache, categoryId: string, signal:
     // What was fetched is stored even when the fetch failed half-way: the next start does not fetch it again.
     await stored?.save();
   }
-  return new Map(ids.flatMap((id) => (names.has(id) ? [[id, names.get(id) as string] as const] : [])));
+  const named = new Map<string, string>();
+  for (const id of ids) {
+    const name = names.get(id);
+    if (name !== undefined) named.set(id, name);
+  }
+  return named;
 }
 
 /** Gets the names of `ids`, `concurrency` at a time, each kept (and queued for the store) as soon as it arrives. */
