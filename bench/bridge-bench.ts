@@ -25,6 +25,7 @@ import { join, resolve } from 'node:path';
 import { floorScripts, runFloor } from './lib/children.js';
 import { createCleanup, type Cleanup } from './lib/cleanup.js';
 import type { FetchFloorKind, FloorListing } from './floors/fetch-floor.js';
+import type { StormFloorSettings } from './floors/storm-floor.js';
 import { startBenchBridge, type BenchBridge, type PollSample } from './lib/bridge-process.js';
 import { benchPlatformNames, startBenchPlatform, type BenchPlatform, type BenchPlatformName } from './lib/platforms.js';
 import { processCpuMs, processMemory, resetPeakRss } from './lib/proc.js';
@@ -214,15 +215,49 @@ async function measureJetStreamFloor(run: PlatformRun, stack: BenchStack, cleanu
         cleanup,
         60_000 + run.vms * 5,
       );
-      const reading = await stack.read(floorStream.name);
-      const seconds = (reading.lastMs - reading.firstMs) / 1000;
-      if (reading.messages !== run.vms || answer.stored !== run.vms) throw new Error(`the floor stored ${reading.messages} of ${run.vms} events`);
-      run.jetstreamFloor.eventsPerSecond.push((reading.messages - 1) / seconds);
+      if (answer.stored !== run.vms) throw new Error(`the JetStream floor stored ${answer.stored} of ${run.vms} events`);
+      run.jetstreamFloor.eventsPerSecond.push(await floorStoredRate(stack, run.vms));
       run.jetstreamFloor.peakRssMb.push(answer.peakRssMb);
     });
   }
   await stack.resetStream(floorStream).catch(() => undefined);
   progress(`${run.platform} ${run.vms}: JetStream floor ${median(run.jetstreamFloor.eventsPerSecond).toFixed(0)} events/s`);
+}
+
+/** Stream storage rate of what the last floor stored into the floor stream. */
+async function floorStoredRate(stack: BenchStack, expected: number): Promise<number> {
+  const reading = await stack.read(floorStream.name);
+  const seconds = (reading.lastMs - reading.firstMs) / 1000;
+  if (reading.messages !== expected) throw new Error(`the floor stored ${reading.messages} of ${expected} events`);
+  return (reading.messages - 1) / seconds;
+}
+
+/** The least a storm poll does (bench/floors/storm-floor.ts), on the fetch floor's listing. */
+async function measureStormFloor(platform: BenchPlatform, run: PlatformRun, stack: BenchStack, cleanup: Cleanup): Promise<void> {
+  const listing = platform.fetchFloors.find((floor) => floor.slot === 'fetchFloor');
+  const samples = run.stormFloor;
+  if (!listing || !samples) return;
+  for (let repeat = 0; repeat < repeats; repeat++) {
+    await phase(run, `storm floor ${repeat + 1}`, async () => {
+      await stack.resetStream(floorStream);
+      const settings: StormFloorSettings = {
+        ...platform.floorSettings(listing.kind, 1, pageSize),
+        natsUrl: stack.nats.url,
+        subject: 'floor.vm',
+        bodyBytes: run.eventBytes ?? 400,
+        window: maxInFlight,
+        redisUrl: stack.redis.url,
+        keyPrefix: 'bench-storm-floor',
+        recordBytes: run.recordBytes ?? 200,
+      };
+      const answer = await runFloor<{ stored: number; peakRssMb: number }>(floorScripts.storm, settings, cleanup, 120_000 + run.vms * 20);
+      if (answer.stored !== run.vms) throw new Error(`the storm floor stored ${answer.stored} of ${run.vms} events`);
+      samples.eventsPerSecond.push(await floorStoredRate(stack, run.vms));
+      samples.peakRssMb.push(answer.peakRssMb);
+    });
+  }
+  await stack.resetStream(floorStream).catch(() => undefined);
+  progress(`${run.platform} ${run.vms}: storm floor ${median(samples.eventsPerSecond).toFixed(0)} events/s`);
 }
 
 async function measureRedisFloor(run: PlatformRun, stack: BenchStack, cleanup: Cleanup): Promise<void> {
@@ -248,6 +283,7 @@ async function measurePlatform(name: BenchPlatformName, vms: number, stack: Benc
     await measureFetchFloors(platform, run, cleanup);
     await phase(run, 'bridge', () => measureBridge(platform as BenchPlatform, run, stack, workDir, cleanup));
     await measureJetStreamFloor(run, stack, cleanup);
+    await measureStormFloor(platform, run, stack, cleanup);
     await measureRedisFloor(run, stack, cleanup);
   } finally {
     await disposePlatform();

@@ -1,40 +1,22 @@
 /**
  * The fetch floor of `npm run bench` (#12): a minimal client, in its own
- * process, paging the same listing the bridge pages on the same simulator,
- * with nothing of the bridge's (no adapter, no checks beyond what paging
- * needs). It lists once to warm up (connection, token or session, vSphere's
+ * process, paging the same listing the bridge pages on the same simulator
+ * (`listers.ts`: what each platform's listing asks), counting what it read.
+ * It lists once to warm up (connection, token or session, vSphere's
  * tag names, as the bridge's steady polls have them warm), then `repeats`
  * times, and prints one JSON line on stdout: `{ listings: FloorListing[], peakRssMb }`.
  *
  * Run by bench/bridge-bench.ts: `node fetch-floor.js` with the settings as
  * JSON in `$BENCH_FLOOR` ({@link FetchFloorSettings}).
- *
- * - `openstack`: Keystone password token, then `GET /servers/detail?tags=…&limit=1000`
- *   at microversion 2.26 following `marker` paging, `JSON.parse` per page.
- * - `ec2-raw`: `DescribeInstances` with the adapter's filters and MaxResults
- *   1000, signed with `@smithy/signature-v4` (what the SDK signs with),
- *   the XML read by a plain scan for id, state and tags.
- * - `ec2-sdk`: the AWS SDK's own `paginateDescribeInstances`, its full deserializer.
- * - `vsphere`: the calls the adapter makes on a warm poll (`adapters/vsphere/listing.ts`):
- *   list the instance-id category's tags, `list-attached-objects-on-tags` in
- *   batches of 1,000 tag ids (8 in flight), then `GET /api/vcenter/vm?vms=…`
- *   1,000 ids a call.
  */
-import { createHash, createHmac } from 'node:crypto';
-import { Agent, request } from 'undici';
+import { closeListers, createLister, type FetchFloorKind, type ListerSettings } from './listers.js';
 
-/** Which listing a floor process pages. */
-export type FetchFloorKind = 'openstack' | 'ec2-raw' | 'ec2-sdk' | 'vsphere';
+export type { FetchFloorKind } from './listers.js';
 
 /** What a fetch floor process is told (JSON in `$BENCH_FLOOR`). */
-export interface FetchFloorSettings {
+export interface FetchFloorSettings extends ListerSettings {
   readonly kind: FetchFloorKind;
-  /** The simulator's origin. */
-  readonly url: string;
   readonly repeats: number;
-  readonly pageSize: number;
-  /** OpenStack: username/password/userDomainName/projectName/projectDomainName; EC2: accessKeyId/secretAccessKey/region; vSphere: username/password. */
-  readonly credentials: Readonly<Record<string, string>>;
 }
 
 /** One timed listing. */
@@ -46,211 +28,10 @@ export interface FloorListing {
   readonly vms: number;
 }
 
-type Lister = () => Promise<number>;
-
 const settings = JSON.parse(process.env['BENCH_FLOOR'] ?? '{}') as FetchFloorSettings;
-const dispatcher = new Agent({ connections: 8, keepAliveTimeout: 60_000 });
-
-async function call(method: 'GET' | 'POST', url: string, headers: Record<string, string>, body?: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }> {
-  const answer = await request(url, { method, headers, ...(body === undefined ? {} : { body }), dispatcher });
-  const text = await answer.body.text();
-  if (answer.statusCode >= 300) throw new Error(`${method} ${url} answered ${answer.statusCode}: ${text.slice(0, 300)}`);
-  return { status: answer.statusCode, headers: answer.headers, text };
-}
-
-async function openstackLister(): Promise<Lister> {
-  const { credentials } = settings;
-  const auth = {
-    auth: {
-      identity: { methods: ['password'], password: { user: { name: credentials['username'], domain: { name: credentials['userDomainName'] }, password: credentials['password'] } } },
-      scope: { project: { name: credentials['projectName'], domain: { name: credentials['projectDomainName'] } } },
-    },
-  };
-  const token = await call('POST', `${settings.url}/identity/v3/auth/tokens`, { 'content-type': 'application/json' }, JSON.stringify(auth));
-  const subjectToken = String(token.headers['x-subject-token']);
-  const catalog = (JSON.parse(token.text) as { token: { catalog: Array<{ type: string; endpoints: Array<{ interface: string; url: string }> }> } }).token.catalog;
-  const compute = catalog.find((service) => service.type === 'compute')?.endpoints.find((endpoint) => endpoint.interface === 'public')?.url;
-  if (!compute) throw new Error('no public compute endpoint in the catalog');
-  const headers = { 'x-auth-token': subjectToken, 'openstack-api-version': 'compute 2.26', accept: 'application/json' };
-  return async () => {
-    let vms = 0;
-    let marker: string | undefined;
-    for (;;) {
-      const query = new URLSearchParams({ tags: 'managed-by=dcm', limit: String(settings.pageSize), ...(marker === undefined ? {} : { marker }) });
-      const page = JSON.parse((await call('GET', `${compute}/servers/detail?${query.toString()}`, headers)).text) as {
-        servers: Array<{ id: string; status: string; metadata?: Record<string, string>; 'OS-EXT-STS:task_state'?: string | null }>;
-        servers_links?: Array<{ rel: string; href: string }>;
-      };
-      for (const server of page.servers) if (server.id && server.status && server.metadata?.['dcm-instance-id'] !== undefined) vms++;
-      const next = page.servers_links?.find((link) => link.rel === 'next');
-      if (!next) return vms;
-      marker = new URL(next.href).searchParams.get('marker') ?? page.servers[page.servers.length - 1]?.id;
-    }
-  };
-}
-
-const ec2Filters = (): Record<string, string> => ({
-  Action: 'DescribeInstances',
-  Version: '2016-11-15',
-  'Filter.1.Name': 'tag:managed-by',
-  'Filter.1.Value.1': 'dcm',
-  'Filter.2.Name': 'tag-key',
-  'Filter.2.Value.1': 'dcm-instance-id',
-  MaxResults: String(settings.pageSize),
-});
-
-function bytes(data: string | ArrayBuffer | ArrayBufferView): string | Uint8Array {
-  if (typeof data === 'string') return data;
-  return data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-}
-
-/** The `sha256` constructor SignatureV4 takes, on node:crypto (an HMAC when given a secret). */
-class NodeSha256 {
-  private readonly hash;
-  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
-    this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', bytes(secret));
-  }
-  update(data: string | ArrayBuffer | ArrayBufferView): void {
-    this.hash.update(bytes(data));
-  }
-  digest(): Promise<Uint8Array> {
-    return Promise.resolve(this.hash.digest());
-  }
-}
-
-async function ec2RawLister(): Promise<Lister> {
-  const { SignatureV4 } = await import('@smithy/signature-v4');
-  const { credentials } = settings;
-  const region = credentials['region'] ?? 'us-east-1';
-  const signer = new SignatureV4({ service: 'ec2', region, sha256: NodeSha256, credentials: { accessKeyId: credentials['accessKeyId'] ?? '', secretAccessKey: credentials['secretAccessKey'] ?? '' } });
-  const origin = new URL(settings.url);
-  return async () => {
-    let vms = 0;
-    let nextToken: string | undefined;
-    for (;;) {
-      const body = new URLSearchParams({ ...ec2Filters(), ...(nextToken ? { NextToken: nextToken } : {}) }).toString();
-      const signed = await signer.sign({
-        method: 'POST',
-        protocol: origin.protocol,
-        hostname: origin.hostname,
-        port: Number(origin.port),
-        path: '/',
-        query: {},
-        headers: { host: origin.host, 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
-        body,
-      });
-      const xml = (await call('POST', `${settings.url}/`, signed.headers, body)).text;
-      vms += countManagedInstances(xml);
-      // The answer's own nextToken is its last child; an instance never carries one.
-      const token = /<nextToken>([^<]+)<\/nextToken>\s*<\/DescribeInstancesResponse>/.exec(xml);
-      if (!token?.[1]) return vms;
-      nextToken = token[1];
-    }
-  };
-}
-
-/** A plain scan: each instance's id, state name and tags, nothing else; counts those carrying an instance id. */
-function countManagedInstances(xml: string): number {
-  let vms = 0;
-  const starts: number[] = [];
-  for (const match of xml.matchAll(/<instanceId>/g)) starts.push(match.index);
-  for (let index = 0; index < starts.length; index++) {
-    const segment = xml.slice(starts[index], starts[index + 1] ?? xml.length);
-    const id = /<instanceId>([^<]+)</.exec(segment)?.[1];
-    const state = /<instanceState>\s*<code>\d+<\/code>\s*<name>([^<]+)</.exec(segment)?.[1];
-    const tags = new Map<string, string>();
-    for (const tag of segment.matchAll(/<key>([^<]*)<\/key>\s*<value>([^<]*)<\/value>/g)) tags.set(tag[1] ?? '', tag[2] ?? '');
-    if (id && state && tags.has('dcm-instance-id')) vms++;
-  }
-  return vms;
-}
-
-async function ec2SdkLister(): Promise<Lister> {
-  const { EC2Client, paginateDescribeInstances } = await import('@aws-sdk/client-ec2');
-  const { credentials } = settings;
-  const client = new EC2Client({
-    region: credentials['region'] ?? 'us-east-1',
-    endpoint: settings.url,
-    credentials: { accessKeyId: credentials['accessKeyId'] ?? '', secretAccessKey: credentials['secretAccessKey'] ?? '' },
-  });
-  const filters = [
-    { Name: 'tag:managed-by', Values: ['dcm'] },
-    { Name: 'tag-key', Values: ['dcm-instance-id'] },
-  ];
-  return async () => {
-    let vms = 0;
-    for await (const page of paginateDescribeInstances({ client, pageSize: settings.pageSize }, { Filters: filters })) {
-      for (const reservation of page.Reservations ?? []) {
-        for (const instance of reservation.Instances ?? []) {
-          const tags = new Map((instance.Tags ?? []).map((tag) => [tag.Key, tag.Value]));
-          if (instance.InstanceId && instance.State?.Name && tags.has('dcm-instance-id')) vms++;
-        }
-      }
-    }
-    return vms;
-  };
-}
-
-async function vsphereLister(): Promise<Lister> {
-  const { credentials } = settings;
-  const basic = Buffer.from(`${credentials['username']}:${credentials['password']}`).toString('base64');
-  const session = JSON.parse((await call('POST', `${settings.url}/api/session`, { authorization: `Basic ${basic}` })).text) as string;
-  const headers = { 'vmware-api-session-id': session, 'content-type': 'application/json' };
-  const getJson = async <T>(path: string): Promise<T> => JSON.parse((await call('GET', `${settings.url}${path}`, headers)).text) as T;
-  const postJson = async <T>(path: string, body: unknown): Promise<T> => JSON.parse((await call('POST', `${settings.url}${path}`, headers, JSON.stringify(body))).text) as T;
-  const inBatches = <T>(items: readonly T[], size: number): T[][] => Array.from({ length: Math.ceil(items.length / size) }, (_, index) => items.slice(index * size, (index + 1) * size));
-  const eightAtATime = async <T, R>(items: readonly T[], work: (item: T) => Promise<R>): Promise<R[]> => {
-    const results: R[] = new Array(items.length);
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: Math.min(8, items.length) }, async () => {
-        while (next < items.length) {
-          const index = next++;
-          results[index] = await work(items[index] as T);
-        }
-      }),
-    );
-    return results;
-  };
-
-  // Looked up once, as the adapter's tag directory keeps them.
-  const categoryIds = await getJson<string[]>('/api/cis/tagging/category');
-  const categories = await eightAtATime(categoryIds, (id) => getJson<{ id: string; name: string }>(`/api/cis/tagging/category/${encodeURIComponent(id)}`));
-  const categoryId = (name: string): string => categories.find((category) => category.name === name)?.id ?? '';
-  const managedByTags = await postJson<string[]>('/api/cis/tagging/tag?action=list-tags-for-category', { category_id: categoryId('managed-by') });
-  const managedByNames = await eightAtATime(managedByTags, (id) => getJson<{ id: string; name: string }>(`/api/cis/tagging/tag/${encodeURIComponent(id)}`));
-  const managedByTagId = managedByNames.find((tag) => tag.name === 'dcm')?.id ?? '';
-  const instanceTagNames = new Map<string, string>();
-
-  return async () => {
-    const instanceTagIds = await postJson<string[]>('/api/cis/tagging/tag?action=list-tags-for-category', { category_id: categoryId('dcm-instance-id') });
-    const unknown = instanceTagIds.filter((id) => !instanceTagNames.has(id));
-    await eightAtATime(unknown, async (id) => instanceTagNames.set(id, (await getJson<{ name: string }>(`/api/cis/tagging/tag/${encodeURIComponent(id)}`)).name));
-    const answers = (
-      await eightAtATime(inBatches([managedByTagId, ...instanceTagIds], 1000), (tagIds) =>
-        postJson<Array<{ tag_id: string; object_ids: Array<{ id: string }> | null }>>('/api/cis/tagging/tag-association?action=list-attached-objects-on-tags', { tag_ids: tagIds }),
-      )
-    ).flat();
-    const instanceOf = new Map<string, string>();
-    let managed: string[] = [];
-    for (const answer of answers) {
-      if (answer.tag_id === managedByTagId) managed = (answer.object_ids ?? []).map((object) => object.id);
-      else for (const object of answer.object_ids ?? []) instanceOf.set(object.id, instanceTagNames.get(answer.tag_id) ?? '');
-    }
-    let vms = 0;
-    for (const batch of inBatches(managed, settings.pageSize)) {
-      const query = new URLSearchParams(batch.map((id): [string, string] => ['vms', id]));
-      const summaries = await getJson<Array<{ vm: string; power_state: string; name: string }>>(`/api/vcenter/vm?${query.toString()}`);
-      for (const summary of summaries) if (summary.power_state && instanceOf.has(summary.vm)) vms++;
-    }
-    return vms;
-  };
-}
-
-const listers: Readonly<Record<FetchFloorKind, () => Promise<Lister>>> = { openstack: openstackLister, 'ec2-raw': ec2RawLister, 'ec2-sdk': ec2SdkLister, vsphere: vsphereLister };
 
 async function main(): Promise<void> {
-  const list = await listers[settings.kind]();
+  const list = await createLister(settings);
   await list();
   const listings: FloorListing[] = [];
   for (let repeat = 0; repeat < settings.repeats; repeat++) {
@@ -263,7 +44,7 @@ async function main(): Promise<void> {
   }
   // maxRSS is in KiB: the process's peak, as VmHWM reads it for the bridge.
   process.stdout.write(`${JSON.stringify({ listings, peakRssMb: (process.resourceUsage().maxRSS * 1024) / 1e6 })}\n`);
-  await dispatcher.close();
+  await closeListers();
 }
 
 main().catch((error: unknown) => {

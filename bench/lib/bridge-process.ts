@@ -58,7 +58,10 @@ export interface BenchBridge {
  * line carrying a poll report is sampled the moment it is read.
  */
 export function startBenchBridge(configPath: string, env: Readonly<Record<string, string>>, cleanup: Cleanup, options: BenchBridgeOptions = {}): BenchBridge {
-  const child = spawn(process.execPath, [bridgeCliScript, 'run', '--config', configPath], { env: { PATH: process.env['PATH'] ?? '', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  // BENCH_BRIDGE_NODE_OPTIONS reaches the bridge alone (not the floors), for profiles and heap-flag experiments.
+  const nodeOptions = process.env['BENCH_BRIDGE_NODE_OPTIONS'];
+  const childEnv = { PATH: process.env['PATH'] ?? '', ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}), ...env };
+  const child = spawn(process.execPath, [bridgeCliScript, 'run', '--config', configPath], { env: childEnv, stdio: ['ignore', 'ignore', 'pipe'] });
   const pid = child.pid ?? -1;
   const samples: PollSample[] = [];
   const lastLines: string[] = [];

@@ -8,6 +8,7 @@ export const floorScripts = {
   fetch: join(dirname(fileURLToPath(import.meta.url)), '..', 'floors', 'fetch-floor.js'),
   jetstream: join(dirname(fileURLToPath(import.meta.url)), '..', 'floors', 'jetstream-floor.js'),
   redis: join(dirname(fileURLToPath(import.meta.url)), '..', 'floors', 'redis-floor.js'),
+  storm: join(dirname(fileURLToPath(import.meta.url)), '..', 'floors', 'storm-floor.js'),
 } as const;
 
 /**

@@ -45,6 +45,8 @@ export interface PlatformRun {
   readonly storm: StormSamples;
   /** Minimal publisher storing as many events: events/s per repeat; its peak RSS MB. */
   readonly jetstreamFloor: { readonly eventsPerSecond: number[]; readonly peakRssMb: number[] };
+  /** Minimal storm pipeline (list, MGET, publish, MULTI per page) on the same listing: events/s per repeat; its peak RSS MB. Absent in results written before it was measured. */
+  readonly stormFloor?: { readonly eventsPerSecond: number[]; readonly peakRssMb: number[] };
   /** Minimal Redis client: ms per 1,000 keys. */
   readonly redisFloor?: { readonly mgetMs: number; readonly multiSetMs: number };
   /** Size of one of the bridge's stored events (message body) and cached records, bytes. */
@@ -213,6 +215,7 @@ export function emptyRun(platform: string, vms: number): PlatformRun {
     firstPoll: storm(),
     storm: storm(),
     jetstreamFloor: { eventsPerSecond: [], peakRssMb: [] },
+    stormFloor: { eventsPerSecond: [], peakRssMb: [] },
     failures: [],
   };
 }

@@ -23,6 +23,8 @@ function filledRun(platform: string, vms: number, steadyMs: number): PlatformRun
   run.firstPoll.peakRssMb.push(240);
   run.jetstreamFloor.eventsPerSecond.push(10_000);
   run.jetstreamFloor.peakRssMb.push(70);
+  run.stormFloor?.eventsPerSecond.push(9000, 9500, 8500);
+  run.stormFloor?.peakRssMb.push(90);
   return { ...run, redisFloor: { mgetMs: 1, multiSetMs: 4 } };
 }
 
@@ -60,6 +62,11 @@ describe('bench figures: each bridge figure beside its floor, judged by #12 goal
     assert.equal(cpu.verdict, 'met');
     assert.equal(rows.find((row) => row.figureId === 'storm-rate')?.verdict, 'met');
     assert.equal(rows.find((row) => row.figureId === 'storm-rss')?.verdict, 'not met');
+    // The storm floor is shown twice, unjudged: the bridge against it, and it against the JetStream floor (the ratio a bridge doing nothing else would reach).
+    const againstStormFloor = rows.find((row) => row.figureId === 'storm-rate-pipeline');
+    assert.deepEqual([againstStormFloor?.bridge, againstStormFloor?.floor, againstStormFloor?.verdict], [8000, 9000, 'reference']);
+    const ceiling = rows.find((row) => row.figureId === 'storm-floor-ceiling');
+    assert.deepEqual([ceiling?.bridge, ceiling?.floor, ceiling?.ratio, ceiling?.verdict], [9000, 10_000, 0.9, 'reference']);
     assert.deepEqual(rows.filter((row) => row.figureId.endsWith('-sdk')).map((row) => row.platform), ['ec2', 'ec2']);
     assert.deepEqual(
       rows.filter((row) => row.platform === 'start-up').map((row) => [row.figureId, row.verdict]),
