@@ -243,6 +243,7 @@ async function measureStormFloor(platform: BenchPlatform, run: PlatformRun, stac
       const settings: StormFloorSettings = {
         ...platform.floorSettings(listing.kind, 1, pageSize),
         natsUrl: stack.nats.url,
+        streamName: floorStream.name,
         subject: 'floor.vm',
         bodyBytes: run.eventBytes ?? 400,
         window: maxInFlight,

@@ -1,12 +1,15 @@
 /**
  * The storm floor of `npm run bench` (#12): the least a storm poll must do,
  * in its own process, with nothing of the bridge's. It pages the same listing
- * as the fetch floor (`listers.ts`, warmed up by one unmeasured listing) and,
+ * as the fetch floor (`listers.ts`) and,
  * for every page: one `MGET` of the page's keys (a poll must know the states
  * it had), one JetStream publish per VM (a body of the bridge's event size,
  * `Nats-Msg-Id`, `noAsyncTraces`, the bridge's window of acks in flight,
  * kept full across pages) and one `MULTI` of the page's `SET`s (records of the
- * bridge's size), not awaited before the next page is asked for.
+ * bridge's size), not awaited before the next page is asked for. One
+ * unmeasured storm first warms it up as the bridge is warm when a storm
+ * comes (connections, token, compiled code, the keys in Redis); its events
+ * are purged from the stream before the measured one.
  *
  * Where the JetStream floor says how fast JetStream stores on its own, this
  * says how fast the platform, Redis and JetStream together let a storm go on
@@ -16,7 +19,7 @@
  *
  * Settings as JSON in `$BENCH_FLOOR` ({@link StormFloorSettings}).
  */
-import { jetstream } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { createClient } from '@redis/client';
 import { closeListers, createLister, type ListerSettings } from './listers.js';
@@ -24,6 +27,8 @@ import { closeListers, createLister, type ListerSettings } from './listers.js';
 /** What a storm floor process is told. */
 export interface StormFloorSettings extends ListerSettings {
   readonly natsUrl: string;
+  /** The stream `subject` is stored in: purged after the warm-up storm. */
+  readonly streamName: string;
   readonly subject: string;
   /** Bytes of each message body. */
   readonly bodyBytes: number;
@@ -86,30 +91,36 @@ function createWindowedPublisher(send: (id: string) => Promise<unknown>, window:
 
 async function main(): Promise<void> {
   const list = await createLister(settings);
-  await list();
   const connection = await connect({ servers: settings.natsUrl, noAsyncTraces: true });
   const client = jetstream(connection, { timeout: 30_000 });
   const redis = createClient({ url: settings.redisUrl });
   await redis.connect();
   const record = 'r'.repeat(settings.recordBytes);
   const keyOf = (id: string): string => `${settings.keyPrefix}:${id}`;
-  const publisher = createWindowedPublisher((id) => client.publish(settings.subject, bodyOf(id, settings.bodyBytes), { msgID: `${id}:${runNonce}` }), settings.window);
-  const writes: Promise<unknown>[] = [];
+  /** One storm: every VM listed, its key read, an event published, its record written; resolves to the events stored. */
+  const storm = async (pass: number): Promise<number> => {
+    const publisher = createWindowedPublisher((id) => client.publish(settings.subject, bodyOf(id, settings.bodyBytes), { msgID: `${id}:${runNonce}:${pass}` }), settings.window);
+    const writes: Promise<unknown>[] = [];
+    await list(async (ids) => {
+      if (ids.length === 0) return;
+      const keys = ids.map(keyOf);
+      const before = await redis.mGet(keys);
+      if (before.length !== keys.length) throw new Error(`MGET answered ${before.length} values for ${keys.length} keys`);
+      for (const id of ids) await publisher.publish(id);
+      const multi = redis.multi();
+      for (const key of keys) multi.set(key, record);
+      writes.push(multi.exec());
+    });
+    const stored = await publisher.drain();
+    await Promise.all(writes);
+    return stored;
+  };
 
+  await storm(0);
+  await (await jetstreamManager(connection)).streams.purge(settings.streamName);
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
-  await list(async (ids) => {
-    if (ids.length === 0) return;
-    const keys = ids.map(keyOf);
-    const before = await redis.mGet(keys);
-    if (before.length !== keys.length) throw new Error(`MGET answered ${before.length} values for ${keys.length} keys`);
-    for (const id of ids) await publisher.publish(id);
-    const multi = redis.multi();
-    for (const key of keys) multi.set(key, record);
-    writes.push(multi.exec());
-  });
-  const stored = await publisher.drain();
-  await Promise.all(writes);
+  const stored = await storm(1);
   const wallMs = performance.now() - started;
   const cpu = process.cpuUsage(cpuBefore);
   process.stdout.write(`${JSON.stringify({ wallMs, cpuUs: cpu.user + cpu.system, stored, peakRssMb: (process.resourceUsage().maxRSS * 1024) / 1e6 })}\n`);
