@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -10,9 +10,12 @@ import { runBench } from '../support/bench-run.js';
 describe('npm run bench at a tiny size', () => {
   it('runs every phase on real processes and writes a table listing each figure beside its floor with a ratio, the JSON and the chart', { timeout: 120_000 }, async () => {
     const outDir = mkdtempSync(join(tmpdir(), 'dcm-bench-test-'));
+    const profileDir = join(outDir, 'profiles');
     try {
-      const exit = await runBench({ BENCH_SIZES: '200', BENCH_REPEATS: '1', BENCH_PLATFORMS: 'openstack', BENCH_PHASES: 'floors', BENCH_OUT: outDir });
+      const exit = await runBench({ BENCH_SIZES: '200', BENCH_REPEATS: '1', BENCH_PLATFORMS: 'openstack', BENCH_PHASES: 'floors', BENCH_OUT: outDir, BENCH_BRIDGE_NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` });
       assert.equal(exit.code, 0, exit.stderr);
+      // BENCH_BRIDGE_NODE_OPTIONS reaches the bridges alone: the start-up one and the measured one, none of the four floors.
+      assert.equal(readdirSync(profileDir).filter((name) => name.endsWith('.cpuprofile')).length, 2, 'one CPU profile per bridge process');
       assert.match(exit.stderr, /\[bench +\d+ s\] openstack 200: storm poll/, 'progress lines on stderr');
 
       const results = JSON.parse(readFileSync(join(outDir, 'latest.json'), 'utf8')) as BenchResults;
