@@ -14,6 +14,7 @@
 import { randomUUID } from 'node:crypto';
 import { jetstream } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
+import { bodyOf } from './event-body.js';
 
 /** What a JetStream floor process is told. */
 export interface JetStreamFloorSettings {
@@ -27,13 +28,6 @@ export interface JetStreamFloorSettings {
 }
 
 const settings = JSON.parse(process.env['BENCH_FLOOR'] ?? '{}') as JetStreamFloorSettings;
-
-/** A JSON body of exactly `bytes` bytes carrying `id`, so no two bodies are alike. */
-function bodyOf(id: string, bytes: number): Uint8Array {
-  const head = `{"id":"${id}","pad":"`;
-  const tail = '"}';
-  return new TextEncoder().encode(head + 'x'.repeat(Math.max(0, bytes - head.length - tail.length)) + tail);
-}
 
 async function main(): Promise<void> {
   const connection = await connect({ servers: settings.natsUrl, noAsyncTraces: true });

@@ -22,6 +22,7 @@
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { createClient } from '@redis/client';
+import { bodyOf } from './event-body.js';
 import { closeListers, createLister, type ListerSettings } from './listers.js';
 
 /** What a storm floor process is told. */
@@ -42,16 +43,8 @@ export interface StormFloorSettings extends ListerSettings {
 }
 
 const settings = JSON.parse(process.env['BENCH_FLOOR'] ?? '{}') as StormFloorSettings;
-const encoder = new TextEncoder();
 /** Message ids unique to this run, so a repeat on the same stream is never taken for a duplicate. */
 const runNonce = Date.now().toString(36);
-
-/** A JSON body of exactly `bytes` bytes carrying `id`, so no two bodies are alike. */
-function bodyOf(id: string, bytes: number): Uint8Array {
-  const head = `{"id":"${id}","pad":"`;
-  const tail = '"}';
-  return encoder.encode(head + 'x'.repeat(Math.max(0, bytes - head.length - tail.length)) + tail);
-}
 
 /** Publishes with at most `window` acks outstanding; `publish` waits only while the window is full. */
 function createWindowedPublisher(send: (id: string) => Promise<unknown>, window: number) {
