@@ -9,13 +9,12 @@
  * Run by bench/bridge-bench.ts: `node fetch-floor.js` with the settings as
  * JSON in `$BENCH_FLOOR` ({@link FetchFloorSettings}).
  */
-import { closeListers, createLister, type FetchFloorKind, type ListerSettings } from './listers.js';
+import { closeListers, createLister, type ListerSettings } from './listers.js';
 
 export type { FetchFloorKind } from './listers.js';
 
 /** What a fetch floor process is told (JSON in `$BENCH_FLOOR`). */
 export interface FetchFloorSettings extends ListerSettings {
-  readonly kind: FetchFloorKind;
   readonly repeats: number;
 }
 

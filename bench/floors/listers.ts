@@ -34,7 +34,7 @@ export interface ListerSettings {
 
 /**
  * Called once per page with the ids of the managed VMs it held (only when
- * given: the fetch floor counts and collects nothing), awaited before the
+ * given: the fetch floor passes none and only counts), awaited before the
  * next page is asked for, so a storm floor's back-pressure reaches the listing.
  */
 export type PageVisitor = (ids: readonly string[]) => Promise<void>;
@@ -152,7 +152,7 @@ async function ec2RawLister(settings: ListerSettings): Promise<Lister> {
 }
 
 /** A plain scan: each instance's id, state name and tags, nothing else; the ids of those carrying an instance id. */
-function managedInstanceIds(xml: string): string[] {
+export function managedInstanceIds(xml: string): string[] {
   const ids: string[] = [];
   const starts: number[] = [];
   for (const match of xml.matchAll(/<instanceId>/g)) starts.push(match.index);

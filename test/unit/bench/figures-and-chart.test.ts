@@ -67,6 +67,12 @@ describe('bench figures: each bridge figure beside its floor, judged by #12 goal
     assert.deepEqual([againstStormFloor?.bridge, againstStormFloor?.floor, againstStormFloor?.verdict], [8000, 9000, 'reference']);
     const ceiling = rows.find((row) => row.figureId === 'storm-floor-ceiling');
     assert.deepEqual([ceiling?.bridge, ceiling?.floor, ceiling?.ratio, ceiling?.verdict], [9000, 10_000, 0.9, 'reference']);
+    // A storm's memory stands beside the storm floor's; results written before it was measured fall back to the minimal publisher's.
+    assert.equal(rows.find((row) => row.figureId === 'storm-rss')?.floor, 90);
+    const { stormFloor: _measuredLater, ...olderRun } = filledRun('openstack', 1000, 120);
+    const olderRows = figureRows({ ...results, runs: [olderRun] });
+    assert.equal(olderRows.find((row) => row.figureId === 'storm-rss')?.floor, 70);
+    assert.equal(olderRows.find((row) => row.figureId === 'storm-floor-ceiling')?.verdict, 'no figure');
     assert.deepEqual(rows.filter((row) => row.figureId.endsWith('-sdk')).map((row) => row.platform), ['ec2', 'ec2']);
     assert.deepEqual(
       rows.filter((row) => row.platform === 'start-up').map((row) => [row.figureId, row.verdict]),
