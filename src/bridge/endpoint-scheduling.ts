@@ -94,6 +94,7 @@ export function createEndpointScheduling(context: BridgeContext, options: Endpoi
       lastReports.delete(name);
       maintenance.forget(name);
       book.forget(name);
+      stateCache.dropIndexMemory(name);
       metrics.untrackEndpoint(name);
       await connection?.close().catch((error: unknown) => logger.warn({ err: error, endpoint: name }, 'closing the platform connection failed'));
     },

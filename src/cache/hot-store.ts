@@ -15,16 +15,25 @@ export interface HotStore {
   readHash(key: string): Promise<Map<string, string>>;
   /** The values of `fields` of hash `key`, in order; null where there is none. */
   readFields(key: string, fields: readonly string[]): Promise<Array<string | null>>;
-  /** Applies every write at once (one MULTI on Redis): a crash never leaves half of them. */
-  apply(writes: readonly HotWrite[]): Promise<void>;
+  /** Sets `key` only when it holds nothing (`SET NX`); answers `value` when it did, undefined when the key held something. */
+  setIfAbsent(key: string, value: string): Promise<string | undefined>;
+  /**
+   * Applies every write at once (one MULTI on Redis): a crash never leaves
+   * half of them. Answers what each `swap` found, in order (null for nothing).
+   */
+  apply(writes: readonly HotWrite[]): Promise<Array<string | null>>;
   /**
    * Applies every write at once only while `fence.key` holds exactly
    * `fence.holder` (one Lua script on Redis: the check and the writes are one
-   * step no other client can come between). Answers null when they were
-   * applied, or what the key holds instead ('' for nothing) when none was.
+   * step no other client can come between). Answers what each `swap` found
+   * when they were applied, or what the lease key holds instead ('' for
+   * nothing) when none was.
    */
-  applyFenced(fence: FenceCheck, writes: readonly HotWrite[]): Promise<string | null>;
+  applyFenced(fence: FenceCheck, writes: readonly HotWrite[]): Promise<FencedOutcome>;
 }
+
+/** What {@link HotStore.applyFenced} did. */
+export type FencedOutcome = { readonly applied: true; readonly swapped: Array<string | null> } | { readonly applied: false; readonly held: string };
 
 /** The lease key a fenced write checks, and the value it must hold. */
 export interface FenceCheck {
@@ -35,6 +44,8 @@ export interface FenceCheck {
 /** One write of {@link HotStore.apply}. */
 export type HotWrite =
   | { readonly op: 'set'; readonly key: string; readonly value: string; readonly ttlMs?: number }
+  /** Sets `key` and answers what it held just before, in the same atomic step as the other writes. */
+  | { readonly op: 'swap'; readonly key: string; readonly value: string }
   | { readonly op: 'delete'; readonly key: string }
   | { readonly op: 'setFields'; readonly key: string; readonly fields: ReadonlyMap<string, string> }
   | { readonly op: 'deleteFields'; readonly key: string; readonly fields: readonly string[] };
@@ -47,6 +58,7 @@ export interface RedisHotCommands {
   multi(): RedisTransaction;
 }
 interface RedisTransaction {
+  get(key: string): RedisTransaction;
   set(key: string, value: string, options?: { PX: number }): RedisTransaction;
   del(key: string): RedisTransaction;
   hSet(key: string, fields: Map<string, string>): RedisTransaction;
@@ -66,12 +78,18 @@ const fieldsPerCommand = 5000;
 const fencedApplyScript = luaScript(`
 local held = redis.call('GET', KEYS[1])
 if held ~= ARGV[1] then return {0, held or ''} end
+local swapped = {}
 local at = 2
 while at <= #ARGV do
   local op, key, count = ARGV[at], KEYS[tonumber(ARGV[at + 1])], tonumber(ARGV[at + 2])
   local first, last = at + 3, at + 2 + count
   if op == 'set' then
     if ARGV[first + 1] == '' then redis.call('SET', key, ARGV[first]) else redis.call('SET', key, ARGV[first], 'PX', ARGV[first + 1]) end
+  elseif op == 'swap' then
+    -- false (nothing there) becomes a nil reply; '' marks it here because a Lua array cannot hold nil
+    local previous = redis.call('GET', key)
+    swapped[#swapped + 1] = previous and ('=' .. previous) or ''
+    redis.call('SET', key, ARGV[first])
   elseif op == 'delete' then
     redis.call('DEL', key)
   else
@@ -85,7 +103,7 @@ while at <= #ARGV do
   end
   at = last + 1
 end
-return {1, ''}
+return {1, '', swapped}
 `);
 
 /** {@link fencedApplyScript}'s keys and arguments for `writes`. */
@@ -97,7 +115,9 @@ function fencedApplyCall(fence: FenceCheck, writes: readonly HotWrite[]): { keys
     const operands =
       write.op === 'set'
         ? [write.value, write.ttlMs !== undefined ? String(Math.max(1, Math.round(write.ttlMs))) : '']
-        : write.op === 'delete'
+        : write.op === 'swap'
+          ? [write.value]
+          : write.op === 'delete'
           ? []
           : write.op === 'setFields'
             ? [...write.fields].flat()
@@ -123,21 +143,44 @@ export function redisHotStore(client: RedisHotCommands): HotStore {
       for (const slice of slices(fields)) values.push(...((await client.sendCommand(['HMGET', key, ...slice])) as Array<string | null>));
       return values;
     },
+    setIfAbsent: async (key, value) => ((await client.sendCommand(['SET', key, value, 'NX'])) === 'OK' ? value : undefined),
     async apply(writes) {
-      if (writes.length === 0) return;
+      if (writes.length === 0) return [];
       const transaction = client.multi();
+      // Where each swap's GET reply lands in EXEC's replies.
+      const swapReplies: number[] = [];
+      let replies = 0;
       for (const write of writes) {
-        if (write.op === 'set') transaction.set(write.key, write.value, ...(write.ttlMs !== undefined ? [{ PX: Math.max(1, Math.round(write.ttlMs)) }] : []));
-        else if (write.op === 'delete') transaction.del(write.key);
-        else if (write.op === 'setFields') for (const slice of slices([...write.fields])) transaction.hSet(write.key, new Map(slice));
-        else for (const slice of slices(write.fields)) transaction.hDel(write.key, slice);
+        if (write.op === 'set') {
+          transaction.set(write.key, write.value, ...(write.ttlMs !== undefined ? [{ PX: Math.max(1, Math.round(write.ttlMs)) }] : []));
+          replies++;
+        } else if (write.op === 'swap') {
+          swapReplies.push(replies);
+          transaction.get(write.key).set(write.key, write.value);
+          replies += 2;
+        } else if (write.op === 'delete') {
+          transaction.del(write.key);
+          replies++;
+        } else if (write.op === 'setFields') {
+          for (const slice of slices([...write.fields])) {
+            transaction.hSet(write.key, new Map(slice));
+            replies++;
+          }
+        } else {
+          for (const slice of slices(write.fields)) {
+            transaction.hDel(write.key, slice);
+            replies++;
+          }
+        }
       }
-      await transaction.exec();
+      const answers = (await transaction.exec()) as unknown[];
+      return swapReplies.map((position) => (answers[position] ?? null) as string | null);
     },
     async applyFenced(fence, writes) {
       const { keys, args } = fencedApplyCall(fence, writes);
-      const [applied, held] = (await runScript(client, fencedApplyScript, keys, args)) as [number, string];
-      return applied === 1 ? null : held;
+      const [applied, held, swapped] = (await runScript(client, fencedApplyScript, keys, args)) as [number, string, string[] | undefined];
+      if (applied !== 1) return { applied: false, held };
+      return { applied: true, swapped: (swapped ?? []).map((marked) => (marked === '' ? null : marked.slice(1))) };
     },
   };
 }
@@ -166,10 +209,19 @@ export function memoryHotStore(now: () => number = Date.now): HotStore {
     get: async (keys) => keys.map(live),
     readHash: async (key) => new Map(hashes.get(key)),
     readFields: async (key, fields) => fields.map((field) => hashes.get(key)?.get(field) ?? null),
+    async setIfAbsent(key, value) {
+      if (live(key) !== null) return undefined;
+      values.set(key, { value });
+      return value;
+    },
     async apply(writes) {
+      const swapped: Array<string | null> = [];
       for (const write of writes) {
         if (write.op === 'set') values.set(write.key, { value: write.value, ...(write.ttlMs !== undefined ? { expiresAt: now() + write.ttlMs } : {}) });
-        else if (write.op === 'delete') {
+        else if (write.op === 'swap') {
+          swapped.push(live(write.key));
+          values.set(write.key, { value: write.value });
+        } else if (write.op === 'delete') {
           values.delete(write.key);
           hashes.delete(write.key);
         } else if (write.op === 'setFields') {
@@ -182,13 +234,13 @@ export function memoryHotStore(now: () => number = Date.now): HotStore {
           if (hash?.size === 0) hashes.delete(write.key);
         }
       }
+      return swapped;
     },
     async applyFenced(fence, writes) {
       // No await between the check and the writes: nothing else runs in between, as in Redis's script.
       const held = live(fence.key);
-      if (held !== fence.holder) return held ?? '';
-      await store.apply(writes);
-      return null;
+      if (held !== fence.holder) return { applied: false, held: held ?? '' };
+      return { applied: true, swapped: await store.apply(writes) };
     },
   };
   return store;

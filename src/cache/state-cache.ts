@@ -10,6 +10,7 @@ import { forgetEndpointStore, hotEndpointStore, type StoreGuard } from './endpoi
 import type { EndpointStore } from '../adapter/index.js';
 import type { VmStatus } from '../normalize/index.js';
 import { createInTurn } from '../concurrency/index.js';
+import { createIndexMemory, type IndexMemory } from './index-memory.js';
 
 /** What the bridge remembers of one instance: the state DCM was last told, and when. */
 export interface InstanceRecord {
@@ -179,7 +180,24 @@ export interface CoordinationStore {
 export interface StateCache {
   readonly kind: 'redis' | 'memory';
   readInstances(endpoint: string, platformIds: readonly string[]): Promise<Array<InstanceRecord | undefined>>;
-  readIndex(endpoint: string): Promise<EndpointIndex>;
+  /**
+   * The endpoint's index. The returned members never change afterwards; a
+   * later write shows in the next read.
+   *
+   * Each view of the cache (this one, each `fenced` one) can keep an
+   * endpoint's index in memory between reads, carrying its own writes
+   * forward, and re-reads the whole hash only when the index's version key
+   * shows another write (index-memory.ts). A read with `remember` keeps
+   * what it read whole: the poller's reads do; others (the status API's,
+   * which walk every endpoint) use what is kept but keep nothing.
+   */
+  readIndex(endpoint: string, options?: { readonly remember?: boolean }): Promise<EndpointIndex>;
+  /**
+   * Drops what this view keeps in memory of the endpoint's index (the
+   * process stopped polling it: removed, replaced, or its lease went to
+   * another replica). The stored state is untouched.
+   */
+  dropIndexMemory(endpoint: string): void;
   /** The events recorded but not yet committed, in platform id order. */
   readOutbox(endpoint: string): Promise<readonly OutboxEntry[]>;
   /** Writes atomically; DELETED records are kept as tombstones for `tombstoneSeconds` so sequences keep counting. */
@@ -276,6 +294,8 @@ const hotKeys = (namespace: string) => ({
   instance: (endpoint: string, platformId: string): string => `${namespace}:v2:instance:${endpoint}:${platformId}`,
   index: (endpoint: string): string => `${namespace}:v2:index:${endpoint}`,
   indexEpoch: (endpoint: string): string => `${namespace}:v2:index-epoch:${endpoint}`,
+  /** A token every write of the index or its epoch replaces with a new one, in the same atomic step (index-memory.ts). */
+  indexVersion: (endpoint: string): string => `${namespace}:v2:index-version:${endpoint}`,
   outbox: (endpoint: string): string => `${namespace}:v2:outbox:${endpoint}`,
   listingCursor: (endpoint: string): string => `${namespace}:v2:cursor:${endpoint}`,
   pollStart: (endpoint: string): string => `${namespace}:v2:pollstart:${endpoint}`,
@@ -312,16 +332,13 @@ export async function openStateCache(options: StateCacheOptions): Promise<StateC
   const cache: StateCache = {
     kind: backend.kind,
     ...stateReads(backend),
+    ...indexedState(backend, createIndexMemory()),
     ...endpointWrites(backend),
     ...epochCalls(backend),
-    forgetEndpoint: (endpoint) =>
-      guard('forget endpoint', async () => {
-        await hot.apply([keys.index(endpoint), keys.indexEpoch(endpoint), keys.outbox(endpoint), keys.listingCursor(endpoint)].map((key) => ({ op: 'delete', key }) as const));
-      }),
     adapterStore: (endpoint) => hotEndpointStore(hot, keys.adapterStore(endpoint), guard),
     forgetAdapterStore: (endpoint) => guard('forget adapter store', () => forgetEndpointStore(hot, keys.adapterStore(endpoint))),
     ...documentCalls(backend),
-    fenced: (fenceOf) => ({ ...cache, ...endpointWrites(backend, fenceOf), fenced: cache.fenced }),
+    fenced: (fenceOf) => ({ ...cache, ...indexedState(backend, createIndexMemory(), fenceOf), ...endpointWrites(backend, fenceOf), fenced: cache.fenced }),
     coordination: backend.coordination,
     ping: () =>
       guard('ping', async () => {
@@ -406,21 +423,14 @@ function decoded<T>(key: string, decode: () => T): T {
   }
 }
 
-/** The reads of an endpoint's state: records, index, outbox, last poll start, listing cursor. */
-function stateReads(backend: CacheBackend): Pick<StateCache, 'readInstances' | 'readIndex' | 'readOutbox' | 'readPollStart' | 'readListingCursor'> {
+/** The reads of an endpoint's state: records, outbox, last poll start, listing cursor. */
+function stateReads(backend: CacheBackend): Pick<StateCache, 'readInstances' | 'readOutbox' | 'readPollStart' | 'readListingCursor'> {
   const { hot, keys, keyv } = backend;
   return {
     readInstances: (endpoint, platformIds) =>
       guarded(backend, 'read', async () => {
         const texts = await hot.get(platformIds.map((platformId) => keys.instance(endpoint, platformId)));
         return texts.map((text, position) => (text === null ? undefined : decoded(keys.instance(endpoint, platformIds[position] as string), () => decodeRecord(platformIds[position] as string, text))));
-      }),
-    readIndex: (endpoint) =>
-      guarded(backend, 'read index', async () => {
-        const [fields, [epoch]] = await Promise.all([hot.readHash(keys.index(endpoint)), hot.get([keys.indexEpoch(endpoint)])]);
-        const members = new Map<string, IndexEntry>();
-        for (const [platformId, text] of fields) members.set(platformId, decoded(keys.index(endpoint), () => decodeIndexEntry(text)));
-        return epoch === null || epoch === undefined ? { members } : { members, epoch };
       }),
     readOutbox: (endpoint) =>
       guarded(backend, 'read outbox', async () => {
@@ -447,16 +457,78 @@ function stateReads(backend: CacheBackend): Pick<StateCache, 'readInstances' | '
   };
 }
 
-/** The writes of an endpoint's state, fenced or not. */
-function endpointWrites(backend: CacheBackend, fenceOf?: (endpoint: string) => Fence | undefined): Pick<StateCache, 'writeState' | 'writePollStart' | 'writeListingCursor'> {
-  const { keys } = backend;
+/**
+ * One view's index reads and state writes, sharing its {@link IndexMemory}:
+ * a write that changes the index replaces the version token in the same
+ * atomic step, and a read re-reads the hash only when the token is not the
+ * one this view last saw.
+ */
+function indexedState(backend: CacheBackend, memory: IndexMemory, fenceOf?: (endpoint: string) => Fence | undefined): Pick<StateCache, 'readIndex' | 'dropIndexMemory' | 'writeState' | 'forgetEndpoint'> {
+  const { hot, keys } = backend;
+  // A fenced view's memory holds only under the fence it was read or written with (see index-memory.ts).
+  const scopeOf = (endpoint: string): string => {
+    const fence = fenceOf?.(endpoint);
+    return fence ? `${fence.replica} ${fence.token}` : '';
+  };
   return {
+    readIndex: (endpoint, options) =>
+      guarded(backend, 'read index', async () => {
+        const scope = scopeOf(endpoint);
+        const [stored = null] = await hot.get([keys.indexVersion(endpoint)]);
+        const known = memory.recall(endpoint, scope, stored);
+        if (known) return known;
+        const remember = options?.remember === true;
+        // An index written before version keys existed gets one first, so the read below is checked like any other.
+        const token = stored ?? (remember ? await hot.setIfAbsent(keys.indexVersion(endpoint), randomUUID()) : undefined) ?? null;
+        // One connection answers in order: the token read after the hash equals the one before only if no write came between.
+        const [fields, [epoch, tokenAfter = null]] = await Promise.all([hot.readHash(keys.index(endpoint)), hot.get([keys.indexEpoch(endpoint), keys.indexVersion(endpoint)])]);
+        const members = new Map<string, IndexEntry>();
+        for (const [platformId, text] of fields) members.set(platformId, decoded(keys.index(endpoint), () => decodeIndexEntry(text)));
+        const index: EndpointIndex = epoch === null || epoch === undefined ? { members } : { members, epoch };
+        if (remember && token !== null && tokenAfter === token) memory.remember(endpoint, scope, token, index);
+        return index;
+      }),
+    dropIndexMemory: (endpoint) => memory.forget(endpoint),
     writeState: (endpoint, write) =>
       guarded(backend, 'write', async () => {
         const writes = stateWrites(backend, endpoint, write);
-        if (writes.length > 0) await applyFor(backend, endpoint, writes, fenceOf);
+        if (writes.length === 0) return;
+        const indexKeys = [keys.index(endpoint), keys.indexEpoch(endpoint)];
+        if (!writes.some((one) => indexKeys.includes(one.key))) {
+          await applyFor(backend, endpoint, writes, fenceOf);
+          return;
+        }
+        const token = randomUUID();
+        const settle = memory.beginWrite(endpoint, scopeOf(endpoint), write.index ?? {});
+        try {
+          const [replaced = null] = await applyFor(backend, endpoint, [...writes, { op: 'swap', key: keys.indexVersion(endpoint), value: token }], fenceOf);
+          settle({ replaced, token });
+        } catch (error) {
+          settle(undefined);
+          throw error;
+        }
       }),
-    writePollStart: (endpoint, at) => guarded(backend, 'write poll start', () => applyFor(backend, endpoint, [{ op: 'set', key: keys.pollStart(endpoint), value: String(at) }], fenceOf)),
+    forgetEndpoint: (endpoint) =>
+      guarded(backend, 'forget endpoint', async () => {
+        memory.forget(endpoint);
+        const deletes = [keys.index(endpoint), keys.indexEpoch(endpoint), keys.outbox(endpoint), keys.listingCursor(endpoint)].map((key) => ({ op: 'delete', key }) as const);
+        // A fresh token, not none: a read that began before the delete must not take the old hash for the current one (see readIndex).
+        await hot.apply([...deletes, { op: 'set', key: keys.indexVersion(endpoint), value: randomUUID(), ttlMs: forgottenVersionMs }]);
+      }),
+  };
+}
+
+/** How long a forgotten endpoint's version token outlives it: far longer than any read in flight. */
+const forgottenVersionMs = 24 * 3600 * 1000;
+
+/** The writes of an endpoint's poll bookkeeping, fenced or not. */
+function endpointWrites(backend: CacheBackend, fenceOf?: (endpoint: string) => Fence | undefined): Pick<StateCache, 'writePollStart' | 'writeListingCursor'> {
+  const { keys } = backend;
+  return {
+    writePollStart: (endpoint, at) =>
+      guarded(backend, 'write poll start', async () => {
+        await applyFor(backend, endpoint, [{ op: 'set', key: keys.pollStart(endpoint), value: String(at) }], fenceOf);
+      }),
     writeListingCursor: (endpoint, cursor) =>
       guarded(backend, 'write listing cursor', async () => {
         const key = keys.listingCursor(endpoint);
@@ -482,14 +554,18 @@ function stateWrites(backend: CacheBackend, endpoint: string, write: StateWrite)
   return writes;
 }
 
-/** Every write of an endpoint's state goes through here: fenced when `fenceOf` is given, one MULTI otherwise. */
-async function applyFor(backend: CacheBackend, endpoint: string, writes: HotWrite[], fenceOf: ((endpoint: string) => Fence | undefined) | undefined): Promise<void> {
+/**
+ * Every write of an endpoint's state goes through here: fenced when
+ * `fenceOf` is given, one MULTI otherwise. Answers what each `swap` found.
+ */
+async function applyFor(backend: CacheBackend, endpoint: string, writes: HotWrite[], fenceOf: ((endpoint: string) => Fence | undefined) | undefined): Promise<Array<string | null>> {
   const { hot, coordination } = backend;
   if (!fenceOf) return hot.apply(writes);
   const fence = fenceOf(endpoint);
   const holder = fence ? `${fence.replica} ${fence.token}` : undefined;
-  const held = holder === undefined ? undefined : await hot.applyFenced({ key: coordination.keys.lease(endpoint), holder }, writes);
-  if (held === null) return;
+  const outcome = holder === undefined ? undefined : await hot.applyFenced({ key: coordination.keys.lease(endpoint), holder }, writes);
+  if (outcome?.applied) return outcome.swapped;
+  const held = outcome?.held;
   const now = held === undefined || held === '' ? 'nobody holds it now' : `it is held as "${held}" now`;
   throw new BridgeError(
     ErrorCode.LeaseLost,

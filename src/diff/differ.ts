@@ -157,6 +157,8 @@ export interface Differ {
 
 /** Creates the {@link Differ} over a {@link StateCache}. */
 export function createDiffer(options: DifferOptions): Differ {
+  // The cache hands out the same members while the index is unchanged (it is never changed afterwards), so their owners are worked out once.
+  const ownersByMembers = new WeakMap<EndpointIndex['members'], ReturnType<typeof ownersOf>>();
   return {
     async begin(endpoint, poll) {
       const { index, recalled } = await indexAsDcmKnowsIt(options, endpoint, poll.epoch);
@@ -164,7 +166,12 @@ export function createDiffer(options: DifferOptions): Differ {
       // An index without an epoch but with members was written before epochs existed: its states count as another epoch's.
       const epochChanged = index.epoch !== poll.epoch && (index.epoch !== undefined || members.size > 0);
       const resyncRound = poll.resyncRound ?? (epochChanged ? poll.observedAt : undefined);
-      const { owners, shared: idsShared } = ownersOf(members);
+      let ownership = ownersByMembers.get(members);
+      if (ownership === undefined) {
+        ownership = ownersOf(members);
+        ownersByMembers.set(members, ownership);
+      }
+      const { owners, shared: idsShared } = ownership;
       const state: PollState = {
         endpoint,
         cache: options.cache,
@@ -207,7 +214,8 @@ export function createDiffer(options: DifferOptions): Differ {
  */
 async function indexAsDcmKnowsIt(options: DifferOptions, endpoint: string, epoch: string): Promise<{ index: EndpointIndex; recalled: PollDiff['recalled'] }> {
   const { cache } = options;
-  const index = await cache.readIndex(endpoint);
+  // Remembered between polls: an unchanged index is not read again (src/cache/index-memory.ts).
+  const index = await cache.readIndex(endpoint, { remember: true });
   if (!options.history || index.epoch === epoch) return { index, recalled: undefined };
   const delivered = await options.history.lastDelivered(endpoint);
   const platformIds = [...delivered.keys()];

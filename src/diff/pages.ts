@@ -14,8 +14,10 @@ export async function diffPage(state: PollState, observations: readonly Observat
   const changes: Change[] = [];
   const needRecords: Observation[] = [];
   for (const observation of observations) {
-    if (seen.has(observation.platformId)) continue;
+    // One hash operation, not two (has, then add): at 100,000 VMs a poll does this for each.
+    const seenBefore = seen.size;
     seen.add(observation.platformId);
+    if (seen.size === seenBefore) continue;
     counts.observed++;
     const entry = members.get(observation.platformId);
     // A live entry carrying this id owns it unless the index has ids several entries carry (see ownersOf).
