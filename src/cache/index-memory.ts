@@ -1,4 +1,5 @@
 import type { EndpointIndex, IndexEntry, IndexUpdate } from './state-cache.js';
+import { detachedText } from '../text/index.js';
 
 /**
  * Endpoint indexes decoded once and kept between polls (#12), so a steady
@@ -69,8 +70,7 @@ export function createIndexMemory(): IndexMemory {
       remembered.set(endpoint, { scope, token, index, pending: [] });
     },
     beginWrite(endpoint, scope, update) {
-      // Copied now: the caller's Maps are its own and may change after the write.
-      const kept: IndexUpdate = { ...(update.set ? { set: new Map(update.set) } : {}), ...(update.remove ? { remove: [...update.remove] } : {}), ...(update.epoch !== undefined ? { epoch: update.epoch } : {}) };
+      const kept = keptCopy(update);
       return (landed) => {
         const known = remembered.get(endpoint);
         if (known === undefined) return;
@@ -86,6 +86,20 @@ export function createIndexMemory(): IndexMemory {
       remembered.delete(endpoint);
     },
   };
+}
+
+/**
+ * A copy of `update` to keep: made now, because the caller's Maps are its
+ * own and may change after the write, and with ids detached from the
+ * platform's pages they may have been cut from (an EC2 page is one 1.4 MB
+ * string: 100 of them would stay alive through the kept index).
+ */
+function keptCopy(update: IndexUpdate): IndexUpdate {
+  const set = new Map<string, IndexEntry>();
+  for (const [platformId, entry] of update.set ?? []) {
+    set.set(detachedText(platformId), entry.instanceId === undefined ? entry : { ...entry, instanceId: detachedText(entry.instanceId) });
+  }
+  return { set, ...(update.remove ? { remove: [...update.remove] } : {}), ...(update.epoch !== undefined ? { epoch: update.epoch } : {}) };
 }
 
 /** A new index: `index` with `updates` applied in order (the original is left as it is: a poll may still hold it). */

@@ -1,1 +1,2 @@
 export { boundText, boundStrings } from './bound.js';
+export { detachedText } from './detached.js';

@@ -54,3 +54,37 @@ test('updates apply in order, each setting before it removes, as the store write
   const updated = withUpdates(index([['a', entry('i-a')]]), [{ set: new Map([['b', entry('i-b')]]), remove: ['b'] }, { set: new Map([['a', entry('i-a', 2)]]) }, { epoch: 'e3' }]);
   assert.deepEqual(updated, index([['a', entry('i-a', 2)]], 'e3'));
 });
+
+test("what is carried forward keeps no platform page alive: ids cut from a page are copied out of it", async () => {
+  const { setFlagsFromString } = await import('node:v8');
+  const { runInNewContext } = await import('node:vm');
+  setFlagsFromString('--expose-gc');
+  const collect = runInNewContext('gc') as () => void;
+  const pageSize = 1_000_000;
+  /** Heap growth (MB) while 30 ids, each cut from its own 1 MB page, are kept by `keep`. */
+  const heldWhileKept = (keep: (ids: Array<{ platformId: string; instanceId: string }>) => unknown): number => {
+    collect();
+    const before = process.memoryUsage().heapUsed;
+    let ids: Array<{ platformId: string; instanceId: string }> | undefined = Array.from({ length: 30 }, (_, page) => {
+      const text = `<instanceId>i-${String(page).padStart(17, '0')}</instanceId><value>inst-${String(page).padStart(30, '0')}</value>${'x'.repeat(pageSize)}`;
+      return { platformId: text.slice(12, 31), instanceId: text.slice(51, 86) };
+    });
+    const kept = keep(ids);
+    ids = undefined;
+    collect();
+    const grown = (process.memoryUsage().heapUsed - before) / 1e6;
+    assert.ok(kept !== undefined);
+    return grown;
+  };
+  const control = heldWhileKept((ids) => ids);
+  assert.ok(control > 25, `the cut ids themselves hold their pages (${control.toFixed(1)} MB): the measure works`);
+  const memory = createIndexMemory();
+  const carried = heldWhileKept((ids) => {
+    memory.remember('ep', '', 'T1', index([]));
+    memory.beginWrite('ep', '', { set: new Map(ids.map(({ platformId, instanceId }) => [platformId, entry(instanceId)])) })({ replaced: 'T1', token: 'T2' });
+    const recalled = memory.recall('ep', '', 'T2');
+    assert.equal(recalled?.members.get(`i-${'0'.repeat(17)}`)?.instanceId, `inst-${'0'.repeat(30)}`);
+    return recalled;
+  });
+  assert.ok(carried < 3, `the carried-forward index holds ${carried.toFixed(1)} MB, not the pages`);
+});
