@@ -19,8 +19,8 @@ export interface ListingOptions {
   readonly logger: Logger;
 }
 
-/** DCM's VMs by id → their instance id (undefined when they carry none, or more than one). */
-type Selection = Map<string, string | undefined>;
+/** DCM's VMs by id → their instance id (null when they carry none, or more than one). */
+type Selection = Map<string, string | null>;
 
 /**
  * Lists DCM's VMs on one vCenter, one page per VM-list call:
@@ -48,7 +48,7 @@ export async function* listManagedVms(options: ListingOptions, signal: AbortSign
       // Only what was asked for, once: the filter is the contract, not a hint.
       if (!selection.has(summary.vm) || seen.has(summary.vm)) continue;
       seen.add(summary.vm);
-      page.push({ platformId: summary.vm, instanceId: selection.get(summary.vm), rawState: summary.powerState, ...(summary.name ? { name: summary.name } : {}) });
+      page.push({ platformId: summary.vm, instanceId: selection.get(summary.vm) ?? undefined, rawState: summary.powerState, ...(summary.name ? { name: summary.name } : {}) });
     }
     yield page;
   }
@@ -71,26 +71,23 @@ async function selectManagedVms(options: ListingOptions, signal: AbortSignal): P
       throw new BridgeError(ErrorCode.ListIncomplete, `vsphere endpoint ${endpoint}: the managed-by tag disappeared while listing; nothing is listed, so nothing is deleted`, { endpoint, platform: 'vsphere' });
     }
 
-    // One string per VM; an array only for the rare VM carrying a second instance id (no allocation per VM at 100k).
-    const instanceIdOfVm = new Map<string, string>();
-    const moreInstanceIdsOfVm = new Map<string, string[]>();
+    // One Map in the managed VMs' order, one string per VM; an array only for the rare VM carrying a second instance id (at 100k, two Map operations a VM).
+    const selection: Selection = new Map();
+    for (const vm of managed.vmIds) selection.set(vm, null);
+    const instanceIdsOfAmbiguous = new Map<string, string[]>();
     for (const answer of answers) {
       const instanceId = tags.instanceIdTags.get(answer.tagId);
       if (instanceId === undefined) continue;
       for (const vm of answer.vmIds) {
-        if (!instanceIdOfVm.has(vm)) instanceIdOfVm.set(vm, instanceId);
-        else moreInstanceIdsOfVm.set(vm, [...(moreInstanceIdsOfVm.get(vm) ?? []), instanceId]);
+        const current = selection.get(vm);
+        if (current === undefined) continue; // not managed by DCM
+        if (current === null) selection.set(vm, instanceId);
+        else instanceIdsOfAmbiguous.set(vm, [...(instanceIdsOfAmbiguous.get(vm) ?? [current]), instanceId]);
       }
     }
-    const selection: Selection = new Map();
-    const ambiguous: { vm: string; instanceIds: string[] }[] = [];
-    for (const vm of managed.vmIds) {
-      const instanceId = instanceIdOfVm.get(vm);
-      const more = moreInstanceIdsOfVm.get(vm);
-      // Two instance ids on one VM (a MULTIPLE-cardinality category): picking one could report the wrong instance to DCM.
-      if (instanceId !== undefined && more !== undefined) ambiguous.push({ vm, instanceIds: [instanceId, ...more] });
-      selection.set(vm, more === undefined ? instanceId : undefined);
-    }
+    // Two instance ids on one VM (a MULTIPLE-cardinality category): picking one could report the wrong instance to DCM.
+    const ambiguous = [...instanceIdsOfAmbiguous].map(([vm, instanceIds]) => ({ vm, instanceIds }));
+    for (const vm of instanceIdsOfAmbiguous.keys()) selection.set(vm, null);
     if (ambiguous.length > 0) {
       logger.warn({ count: ambiguous.length, examples: ambiguous.slice(0, 5) }, 'VMs carrying more than one instance-id tag are not published; make the instance-id category single-cardinality');
     }

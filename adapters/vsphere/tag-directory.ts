@@ -167,12 +167,22 @@ interface InstanceTagCache {
   readonly options: TagDirectoryOptions;
   readonly names: Map<string, string>;
   readonly stored: StoredTagNames | undefined;
+  /** The last listing whose every tag was named, and those names: the same list again needs no work (100k tags in a steady estate). */
+  lastListing?: { readonly ids: readonly string[]; readonly named: ReadonlyMap<string, string> };
 }
 
 /** Lists the instance-id category's tags and names each: from the cache, then the store, then vCenter; tags that left are dropped. */
-async function instanceTags(cache: InstanceTagCache, categoryId: string, signal: AbortSignal): Promise<Map<string, string>> {
+async function instanceTags(cache: InstanceTagCache, categoryId: string, signal: AbortSignal): Promise<ReadonlyMap<string, string>> {
   const { names, stored } = cache;
   const ids = await cache.options.api.listTagIdsForCategory(categoryId, signal);
+  const last = cache.lastListing;
+  if (last !== undefined && sameList(last.ids, ids)) {
+    // Nothing listed or gone since, every tag named: only what a failing store left queued is tried again.
+    await stored?.forget([]);
+    await stored?.save();
+    return last.named;
+  }
+  cache.lastListing = undefined;
   const listed = new Set(ids);
   const left: string[] = [];
   for (const id of names.keys()) {
@@ -197,7 +207,14 @@ async function instanceTags(cache: InstanceTagCache, categoryId: string, signal:
     const name = names.get(id);
     if (name !== undefined) named.set(id, name);
   }
+  if (named.size === ids.length) cache.lastListing = { ids, named };
   return named;
+}
+
+function sameList(before: readonly string[], now: readonly string[]): boolean {
+  if (before.length !== now.length) return false;
+  for (let position = 0; position < now.length; position++) if (before[position] !== now[position]) return false;
+  return true;
 }
 
 /** Gets the names of `ids`, `concurrency` at a time, each kept (and queued for the store) as soon as it arrives. */

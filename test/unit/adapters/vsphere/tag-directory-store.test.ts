@@ -29,12 +29,12 @@ beforeEach(async () => {
   store = cache.adapterStore('vc-lab');
 });
 
-/** A new adapter instance (what a restart or another replica has) on `store`. */
-function connect(options: { readonly memoryOnly?: boolean } = {}) {
+/** A new adapter instance (what a restart or another replica has) on `store` (or `options.store`). */
+function connect(options: { readonly memoryOnly?: boolean; readonly store?: EndpointStore } = {}) {
   const adapter = createVsphereAdapter();
   const endpoint = validateLabEndpoint(lab.endpointInput({ apiFlavor: 'api' }), adapter);
   const { logger, lines } = memoryLogger('debug');
-  const connection = adapter.connect(endpoint, { logger, clock: createSystemClock(), ...(options.memoryOnly ? {} : { store }) });
+  const connection = adapter.connect(endpoint, { logger, clock: createSystemClock(), ...(options.memoryOnly ? {} : { store: options.store ?? store }) });
   return { connection, lines };
 }
 
@@ -114,6 +114,47 @@ test('stored names of tags no longer in the category are deleted, on a restart a
   assert.equal(instanceTagGets(0), 0, 'the 4 remaining names are still trusted (their tags are listed)');
   assert.deepEqual([...(await storedNames()).values()].map((text) => (JSON.parse(text) as { name: string }).name).sort(), ['inst-00001', 'inst-00002', 'inst-00003', 'inst-00004']);
   await second.connection.close();
+});
+
+test('steady polls: an unchanged tag list is named as before, a store write that failed is tried again, tags created or deleted between polls are named or dropped', async () => {
+  lab.simulator.seedDcmVms({ count: 5, tagged: 5 });
+  let failingWrites = 1;
+  const flaky: EndpointStore = {
+    map(use) {
+      const inner = store.map(use);
+      return {
+        entries: () => inner.entries(),
+        getMany: (keys) => inner.getMany(keys),
+        deleteMany: (keys) => inner.deleteMany(keys),
+        setMany: async (entries) => {
+          if (failingWrites-- > 0) throw new Error('the store is down');
+          await inner.setMany(entries);
+        },
+      };
+    },
+  };
+  const { connection, lines } = connect({ store: flaky });
+  const instanceIds = async (): Promise<string[]> => (await listAll(connection)).map((vm) => vm.instanceId as string).sort();
+  const expected = (count: number): string[] => Array.from({ length: count }, (_, index) => `inst-${String(index + 1).padStart(5, '0')}`);
+  assert.deepEqual(await instanceIds(), expected(5));
+  assert.equal((await storedNames()).size, 0, 'the first write failed');
+  assert.ok(lines.some((line) => line.includes('the store is down')));
+
+  lab.simulator.resetStats();
+  assert.deepEqual(await instanceIds(), expected(5));
+  assert.equal(instanceTagGets(0), 0, 'the same list: no name fetched');
+  assert.equal((await storedNames()).size, 5, 'the names the failed write left queued are written by the next poll');
+
+  lab.simulator.reset();
+  lab.simulator.seedDcmVms({ count: 3, tagged: 3 });
+  assert.deepEqual(await instanceIds(), expected(3), 'two tags gone');
+  assert.equal((await storedNames()).size, 3, 'their names are deleted from the store');
+  lab.simulator.reset();
+  lab.simulator.seedDcmVms({ count: 6, tagged: 6 });
+  lab.simulator.resetStats();
+  assert.deepEqual(await instanceIds(), expected(6), 'three tags created');
+  assert.equal(instanceTagGets(0), 3, 'only the new tags are named from vCenter');
+  await connection.close();
 });
 
 test('a stored value that does not read back whole is dropped, fetched again and stored right', async () => {
