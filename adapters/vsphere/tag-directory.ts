@@ -211,6 +211,7 @@ async function instanceTags(cache: InstanceTagCache, categoryId: string, signal:
   return named;
 }
 
+/** Whether two listings hold the same ids in the same order (the same ids in another order only cost the full naming). */
 function sameList(before: readonly string[], now: readonly string[]): boolean {
   if (before.length !== now.length) return false;
   for (let position = 0; position < now.length; position++) if (before[position] !== now[position]) return false;

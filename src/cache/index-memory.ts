@@ -70,11 +70,12 @@ export function createIndexMemory(): IndexMemory {
       remembered.set(endpoint, { scope, token, index, pending: [] });
     },
     beginWrite(endpoint, scope, update) {
-      const kept = keptCopy(update);
+      // Nothing kept, nothing to carry forward: a storm's writes are not copied for nobody. An index kept meanwhile is dropped below.
+      const kept = remembered.has(endpoint) ? keptCopy(update) : undefined;
       return (landed) => {
         const known = remembered.get(endpoint);
         if (known === undefined) return;
-        if (landed === undefined || landed.replaced !== known.token || known.scope !== scope) {
+        if (kept === undefined || landed === undefined || landed.replaced !== known.token || known.scope !== scope) {
           remembered.delete(endpoint);
           return;
         }
