@@ -1,4 +1,4 @@
-export { openStateCache, clusterKeys } from './state-cache.js';
+export { openStateCache, clusterKeys, leaseHolderValue } from './state-cache.js';
 export type { StateCache, StateCacheOptions, InstanceRecord, EndpointIndex, IndexEntry, IndexUpdate, OutboxEntry, CacheEpoch, StateWrite, ListingCursor, Fence, ClusterKeys, CoordinationClient, CoordinationStore } from './state-cache.js';
 export { luaScript, runScript } from './lua.js';
 export type { LuaScript, ScriptClient } from './lua.js';

@@ -129,6 +129,11 @@ export interface Fence {
   readonly token: number;
 }
 
+/** What an endpoint's lease key holds while `fence` holds the lease: `<replica> <token>`. */
+export function leaseHolderValue(fence: Fence): string {
+  return `${fence.replica} ${fence.token}`;
+}
+
 /** The keys replicas coordinate through (membership, leases, registration news), beside the state they guard. */
 export interface ClusterKeys {
   /** Sorted set: replica id → expiry (epoch ms of Redis's clock). */
@@ -468,7 +473,7 @@ function indexedState(backend: CacheBackend, memory: IndexMemory, fenceOf?: (end
   // A fenced view's memory holds only under the fence it was read or written with (see index-memory.ts).
   const scopeOf = (endpoint: string): string => {
     const fence = fenceOf?.(endpoint);
-    return fence ? `${fence.replica} ${fence.token}` : '';
+    return fence ? leaseHolderValue(fence) : '';
   };
   return {
     readIndex: (endpoint, options) =>
@@ -562,7 +567,7 @@ async function applyFor(backend: CacheBackend, endpoint: string, writes: HotWrit
   const { hot, coordination } = backend;
   if (!fenceOf) return hot.apply(writes);
   const fence = fenceOf(endpoint);
-  const holder = fence ? `${fence.replica} ${fence.token}` : undefined;
+  const holder = fence ? leaseHolderValue(fence) : undefined;
   const outcome = holder === undefined ? undefined : await hot.applyFenced({ key: coordination.keys.lease(endpoint), holder }, writes);
   if (outcome?.applied) return outcome.swapped;
   const held = outcome?.held;

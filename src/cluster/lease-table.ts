@@ -1,4 +1,4 @@
-import { luaScript, runScript, type CoordinationStore, type Fence, type HotStore, type ScriptClient } from '../cache/index.js';
+import { leaseHolderValue, luaScript, runScript, type CoordinationStore, type Fence, type HotStore, type ScriptClient } from '../cache/index.js';
 
 /** Who holds an endpoint's lease, as the store says. */
 export interface LeaseHolder {
@@ -31,8 +31,6 @@ export interface LeaseTable {
   /** The current holder, or undefined when the lease is free. */
   holder(endpoint: string): Promise<LeaseHolder | undefined>;
 }
-
-const holderValue = (fence: Fence): string => `${fence.replica} ${fence.token}`;
 
 /** Reads `<replica> <token>`; undefined for anything else (a value this layout did not write). */
 function parseHolder(value: string | null | undefined, ageMs?: number): LeaseHolder | undefined {
@@ -97,10 +95,10 @@ export function redisLeaseTable(client: ScriptClient, keys: CoordinationStore['k
       return holder ? { taken: false, holder } : { taken: false };
     },
     async renew(endpoint, fence, ttlMs) {
-      return (await runScript(client, renewScript, [keys.lease(endpoint), keys.leaseTaken(endpoint)], [holderValue(fence), String(Math.round(ttlMs))])) === 1;
+      return (await runScript(client, renewScript, [keys.lease(endpoint), keys.leaseTaken(endpoint)], [leaseHolderValue(fence), String(Math.round(ttlMs))])) === 1;
     },
     async release(endpoint, fence) {
-      await runScript(client, releaseScript, [keys.lease(endpoint), keys.leaseTaken(endpoint)], [holderValue(fence)]);
+      await runScript(client, releaseScript, [keys.lease(endpoint), keys.leaseTaken(endpoint)], [leaseHolderValue(fence)]);
     },
     async holder(endpoint) {
       const [value, ageMs] = (await runScript(client, holderScript, [keys.lease(endpoint), keys.leaseTaken(endpoint)], [])) as [string, number?];
@@ -126,16 +124,16 @@ export function memoryLeaseTable(hot: HotStore, keys: CoordinationStore['keys'],
       const token = held?.token ?? (tokens.get(endpoint) ?? 0) + 1;
       tokens.set(endpoint, Math.max(token, tokens.get(endpoint) ?? 0));
       if (!held) takenAt.set(endpoint, now());
-      await hot.apply([{ op: 'set', key: keys.lease(endpoint), value: `${replica} ${token}`, ttlMs }]);
+      await hot.apply([{ op: 'set', key: keys.lease(endpoint), value: leaseHolderValue({ replica, token }), ttlMs }]);
       return { taken: true, fence: { replica, token } };
     },
     async renew(endpoint, fence, ttlMs) {
-      if ((await read(endpoint)) !== holderValue(fence)) return false;
-      await hot.apply([{ op: 'set', key: keys.lease(endpoint), value: holderValue(fence), ttlMs }]);
+      if ((await read(endpoint)) !== leaseHolderValue(fence)) return false;
+      await hot.apply([{ op: 'set', key: keys.lease(endpoint), value: leaseHolderValue(fence), ttlMs }]);
       return true;
     },
     async release(endpoint, fence) {
-      if ((await read(endpoint)) === holderValue(fence)) await hot.apply([{ op: 'delete', key: keys.lease(endpoint) }]);
+      if ((await read(endpoint)) === leaseHolderValue(fence)) await hot.apply([{ op: 'delete', key: keys.lease(endpoint) }]);
     },
     async holder(endpoint) {
       const held = parseHolder(await read(endpoint));
