@@ -38,6 +38,17 @@ describe('fault switch', () => {
     assert.equal(faults.plan(LIST).interrupt, undefined);
   });
 
+  it('lets "skip" matching requests of a "next" fault through first; requests out of scope do not count', () => {
+    const faults = newSwitch();
+    faults.set([{ kind: 'http5xx', trigger: { type: 'next', count: 1, skip: 2 }, scope: { route: 'GET /api/vcenter/vm' } }]);
+    assert.equal(faults.plan(LIST).interrupt, undefined);
+    assert.equal(faults.plan(LOGIN).interrupt, undefined);
+    assert.equal(faults.plan(LIST).interrupt, undefined);
+    assert.deepEqual(faults.plan(LIST).interrupt, { kind: 'http5xx', status: 500 });
+    assert.equal(faults.plan(LIST).interrupt, undefined);
+    assert.deepEqual(faults.list(), []);
+  });
+
   it('matches scopes by method and path prefix', () => {
     const faults = newSwitch();
     faults.set([{ kind: 'http5xx', scope: { method: 'post', pathPrefix: '/api/session' } }]);
@@ -96,5 +107,7 @@ describe('fault switch', () => {
     assert.throws(() => parseFaultSpecs([{ kind: 'latencyMs' }]), /delayMs is required/);
     assert.throws(() => parseFaultSpecs([{ kind: 'dropConnection', trigger: { type: 'probability', probability: 2 } }]), /probability must be a number from 0 to 1/);
     assert.throws(() => parseFaultSpecs([{ kind: 'dropConnection', trigger: { type: 'next', count: 0 } }]), /count must be a positive integer/);
+    assert.throws(() => parseFaultSpecs([{ kind: 'dropConnection', trigger: { type: 'next', count: 1, skip: -1 } }]), /skip must be a non-negative integer/);
+    assert.deepEqual(parseFaultSpecs([{ kind: 'dropConnection', trigger: { type: 'next', count: 1, skip: 3 } }])[0]?.trigger, { type: 'next', count: 1, skip: 3 });
   });
 });

@@ -7,12 +7,14 @@ export const FAULT_KINDS = ['http5xx', 'throttle429', 'latencyMs', 'truncateBody
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 /**
- * When a fault fires: on every request, on the next `count` matching requests only,
- * or on each matching request with the given probability (drawn from the seeded RNG).
+ * When a fault fires: on every request, on the next `count` matching requests only
+ * (after letting `skip` of them through: "the second VM-list call" of a listing
+ * whose calls are all in flight before its first page is read), or on each
+ * matching request with the given probability (drawn from the seeded RNG).
  */
 export type FaultTrigger =
   | { readonly type: 'always' }
-  | { readonly type: 'next'; readonly count: number }
+  | { readonly type: 'next'; readonly count: number; readonly skip?: number }
   | { readonly type: 'probability'; readonly probability: number };
 
 /** Narrows a fault to some requests; every field given must match. */
@@ -107,6 +109,8 @@ export class FaultSpecError extends Error {
 interface ArmedEntry {
   readonly spec: FaultSpec;
   remaining: number | undefined;
+  /** Matching requests a `next` fault still lets through before it fires. */
+  skipping: number;
 }
 
 /** Options of {@link createFaultSwitch}. */
@@ -136,7 +140,7 @@ export function createFaultSwitch(options: FaultSwitchOptions): FaultSwitch {
 
   function arm(spec: FaultSpec): ArmedEntry {
     const trigger = spec.trigger ?? { type: 'always' };
-    return { spec, remaining: trigger.type === 'next' ? trigger.count : undefined };
+    return trigger.type === 'next' ? { spec, remaining: trigger.count, skipping: trigger.skip ?? 0 } : { spec, remaining: undefined, skipping: 0 };
   }
 
   /** Evaluates one fault's trigger; a `next` fault spends one unit when it fires. */
@@ -152,6 +156,10 @@ export function createFaultSwitch(options: FaultSwitchOptions): FaultSwitch {
         return random() < trigger.probability;
       case 'next':
         if (entry.remaining === undefined || entry.remaining <= 0) {
+          return false;
+        }
+        if (entry.skipping > 0) {
+          entry.skipping -= 1;
           return false;
         }
         entry.remaining -= 1;
@@ -259,7 +267,8 @@ function parseTrigger(value: unknown, where: string): FaultTrigger | undefined {
       if (count === undefined) {
         throw new FaultSpecError(`${where}.count is required for a "next" trigger`);
       }
-      return { type: 'next', count };
+      const skip = readOptionalNumber(object, 'skip', where, (number) => Number.isInteger(number) && number >= 0, 'a non-negative integer');
+      return skip === undefined ? { type: 'next', count } : { type: 'next', count, skip };
     }
     case 'probability': {
       const probability = readOptionalNumber(object, 'probability', where, (number) => number >= 0 && number <= 1, 'a number from 0 to 1');
