@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { AbsenceFinding } from '../../src/adapter/index.js';
 import { ErrorCode, isBridgeError } from '../../src/errors/index.js';
 import { createAbsenceInquiry } from './absence-inquiry.js';
-import { chunks } from './chunks.js';
+import { chunks } from './lists.js';
 import { mapWithConcurrency } from '../../src/concurrency/index.js';
 import type { ObjectTags } from './payloads.js';
 import type { SelectorTags, TagDirectory } from './tag-directory.js';

@@ -3,7 +3,7 @@ import { BridgeError, ErrorCode } from '../../src/errors/index.js';
 import { createPlatformHttpClient } from '../../src/platform-http/index.js';
 import { confirmVmAbsence } from './absence.js';
 import { vsphereProtocolOf, type ApiFlavorSetting } from './api-flavors.js';
-import { listManagedVms } from './listing.js';
+import { createSelectionMemory, listManagedVms } from './listing.js';
 import { describeVapiError } from './payloads.js';
 import { vspherePlatform } from './platform.js';
 import { vsphereAccountKey } from './rate-account.js';
@@ -20,7 +20,7 @@ export interface VsphereAdapterOptions {
   readonly vmBatchSize?: number;
   /** Tag ids per `list-attached-objects-on-tags` call. Default 1,000. */
   readonly tagBatchSize?: number;
-  /** Requests in flight at once (tag name lookups, association calls) and sockets kept. Default 8. */
+  /** Requests in flight at once (tag name lookups, association calls, VM list calls) and sockets kept. Default 8. */
   readonly concurrency?: number;
   /** vim25 path: `maxObjects` of each RetrievePropertiesEx page (VMs per property request). Default 1,000. */
   readonly maxObjects?: number;
@@ -72,9 +72,10 @@ export function createVsphereAdapter(options: VsphereAdapterOptions = {}): Platf
       });
       const api = createVcenterApi(session, endpoint.name);
       const directory = createTagDirectory({ api, selector: endpoint.selector, endpoint: endpoint.name, concurrency, logger: context.logger, store: context.store });
+      const selections = createSelectionMemory();
       let closing: Promise<void> | undefined;
       return {
-        list: (signal) => listManagedVms({ api, directory, endpoint: endpoint.name, vmBatchSize, tagBatchSize, concurrency, logger: context.logger }, signal),
+        list: (signal) => listManagedVms({ api, directory, selections, endpoint: endpoint.name, vmBatchSize, tagBatchSize, concurrency, logger: context.logger }, signal),
         confirmAbsence: (platformIds, signal) => confirmVmAbsence({ api, directory, endpoint: endpoint.name, vmBatchSize, tagBatchSize, concurrency, logger: context.logger }, platformIds, signal),
         close: () =>
           (closing ??= (async () => {

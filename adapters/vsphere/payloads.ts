@@ -52,8 +52,19 @@ export interface ObjectTags {
 /** The object type of VMs in tag associations; tags can sit on hosts, folders… too. */
 export const virtualMachineType = 'VirtualMachine';
 
-function list(value: unknown, what: string): unknown[] {
-  if (!Array.isArray(value)) throw new PayloadShapeError(`${what} is not a list`);
+/**
+ * What a checked value is, for the error message: a function where the words
+ * name an item of a long list, so they are put together only for the one
+ * value that is wrong, not for each of 100k that are right.
+ */
+type What = string | (() => string);
+
+function shapeError(what: What, problem: string): PayloadShapeError {
+  return new PayloadShapeError(`${typeof what === 'string' ? what : what()} ${problem}`);
+}
+
+function list(value: unknown, what: What): unknown[] {
+  if (!Array.isArray(value)) throw shapeError(what, 'is not a list');
   return value;
 }
 
@@ -62,18 +73,18 @@ function list(value: unknown, what: string): unknown[] {
  * tag attached to nothing yet (DCM's provisioning creates the instance-id tag
  * before it attaches it). Anything else that is not a list is still refused.
  */
-function listOrNull(value: unknown, what: string): unknown[] {
+function listOrNull(value: unknown, what: What): unknown[] {
   return value === null ? [] : list(value, what);
 }
 
-function text(value: unknown, what: string): string {
-  if (typeof value !== 'string' || value === '') throw new PayloadShapeError(`${what} is ${value === undefined ? 'missing' : 'not a non-empty string'}`);
+function text(value: unknown, what: What): string {
+  if (typeof value !== 'string' || value === '') throw shapeError(what, value === undefined ? 'is missing' : 'is not a non-empty string');
   return value;
 }
 
 /** A required string that may be empty (a VM name can be). */
-function requiredText(value: unknown, what: string): string {
-  if (typeof value !== 'string') throw new PayloadShapeError(`${what} is ${value === undefined ? 'missing' : 'not a string'}`);
+function requiredText(value: unknown, what: What): string {
+  if (typeof value !== 'string') throw shapeError(what, value === undefined ? 'is missing' : 'is not a string');
   return value;
 }
 
@@ -105,7 +116,7 @@ export function decodeToken(value: unknown): string {
 
 /** A list of ids (categories, tags of a category). */
 export function decodeIdList(value: unknown): string[] {
-  return list(value, 'the id list').map((id, index) => text(id, `id [${index}]`));
+  return list(value, 'the id list').map((id, index) => text(id, () => `id [${index}]`));
 }
 
 /** `CategoryModel` / `TagModel`. */
@@ -118,12 +129,13 @@ export function decodeNamedObject(value: unknown): NamedObject {
 export function decodeTagAttachments(value: unknown): TagAttachments[] {
   return list(value, 'the association list').map((entry, index) => {
     if (!isJsonObject(entry)) throw new PayloadShapeError(`association [${index}] is not a map`);
-    const objects = listOrNull(entry['object_ids'], `association [${index}].object_ids`);
-    const vmIds = objects.flatMap((object, objectIndex) => {
+    const objects = listOrNull(entry['object_ids'], () => `association [${index}].object_ids`);
+    const vmIds: string[] = [];
+    objects.forEach((object, objectIndex) => {
       if (!isJsonObject(object)) throw new PayloadShapeError(`association [${index}].object_ids[${objectIndex}] is not a map`);
-      return object['type'] === virtualMachineType ? [text(object['id'], `association [${index}].object_ids[${objectIndex}].id`)] : [];
+      if (object['type'] === virtualMachineType) vmIds.push(text(object['id'], () => `association [${index}].object_ids[${objectIndex}].id`));
     });
-    return { tagId: text(entry['tag_id'], `association [${index}].tag_id`), vmIds };
+    return { tagId: text(entry['tag_id'], () => `association [${index}].tag_id`), vmIds };
   });
 }
 
@@ -135,8 +147,8 @@ export function decodeTagAttachments(value: unknown): TagAttachments[] {
 export function decodeVmSummaries(value: unknown): VmSummary[] {
   return list(value, 'the VM list').map((entry, index) => {
     if (!isJsonObject(entry)) throw new PayloadShapeError(`VM [${index}] is not a map`);
-    const vm = text(entry['vm'], `VM [${index}].vm`);
-    return { vm, name: requiredText(entry['name'], `VM [${index}] (${vm}).name`), powerState: text(entry['power_state'], `VM [${index}] (${vm}).power_state`) };
+    const vm = text(entry['vm'], () => `VM [${index}].vm`);
+    return { vm, name: requiredText(entry['name'], () => `VM [${index}] (${vm}).name`), powerState: text(entry['power_state'], () => `VM [${index}] (${vm}).power_state`) };
   });
 }
 
@@ -152,8 +164,8 @@ export function decodeObjectTags(value: unknown): ObjectTags[] {
     if (!isJsonObject(entry)) throw new PayloadShapeError(`object [${index}] is not a map`);
     const object = entry['object_id'];
     if (!isJsonObject(object)) throw new PayloadShapeError(`object [${index}].object_id is not a map`);
-    const vmId = text(object['id'], `object [${index}].object_id.id`);
-    const tagIds = listOrNull(entry['tag_ids'], `object [${index}] (${vmId}).tag_ids`).map((tagId, tagIndex) => text(tagId, `object [${index}] (${vmId}).tag_ids[${tagIndex}]`));
+    const vmId = text(object['id'], () => `object [${index}].object_id.id`);
+    const tagIds = listOrNull(entry['tag_ids'], () => `object [${index}] (${vmId}).tag_ids`).map((tagId, tagIndex) => text(tagId, () => `object [${index}] (${vmId}).tag_ids[${tagIndex}]`));
     return object['type'] === virtualMachineType ? [{ vmId, tagIds }] : [];
   });
 }

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { EndpointStore, EndpointStoreMap } from '../../src/adapter/index.js';
 import type { Selector } from '../../src/config/index.js';
 import { BridgeError, ErrorCode, isBridgeError } from '../../src/errors/index.js';
-import { chunks } from './chunks.js';
+import { chunks, sameList } from './lists.js';
 import { createInTurn, mapWithConcurrency } from '../../src/concurrency/index.js';
 import type { NamedObject } from './payloads.js';
 import type { VcenterApi } from './vcenter-api.js';
@@ -209,13 +209,6 @@ async function instanceTags(cache: InstanceTagCache, categoryId: string, signal:
   }
   if (named.size === ids.length) cache.lastListing = { ids, named };
   return named;
-}
-
-/** Whether two listings hold the same ids in the same order (the same ids in another order only cost the full naming). */
-function sameList(before: readonly string[], now: readonly string[]): boolean {
-  if (before.length !== now.length) return false;
-  for (let position = 0; position < now.length; position++) if (before[position] !== now[position]) return false;
-  return true;
 }
 
 /** Gets the names of `ids`, `concurrency` at a time, each kept (and queued for the store) as soon as it arrives. */

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { AbsenceFinding } from '../../../src/adapter/index.js';
 import type { Selector } from '../../../src/config/index.js';
 import { createAbsenceInquiry } from '../absence-inquiry.js';
-import { chunks } from '../chunks.js';
+import { chunks } from '../lists.js';
 import { mapWithConcurrency } from '../../../src/concurrency/index.js';
 import { decodeCustomValues, decodeRetrieveResult, type ObjectContent } from './decode.js';
 import { retrievePropertiesEx } from './envelopes.js';

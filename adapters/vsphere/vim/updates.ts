@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ChangePage, ListingEnd, RawInstance } from '../../../src/adapter/index.js';
 import { BridgeError, ErrorCode } from '../../../src/errors/index.js';
-import { chunks } from '../chunks.js';
+import { chunks } from '../lists.js';
 import { vimStateReading } from '../state-table.js';
 import { decodeCustomValues, decodeManagedObjectReturn, decodeRetrieveResult, decodeUpdateSet, requiredProperty, type MissingProperty, type ObjectContent, type ObjectUpdate, type PropertyChange, type UpdateSetPage } from './decode.js';
 import { createViewFilter, destroyPropertyFilter, retrievePropertiesEx, waitForUpdatesEx } from './envelopes.js';

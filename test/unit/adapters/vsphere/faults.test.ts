@@ -13,14 +13,12 @@ before(async () => {
 });
 after(() => lab.close());
 
-/** Lists; once the first page is in, arms `fault` on the next VM-list call. Returns the pages seen and the error. */
-async function listWithFaultAfterFirstPage(connection: LabConnection, fault: FaultSpec): Promise<{ pages: (readonly RawInstance[])[]; error: BridgeError }> {
+/** Lists with `fault` armed on the second VM-list call vCenter receives; returns the pages seen and the error. */
+async function listWithFaultOnSecondVmCall(connection: LabConnection, fault: FaultSpec): Promise<{ pages: (readonly RawInstance[])[]; error: BridgeError }> {
   const pages: (readonly RawInstance[])[] = [];
+  lab.simulator.faults.set([fault]);
   try {
-    for await (const page of connection.connection.list(new AbortController().signal)) {
-      pages.push(page);
-      if (pages.length === 1) lab.simulator.faults.set([fault]);
-    }
+    for await (const page of connection.connection.list(new AbortController().signal)) pages.push(page);
   } catch (error) {
     assert.ok(isBridgeError(error), `a BridgeError, got ${String(error)}`);
     return { pages, error };
@@ -33,7 +31,8 @@ async function listWithFaultAfterFirstPage(connection: LabConnection, fault: Fau
 for (const apiFlavor of ['api', 'rest'] as const) {
   describe(`/${apiFlavor}`, () => {
     const vmList = `GET /${apiFlavor}/vcenter/vm`;
-    const once = { type: 'next', count: 1 } as const;
+    // The second VM-list call: page 2 when calls go one at a time.
+    const once = { type: 'next', count: 1, skip: 1 } as const;
     const cases: { fault: FaultSpec; code: ErrorCode; message: RegExp; retryAfterMs?: number }[] = [
       { fault: { kind: 'http5xx', status: 500, scope: { route: vmList }, trigger: once }, code: ErrorCode.PlatformHttp, message: /answered HTTP 500 \(INTERNAL_SERVER_ERROR/ },
       { fault: { kind: 'http5xx', status: 503, scope: { route: vmList }, trigger: once }, code: ErrorCode.PlatformHttp, message: /answered HTTP 503 \(SERVICE_UNAVAILABLE/ },
@@ -44,24 +43,39 @@ for (const apiFlavor of ['api', 'rest'] as const) {
       { fault: { kind: 'dropConnection', scope: { route: vmList }, trigger: once }, code: ErrorCode.PlatformUnreachable, message: /failed: / },
     ];
 
+    // One VM-list call at a time (page 2 is the second call), and the default 8 in flight (the second call vCenter receives may be any page's).
+    let sequential: LabConnection;
     let connection: LabConnection;
     before(async () => {
+      sequential = connectVsphere(lab.endpointInput({ apiFlavor }), { requestTimeoutMs: 400, concurrency: 1 });
       connection = connectVsphere(lab.endpointInput({ apiFlavor }), { requestTimeoutMs: 400 });
-      assert.equal((await listAll(connection.connection)).length, vmCount, 'a healthy first poll warms the caches');
+      for (const open of [sequential, connection]) assert.equal((await listAll(open.connection)).length, vmCount, 'a healthy first poll warms the caches');
     });
-    after(() => connection.connection.close());
+    after(async () => {
+      await sequential.connection.close();
+      await connection.connection.close();
+    });
 
     for (const expected of cases) {
       const label = `${expected.fault.kind}${'style' in expected.fault && expected.fault.style ? ` (${expected.fault.style})` : ''}${'status' in expected.fault ? ` ${expected.fault.status}` : ''}`;
-      test(`${label} on page 2 → ${expected.code} naming the endpoint, not a short list; the next poll recovers`, async () => {
-        const { pages, error } = await listWithFaultAfterFirstPage(connection, expected.fault);
-        assert.equal(pages.length, 1, 'the failure ends the listing with a throw');
+      const checkError = (error: BridgeError): void => {
         assert.equal(error.code, expected.code);
         assert.match(error.message, new RegExp(`^vsphere endpoint vc-lab: GET /${apiFlavor}/vcenter/vm `));
         assert.match(error.message, expected.message);
         assert.equal(error.context.endpoint, 'vc-lab');
         assert.equal(error.context.retryAfterMs, expected.retryAfterMs);
         if (expected.code !== ErrorCode.PlatformTimeout && expected.code !== ErrorCode.PlatformUnreachable) assert.ok(typeof error.context.status === 'number');
+      };
+      test(`${label} on page 2 → ${expected.code} naming the endpoint, not a short list; the next poll recovers`, async () => {
+        const { pages, error } = await listWithFaultOnSecondVmCall(sequential, expected.fault);
+        assert.equal(pages.length, 1, 'the failure ends the listing with a throw');
+        checkError(error);
+        assert.equal((await listAll(sequential.connection)).length, vmCount);
+      });
+      test(`${label} on one of the VM-list calls in flight together → ${expected.code} after the pages before it, never a complete-looking list`, async () => {
+        const { pages, error } = await listWithFaultOnSecondVmCall(connection, expected.fault);
+        assert.ok(pages.length < 3, `${pages.length} of 3 pages before the throw`);
+        checkError(error);
         assert.equal((await listAll(connection.connection)).length, vmCount);
       });
     }
@@ -82,7 +96,8 @@ for (const apiFlavor of ['api', 'rest'] as const) {
     test('sessions expiring mid-listing: one new login and the listing completes', async () => {
       const logins = lab.simulator.sessionCounters().logins;
       const pages: unknown[] = [];
-      for await (const page of connection.connection.list(new AbortController().signal)) {
+      // One call at a time: the third page's call starts only after the expiry.
+      for await (const page of sequential.connection.list(new AbortController().signal)) {
         pages.push(page);
         if (pages.length === 1) lab.simulator.expireAllSessions();
       }

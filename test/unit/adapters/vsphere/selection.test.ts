@@ -1,5 +1,6 @@
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { ErrorCode } from '../../../../src/errors/index.js';
 import { connectVsphere, listAll, startVsphereLab, type VsphereLab } from '../../../support/vsphere-lab.js';
 
@@ -114,4 +115,66 @@ test('categories and the managed-by tag deleted and re-created: cached ids are d
   lab.simulator.seedDcmVms({ count: 3, tagged: 3 });
   assert.deepEqual((await listAll(connection)).map((vm) => vm.instanceId), ['inst-00001', 'inst-00002', 'inst-00003']);
   await connection.close();
+});
+
+// The listing keeps its last selection and reuses it while vCenter answers the association calls as before; any change to
+// which VM carries which tag must show up in the very next poll, as a fresh connection lists it.
+test('a long-lived connection lists what a fresh one lists after any retagging between polls (the kept selection is never stale)', async () => {
+  const vmCount = 8;
+  const vms = Array.from({ length: vmCount }, (_, index) => `vm-${1001 + index}`);
+  const index = fc.integer({ min: 0, max: vmCount - 1 });
+  const change = fc.oneof(
+    fc.record({ kind: fc.constant('swap' as const), first: index, second: index }),
+    fc.record({ kind: fc.constant('unmanage' as const), first: index }),
+    fc.record({ kind: fc.constant('manage' as const), first: index }),
+    fc.record({ kind: fc.constant('second instance id' as const), first: index, second: index }),
+    fc.record({ kind: fc.constant('drop instance id' as const), first: index }),
+    fc.record({ kind: fc.constant('power' as const), first: index }),
+    fc.record({ kind: fc.constant('nothing' as const), first: fc.constant(0) }),
+  );
+  await fc.assert(
+    fc.asyncProperty(fc.array(change, { minLength: 1, maxLength: 8 }), async (changes) => {
+      lab.simulator.reset();
+      lab.simulator.inventory.createCategory({ name: 'dcm-instance-id', cardinality: 'MULTIPLE' });
+      lab.simulator.seedDcmVms({ count: vmCount, tagged: vmCount });
+      const instanceTags = new Map(vms.map((vm) => [vm, new Set([...lab.simulator.inventory.tagsOnVm(vm)].filter((tagId) => lab.simulator.inventory.getTag(tagId)?.name.startsWith('inst-')))]));
+      const kept = connectVsphere(lab.endpointInput());
+      try {
+        await listAll(kept.connection);
+        for (const step of changes) {
+          const first = vms[step.first] as string;
+          const second = vms['second' in step ? step.second : 0] as string;
+          const tagsOf = (vm: string): Set<string> => instanceTags.get(vm) as Set<string>;
+          if (step.kind === 'swap') {
+            const [firstTags, secondTags] = [[...tagsOf(first)], [...tagsOf(second)]];
+            for (const tagId of firstTags) lab.simulator.inventory.detachTag(tagId, first);
+            for (const tagId of secondTags) lab.simulator.inventory.detachTag(tagId, second);
+            for (const tagId of secondTags) lab.simulator.inventory.attachTag(tagId, first);
+            for (const tagId of firstTags) lab.simulator.inventory.attachTag(tagId, second);
+            instanceTags.set(first, new Set(secondTags)).set(second, new Set(firstTags));
+          } else if (step.kind === 'unmanage') lab.simulator.inventory.untagVm(first, { category: 'managed-by', tag: 'dcm' });
+          else if (step.kind === 'manage') lab.simulator.inventory.tagVm(first, { category: 'managed-by', tag: 'dcm' });
+          else if (step.kind === 'second instance id') {
+            for (const tagId of tagsOf(second)) if (!tagsOf(first).has(tagId)) lab.simulator.inventory.attachTag(tagId, first);
+            for (const tagId of tagsOf(second)) tagsOf(first).add(tagId);
+          } else if (step.kind === 'drop instance id') {
+            for (const tagId of tagsOf(first)) lab.simulator.inventory.detachTag(tagId, first);
+            tagsOf(first).clear();
+          } else if (step.kind === 'power') {
+            const state = lab.simulator.inventory.getVm(first)?.powerState === 'POWERED_ON' ? 'POWERED_OFF' : 'POWERED_ON';
+            lab.simulator.inventory.setPowerState(first, state);
+          }
+          const fresh = connectVsphere(lab.endpointInput());
+          try {
+            assert.deepEqual(await listAll(kept.connection), await listAll(fresh.connection), `after ${JSON.stringify(step)}`);
+          } finally {
+            await fresh.connection.close();
+          }
+        }
+      } finally {
+        await kept.connection.close();
+      }
+    }),
+    { numRuns: 30 },
+  );
 });
