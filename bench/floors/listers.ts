@@ -14,7 +14,7 @@
  * - `vsphere`: the calls the adapter makes on a warm poll (`adapters/vsphere/listing.ts`):
  *   list the instance-id category's tags, `list-attached-objects-on-tags` in
  *   batches of 1,000 tag ids (8 in flight), then `GET /api/vcenter/vm?vms=…`
- *   1,000 ids a call.
+ *   1,000 ids a call (8 in flight, read in order).
  */
 import { createHash, createHmac } from 'node:crypto';
 import { Agent, request } from 'undici';
@@ -35,7 +35,8 @@ export interface ListerSettings {
 /**
  * Called once per page with the ids of the managed VMs it held (only when
  * given: the fetch floor passes none and only counts), awaited before the
- * next page is asked for, so a storm floor's back-pressure reaches the listing.
+ * next page is asked for (vSphere: before the next beyond the 8 it asks for
+ * ahead, as the adapter), so a storm floor's back-pressure reaches the listing.
  */
 export type PageVisitor = (ids: readonly string[]) => Promise<void>;
 
@@ -243,9 +244,16 @@ async function vsphereLister(settings: ListerSettings): Promise<Lister> {
       else for (const object of answer.object_ids ?? []) instanceOf.set(object.id, instanceTagNames.get(answer.tag_id) ?? '');
     }
     let vms = 0;
-    for (const batch of inBatches(managed, settings.pageSize)) {
+    // As the adapter asks: up to 8 VM lists in flight, read in order.
+    const listVms = (batch: readonly string[]): Promise<Array<{ vm: string; power_state: string; name: string }>> => {
       const query = new URLSearchParams(batch.map((id): [string, string] => ['vms', id]));
-      const summaries = await getJson<Array<{ vm: string; power_state: string; name: string }>>(`/api/vcenter/vm?${query.toString()}`);
+      return getJson(`/api/vcenter/vm?${query.toString()}`);
+    };
+    const batches = inBatches(managed, settings.pageSize);
+    const inFlight = batches.slice(0, 8).map(listVms);
+    for (let next = inFlight.length; inFlight.length > 0; next++) {
+      const summaries = await (inFlight.shift() as ReturnType<typeof listVms>);
+      if (next < batches.length) inFlight.push(listVms(batches[next] as string[]));
       const ids: string[] | undefined = visitPage ? [] : undefined;
       for (const summary of summaries) {
         if (summary.power_state && instanceOf.has(summary.vm)) {
