@@ -3,6 +3,7 @@
 // through ours, and every member the adapter reads must come out equal.
 import { DescribeInstancesCommand, EC2Client, type DescribeInstancesCommandOutput, type Instance } from '@aws-sdk/client-ec2';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { describe, it } from 'node:test';
 import { addAnswerCheck, checkDescribePage, findingForInstance, parseDescribeInstancesXml, toRawInstance } from '../../../../adapters/ec2/index.js';
 import type { Selector } from '../../../../src/config/index.js';
@@ -12,6 +13,7 @@ import { Ec2Error, ec2ErrorResponse, ec2Headers } from '../../../simulators/ec2/
 import { createInventory, STATE_REASONS } from '../../../simulators/ec2/index.js';
 import { renderDescribeInstances } from '../../../simulators/ec2/representation.js';
 import { readEc2Fixture } from '../../../simulators/ec2/support.js';
+import { recordedSeed } from '../../../fuzz/settings.js';
 
 const selector: Selector = { managedByKey: 'managed-by', managedByValue: 'dcm', instanceIdKey: 'dcm-instance-id' };
 const xmlHeaders = ec2Headers('req-1', Date.UTC(2026, 0, 1));
@@ -188,5 +190,68 @@ describe('fast DescribeInstances parsing, field by field against the SDK', () =>
       await assert.rejects(describeWith(answer, false), 'the SDK refuses it too');
       await assert.rejects(describeWith(answer, true), (error: unknown) => error instanceof BridgeError && error.code === ErrorCode.PlatformPayload && /not well-formed XML/.test(error.message));
     }
+  });
+});
+
+// Generated answers: the members the adapter reads at their places, with elements it does not read
+// around and inside them, some named like the ones it reads ('item', 'code', 'name', 'key'), which
+// it must skip by where they are, not by their names.
+const skippedNames = ['item', 'code', 'name', 'key', 'value', 'instanceId', 'placement', 'groupSet', 'x:ns'];
+const text = fc.oneof(
+  fc.constantFrom('', 'running', 'i-0abc', 'a&amp;b', '&lt;x&gt;', '&#x41;', 'two\nlines', '\n  ', '<![CDATA[<kept>]]>'),
+  fc.stringMatching(/^[a-z0-9 .-]{0,12}$/),
+);
+const skipped: fc.Arbitrary<string> = fc.letrec<{ node: string }>((tie) => ({
+  node: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    fc.tuple(fc.constantFrom(...skippedNames), text).map(([name, value]) => `<${name}>${value}</${name}>`),
+    fc.constantFrom(...skippedNames).map((name) => `<${name}/>`),
+    fc.tuple(fc.constantFrom(...skippedNames), fc.array(tie('node'), { maxLength: 3 })).map(([name, children]) => `<${name} a="1>2">${children.join('')}</${name}>`),
+  ),
+})).node;
+/** Elements the adapter does not read, as siblings of those it reads: none named like a member `parent` reads (the SDK would read a repeated one as a list). */
+const around = (...readHere: string[]): fc.Arbitrary<string> => {
+  const names = skippedNames.filter((name) => !readHere.includes(name));
+  const sibling = fc.oneof(
+    fc.tuple(fc.constantFrom(...names), text).map(([name, value]) => `<${name}>${value}</${name}>`),
+    fc.tuple(fc.constantFrom(...names), fc.array(skipped, { maxLength: 3 })).map(([name, children]) => `<${name} a="1>2">${children.join('')}</${name}>`),
+  );
+  return fc.array(sibling, { maxLength: 2 }).map((nodes) => nodes.join(''));
+};
+const leaf = (name: string): fc.Arbitrary<string> => fc.oneof(fc.constant(''), fc.constant(`<${name}/>`), text.map((value) => `<${name}>${value}</${name}>`));
+const tagXml = fc.tuple(leaf('key'), leaf('value'), around('key', 'value')).map(([key, value, extra]) => `<item>${extra}${key}${value}</item>`);
+const instanceXmlArbitrary = fc
+  .tuple(leaf('instanceId'), around('instanceId'), leaf('name'), leaf('code'), around('code', 'name'), leaf('reason'), fc.array(tagXml, { maxLength: 3 }), around('item'), leaf('message'))
+  .map(
+    ([id, extra, stateName, stateCode, inState, reason, tags, inTags, reasonMessage]) =>
+      `<item>${id}${extra}<instanceState>${stateCode}${inState}${stateName}</instanceState><stateReason>${stateCode}${reasonMessage}</stateReason>${reason}<tagSet>${inTags}${tags.join('')}</tagSet></item>`,
+  );
+const reservationXml = fc.tuple(leaf('reservationId'), around(), fc.array(instanceXmlArbitrary, { maxLength: 3 })).map(([id, extra, instances]) => `<item>${id}${extra}<instancesSet>${instances.join('')}</instancesSet></item>`);
+const answerXml = fc.tuple(fc.array(reservationXml, { maxLength: 3 }), around(), leaf('nextToken')).map(([reservations, extra, token]) => root(`${extra}<reservationSet>${reservations.join('')}</reservationSet>${token}`));
+
+describe('fast DescribeInstances parsing on generated answers', () => {
+  it('reads every generated answer as the SDK does', async () => {
+    await fc.assert(
+      fc.asyncProperty(answerXml, async (body) => {
+        await assertParity(body, 'a generated answer');
+      }),
+      { numRuns: 150, seed: recordedSeed },
+    );
+  });
+
+  it('refuses a generated answer with one end tag dropped or renamed', () => {
+    const damaged = fc.tuple(answerXml, fc.nat(), fc.boolean()).map(([body, pick, drop]) => {
+      const endTags = [...body.matchAll(/<\/([^>]+)>/g)];
+      const endTag = endTags[pick % endTags.length];
+      if (endTag === undefined) return body;
+      const replacement = drop ? '' : `</${endTag[1]}z>`;
+      return body.slice(0, endTag.index) + replacement + body.slice(endTag.index + endTag[0].length);
+    });
+    fc.assert(
+      fc.property(damaged, (body) => {
+        assert.throws(() => parseDescribeInstancesXml(body), /mismatched tags|missing closing tag|no element open/);
+      }),
+      { numRuns: 300, seed: recordedSeed },
+    );
   });
 });
