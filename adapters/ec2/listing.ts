@@ -50,6 +50,11 @@ function incomplete(scope: AnswerScope, problem: string): BridgeError {
   });
 }
 
+/** How an error names a reservation; worded only on failure, as a page holds up to 1,000 of them. */
+function reservationWords(reservation: Reservation, index: number): string {
+  return `reservation ${reservation.ReservationId ?? `#${index + 1}`}`;
+}
+
 /**
  * Checks the parsed members every DescribeInstances answer has (the raw
  * answer was checked before parsing, see `answer-check.ts`): a
@@ -64,11 +69,10 @@ export function checkDescribePage(answer: DescribePage, scope: AnswerScope): rea
   if (!Array.isArray(reservations)) throw incomplete(scope, 'no reservationSet');
   const instances: Instance[] = [];
   for (const [reservationIndex, reservation] of reservations.entries()) {
-    const where = `reservation ${reservation.ReservationId ?? `#${reservationIndex + 1}`}`;
     const members: readonly Instance[] | undefined = reservation.Instances;
-    if (!Array.isArray(members)) throw incomplete(scope, `${where} has no instancesSet`);
+    if (!Array.isArray(members)) throw incomplete(scope, `${reservationWords(reservation, reservationIndex)} has no instancesSet`);
     for (const [instanceIndex, instance] of members.entries()) {
-      if (typeof instance.InstanceId !== 'string' || instance.InstanceId === '') throw incomplete(scope, `instance #${instanceIndex + 1} of ${where} has no instanceId`);
+      if (typeof instance.InstanceId !== 'string' || instance.InstanceId === '') throw incomplete(scope, `instance #${instanceIndex + 1} of ${reservationWords(reservation, reservationIndex)} has no instanceId`);
       instances.push(instance);
     }
   }
@@ -96,28 +100,42 @@ export function selectorFilters(selector: Selector): NonNullable<DescribeInstanc
  */
 export function toRawInstance(instance: Instance, selector: Selector, stateOverrides: Readonly<Record<string, unknown>> = {}): RawInstance | undefined {
   if (!instance.InstanceId) return undefined;
-  if (!carriesSelector(instance, selector)) return undefined;
-  const tags = new Map((instance.Tags ?? []).map((tag) => [tag.Key ?? '', tag.Value ?? '']));
+  const tags = selectorTagsOf(instance, selector);
+  if (!tags.managed || tags.instanceId === undefined) return undefined;
   const reason = instance.StateReason;
   const state = instance.State?.Name;
-  const name = tags.get('Name');
   // EC2 repeats the state as the reason of a pending instance: nothing to add then.
   const detail = reason?.Code && reason.Code !== state ? (reason.Message ?? reason.Code) : undefined;
-  return {
-    platformId: instance.InstanceId,
-    instanceId: tags.get(selector.instanceIdKey),
-    rawState: rawStateOf(state, reason?.Code, stateOverrides),
-    ...(name ? { name } : {}),
-    ...(detail ? { detail } : {}),
-    // EC2 documents instanceState on every instance; without it the state is not known now, not "pending".
-    ...(state ? {} : { stateUnavailable: 'DescribeInstances listed the instance without its instanceState' }),
-  };
+  // Optional members set one by one: this runs for every listed instance, every poll.
+  const raw: { -readonly [Member in keyof RawInstance]: RawInstance[Member] } = { platformId: instance.InstanceId, instanceId: tags.instanceId, rawState: rawStateOf(state, reason?.Code, stateOverrides) };
+  if (tags.name) raw.name = tags.name;
+  if (detail) raw.detail = detail;
+  // EC2 documents instanceState on every instance; without it the state is not known now, not "pending".
+  if (!state) raw.stateUnavailable = 'DescribeInstances listed the instance without its instanceState';
+  return raw;
 }
 
 /** True when the instance carries `<managedByKey>=<managedByValue>` and an `<instanceIdKey>` tag, compared exactly. */
 export function carriesSelector(instance: Instance, selector: Selector): boolean {
-  const tags = instance.Tags ?? [];
-  return tags.some((tag) => tag.Key === selector.managedByKey && tag.Value === selector.managedByValue) && tags.some((tag) => tag.Key === selector.instanceIdKey);
+  const tags = selectorTagsOf(instance, selector);
+  return tags.managed && tags.instanceId !== undefined;
+}
+
+/**
+ * The tags the adapter reads, in one pass: whether `<managedByKey>=<managedByValue>`
+ * is among them, and the values of `<instanceIdKey>` and `Name` (a key given
+ * twice reads as its last value).
+ */
+function selectorTagsOf(instance: Instance, selector: Selector): { managed: boolean; instanceId: string | undefined; name: string | undefined } {
+  let managed = false;
+  let instanceId: string | undefined;
+  let name: string | undefined;
+  for (const { Key: key, Value: value } of instance.Tags ?? []) {
+    if (key === selector.managedByKey && value === selector.managedByValue) managed = true;
+    if (key === selector.instanceIdKey) instanceId = value ?? '';
+    if (key === 'Name') name = value ?? '';
+  }
+  return { managed, instanceId, name };
 }
 
 function abortedError(options: ListingOptions, signal: AbortSignal): BridgeError {
