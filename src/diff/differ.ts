@@ -6,6 +6,7 @@ import { createIdClaims, ownersOf, type IdConflict } from './id-claims.js';
 import { recall, type RecalledState } from './recall.js';
 import { finishChangeList } from './changes-finish.js';
 import { finishFullList } from './full-finish.js';
+import { ListedIds } from './listed-ids.js';
 import { diffPage } from './pages.js';
 import type { PollState } from './poll-state.js';
 
@@ -184,7 +185,7 @@ export function createDiffer(options: DifferOptions): Differ {
         index,
         epochChanged,
         resync: resyncRound !== undefined,
-        seen: new Set(),
+        listed: new ListedIds(),
         presentOnly: new Set(),
         rewritten: new Map(),
         claims: createIdClaims(owners),
@@ -197,7 +198,7 @@ export function createDiffer(options: DifferOptions): Differ {
         addPage: (observations) => diffPage(state, observations),
         markPresent(platformIds) {
           for (const platformId of platformIds) {
-            state.seen.add(platformId);
+            state.listed.add(platformId, members.has(platformId));
             state.presentOnly.add(platformId);
           }
         },

@@ -3,6 +3,7 @@ import type { EndpointIndex, IndexEntry, IndexUpdate, InstanceRecord, StateCache
 import type { VmStatus } from '../normalize/index.js';
 import type { DeletionGuardSettings, VanishingVerdict } from './deletion-guard.js';
 import type { IdClaims, IdConflict } from './id-claims.js';
+import type { ListedIds } from './listed-ids.js';
 import type { AbsenceCheck, Change, Observation, PollCounts, PollPlan } from './differ.js';
 
 /**
@@ -28,7 +29,7 @@ export interface PollState {
   /** This poll re-publishes every unchanged state. */
   readonly resync: boolean;
   /** Platform ids listed so far, publishable or not. */
-  readonly seen: Set<string>;
+  readonly listed: ListedIds;
   /** Listed, but DCM hears nothing of them this poll (invalid ids, no state now). */
   readonly presentOnly: Set<string>;
   /**
