@@ -23,7 +23,7 @@ export async function finishChangeList(state: PollState, listed: ListedChanges, 
   const members = state.index.members;
   const changes: Change[] = [];
   // Only instances DCM tracks and this listing did not show alive.
-  const tracked = (platformId: string): boolean => members.has(platformId) && !state.listed.has(platformId);
+  const tracked = (platformId: string): boolean => members.has(platformId) && !state.listedIds.has(platformId);
   const deleted = [...listed.deleted.keys()].filter(tracked);
   const departed = [...listed.departed].filter((platformId) => tracked(platformId) && !listed.deleted.has(platformId));
   const told = (platformId: string): boolean => {
@@ -63,7 +63,7 @@ export async function finishChangeList(state: PollState, listed: ListedChanges, 
 function dueFromEarlierFullLists(state: PollState, listed: ListedChanges, told: (platformId: string) => boolean, edits: IndexEdits): string[] {
   const due: string[] = [];
   for (const [platformId, entry] of state.index.members) {
-    if (entry.missedLists === 0 || state.listed.has(platformId) || listed.deleted.has(platformId) || listed.departed.has(platformId) || !told(platformId)) continue;
+    if (entry.missedLists === 0 || state.listedIds.has(platformId) || listed.deleted.has(platformId) || listed.departed.has(platformId) || !told(platformId)) continue;
     if (entry.missedLists + 1 >= state.deleteAfterMissedLists) due.push(platformId);
     else edits.set.set(platformId, { ...entry, missedLists: entry.missedLists + 1 });
   }
@@ -109,7 +109,7 @@ async function confirmDepartures(
 
 /** What DCM must hear again is what the cache committed: only changes were listed. */
 async function resyncUnchanged(state: PollState, listed: ListedChanges): Promise<Change[]> {
-  const unchanged = [...state.index.members].filter(([platformId, entry]) => !state.listed.has(platformId) && !listed.deleted.has(platformId) && !listed.departed.has(platformId) && entry.status !== undefined && entry.status !== 'DELETED');
+  const unchanged = [...state.index.members].filter(([platformId, entry]) => !state.listedIds.has(platformId) && !listed.deleted.has(platformId) && !listed.departed.has(platformId) && entry.status !== undefined && entry.status !== 'DELETED');
   const committed = await readRecords(state, unchanged.map(([platformId]) => platformId));
   const changes: Change[] = [];
   for (const [platformId] of unchanged) {

@@ -185,7 +185,7 @@ export function createDiffer(options: DifferOptions): Differ {
         index,
         epochChanged,
         resync: resyncRound !== undefined,
-        listed: new ListedIds(),
+        listedIds: new ListedIds(),
         presentOnly: new Set(),
         rewritten: new Map(),
         claims: createIdClaims(owners),
@@ -198,7 +198,7 @@ export function createDiffer(options: DifferOptions): Differ {
         addPage: (observations) => diffPage(state, observations),
         markPresent(platformIds) {
           for (const platformId of platformIds) {
-            state.listed.add(platformId, members.has(platformId));
+            state.listedIds.add(platformId, members.has(platformId));
             state.presentOnly.add(platformId);
           }
         },

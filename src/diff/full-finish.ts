@@ -62,9 +62,9 @@ export async function finishFullList(state: PollState, absence: AbsenceCheck): P
 /** Members the list left out that DCM was told of; the others (never told, or already DELETED) go to `remove`. */
 function missingMembers(state: PollState, remove: string[]): Missing[] {
   const missing: Missing[] = [];
-  if (state.listed.coversAllMembers(state.index.members.size)) return missing;
+  if (state.listedIds.coversAllMembers(state.index.members.size)) return missing;
   for (const [platformId, entry] of state.index.members) {
-    if (state.listed.has(platformId)) continue;
+    if (state.listedIds.has(platformId)) continue;
     // Never told to DCM (its state, or its id, was never published), or already reported DELETED
     // (an authoritative signal): nothing to confirm, just forget it.
     if (entry.status === undefined || entry.status === 'DELETED') remove.push(platformId);

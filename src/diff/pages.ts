@@ -9,13 +9,13 @@ import { resyncOf, transitionOf, type PollState } from './poll-state.js';
  * instances whose index entry cannot tell.
  */
 export async function diffPage(state: PollState, observations: readonly Observation[]): Promise<Change[]> {
-  const { listed, counts, claims, rewritten, resync } = state;
+  const { listedIds, counts, claims, rewritten, resync } = state;
   const members = state.index.members;
   const changes: Change[] = [];
   const needRecords: Observation[] = [];
   for (const observation of observations) {
     const entry = members.get(observation.platformId);
-    if (!listed.add(observation.platformId, entry !== undefined)) continue;
+    if (!listedIds.add(observation.platformId, entry !== undefined)) continue;
     counts.observed++;
     // A live entry carrying this id owns it unless the index has ids several entries carry (see ownersOf).
     const ownsItsId = !state.idsShared && entry?.instanceId === observation.instanceId && entry.status !== 'DELETED';

@@ -29,7 +29,7 @@ export interface PollState {
   /** This poll re-publishes every unchanged state. */
   readonly resync: boolean;
   /** Platform ids listed so far, publishable or not. */
-  readonly listed: ListedIds;
+  readonly listedIds: ListedIds;
   /** Listed, but DCM hears nothing of them this poll (invalid ids, no state now). */
   readonly presentOnly: Set<string>;
   /**
