@@ -201,23 +201,18 @@ const text = fc.oneof(
   fc.constantFrom('', 'running', 'i-0abc', 'a&amp;b', '&lt;x&gt;', '&#x41;', 'two\nlines', '\n  ', '<![CDATA[<kept>]]>'),
   fc.stringMatching(/^[a-z0-9 .-]{0,12}$/),
 );
-const skipped: fc.Arbitrary<string> = fc.letrec<{ node: string }>((tie) => ({
-  node: fc.oneof(
-    { depthSize: 'small', withCrossShrink: true },
-    fc.tuple(fc.constantFrom(...skippedNames), text).map(([name, value]) => `<${name}>${value}</${name}>`),
-    fc.constantFrom(...skippedNames).map((name) => `<${name}/>`),
-    fc.tuple(fc.constantFrom(...skippedNames), fc.array(tie('node'), { maxLength: 3 })).map(([name, children]) => `<${name} a="1>2">${children.join('')}</${name}>`),
-  ),
-})).node;
-/** Elements the adapter does not read, as siblings of those it reads: none named like a member `parent` reads (the SDK would read a repeated one as a list). */
-const around = (...readHere: string[]): fc.Arbitrary<string> => {
-  const names = skippedNames.filter((name) => !readHere.includes(name));
-  const sibling = fc.oneof(
+/** An element named from `names`: a text value, or `children` inside it (after an attribute holding `>`). */
+const elementOf = (names: readonly string[], children: fc.Arbitrary<string[]>): fc.Arbitrary<string> =>
+  fc.oneof(
     fc.tuple(fc.constantFrom(...names), text).map(([name, value]) => `<${name}>${value}</${name}>`),
-    fc.tuple(fc.constantFrom(...names), fc.array(skipped, { maxLength: 3 })).map(([name, children]) => `<${name} a="1>2">${children.join('')}</${name}>`),
+    fc.tuple(fc.constantFrom(...names), children).map(([name, inside]) => `<${name} a="1>2">${inside.join('')}</${name}>`),
   );
-  return fc.array(sibling, { maxLength: 2 }).map((nodes) => nodes.join(''));
-};
+const skipped: fc.Arbitrary<string> = fc.letrec<{ node: string }>((tie) => ({
+  node: fc.oneof({ depthSize: 'small', withCrossShrink: true }, fc.constantFrom(...skippedNames).map((name) => `<${name}/>`), elementOf(skippedNames, fc.array(tie('node'), { maxLength: 3 }))),
+})).node;
+/** Elements the adapter does not read, as siblings of those it reads: none named like a member read here (the SDK would read a repeated one as a list). */
+const around = (...readHere: string[]): fc.Arbitrary<string> =>
+  fc.array(elementOf(skippedNames.filter((name) => !readHere.includes(name)), fc.array(skipped, { maxLength: 3 })), { maxLength: 2 }).map((nodes) => nodes.join(''));
 const leaf = (name: string): fc.Arbitrary<string> => fc.oneof(fc.constant(''), fc.constant(`<${name}/>`), text.map((value) => `<${name}>${value}</${name}>`));
 const tagXml = fc.tuple(leaf('key'), leaf('value'), around('key', 'value')).map(([key, value, extra]) => `<item>${extra}${key}${value}</item>`);
 const instanceXmlArbitrary = fc
