@@ -178,6 +178,8 @@ async function send(client: ClientState, request: PlatformRequest): Promise<Plat
     } catch (error) {
       throw abortedError(target, request.signal.aborted ? request.signal.reason : error);
     }
+    // The signal may have fired as the gate handed over its token; the deadline below hears only later aborts.
+    if (request.signal.aborted) throw abortedError(target, request.signal.reason);
   }
   const timeoutMs = request.timeoutMs ?? client.requestTimeoutMs;
   const deadline = armDeadline(options.clock, request.signal, timeoutMs);

@@ -5,11 +5,13 @@ import { ErrorCode } from '../../../src/errors/index.js';
 import { never, sendJson, startLocalServer, testClient, type LocalServer } from './local-server.js';
 
 let server: LocalServer;
+let requestsCounted = 0;
 before(async () => {
   server = await startLocalServer((request, res) => {
     const path = new URL(request.url, 'http://x').pathname;
     if (path === '/slow') return void setTimeout(() => sendJson(res, 200, {}), 1500);
     if (path === '/drop') return void res.socket?.destroy();
+    if (path === '/counted') requestsCounted++;
     return sendJson(res, 200, { ok: true });
   });
 });
@@ -33,6 +35,23 @@ test('the caller aborting → POLL_ABORTED, before or during the request', async
   await assert.rejects(client.request({ method: 'GET', path: '/slow', signal: controller.signal }), { code: ErrorCode.PollAborted, message: /GET \/slow was aborted: shutting down/ });
   await assert.rejects(client.request({ method: 'GET', path: '/json', signal: controller.signal }), { code: ErrorCode.PollAborted });
   assert.equal(outcomes.length, 1, 'a request never sent is not counted');
+  await client.close();
+});
+
+// Found by the API fuzz: the endpoint was removed just as the rate gate gave its token, so the abort fired before the
+// request armed its deadline; the deadline never heard it, and DELETE waited out the connect (3 s to an unroutable host).
+test('the caller aborting as the rate gate hands over its token → POLL_ABORTED, nothing sent', async () => {
+  const controller = new AbortController();
+  const rateLimit = {
+    async take() {
+      controller.abort(new Error('endpoint removed'));
+    },
+    drain: () => undefined,
+  };
+  const { client, outcomes } = testClient(server.url, { rateLimit, requestTimeoutMs: 60_000 });
+  await assert.rejects(client.request({ method: 'GET', path: '/counted', signal: controller.signal }), { code: ErrorCode.PollAborted, message: /GET \/counted was aborted: endpoint removed/ });
+  assert.equal(requestsCounted, 0, 'the request never reached the platform');
+  assert.deepEqual(outcomes, [], 'a request never sent is not counted');
   await client.close();
 });
 
