@@ -193,7 +193,12 @@ function createJobRunner(options: SchedulerOptions, stopping: () => boolean): Jo
     try {
       // A one-off run (`once`) honours the floor too: it waits rather than poll early.
       if (!reschedule) await waitOutFloor(clock, logger, entry, abort.signal);
-      await slots.acquire();
+      // Removed or stopped while every slot is held (polls stuck on their platforms): leave the queue at once.
+      const holdsSlot = await slots.acquire(abort.signal).then(
+        () => true,
+        () => false,
+      );
+      if (!holdsSlot) return undefined;
       if (entry.removed || abort.signal.aborted) {
         slots.release();
         return undefined;

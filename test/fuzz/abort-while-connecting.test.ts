@@ -65,3 +65,43 @@ for (const [stage, answeredLookups] of [['its target check before the poll', 1],
     }
   });
 }
+
+// Found by the API fuzz in CI: with every poll slot (scheduler.maxConcurrentPolls, 8) held by polls stuck on their
+// platforms, a new registration's first poll queued for a slot, and its DELETE waited until a stuck poll ended.
+test('DELETE of a registration whose poll waits for a slot held by stuck polls answers within 2 s', { timeout: 60_000 }, async () => {
+  const lookups = new Map<string, number>();
+  // Each host's first lookup (the registration's target check) sees an allowed address; its poll's lookup never answers.
+  const resolver = (host: string): Promise<readonly string[]> => {
+    const count = (lookups.get(host) ?? 0) + 1;
+    lookups.set(host, count);
+    return count === 1 ? Promise.resolve(['192.0.2.10']) : new Promise(() => undefined);
+  };
+  const api = await startApiUnderFuzz(harness(), { resolver });
+  const write = { authorization: `Bearer ${plantedSecrets.apiWriteToken}` };
+  const register = async (id: string): Promise<void> => {
+    const body = { platform: 'vsphere', url: `https://${id}.example`, interval_seconds: 10, credentials: { username: 'svc', password: plantedSecrets.vspherePassword } };
+    const created = await fetch(`${api.baseUrl}/api/v1alpha1/endpoints?id=${id}`, { method: 'POST', headers: { ...write, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    assert.equal(created.status, 201, await created.text());
+  };
+  try {
+    const slots = 8;
+    for (let index = 0; index < slots; index++) {
+      const id = `stuck-${index}`;
+      await register(id);
+      for (const deadline = Date.now() + 10_000; (lookups.get(`${id}.example`) ?? 0) < 2; ) {
+        assert.ok(Date.now() < deadline, `the poll of ${id} reached its preflight lookup`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    }
+    await register('queued');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(lookups.get('queued.example'), 1, 'the queued poll has not started: every slot is held');
+    const started = performance.now();
+    const removed = await fetch(`${api.baseUrl}/api/v1alpha1/endpoints/queued`, { method: 'DELETE', headers: write, signal: AbortSignal.timeout(10_000) }).catch((error: unknown) => assert.fail(`DELETE did not answer within 10 s: ${String(error)}`));
+    const elapsedMs = performance.now() - started;
+    assert.equal(removed.status, 204);
+    assert.ok(elapsedMs < 2000, `DELETE took ${Math.round(elapsedMs)} ms`);
+  } finally {
+    await api.stop();
+  }
+});

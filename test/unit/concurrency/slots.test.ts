@@ -83,3 +83,46 @@ test('acquire and run share the same slots', async () => {
   await run;
   assert.equal(ran, true);
 });
+
+test('acquire: a waiter whose signal aborts leaves the queue with the reason; the next waiter keeps its turn', async () => {
+  const slots = createSlotLimiter(1);
+  await slots.acquire();
+  const order: string[] = [];
+  const leaving = new AbortController();
+  const first = slots.acquire(leaving.signal).then(
+    () => order.push('first'),
+    (reason: unknown) => order.push(`first left: ${(reason as Error).message}`),
+  );
+  const second = slots.acquire(new AbortController().signal).then(() => order.push('second'));
+  leaving.abort(new Error('endpoint removed'));
+  await first;
+  assert.deepEqual(order, ['first left: endpoint removed'], 'the abort ended the wait while the slot was still held');
+  slots.release();
+  await second;
+  assert.deepEqual(order, ['first left: endpoint removed', 'second'], 'the slot went to the next waiter, not to the one that left');
+  slots.release();
+  await slots.acquire();
+  const third = slots.acquire().then(() => order.push('third'));
+  await settle();
+  assert.deepEqual(order, ['first left: endpoint removed', 'second'], 'one slot: the one that left took none with it, nor freed one');
+  slots.release();
+  await third;
+});
+
+test('acquire: an aborted signal is refused when it would wait, but takes a free slot; an abort after the grant changes nothing', async () => {
+  const slots = createSlotLimiter(1);
+  const aborted = AbortSignal.abort(new Error('already stopped'));
+  await slots.acquire(aborted);
+  await assert.rejects(slots.acquire(aborted), /already stopped/);
+  const later = new AbortController();
+  const granted = slots.acquire(later.signal);
+  slots.release();
+  await granted;
+  later.abort(new Error('too late'));
+  let next = false;
+  const waiting = slots.acquire().then(() => (next = true));
+  await settle();
+  assert.equal(next, false, 'the granted holder still holds its slot');
+  slots.release();
+  await waiting;
+});

@@ -172,6 +172,28 @@ test('remove stops one endpoint while others go on', async () => {
   await scheduler.stop();
 });
 
+test('a job waiting for a slot held by stuck polls is removed at once, its poll never run', async () => {
+  const { clock, scheduler } = setup({ maxConcurrentPolls: 1 });
+  // The stuck poll ignores its signal, as a platform call that never answers would until its timeout.
+  let unstick!: () => void;
+  const stuck = new Promise<void>((resolve) => (unstick = resolve));
+  scheduler.add({ name: 'stuck', intervalMs: 10_000, floorMs: 10_000, run: () => stuck });
+  let waitingRan = false;
+  scheduler.add({ name: 'waiting', intervalMs: 10_000, floorMs: 10_000, run: async () => void (waitingRan = true) });
+  scheduler.start();
+  await clock.advance(0);
+  assert.equal(scheduler.state('waiting')?.running, true, 'the second poll waits for the only slot');
+  let removed = false;
+  const removal = scheduler.remove('waiting').then(() => (removed = true));
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(removed, true, 'remove did not wait for the stuck poll to free the slot');
+  await removal;
+  unstick();
+  await clock.advance(30_000);
+  assert.equal(waitingRan, false, 'the removed job never polled, not even once the slot was free');
+  await scheduler.stop();
+});
+
 test('a job remembered to have started recently waits one floor after that start (restart, replacement, PATCH)', async () => {
   const { clock, scheduler } = setup();
   const remembered = clock.now() - 3_000;
