@@ -116,7 +116,10 @@ test(`HTTP API: ${settings.apiRuns} generated requests from seed ${settings.seed
         if (exchange.status === 201 && typeof answer.id === 'string') {
           figures.registrationsCreated++;
           if (!(registrationIds as readonly string[]).includes(answer.id)) {
-            const removal = await send(baseUrl, { method: 'DELETE', path: `/api/v1alpha1/endpoints/${encodeURIComponent(answer.id)}`, query: '', headers: { authorization: `Bearer ${plantedSecrets.apiWriteToken}` }, steps: ['cleanup'] }, '');
+            const logsBefore = logLines.length;
+            const removal = await send(baseUrl, { method: 'DELETE', path: `/api/v1alpha1/endpoints/${encodeURIComponent(answer.id)}`, query: '', headers: { authorization: `Bearer ${plantedSecrets.apiWriteToken}` }, steps: ['cleanup'] }, '').catch((error: unknown) => {
+              throw new Error(`${(error as Error).message}; the bridge logged meanwhile:\n${logLines.slice(Math.max(0, logsBefore - 20)).map((line) => line.slice(0, 600)).join('\n')}`, { cause: error });
+            });
             assert.equal(removal?.status, 204, `removing ${answer.id}: ${removal?.text.slice(0, 1000) ?? ''}`);
             assert.ok((removal?.elapsedMs ?? 0) < requestLimitMs, `removing ${answer.id} took ${removal?.elapsedMs ?? 0} ms`);
           }
