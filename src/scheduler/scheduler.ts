@@ -128,7 +128,10 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
           const onAbort = (): void => entry.abort?.abort(signal?.reason);
           signal?.addEventListener('abort', onAbort, { once: true });
           try {
-            return await runner.run(entry, false);
+            const running = runner.run(entry, false);
+            // A signal that fired before (a shutdown while `once` took its leases) has no event left to send: the run, begun, is aborted now.
+            if (signal?.aborted) onAbort();
+            return await running;
           } finally {
             signal?.removeEventListener('abort', onAbort);
           }

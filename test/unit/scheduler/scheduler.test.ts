@@ -220,3 +220,12 @@ test('a one-off run (`once`) honours the floor too: it waits, then polls', async
   assert.equal(settlements.length, 1);
   assert.equal(settlements[0]?.error, undefined);
 });
+
+test('a one-off run (`once`) given a signal that has already fired polls nothing', async () => {
+  const { scheduler } = setup();
+  let polled = false;
+  scheduler.add({ name: 'interrupted', intervalMs: 10_000, floorMs: 10_000, run: async () => void (polled = true) });
+  const settlements = await scheduler.runAllOnce(AbortSignal.abort(new Error('shutting down')));
+  assert.equal(polled, false, 'the shutdown came before the round: no poll starts');
+  assert.deepEqual(settlements, []);
+});
