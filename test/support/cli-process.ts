@@ -230,6 +230,8 @@ export interface BridgeConfigOptions {
   readonly ackTimeoutSeconds?: number;
   /** Keys inside `api: { … }` besides `listen: "127.0.0.1:0"`. */
   readonly api?: string;
+  /** Keys inside `scheduler: { … }` besides `jitterRatio: 0`. */
+  readonly scheduler?: string;
   /** The YAML list under `endpoints:` (indented by two spaces), or none. */
   readonly endpoints?: string;
 }
@@ -240,7 +242,7 @@ export function bridgeConfigYaml(options: BridgeConfigOptions): string {
   return `provider: { name: process-test }
 cache: { url: "${options.cacheUrl}", namespace: ${options.namespace ?? `ns-${Math.random().toString(36).slice(2)}`} }
 publisher: ${publisher}
-scheduler: { jitterRatio: 0 }
+scheduler: { jitterRatio: 0${options.scheduler ? `, ${options.scheduler}` : ''} }
 api: { listen: "127.0.0.1:0"${options.api ? `, ${options.api}` : ''} }
 log: { level: info }
 endpoints:${options.endpoints ? `\n${options.endpoints}` : ' []'}
