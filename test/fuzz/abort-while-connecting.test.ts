@@ -9,7 +9,7 @@ import { createFakeClock } from '../support/fake-clock.js';
 import { ErrorCode, isBridgeError } from '../../src/errors/index.js';
 import { createPlatformHttpClient } from '../../src/platform-http/index.js';
 import { memoryLogger, useHarness } from '../support/harness.js';
-import { startApiUnderFuzz } from './api-under-fuzz.js';
+import { startApiUnderFuzz, type ApiUnderFuzz } from './api-under-fuzz.js';
 import { plantedSecrets } from './secrets.js';
 
 const harness = useHarness();
@@ -19,6 +19,24 @@ const neverResolves = { resolve: () => new Promise<readonly string[]>(() => unde
 
 function blackholeClient(clock = createFakeClock()) {
   return createPlatformHttpClient({ endpoint: 'vc', platform: 'vsphere', baseUrl: 'https://blackhole.example', tls: { caFile: undefined, insecureSkipVerify: false }, logger: memoryLogger().logger, clock, requestTimeoutMs: 5_000, targetCheck: neverResolves });
+}
+
+const write = { authorization: `Bearer ${plantedSecrets.apiWriteToken}` };
+
+/** Registers a vSphere endpoint `id` at `url` over the API under test; its first poll starts at once (no jitter in the harness config). */
+async function registerVsphere(api: ApiUnderFuzz, id: string, url: string): Promise<void> {
+  const body = { platform: 'vsphere', url, interval_seconds: 10, credentials: { username: 'svc', password: plantedSecrets.vspherePassword } };
+  const created = await fetch(`${api.baseUrl}/api/v1alpha1/endpoints?id=${id}`, { method: 'POST', headers: { ...write, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  assert.equal(created.status, 201, await created.text());
+}
+
+/** DELETEs `id` and asserts the 204 came within 2 s (a hang would take 10 s or more). */
+async function assertRemovedPromptly(api: ApiUnderFuzz, id: string): Promise<void> {
+  const started = performance.now();
+  const removed = await fetch(`${api.baseUrl}/api/v1alpha1/endpoints/${id}`, { method: 'DELETE', headers: write, signal: AbortSignal.timeout(10_000) }).catch((error: unknown) => assert.fail(`DELETE did not answer within 10 s: ${String(error)}`));
+  const elapsedMs = performance.now() - started;
+  assert.equal(removed.status, 204);
+  assert.ok(elapsedMs < 2000, `DELETE took ${Math.round(elapsedMs)} ms`);
 }
 
 test('a request still connecting ends with POLL_ABORTED as soon as its signal fires', { timeout: 10_000 }, async () => {
@@ -46,20 +64,13 @@ for (const [stage, answeredLookups] of [['its target check before the poll', 1],
     // The registration's check (and, for the connect, the poll's preflight) see an allowed address; the next lookup never answers.
     const api = await startApiUnderFuzz(harness(), { resolver: (host) => (host === 'blackhole.example' && lookups++ < answeredLookups ? Promise.resolve(['192.0.2.10']) : new Promise(() => undefined)) });
     try {
-      const write = { authorization: `Bearer ${plantedSecrets.apiWriteToken}` };
-      const body = { platform: 'vsphere', url: 'https://blackhole.example', interval_seconds: 10, credentials: { username: 'svc', password: plantedSecrets.vspherePassword } };
-      const created = await fetch(`${api.baseUrl}/api/v1alpha1/endpoints?id=stuck`, { method: 'POST', headers: { ...write, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-      assert.equal(created.status, 201, await created.text());
-      // The first poll starts at once (no jitter in the harness config) and waits on the lookup that never answers.
+      await registerVsphere(api, 'stuck', 'https://blackhole.example');
+      // The first poll waits on the lookup that never answers.
       for (const deadline = Date.now() + 10_000; lookups <= answeredLookups; ) {
         assert.ok(Date.now() < deadline, `the poll reached lookup ${answeredLookups + 1}`);
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
-      const started = performance.now();
-      const removed = await fetch(`${api.baseUrl}/api/v1alpha1/endpoints/stuck`, { method: 'DELETE', headers: write, signal: AbortSignal.timeout(10_000) }).catch((error: unknown) => assert.fail(`DELETE did not answer within 10 s: ${String(error)}`));
-      const elapsedMs = performance.now() - started;
-      assert.equal(removed.status, 204);
-      assert.ok(elapsedMs < 2000, `DELETE took ${Math.round(elapsedMs)} ms`);
+      await assertRemovedPromptly(api, 'stuck');
     } finally {
       await api.stop();
     }
@@ -77,12 +88,7 @@ test('DELETE of a registration whose poll waits for a slot held by stuck polls a
     return count === 1 ? Promise.resolve(['192.0.2.10']) : new Promise(() => undefined);
   };
   const api = await startApiUnderFuzz(harness(), { resolver });
-  const write = { authorization: `Bearer ${plantedSecrets.apiWriteToken}` };
-  const register = async (id: string): Promise<void> => {
-    const body = { platform: 'vsphere', url: `https://${id}.example`, interval_seconds: 10, credentials: { username: 'svc', password: plantedSecrets.vspherePassword } };
-    const created = await fetch(`${api.baseUrl}/api/v1alpha1/endpoints?id=${id}`, { method: 'POST', headers: { ...write, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    assert.equal(created.status, 201, await created.text());
-  };
+  const register = (id: string): Promise<void> => registerVsphere(api, id, `https://${id}.example`);
   try {
     const slots = 8;
     for (let index = 0; index < slots; index++) {
@@ -96,11 +102,7 @@ test('DELETE of a registration whose poll waits for a slot held by stuck polls a
     await register('queued');
     await new Promise((resolve) => setTimeout(resolve, 300));
     assert.equal(lookups.get('queued.example'), 1, 'the queued poll has not started: every slot is held');
-    const started = performance.now();
-    const removed = await fetch(`${api.baseUrl}/api/v1alpha1/endpoints/queued`, { method: 'DELETE', headers: write, signal: AbortSignal.timeout(10_000) }).catch((error: unknown) => assert.fail(`DELETE did not answer within 10 s: ${String(error)}`));
-    const elapsedMs = performance.now() - started;
-    assert.equal(removed.status, 204);
-    assert.ok(elapsedMs < 2000, `DELETE took ${Math.round(elapsedMs)} ms`);
+    await assertRemovedPromptly(api, 'queued');
   } finally {
     await api.stop();
   }
