@@ -31,7 +31,7 @@ async function startSilentPlatform(): Promise<{ readonly url: string; readonly c
 
 // README, API: "DELETE … 204 once polling has stopped: a poll in flight is aborted, whatever it waits on (a platform
 // that does not answer, a slot of scheduler.maxConcurrentPolls)".
-test('run: DELETE of an endpoint whose poll waits on a silent platform, or for the one poll slot, answers at once', async (t) => {
+test('run: DELETE of an endpoint whose poll waits on a silent platform, or for the one poll slot, answers at once; so does SIGTERM', async (t) => {
   const platform = await startSilentPlatform();
   t.after(() => platform.close());
   const yaml = bridgeConfigYaml({
@@ -73,6 +73,15 @@ test('run: DELETE of an endpoint whose poll waits on a silent platform, or for t
   for (const id of ['queued', 'stuck']) assert.ok(lines.some((line) => line['msg'] === `endpoint ${id} unregistered over the API`), `${id} unregistered:\n${bridge.stderr()}`);
   assert.equal(platform.connections(), 1, 'queued never polled, not even once the slot was free');
 
+  // README, Running it: run exits within publisher.ackTimeoutSeconds (2 s here) + 5 s of SIGTERM, polls stuck or queued too.
+  await register('stuck-again');
+  for (const deadline = Date.now() + 10_000; platform.connections() < 2; ) {
+    assert.ok(Date.now() < deadline, `the poll of stuck-again reached the platform:\n${bridge.stderr()}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  await register('queued-again');
   const exit = await bridge.stop('SIGTERM');
   assert.deepEqual([exit.code, exit.signal], [0, null], bridge.stderr());
+  assert.ok(exit.elapsedMs < 7000, `exited ${Math.round(exit.elapsedMs)} ms after SIGTERM`);
+  assert.ok(!bridge.stderr().includes('still busy'), `every poll ended; the exit safety net did not have to fire:\n${bridge.stderr()}`);
 });
