@@ -39,6 +39,8 @@ export interface EndpointBook {
   beginPoll(endpoint: string): void;
   /** One platform request of the poll in progress. */
   countRequest(endpoint: string, throttled: boolean): void;
+  /** The poll in progress waited this long for its account's request budget (`rateLimits.<platform>`) before one request. */
+  countRateLimitWait(endpoint: string, platform: string, waitedMs: number): void;
   /** A poll settled (the scheduler's report, and the pipeline's when it succeeded). */
   settle(settlement: PollSettlement, report?: PollReport): void;
   /** Judges health again without a poll (a maintenance window opened or closed). */
@@ -50,7 +52,9 @@ export function createEndpointBook(options: EndpointBookOptions): EndpointBook {
   const { clock, logger, metrics } = options;
   const statuses = new Map<string, EndpointStatus>();
   /** Requests of the poll in progress per endpoint; copied into the status when it settles. */
-  const pollRequests = new Map<string, { requests: number; throttles: number }>();
+  const pollRequests = new Map<string, PollRequestCounts>();
+  /** The platform of each endpoint whose polls waited for their rate limit, and when that was last warned about. */
+  const rateLimitWarnings = new Map<string, RateLimitWarning>();
 
   const withMaintenance = (status: EndpointStatus): EndpointStatus => {
     const maintenance = options.maintenanceOf(status.endpoint);
@@ -79,7 +83,7 @@ export function createEndpointBook(options: EndpointBookOptions): EndpointBook {
       recordHealth(status);
     },
     beginPoll(endpoint) {
-      pollRequests.set(endpoint, { requests: 0, throttles: 0 });
+      pollRequests.set(endpoint, { requests: 0, throttles: 0, rateLimitWaitMs: 0 });
     },
     countRequest(endpoint, throttled) {
       const counted = pollRequests.get(endpoint);
@@ -87,10 +91,19 @@ export function createEndpointBook(options: EndpointBookOptions): EndpointBook {
       counted.requests++;
       if (throttled) counted.throttles++;
     },
+    countRateLimitWait(endpoint, platform, waitedMs) {
+      metrics.rateLimitWait.inc({ endpoint }, waitedMs / 1000);
+      const counted = pollRequests.get(endpoint);
+      if (!counted) return;
+      counted.rateLimitWaitMs += waitedMs;
+      const warning = rateLimitWarnings.get(endpoint);
+      if (!warning || warning.platform !== platform) rateLimitWarnings.set(endpoint, { platform });
+    },
     settle(settlement, report) {
       const previous = statuses.get(settlement.name) ?? { endpoint: settlement.name, consecutiveFailures: 0 };
-      const counted = pollRequests.get(settlement.name) ?? { requests: 0, throttles: 0 };
+      const counted = pollRequests.get(settlement.name) ?? { requests: 0, throttles: 0, rateLimitWaitMs: 0 };
       const status = settledStatus(previous, { settlement, counted, held: options.heldDeletionsOf(settlement.name), ...(report ? { report } : {}) });
+      warnOfRateLimitWait(logger, rateLimitWarnings.get(settlement.name), settlement, counted);
       statuses.set(settlement.name, status);
       const error = settlement.error;
       // The lease went elsewhere while this replica still counted on it: find out now, not at the next renewal.
@@ -110,6 +123,7 @@ export function createEndpointBook(options: EndpointBookOptions): EndpointBook {
     forget(endpoint) {
       statuses.delete(endpoint);
       pollRequests.delete(endpoint);
+      rateLimitWarnings.delete(endpoint);
       options.health?.forget(endpoint);
       metrics.deletionsHeld.remove({ endpoint });
       metrics.consecutiveFailures.remove({ endpoint });
@@ -118,8 +132,44 @@ export function createEndpointBook(options: EndpointBookOptions): EndpointBook {
   };
 }
 
+/** The platform requests of one poll, as the book counts them. */
+interface PollRequestCounts {
+  requests: number;
+  throttles: number;
+  /** Milliseconds its requests waited for the account's rate limit, added up. */
+  rateLimitWaitMs: number;
+}
+
+/** A poll that waited less than this for its rate limit is not warned about, whatever its share. */
+const rateLimitWaitWarnMinimumMs = 1000;
+/** How often the rate-limit warning may repeat for one endpoint. */
+const rateLimitWarnEveryMs = 15 * 60_000;
+
+/** An endpoint whose polls waited for their rate limit: its platform, and when that was last warned about. */
+interface RateLimitWarning {
+  readonly platform: string;
+  warnedAt?: number;
+}
+
+/**
+ * Warns when a poll spent most of its time (and at least a second) waiting
+ * for its account's request budget: its states reach DCM that much later,
+ * which no other figure shows. Once per endpoint per quarter of an hour.
+ */
+function warnOfRateLimitWait(logger: Logger, warning: RateLimitWarning | undefined, settlement: PollSettlement, counted: PollRequestCounts): void {
+  const durationMs = settlement.finishedAt - settlement.startedAt;
+  if (!warning || counted.rateLimitWaitMs < rateLimitWaitWarnMinimumMs || counted.rateLimitWaitMs * 2 < durationMs) return;
+  if (warning.warnedAt !== undefined && settlement.finishedAt - warning.warnedAt < rateLimitWarnEveryMs) return;
+  warning.warnedAt = settlement.finishedAt;
+  const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+  logger.child({ endpoint: settlement.name }).warn(
+    { platform: warning.platform, rateLimitWaitMs: Math.round(counted.rateLimitWaitMs), pollDurationMs: durationMs, requests: counted.requests },
+    `poll of ${settlement.name} spent ${seconds(counted.rateLimitWaitMs)} of its ${seconds(durationMs)} waiting for its account's request budget (rateLimits.${warning.platform}): its changes reach DCM that much later; raise the limit if the platform allows it, or poll less often`,
+  );
+}
+
 /** What a settled poll makes of the endpoint's previous status: its counts, its error or success, the guard's hold. */
-function settledStatus(previous: EndpointStatus, poll: { settlement: PollSettlement; counted: { requests: number; throttles: number }; held: VanishingVerdict | undefined; report?: PollReport }): EndpointStatus {
+function settledStatus(previous: EndpointStatus, poll: { settlement: PollSettlement; counted: PollRequestCounts; held: VanishingVerdict | undefined; report?: PollReport }): EndpointStatus {
   const { settlement, counted, held, report } = poll;
   const error: BridgeError | undefined = settlement.error;
   const { deletionsHeld: _previouslyHeld, ...carried } = previous;
@@ -127,7 +177,7 @@ function settledStatus(previous: EndpointStatus, poll: { settlement: PollSettlem
     ...carried,
     ...(held ? { deletionsHeld: held } : {}),
     consecutiveFailures: settlement.consecutiveFailures,
-    lastPoll: { ...counted, finishedAt: settlement.finishedAt },
+    lastPoll: { requests: counted.requests, throttles: counted.throttles, rateLimitWaitMs: Math.round(counted.rateLimitWaitMs), finishedAt: settlement.finishedAt },
     ...(settlement.nextRunAt !== undefined ? { nextPollAt: settlement.nextRunAt } : {}),
     ...(error ? { lastError: { code: error.code, message: error.message, at: settlement.finishedAt } } : { lastSuccessAt: settlement.finishedAt, ...(report ? { lastReport: report, ...(report.kind === 'full' ? { instanceCounts: report.countsByStatus } : {}) } : {}) }),
   };

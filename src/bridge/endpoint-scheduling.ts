@@ -3,6 +3,7 @@ import type { Fence } from '../cache/index.js';
 import type { EndpointConfig } from '../config/index.js';
 import { asBridgeError, BridgeError, ErrorCode } from '../errors/index.js';
 import { createEndpointPoller, type EndpointPoller, type PollReport } from '../pipeline/index.js';
+import { timedGate } from '../ratelimit/index.js';
 import { createScheduler, type PollJob, type Scheduler } from '../scheduler/index.js';
 import type { BridgeContext } from './context.js';
 import type { EndpointBook } from './endpoint-book.js';
@@ -126,7 +127,9 @@ function connect(context: BridgeContext, options: EndpointSchedulingOptions, end
   const adapter = dependencies.adapters.require(endpoint.platform);
   const endpointLogger = logger.child({ endpoint: endpoint.name, platform: endpoint.platform });
   const targetCheck = dependencies.targetCheckFor?.(endpoint);
-  const rateLimit = context.rateLimiter.forPlatform(endpoint.platform);
+  const accountGate = context.rateLimiter.forPlatform(endpoint.platform);
+  // Each wait for the account's budget is booked to this endpoint's poll in progress.
+  const rateLimit = accountGate && ((accountKey: string) => timedGate(accountGate(accountKey), clock, (waitedMs) => options.book.countRateLimitWait(endpoint.name, endpoint.platform, waitedMs)));
   const connection = adapter.connect(endpoint, {
     logger: endpointLogger,
     clock,

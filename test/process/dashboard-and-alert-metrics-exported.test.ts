@@ -95,7 +95,7 @@ test('the dashboard parses, takes its data source from a variable, filters by pl
     assert.ok((panel.targets ?? []).length > 0, `panel "${panel.title}" has a query`);
   }
   const all = dashboardExpressions(dashboard).map((entry) => entry.expr).join('\n');
-  for (const metric of ['dcm_bridge_poll_duration_seconds_bucket', 'dcm_bridge_events_published_total', 'dcm_bridge_publish_failures_total', 'dcm_bridge_endpoint_health', 'dcm_bridge_last_success_timestamp_seconds', 'dcm_bridge_throttles_total', 'dcm_bridge_cache_errors_total', 'dcm_bridge_owned_endpoints', 'dcm_bridge_endpoint_in_maintenance']) {
+  for (const metric of ['dcm_bridge_poll_duration_seconds_bucket', 'dcm_bridge_events_published_total', 'dcm_bridge_publish_failures_total', 'dcm_bridge_endpoint_health', 'dcm_bridge_last_success_timestamp_seconds', 'dcm_bridge_throttles_total', 'dcm_bridge_rate_limit_wait_seconds_total', 'dcm_bridge_cache_errors_total', 'dcm_bridge_owned_endpoints', 'dcm_bridge_endpoint_in_maintenance']) {
     assert.ok(metricNames(all).includes(metric), `a panel shows ${metric}`);
   }
 });

@@ -2,7 +2,8 @@
 // built CLI, `once`) on one Redis, two endpoints each, all four in one
 // OpenStack project on one simulator process. The requests the simulator
 // counts (over its control API) stay within the one bucket
-// `rateLimits.openstack` sets for that project.
+// `rateLimits.openstack` sets for that project, and each process warns that
+// its polls spent most of their time waiting for that budget.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DEFAULT_CREDENTIALS } from '../simulators/openstack/index.js';
@@ -52,6 +53,12 @@ test('two bridge processes, four endpoints of one OpenStack project: the simulat
   for (const [atMs, count] of samples) {
     const allowed = rate.burst + (rate.requestsPerSecond * atMs) / 1000 + 1;
     assert.ok(count <= allowed, `${count} platform requests by +${atMs} ms, more than the bucket allows (${allowed.toFixed(1)})`);
+  }
+  // Four polls of 12 requests each share 5 + 10/s: every poll spends most of its time waiting, and says so.
+  for (const run of runs) {
+    const warnings = run.stderr.split('\n').filter((line) => line.includes("waiting for its account's request budget (rateLimits.openstack)"));
+    assert.ok(warnings.length >= 1, `each process warns that its polls waited on the rate limit; its log:\n${run.stderr}`);
+    for (const line of warnings) assert.ok((JSON.parse(line) as { rateLimitWaitMs: number }).rateLimitWaitMs >= 1000, line);
   }
   const busyMs = Math.max(...runs.map((run) => run.elapsedMs));
   const floorMs = ((requests - rate.burst) / rate.requestsPerSecond) * 1000;

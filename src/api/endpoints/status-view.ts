@@ -27,7 +27,7 @@ export function endpointStatusResource(id: string, status: EndpointStatus | unde
     ...(status?.lastError ? { last_error: { code: status.lastError.code, message: status.lastError.message, time: time(status.lastError.at) } } : {}),
     instance_counts: { ...counts },
     ...(status?.deletionsHeld ? { deletions_held: { known: status.deletionsHeld.known, vanished: status.deletionsHeld.vanished, reason: status.deletionsHeld.reason } } : {}),
-    ...(status?.lastPoll ? { last_poll: { finish_time: time(status.lastPoll.finishedAt), ...(status.lastReport && status.lastSuccessAt === status.lastPoll.finishedAt ? { kind: status.lastReport.kind } : {}), requests: status.lastPoll.requests, throttles: status.lastPoll.throttles } } : {}),
+    ...(status?.lastPoll ? { last_poll: { finish_time: time(status.lastPoll.finishedAt), ...(status.lastReport && status.lastSuccessAt === status.lastPoll.finishedAt ? { kind: status.lastReport.kind } : {}), requests: status.lastPoll.requests, throttles: status.lastPoll.throttles, rate_limit_wait_seconds: status.lastPoll.rateLimitWaitMs / 1000 } } : {}),
     ...(status?.maintenance ? { maintenance: maintenanceBlock(status.maintenance) } : {}),
     ...(owner ? { owner: { replica: owner.replica, ...(owner.leaseAgeSeconds !== undefined ? { lease_age_seconds: Math.round(owner.leaseAgeSeconds * 1000) / 1000 } : {}), token: owner.token } } : {}),
   };

@@ -40,7 +40,7 @@ test('the status resource reports the platform requests and throttles of the las
     await bridge.runOnce();
     const status = endpointStatusResource('talk', bridge.status('talk'));
     assert.equal(status['health'], 'healthy');
-    assert.deepEqual({ ...(status['last_poll'] as object), finish_time: 'x' }, { finish_time: 'x', kind: 'full', requests: 3, throttles: 1 }, 'the second poll alone');
+    assert.deepEqual({ ...(status['last_poll'] as object), finish_time: 'x' }, { finish_time: 'x', kind: 'full', requests: 3, throttles: 1, rate_limit_wait_seconds: 0 }, 'the second poll alone');
     assert.equal((status['instance_counts'] as Record<string, number>)['RUNNING'], 1);
     const metrics = await bridge.metrics.registry.getSingleMetricAsString('dcm_bridge_platform_requests_total');
     assert.match(metrics, /endpoint="talk",code="200"} 3/, 'the metric counts every poll');
