@@ -83,10 +83,8 @@ export interface AbsenceReport {
 /** An id that is no exact `instance-id` filter value: EC2 filter values treat `*` and `?` as wildcards (`\` escapes them). */
 const wildcard = /[*?\\]/;
 
-function abortedError(options: AbsenceOptions, signal: AbortSignal): BridgeError {
-  if (signal.reason instanceof BridgeError) return signal.reason;
-  return new BridgeError(ErrorCode.PollAborted, `ec2 endpoint ${options.endpoint} (${options.region}): absence confirmation aborted`, { endpoint: options.endpoint, platform: 'ec2' }, { cause: signal.reason });
-}
+/** Evidence of the ids a stopped poll left unanswered. */
+const stoppedEvidence = 'not answered: the poll was stopped (its time budget spent, or the endpoint removed)';
 
 function failureEvidence(error: unknown): string {
   if (!(error instanceof BridgeError)) return `DescribeInstances failed: ${error instanceof Error ? error.message.slice(0, 120) : String(error)}`;
@@ -120,7 +118,10 @@ function failureEvidence(error: unknown): string {
  *
  * An id with filter wildcards (`*`, `?`, `\`) would match other instances:
  * it is not asked (`unknown`). Duplicates are asked once.
- * @throws BridgeError only when `signal` aborts (POLL_ABORTED or the abort's own error).
+ * When `signal` aborts (the poll's time budget spent, or the poll stopped),
+ * the batches EC2 answered keep their findings and the rest are `unknown`:
+ * a poll whose budget cannot cover every confirmation still settles some,
+ * and the next asks only about the rest. It never throws.
  */
 export async function confirmInstancesAbsent(platformIds: readonly string[], options: AbsenceOptions, signal: AbortSignal): Promise<AbsenceReport> {
   const batchSize = Math.max(1, Math.min(options.batchSize ?? maxIdsPerConfirmCall, maxIdsPerConfirmCall));
@@ -135,7 +136,10 @@ export async function confirmInstancesAbsent(platformIds: readonly string[], opt
 
   let calls = 0;
   for (const [batchIndex, batch] of batches.entries()) {
-    if (signal.aborted) throw abortedError(options, signal);
+    if (signal.aborted) {
+      markRest(findings, batches.slice(batchIndex), stoppedEvidence);
+      break;
+    }
     const scope = { endpoint: options.endpoint, region: options.region, which: `instance-id batch ${batchIndex + 1} of ${batches.length}` };
     try {
       const returned = new Map<string, Instance>();
@@ -156,14 +160,20 @@ export async function confirmInstancesAbsent(platformIds: readonly string[], opt
         findings.set(id, instance === undefined ? notReturned : findingForInstance(instance, options.selector));
       }
     } catch (error) {
-      if (signal.aborted) throw abortedError(options, signal);
-      const evidence = failureEvidence(error);
-      for (const id of batch) findings.set(id, { verdict: 'unknown', evidence });
-      for (const later of batches.slice(batchIndex + 1)) {
-        for (const id of later) findings.set(id, { verdict: 'unknown', evidence: `not asked: an earlier call failed (${evidence})` });
+      if (signal.aborted) {
+        markRest(findings, batches.slice(batchIndex), stoppedEvidence);
+        break;
       }
+      const evidence = failureEvidence(error);
+      markRest(findings, [batch], evidence);
+      markRest(findings, batches.slice(batchIndex + 1), `not asked: an earlier call failed (${evidence})`);
       break;
     }
   }
   return { findings, calls };
+}
+
+/** Every id of `batches` is `unknown` with `evidence`. */
+function markRest(findings: Map<string, AbsenceFinding>, batches: readonly (readonly string[])[], evidence: string): void {
+  for (const batch of batches) for (const id of batch) findings.set(id, { verdict: 'unknown', evidence });
 }

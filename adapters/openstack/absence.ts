@@ -60,7 +60,10 @@ const quotedStatusChars = 40;
  *
  * After a throttle, an auth refusal or an unreachable Nova, the ids not asked
  * yet are `unknown` without a request: every one would get the same answer.
- * Only the signal's abort throws. Concurrent requests share the connection's
+ * So after the signal's abort (the poll's time budget spent, or the poll
+ * stopped): the verdicts Nova already gave are kept and the rest are
+ * `unknown`, so a poll whose budget cannot cover every confirmation still
+ * settles some, and the next one asks only about the rest. Concurrent requests share the connection's
  * error-body reader; a throttle's `retryAfter` may then be lost, which is fine
  * here: no verdict or delay is derived from it.
  */
@@ -134,7 +137,7 @@ function judgeAnswer(id: string, answer: PlatformResponse, options: AbsenceOptio
 /** The verdict of a failed request; only the poll's abort is rethrown. */
 function judgeFailure(error: unknown, request: string): Asked {
   if (!isBridgeError(error)) return { finding: { verdict: 'unknown', evidence: `${request} failed: ${error instanceof Error ? error.name : 'unexpected error'}` } };
-  if (error.code === ErrorCode.PollAborted) throw error;
+  if (error.code === ErrorCode.PollAborted) return { finding: { verdict: 'unknown', evidence: `${request} not answered: the poll was stopped` }, stop: 'the poll was stopped (its time budget spent, or the endpoint removed)' };
   const status = typeof error.context.status === 'number' ? error.context.status : undefined;
   const fault = typeof error.context.platformCode === 'string' ? ` ${error.context.platformCode.slice(0, quotedStatusChars)}` : '';
   const unknown = (why: string, stop?: string): Asked => ({ finding: { verdict: 'unknown', evidence: `${request} ${why}` }, ...(stop === undefined ? {} : { stop }) });

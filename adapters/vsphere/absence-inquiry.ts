@@ -26,15 +26,18 @@ function isThrottle(error: unknown): boolean {
 /**
  * The bookkeeping an absence confirmation shares between vCenter's two APIs:
  * which findings are known, whether vCenter answered anything at all, and
- * whether it asked to slow down, after which nothing more is sent.
+ * whether it asked to slow down or the poll was stopped, after which nothing
+ * more is sent.
  */
 export interface AbsenceInquiry {
   readonly findings: Map<string, AbsenceFinding>;
   /** Records that vCenter answered a request. */
   answered(): void;
   /**
-   * Records a failed request and returns its short evidence. The poll's abort
-   * is rethrown: an aborted confirmation concludes nothing.
+   * Records a failed request and returns its short evidence. A throttle or
+   * the poll's abort (its time budget spent) stops the inquiry: the verdicts
+   * vCenter already gave are kept, so a poll whose budget cannot cover every
+   * confirmation still settles some and the next asks only about the rest.
    */
   failed(error: unknown): string;
   /**
@@ -42,9 +45,9 @@ export interface AbsenceInquiry {
    * answering about that VM (404, 403, a fault naming it): it counts as an answer.
    */
   failedLookup(error: unknown): string;
-  /** True once vCenter asked to slow down. */
-  throttled(): boolean;
-  /** The finding of an id not asked because vCenter asked to slow down. */
+  /** True once vCenter asked to slow down or the poll was stopped: nothing more is sent. */
+  stopped(): boolean;
+  /** The finding of an id not asked because the inquiry {@link stopped}. */
   notAsked(): AbsenceFinding;
   /**
    * The findings, after logging their counts under `message`. Throws the
@@ -59,12 +62,16 @@ export function createAbsenceInquiry(): AbsenceInquiry {
   const findings = new Map<string, AbsenceFinding>();
   let anyAnswer = false;
   let firstFailure: unknown;
-  let throttledBy: string | undefined;
+  /** Why nothing more is sent: vCenter asked to slow down, or the poll was stopped. */
+  let stoppedBy: string | undefined;
   const failed = (error: unknown): string => {
-    if (isBridgeError(error, ErrorCode.PollAborted)) throw error;
     firstFailure ??= error;
+    if (isBridgeError(error, ErrorCode.PollAborted)) {
+      stoppedBy ??= 'the poll was stopped (its time budget spent, or the endpoint removed)';
+      return 'not answered: the poll was stopped';
+    }
     const said = describeRequestFailure(error);
-    if (isThrottle(error)) throttledBy ??= said;
+    if (isThrottle(error)) stoppedBy ??= `vCenter asked to slow down (${said})`;
     return said;
   };
   return {
@@ -78,13 +85,13 @@ export function createAbsenceInquiry(): AbsenceInquiry {
       if (isBridgeError(error) && typeof error.context.status === 'number') anyAnswer = true;
       return said;
     },
-    throttled: () => throttledBy !== undefined,
-    notAsked: () => ({ verdict: 'unknown', evidence: `not asked: vCenter asked to slow down (${throttledBy ?? ''})` }),
+    stopped: () => stoppedBy !== undefined,
+    notAsked: () => ({ verdict: 'unknown', evidence: `not asked: ${stoppedBy ?? ''}` }),
     conclude(logger, message) {
       if (!anyAnswer && firstFailure !== undefined) throw firstFailure;
       const counts: Record<AbsenceVerdict, number> = { gone: 0, present: 0, unmanaged: 0, unknown: 0 };
       for (const finding of findings.values()) counts[finding.verdict] += 1;
-      logger.info({ asked: findings.size, ...counts, ...(throttledBy ? { throttled: throttledBy } : {}) }, message);
+      logger.info({ asked: findings.size, ...counts, ...(stoppedBy ? { stopped: stoppedBy } : {}) }, message);
       return findings;
     },
   };

@@ -41,9 +41,10 @@ const notFoundCodes: ReadonlySet<string> = new Set(['NOT_FOUND', 'com.vmware.vap
  *    VMs a call: still carrying managed-by and an instance-id tag → `present`,
  *    otherwise `unmanaged` (retagged).
  *
- * A request that fails makes the ids it was about `unknown`; a throttle stops
- * the confirmation (every id not yet answered is `unknown`). It throws only
- * when the poll was aborted, or when no request got an answer at all.
+ * A request that fails makes the ids it was about `unknown`; a throttle or
+ * the poll's abort stops the confirmation (every id not yet answered is
+ * `unknown`, what vCenter answered is kept). It throws only when no request
+ * got an answer at all.
  */
 export async function confirmVmAbsence(options: AbsenceOptions, platformIds: readonly string[], signal: AbortSignal): Promise<Map<string, AbsenceFinding>> {
   const { api } = options;
@@ -63,7 +64,7 @@ export async function confirmVmAbsence(options: AbsenceOptions, platformIds: rea
   const existing = new Set<string>();
   const notListed: string[] = [];
   for (const batch of chunks([...new Set(platformIds)], options.vmBatchSize)) {
-    if (inquiry.throttled()) {
+    if (inquiry.stopped()) {
       for (const id of batch) findings.set(id, inquiry.notAsked());
       continue;
     }
@@ -81,7 +82,7 @@ export async function confirmVmAbsence(options: AbsenceOptions, platformIds: rea
 
   // 2. One lookup per id the list did not return: deleted, unregistered, or hidden from the account.
   await mapWithConcurrency(notListed, options.concurrency, async (id) => {
-    if (inquiry.throttled()) {
+    if (inquiry.stopped()) {
       findings.set(id, inquiry.notAsked());
       return;
     }
@@ -98,13 +99,13 @@ export async function confirmVmAbsence(options: AbsenceOptions, platformIds: rea
   // 3. The VMs that exist: still DCM's, or retagged?
   if (existing.size > 0) {
     const vmIds = [...existing];
-    const tags = inquiry.throttled() ? undefined : await ask(() => options.directory.resolve(signal));
+    const tags = inquiry.stopped() ? undefined : await ask(() => options.directory.resolve(signal));
     if (tags === undefined || !tags.ok) {
       const evidence = tags === undefined ? inquiry.notAsked().evidence : `exists, but the selector's tags could not be looked up: ${tags.said}`;
       for (const id of vmIds) findings.set(id, { verdict: 'unknown', evidence });
     } else {
       for (const batch of chunks(vmIds, options.tagBatchSize)) {
-        if (inquiry.throttled()) {
+        if (inquiry.stopped()) {
           for (const id of batch) findings.set(id, inquiry.notAsked());
           continue;
         }

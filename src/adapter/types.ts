@@ -206,9 +206,14 @@ export interface PlatformConnection {
    * Asks the platform about instances a complete list left out, by platform
    * id, in as few requests as the platform allows (batched where it can).
    * Answers a finding for every id asked; an id left out of the map counts
-   * as `unknown`. It throws only when nothing could be asked at all (no
-   * session, the platform unreachable): the core then treats every id as
-   * `unknown`. Each adapter README states the request budget of this call.
+   * as `unknown`. When `signal` aborts (the poll's time budget spent, or
+   * the poll stopped) it answers what the platform already said, the rest
+   * `unknown`: a poll whose budget cannot cover every confirmation must
+   * still settle some, or the same ids would be asked, and lost, poll after
+   * poll, and no DELETED would ever be published. It throws only when
+   * nothing could be asked at all (no session, the platform unreachable):
+   * the core then treats every id as `unknown`. Each adapter README states
+   * the request budget of this call.
    */
   confirmAbsence(platformIds: readonly string[], signal: AbortSignal): Promise<ReadonlyMap<string, AbsenceFinding>>;
   /** Releases the platform session (logout) and sockets. Idempotent. */

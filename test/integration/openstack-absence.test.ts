@@ -135,3 +135,45 @@ describe('OpenStack: a real deletion still yields exactly one DELETED', () => {
     assert.deepEqual(await statuses(), ['inst-00005:DELETED'], 'never a second DELETED, and the down cell\'s servers stay');
   });
 });
+
+describe('OpenStack: absence checks that outlast the poll budget', () => {
+  test('confirmations the poll time budget cuts short keep what Nova already answered: every deleted server reaches DCM over a few polls', async () => {
+    // One page a poll, and a request budget of 2/s (burst 3) against a 2 s poll timeout: 10 deleted servers need
+    // 10 confirming GETs, more than one poll can make. Each poll must keep the verdicts it got before the budget ran
+    // out; before, the abort threw them all away and every poll asked the same 10 again: no DELETED, ever.
+    const paged = await startOpenstackLab({ simulator: { maxLimit: 100 } });
+    try {
+      const servers = paged.simulator.seedDcmServers({ count: 60, tagged: 60 }).map((server) => server.serverId);
+      const name = 'os-absence-budget';
+      const started = await startOpenstackBridge(harness(), [paged.endpointInput({ name })], {
+        adapter: { pageSize: 100 },
+        scheduler: 'pollTimeoutSeconds: 2',
+        extraYaml: 'rateLimits: { openstack: { requestsPerSecond: 2, burst: 3 } }',
+      });
+      const deletedStatuses = async (): Promise<string[]> =>
+        (await started.events(name))
+          .map((message) => `${message.event.data.id}:${message.event.data.status}`)
+          .filter((status) => status.endsWith(':DELETED'))
+          .sort();
+      const first = await started.bridge.runOnce();
+      assert.ok(first.ok, JSON.stringify(first.endpoints[0]?.lastError));
+      assert.equal((await started.events(name)).length, 60);
+      const victims = servers.slice(0, 10);
+      for (const victim of victims) paged.simulator.servers.markDeleted(victim);
+      const expected = victims.map((_, index) => `inst-${String(index + 1).padStart(5, '0')}:DELETED`).sort();
+      let polls = 0;
+      while ((await deletedStatuses()).length < expected.length && polls < 12) {
+        const result = await started.bridge.runOnce();
+        assert.ok(result.ok, `a poll cut short in its confirmations still completes: ${JSON.stringify(result.endpoints[0]?.lastError)}`);
+        polls++;
+      }
+      console.log(`10 deleted servers, 2 GETs/s (burst 3), 2 s poll timeout: all DELETED after ${polls} polls`);
+      assert.deepEqual(await deletedStatuses(), expected, `after ${polls} polls`);
+      assert.ok(polls >= 3, `the budget covered the confirmations of more than one poll (${polls} polls): the test no longer cuts them short`);
+      await started.bridge.runOnce();
+      assert.deepEqual(await deletedStatuses(), expected, 'each exactly once');
+    } finally {
+      await paged.close();
+    }
+  });
+});

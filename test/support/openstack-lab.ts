@@ -80,15 +80,25 @@ export interface OpenstackBridge {
 export async function startOpenstackBridge(
   harness: Harness,
   endpoints: readonly Record<string, unknown>[],
-  options: { adapter?: OpenstackAdapterOptions; dependencies?: Partial<BridgeDependencies>; floorSeconds?: number; fullListSeconds?: number } = {},
+  options: {
+    adapter?: OpenstackAdapterOptions;
+    dependencies?: Partial<BridgeDependencies>;
+    floorSeconds?: number;
+    fullListSeconds?: number;
+    /** More keys inside `scheduler: { … }` besides `jitterRatio: 0`. */
+    scheduler?: string;
+    /** More top-level YAML, e.g. `rateLimits: { … }`. */
+    extraYaml?: string;
+  } = {},
 ): Promise<OpenstackBridge> {
   const adapters = createAdapterRegistry([{ ...createOpenstackAdapter(options.adapter), minimumIntervalSeconds: options.floorSeconds ?? 0 }]);
   const yaml = `provider: { name: test-bridge }
 cache: { url: ${harness.redis.url}, namespace: ns-${Math.random().toString(36).slice(2)} }
 publisher: { kind: nats, url: ${harness.nats.url}, jetstream: true, ackTimeoutSeconds: 2 }
-scheduler: { jitterRatio: 0 }
+scheduler: { jitterRatio: 0${options.scheduler ? `, ${options.scheduler}` : ''} }
 diff: { fullListSeconds: ${options.fullListSeconds ?? 0} }
 endpoints: ${JSON.stringify(endpoints)}
+${options.extraYaml ?? ''}
 `;
   const config = loadConfig({ yaml: { text: yaml, origin: 'test' }, env: {}, adapters }).config;
   const bridge = await harness.bridge(config, { adapters, ...options.dependencies });

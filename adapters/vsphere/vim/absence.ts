@@ -54,9 +54,9 @@ function lookupOf(object: ObjectContent): Lookup {
  *    instance id → `present`, otherwise `unmanaged`; attributes the account
  *    may not read (a `missingSet` fault) → `unknown`.
  *
- * A request that fails makes the VMs it was about `unknown`; a throttle stops
- * the confirmation. It throws only when the poll was aborted, or when no
- * request got an answer at all.
+ * A request that fails makes the VMs it was about `unknown`; a throttle or
+ * the poll's abort stops the confirmation (what vCenter answered is kept). It
+ * throws only when no request got an answer at all.
  */
 export async function confirmVimAbsence(options: VimAbsenceOptions, platformIds: readonly string[], signal: AbortSignal): Promise<Map<string, AbsenceFinding>> {
   const { session } = options;
@@ -82,7 +82,7 @@ export async function confirmVimAbsence(options: VimAbsenceOptions, platformIds:
   // 1. Batches: which exist, and their attributes.
   const notReturned: string[] = [];
   for (const batch of chunks([...new Set(platformIds)], options.batchSize)) {
-    if (inquiry.throttled()) {
+    if (inquiry.stopped()) {
       for (const id of batch) findings.set(id, inquiry.notAsked());
       continue;
     }
@@ -105,7 +105,7 @@ export async function confirmVimAbsence(options: VimAbsenceOptions, platformIds:
 
   // 2. One by one: ManagedObjectNotFound is vCenter saying the VM is gone.
   await mapWithConcurrency(notReturned, options.concurrency, async (id) => {
-    if (inquiry.throttled()) {
+    if (inquiry.stopped()) {
       findings.set(id, inquiry.notAsked());
       return;
     }
@@ -122,7 +122,7 @@ export async function confirmVimAbsence(options: VimAbsenceOptions, platformIds:
   if (existing.size > 0) {
     let fields: SelectorFields | undefined;
     let fieldsFailure: string | undefined;
-    if (!inquiry.throttled()) {
+    if (!inquiry.stopped()) {
       try {
         fields = await options.fields.resolve(signal);
         inquiry.answered();

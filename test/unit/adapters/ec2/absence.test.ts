@@ -1,8 +1,10 @@
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AbsenceFinding } from '../../../../src/adapter/index.js';
-import { isBridgeError } from '../../../../src/errors/index.js';
-import { createEc2Adapter, maxIdsPerConfirmCall } from '../../../../adapters/ec2/index.js';
+import type { DescribeInstancesCommandOutput } from '@aws-sdk/client-ec2';
+import { BridgeError, ErrorCode } from '../../../../src/errors/index.js';
+import { confirmInstancesAbsent, createEc2Adapter, maxIdsPerConfirmCall } from '../../../../adapters/ec2/index.js';
+import { defaultSelector } from '../../../../src/config/index.js';
 import { connectEc2, fastRetries, startEc2Lab, type Ec2Lab } from '../../../support/ec2-lab.js';
 import { listAll } from '../../../support/vsphere-lab.js';
 
@@ -127,7 +129,7 @@ describe('EC2 confirmAbsence: DescribeInstances by instance-id filter, every ver
     });
   }
 
-  test('ids with filter wildcards are not asked (they would match other instances); an aborted signal throws', async () => {
+  test('ids with filter wildcards are not asked (they would match other instances); an aborted signal asks nothing, every id unknown', async () => {
     const [seeded] = lab.simulator.seedDcmInstances({ count: 1, tagged: 1 });
     const { connection } = connectEc2(lab.endpointInput());
     const findings = await connection.confirmAbsence(['i-*', 'i-0?', ''], new AbortController().signal);
@@ -135,8 +137,32 @@ describe('EC2 confirmAbsence: DescribeInstances by instance-id filter, every ver
     assert.equal(calls(), 0);
     const controller = new AbortController();
     controller.abort(new Error('shutting down'));
-    await assert.rejects(connection.confirmAbsence([seeded?.instanceId ?? ''], controller.signal), (error: unknown) => isBridgeError(error, 'POLL_ABORTED'));
+    const stopped = await connection.confirmAbsence([seeded?.instanceId ?? ''], controller.signal);
+    assert.deepEqual([...stopped.values()], [{ verdict: 'unknown', evidence: 'not answered: the poll was stopped (its time budget spent, or the endpoint removed)' }]);
     assert.equal(calls(), 0);
+  });
+
+  test('a poll stopped between batches keeps the answered batches\' verdicts; the rest are unknown, and nothing throws', async () => {
+    const controller = new AbortController();
+    let describes = 0;
+    const describe = async (): Promise<DescribeInstancesCommandOutput> => {
+      describes++;
+      if (describes === 2) {
+        controller.abort(new BridgeError(ErrorCode.PollAborted, 'the poll ran out of time', {}));
+        throw controller.signal.reason;
+      }
+      return { $metadata: { httpStatusCode: 200 }, Reservations: [] };
+    };
+    const ids = ['i-0000000000000001', 'i-0000000000000002', 'i-0000000000000003', 'i-0000000000000004', 'i-0000000000000005'];
+    const options = { describe, selector: defaultSelector, endpoint: 'ec2-unit', region: 'eu-west-1', batchSize: 2 };
+    const { findings, calls: made } = await confirmInstancesAbsent(ids, options, controller.signal);
+    assert.equal(made, 2, 'the third batch is not asked');
+    assert.deepEqual(
+      ids.map((id) => findings.get(id)?.verdict),
+      ['gone', 'gone', 'unknown', 'unknown', 'unknown'],
+      'the first batch was answered (neither id returned: gone); the stopped one and the one after are unknown',
+    );
+    assert.match(findings.get(ids[4] ?? '')?.evidence ?? '', /the poll was stopped/);
   });
 
   test('eventual consistency: a just-launched instance is invisible during the lag, then listed; instances already listed stay visible', async () => {

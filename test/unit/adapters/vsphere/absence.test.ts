@@ -3,7 +3,7 @@
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AbsenceFinding } from '../../../../src/adapter/index.js';
-import { ErrorCode } from '../../../../src/errors/index.js';
+import { BridgeError, ErrorCode } from '../../../../src/errors/index.js';
 import { connectVsphere, listAll, startVsphereLab, type LabConnection, type VsphereLab } from '../../../support/vsphere-lab.js';
 
 let lab: VsphereLab;
@@ -152,6 +152,30 @@ for (const apiFlavor of ['api', 'rest'] as const) {
       assert.equal([...findings.values()].filter((finding) => finding.verdict === 'unknown').length, 40 - (spent.vmGets - 1));
       assert.match([...findings.values()].find((finding) => finding.evidence.startsWith('not asked'))?.evidence ?? '', /^not asked: vCenter asked to slow down \(HTTP 429/);
       await connection.close();
+    });
+
+    test('a poll stopped mid-way (its time budget spent) keeps the verdicts vCenter gave; the rest are unknown, nothing throws', async () => {
+      lab.simulator.seedDcmVms({ count: 20, tagged: 20 });
+      const { connection } = await warmConnection(apiFlavor, { concurrency: 2 });
+      const ids = Array.from({ length: 20 }, (_, index) => `vm-${1001 + index}`);
+      for (const id of ids) lab.simulator.inventory.removeVm(id);
+      // Each lookup takes 150 ms: two lanes answer a few before the abort at 700 ms, and most are left.
+      lab.simulator.faults.set([{ kind: 'latencyMs', delayMs: 150, scope: { route: `GET /${apiFlavor}/vcenter/vm/{vm}` } }]);
+      const controller = new AbortController();
+      const stop = setTimeout(() => controller.abort(new BridgeError(ErrorCode.PollAborted, 'the poll ran out of time', {})), 700);
+      try {
+        const findings = await connection.confirmAbsence(ids, controller.signal);
+        const gone = [...findings.values()].filter((finding) => finding.verdict === 'gone');
+        const unknown = [...findings.values()].filter((finding) => finding.verdict === 'unknown');
+        assert.equal(findings.size, 20, 'every id has a verdict');
+        assert.ok(gone.length >= 1 && gone.every((finding) => finding.evidence.endsWith('404 not_found')), `the lookups answered before the abort are kept (${gone.length} gone)`);
+        assert.equal(gone.length + unknown.length, 20);
+        assert.ok(unknown.length >= 1 && unknown.every((finding) => /the poll was stopped/.test(finding.evidence)), unknown.map((finding) => finding.evidence).join('; '));
+      } finally {
+        clearTimeout(stop);
+        lab.simulator.faults.clear();
+        await connection.close();
+      }
     });
 
     test('nothing answered (login refused, vCenter down) → throws; an aborted poll → POLL_ABORTED', async () => {
