@@ -39,7 +39,7 @@ export interface EndpointBook {
   beginPoll(endpoint: string): void;
   /** One platform request of the poll in progress. */
   countRequest(endpoint: string, throttled: boolean): void;
-  /** The poll in progress waited this long for its account's request budget (`rateLimits.<platform>`) before one request. */
+  /** The poll in progress was held this long by its account's request budget (`rateLimits.<platform>`): one stretch of waiting, however many requests waited in it. */
   countRateLimitWait(endpoint: string, platform: string, waitedMs: number): void;
   /** A poll settled (the scheduler's report, and the pipeline's when it succeeded). */
   settle(settlement: PollSettlement, report?: PollReport): void;
@@ -136,7 +136,7 @@ export function createEndpointBook(options: EndpointBookOptions): EndpointBook {
 interface PollRequestCounts {
   requests: number;
   throttles: number;
-  /** Milliseconds its requests waited for the account's rate limit, added up. */
+  /** Milliseconds during which at least one of its requests waited for the account's rate limit. */
   rateLimitWaitMs: number;
 }
 

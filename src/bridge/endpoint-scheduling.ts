@@ -3,7 +3,7 @@ import type { Fence } from '../cache/index.js';
 import type { EndpointConfig } from '../config/index.js';
 import { asBridgeError, BridgeError, ErrorCode } from '../errors/index.js';
 import { createEndpointPoller, type EndpointPoller, type PollReport } from '../pipeline/index.js';
-import { timedGate } from '../ratelimit/index.js';
+import { createWaitTimer, timedGate } from '../ratelimit/index.js';
 import { createScheduler, type PollJob, type Scheduler } from '../scheduler/index.js';
 import type { BridgeContext } from './context.js';
 import type { EndpointBook } from './endpoint-book.js';
@@ -128,8 +128,9 @@ function connect(context: BridgeContext, options: EndpointSchedulingOptions, end
   const endpointLogger = logger.child({ endpoint: endpoint.name, platform: endpoint.platform });
   const targetCheck = dependencies.targetCheckFor?.(endpoint);
   const accountGate = context.rateLimiter.forPlatform(endpoint.platform);
-  // Each wait for the account's budget is booked to this endpoint's poll in progress.
-  const rateLimit = accountGate && ((accountKey: string) => timedGate(accountGate(accountKey), clock, (waitedMs) => options.book.countRateLimitWait(endpoint.name, endpoint.platform, waitedMs)));
+  // The time this endpoint's requests wait for the account's budget is booked to its poll in progress.
+  const waits = createWaitTimer(clock, (waitedMs) => options.book.countRateLimitWait(endpoint.name, endpoint.platform, waitedMs));
+  const rateLimit = accountGate && ((accountKey: string) => timedGate(accountGate(accountKey), waits));
   const connection = adapter.connect(endpoint, {
     logger: endpointLogger,
     clock,

@@ -36,7 +36,7 @@ export interface BridgeMetrics {
   readonly publishFailures: Counter<'endpoint'>;
   readonly platformRequests: Counter<'endpoint' | 'code'>;
   readonly throttles: Counter<'endpoint'>;
-  /** Seconds the endpoint's platform requests waited for their account's request budget (`rateLimits.<platform>`). */
+  /** Seconds during which at least one of the endpoint's platform requests waited for the account's request budget (`rateLimits.<platform>`). */
   readonly rateLimitWait: Counter<'endpoint'>;
   readonly unknownRawStates: Counter<'endpoint' | 'platform' | 'raw_state'>;
   readonly invalidInstanceIds: Counter<'endpoint'>;
@@ -168,7 +168,7 @@ export function createMetrics(options: MetricsOptions = {}): BridgeMetrics {
     publishFailures: new CounterMetric({ name: 'dcm_bridge_publish_failures_total', help: 'Events the broker did not acknowledge.', labelNames: ['endpoint'], registers }),
     platformRequests: new CounterMetric({ name: 'dcm_bridge_platform_requests_total', help: 'HTTP requests to platforms by status code.', labelNames: ['endpoint', 'code'], registers }),
     throttles: new CounterMetric({ name: 'dcm_bridge_throttles_total', help: 'Platform throttling answers (429, RequestLimitExceeded, overLimit).', labelNames: ['endpoint'], registers }),
-    rateLimitWait: new CounterMetric({ name: 'dcm_bridge_rate_limit_wait_seconds_total', help: "Time the endpoint's platform requests waited for their account's shared request budget (rateLimits.<platform>), in seconds.", labelNames: ['endpoint'], registers }),
+    rateLimitWait: new CounterMetric({ name: 'dcm_bridge_rate_limit_wait_seconds_total', help: "Time during which at least one of the endpoint's platform requests waited for the account's shared request budget (rateLimits.<platform>), in seconds.", labelNames: ['endpoint'], registers }),
     unknownRawStates: new CounterMetric({ name: 'dcm_bridge_unknown_raw_states_total', help: 'Instances whose raw state no table entry knows (reported FAILED).', labelNames: ['endpoint', 'platform', 'raw_state'], registers }),
     invalidInstanceIds: new CounterMetric({ name: 'dcm_bridge_invalid_instance_ids_total', help: 'Instances not published because of their DCM id: not a DNS label, or carried by another instance that owns it.', labelNames: ['endpoint'], registers }),
     absenceChecks: new CounterMetric({ name: 'dcm_bridge_absence_checks_total', help: 'Instances missing from a complete list that the platform was asked about, by its verdict (gone, present, unmanaged, unknown).', labelNames: ['endpoint', 'verdict'], registers }),

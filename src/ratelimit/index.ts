@@ -12,5 +12,6 @@ export type { TokenBucket } from './memory-bucket.js';
 export { createRedisBucket, tokenBucketScript } from './redis-bucket.js';
 export type { RedisBucketOptions, RedisScriptCommands } from './redis-bucket.js';
 export { createPlatformRateLimiter } from './limiter.js';
-export { timedGate } from './timed-gate.js';
+export { createWaitTimer, timedGate } from './timed-gate.js';
+export type { WaitTimer } from './timed-gate.js';
 export type { PlatformRate, PlatformRateLimiter, PlatformRateLimiterOptions } from './limiter.js';

@@ -11,17 +11,17 @@ import { createBridge } from '../../../src/bridge/index.js';
 import { createSystemClock } from '../../../src/clock/index.js';
 import { loadConfig } from '../../../src/config/index.js';
 import { createMetrics } from '../../../src/metrics/index.js';
-import { createTokenBucket, timedGate } from '../../../src/ratelimit/index.js';
+import { createTokenBucket, createWaitTimer, timedGate } from '../../../src/ratelimit/index.js';
 import { createAdapterRegistry } from '../../../src/registry/index.js';
 import { createFakeClock } from '../../support/fake-clock.js';
 import { createFileAdapter } from '../../support/file-adapter.js';
 import { memoryLogger } from '../../support/harness.js';
 
-test('a timed gate reports how long each take held its caller, granted or aborted, and passes drain through', async () => {
+test('a timed gate reports each stretch of waiting, granted or aborted, and passes drain through', async () => {
   const clock = createFakeClock();
   const bucket = createTokenBucket({ capacity: 1, refillPerSecond: 2 }, clock);
   const waits: number[] = [];
-  const gate = timedGate(bucket, clock, (waitedMs) => waits.push(waitedMs));
+  const gate = timedGate(bucket, createWaitTimer(clock, (waitedMs) => waits.push(waitedMs)));
   await gate.take();
   const second = gate.take();
   await clock.advance(500);
@@ -43,6 +43,20 @@ test('a timed gate reports how long each take held its caller, granted or aborte
   await clock.advance(1);
   await afterDrain;
   assert.deepEqual(waits, [0, 500, 200, 500]);
+});
+
+test('requests waiting together count once: a stretch ends when the last of them is let through', async () => {
+  const clock = createFakeClock();
+  const bucket = createTokenBucket({ capacity: 1, refillPerSecond: 2 }, clock);
+  await bucket.take();
+  const waits: number[] = [];
+  const timer = createWaitTimer(clock, (waitedMs) => waits.push(waitedMs));
+  // Two gates of one endpoint (two accounts' worth of requests, or one gate asked twice): one timer.
+  const gates = [timedGate(bucket, timer), timedGate(bucket, timer)];
+  const takes = [gates[0]?.take(), gates[1]?.take(), gates[0]?.take()];
+  await clock.advance(1500);
+  await Promise.all(takes);
+  assert.deepEqual(waits, [1500], 'three requests waited 0.5, 1 and 1.5 s side by side: the endpoint was held 1.5 s, not 3 s');
 });
 
 /** A book with a captured logger; settlements are told their times, so no clock moves. */
