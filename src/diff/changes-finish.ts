@@ -51,7 +51,7 @@ export async function finishChangeList(state: PollState, listed: ListedChanges, 
     changes.push(deletionOf(state, record, `the platform reports it deleted (${listed.deleted.get(platformId) ?? ''})`));
   }
   const vanishing = await confirmDepartures(state, liveDeparted, records, announceable, absence, edits, changes);
-  if (state.resync) changes.push(...(await resyncUnchanged(state, listed)));
+  if (state.resync) changes.push(...(await resyncUnchanged(state, listed, new Set([...changes.map((change) => change.platformId), ...remove]))));
   return planOf(state, changes, set, remove, undefined, vanishing, idConflicts);
 }
 
@@ -107,9 +107,17 @@ async function confirmDepartures(
   return vanishing;
 }
 
-/** What DCM must hear again is what the cache committed: only changes were listed. */
-async function resyncUnchanged(state: PollState, listed: ListedChanges): Promise<Change[]> {
-  const unchanged = [...state.index.members].filter(([platformId, entry]) => !state.listedIds.has(platformId) && !listed.deleted.has(platformId) && !listed.departed.has(platformId) && entry.status !== undefined && entry.status !== 'DELETED');
+/**
+ * What DCM must hear again is what the cache committed: only changes were
+ * listed. Not for an instance this finish has already decided about
+ * (`decided`: a DELETED confirmed from an earlier full list's absence, an
+ * instance no longer tracked): the committed state is older than that
+ * decision, and re-announced after it, it would be DCM's last word.
+ */
+async function resyncUnchanged(state: PollState, listed: ListedChanges, decided: ReadonlySet<string>): Promise<Change[]> {
+  const unchanged = [...state.index.members].filter(
+    ([platformId, entry]) => !state.listedIds.has(platformId) && !listed.deleted.has(platformId) && !listed.departed.has(platformId) && !decided.has(platformId) && entry.status !== undefined && entry.status !== 'DELETED',
+  );
   const committed = await readRecords(state, unchanged.map(([platformId]) => platformId));
   const changes: Change[] = [];
   for (const [platformId] of unchanged) {

@@ -174,6 +174,27 @@ test('an instance missing from a full list is confirmed by the next incremental 
   assert.equal((await publishedSince(base + 20)).length, 1, 'once');
 });
 
+test('a resync round in the incremental poll that confirms an earlier full list\'s absence: DELETED, and no resync of the stale state after it', async () => {
+  // Found by the fault suite (openstack-incremental-sigkill): a restarted bridge's first poll, incremental with the
+  // start-up resync, confirmed 6 servers missing from the last full list and published DELETED, then re-announced
+  // their committed DELETING from the cache; DCM ended with DELETING for servers that were gone.
+  const base = (await harness().dcm.messages()).length;
+  const platform = changingPlatform('doubt-resync', instances(20, 'on', 5001));
+  const config = harness().config({ endpoints: ['doubt-resync'], extra: extra(3600) });
+  const bridge = await harness().bridge(config);
+  assert.ok((await bridge.runOnce()).ok);
+  platform.removeUnlogged('vm-5005');
+  platform.forgetCursors();
+  assert.equal((await bridge.runOnce()).endpoints[0]?.lastReport?.kind, 'full', 'the full list misses it once');
+  await bridge.stop();
+  // A restart: its first poll lists from the stored cursor with the start-up resync.
+  const next = await (await harness().bridge(config)).runOnce({ resync: true });
+  assert.equal(next.endpoints[0]?.lastReport?.kind, 'incremental');
+  const events = (await publishedSince(base + 20)).map((message) => `${message.event.data.id}:${message.event.data.status}`);
+  assert.deepEqual(events.filter((event) => event.startsWith('inst-5005:')), ['inst-5005:DELETED'], 'DELETED, and nothing after it');
+  assert.equal(events.length, 20, 'the DELETED and 19 resyncs of the instances still there');
+});
+
 test('diff.fullListSeconds 0 always lists in full and keeps no cursor', async () => {
   changingPlatform('always-full', instances(5, 'on', 3001));
   const bridge = await harness().bridge(harness().config({ endpoints: ['always-full'], extra: extra(0) }));
