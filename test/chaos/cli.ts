@@ -2,14 +2,14 @@
 /**
  * `npm run chaos`: the fault suite's full form (or `--short`), scenario by
  * scenario, printing the results table and writing it with the findings to
- * `.tmp/chaos-report.md` (`.tmp/chaos-report-short.md` for the short form).
- * Exit code 1 when any scenario misses the bar or could not run (a scenario
+ * `.tmp/chaos-report.md` (`.tmp/chaos-report-short.md` for the short form),
+ * and each scenario's findings to `report.md` beside its artifacts. Exit code 1 when any scenario misses the bar or could not run (a scenario
  * that throws is reported and the run goes on). Environment: CHAOS_SEED,
  * CHAOS_TRIALS, CHAOS_SCENARIOS, CHAOS_INSTANCES, CHAOS_RATE,
  * CHAOS_INTERVAL_SECONDS (see settings.ts).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { markdownReport, resultsTable } from './report.js';
 import { missedBar, runScenario, trialsOf, type ScenarioResult } from './run-scenario.js';
 import { allScenarios } from './scenarios/index.js';
@@ -28,6 +28,7 @@ async function main(): Promise<number> {
   const log = (line: string): void => void process.stderr.write(`[chaos ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
   log(`${form} form, seed ${settings.seed}: ${scenarios.map((scenario) => scenario.name).join(', ')}`);
 
+  const command = `npm run chaos${form === 'short' ? ' -- --short' : ''}`;
   const results: ScenarioResult[] = [];
   // A scenario that throws (its own bug, or a part that would not start) is reported and the run goes on: the others' results still count.
   const notRun: string[] = [];
@@ -43,11 +44,14 @@ async function main(): Promise<number> {
     }
     results.push(result);
     const misses = missedBar(result);
-    log(`${scenario.name}: ${misses.length === 0 ? 'passes' : `MISSES THE BAR: ${misses.join(', ')}`}`);
+    // Beside its stream and logs, so groups run side by side (each rewriting the run's report) keep every finding.
+    const scenarioReport = join(settings.artifactsDir, scenario.name, 'report.md');
+    mkdirSync(dirname(scenarioReport), { recursive: true });
+    writeFileSync(scenarioReport, markdownReport([result], settings, command));
+    log(`${scenario.name}: ${misses.length === 0 ? 'passes' : `MISSES THE BAR: ${misses.join(', ')} (findings in ${scenarioReport})`}`);
   }
   const reportPath = form === 'short' ? '.tmp/chaos-report-short.md' : '.tmp/chaos-report.md';
   mkdirSync(dirname(reportPath), { recursive: true });
-  const command = `npm run chaos${form === 'short' ? ' -- --short' : ''}`;
   const leftOut = selected ? [] : allScenarios.filter((scenario) => trialsOf(scenario, settings) === 0);
   const notRunSection = notRun.length === 0 ? '' : `\n## Could not run\n\n${notRun.map((line) => `- ${line.split('\n')[0]}`).join('\n')}\n`;
   writeFileSync(reportPath, markdownReport(results, settings, command, leftOut) + notRunSection);
