@@ -1,5 +1,5 @@
 import type { Instance } from '@aws-sdk/client-ec2';
-import type { AbsenceFinding, AbsenceVerdict } from '../../src/adapter/index.js';
+import { pollStoppedReason, type AbsenceFinding, type AbsenceVerdict } from '../../src/adapter/index.js';
 import type { Selector } from '../../src/config/index.js';
 import { BridgeError, ErrorCode } from '../../src/errors/index.js';
 import { carriesSelector, checkDescribePage, maxPageSize, type ListingOptions } from './listing.js';
@@ -84,7 +84,7 @@ export interface AbsenceReport {
 const wildcard = /[*?\\]/;
 
 /** Evidence of the ids a stopped poll left unanswered. */
-const stoppedEvidence = 'not answered: the poll was stopped (its time budget spent, or the endpoint removed)';
+const stoppedEvidence = `not answered: ${pollStoppedReason}`;
 
 function failureEvidence(error: unknown): string {
   if (!(error instanceof BridgeError)) return `DescribeInstances failed: ${error instanceof Error ? error.message.slice(0, 120) : String(error)}`;

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { AbsenceFinding } from '../../src/adapter/index.js';
+import { pollStoppedReason, type AbsenceFinding } from '../../src/adapter/index.js';
 import { ErrorCode, isBridgeError } from '../../src/errors/index.js';
 import type { PlatformResponse } from '../../src/platform-http/index.js';
 import { jsonContentTypeProblem } from './answers.js';
@@ -63,8 +63,8 @@ const quotedStatusChars = 40;
  * So after the signal's abort (the poll's time budget spent, or the poll
  * stopped): the verdicts Nova already gave are kept and the rest are
  * `unknown`, so a poll whose budget cannot cover every confirmation still
- * settles some, and the next one asks only about the rest. Concurrent requests share the connection's
- * error-body reader; a throttle's `retryAfter` may then be lost, which is fine
+ * settles some, and the next one asks only about the rest. Concurrent
+ * requests share the connection's error-body reader; a throttle's `retryAfter` may then be lost, which is fine
  * here: no verdict or delay is derived from it.
  */
 export async function confirmServersAbsent(platformIds: readonly string[], options: AbsenceOptions, signal: AbortSignal): Promise<Map<string, AbsenceFinding>> {
@@ -134,10 +134,10 @@ function judgeAnswer(id: string, answer: PlatformResponse, options: AbsenceOptio
   return { verdict: 'present', evidence: `GET /servers/${id}: status ${quoted}, still tagged ${options.managedByTag}` };
 }
 
-/** The verdict of a failed request; only the poll's abort is rethrown. */
+/** The verdict of a failed request, and whether the confirmation stops there (a throttle, a refusal, the poll's abort). */
 function judgeFailure(error: unknown, request: string): Asked {
   if (!isBridgeError(error)) return { finding: { verdict: 'unknown', evidence: `${request} failed: ${error instanceof Error ? error.name : 'unexpected error'}` } };
-  if (error.code === ErrorCode.PollAborted) return { finding: { verdict: 'unknown', evidence: `${request} not answered: the poll was stopped` }, stop: 'the poll was stopped (its time budget spent, or the endpoint removed)' };
+  if (error.code === ErrorCode.PollAborted) return { finding: { verdict: 'unknown', evidence: `${request} not answered: ${pollStoppedReason}` }, stop: pollStoppedReason };
   const status = typeof error.context.status === 'number' ? error.context.status : undefined;
   const fault = typeof error.context.platformCode === 'string' ? ` ${error.context.platformCode.slice(0, quotedStatusChars)}` : '';
   const unknown = (why: string, stop?: string): Asked => ({ finding: { verdict: 'unknown', evidence: `${request} ${why}` }, ...(stop === undefined ? {} : { stop }) });

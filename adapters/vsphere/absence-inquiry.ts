@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { AbsenceFinding, AbsenceVerdict } from '../../src/adapter/index.js';
+import { pollStoppedReason, type AbsenceFinding, type AbsenceVerdict } from '../../src/adapter/index.js';
 import { ErrorCode, isBridgeError } from '../../src/errors/index.js';
 
 /** Codes of an error status answer: their evidence is the status and vCenter's error type or fault. */
@@ -67,8 +67,8 @@ export function createAbsenceInquiry(): AbsenceInquiry {
   const failed = (error: unknown): string => {
     firstFailure ??= error;
     if (isBridgeError(error, ErrorCode.PollAborted)) {
-      stoppedBy ??= 'the poll was stopped (its time budget spent, or the endpoint removed)';
-      return 'not answered: the poll was stopped';
+      stoppedBy ??= pollStoppedReason;
+      return `not answered: ${pollStoppedReason}`;
     }
     const said = describeRequestFailure(error);
     if (isThrottle(error)) stoppedBy ??= `vCenter asked to slow down (${said})`;

@@ -136,6 +136,13 @@ export interface AbsenceFinding {
 }
 
 /**
+ * Why an absence confirmation stopped asking when the poll's signal aborted:
+ * the words every adapter gives the ids left `unknown` then (see
+ * {@link PlatformConnection.confirmAbsence}).
+ */
+export const pollStoppedReason = 'the poll was stopped (its time budget spent, or the endpoint removed)';
+
+/**
  * One page of an incremental listing ({@link PlatformConnection.listChanges}).
  * On a full listing's behalf only `instances` is used.
  */
