@@ -195,7 +195,7 @@ export interface CursorCoverage {
   readonly checked: number;
   /** DCM's last word is older than the state the cursor says was listed: a cursor past what DCM heard. */
   readonly behind: readonly string[];
-  /** Deleted before the listing, DCM still holding an earlier state: a full list waits `deleteAfterMissedLists` lists before asking (the judge still owes DCM the DELETED), so these are counted, not failed. */
+  /** Deleted before the listing (or possibly before it: before the cursor was written), DCM still holding an earlier state: a full list waits `deleteAfterMissedLists` lists before asking (the judge still owes DCM the DELETED), so these are counted, not failed. */
   readonly deletionsAwaitingConfirmation: number;
 }
 
@@ -208,9 +208,11 @@ export interface CursorCoverage {
  * (its last truth record before then) — or any state after it, which a page
  * read later may show instead — must be DCM's last word; an instance created
  * after `listedAt` is not checked, and one created and deleted unseen is owed
- * nothing.
+ * nothing. `listedAt` is a lower bound (Nova's whole seconds): the listing ran
+ * at some time up to `writtenAt`, when the cursor was stored, so an instance
+ * deleted by then may have been absent from it and awaits confirmation.
  */
-export function cursorCoverage(truth: ReadonlyMap<string, readonly TruthState[]>, delivered: readonly DeliveredEvent[], listedAt: number): CursorCoverage {
+export function cursorCoverage(truth: ReadonlyMap<string, readonly TruthState[]>, delivered: readonly DeliveredEvent[], listedAt: number, writtenAt: number = listedAt): CursorCoverage {
   const lastWord = new Map<string, string>();
   for (const event of delivered) if (event.malformed === undefined) lastWord.set(event.instanceId, event.status);
   const behind: string[] = [];
@@ -225,7 +227,8 @@ export function cursorCoverage(truth: ReadonlyMap<string, readonly TruthState[]>
     if (told !== undefined && owed.includes(told)) continue;
     if (told === undefined && owed[0] === 'DELETED') continue;
     // Absent from a full list, a deleted instance is asked about only after `deleteAfterMissedLists` lists; DCM keeps an earlier state meanwhile.
-    if (owed[0] === 'DELETED' && told !== undefined && history.slice(0, listed).some((state) => state.status === told)) {
+    const deletion = history.findIndex((state, index) => index >= listed && state.status === 'DELETED' && (index === listed || state.at <= writtenAt));
+    if (deletion >= 0 && told !== undefined && history.slice(0, deletion).some((state) => state.status === told)) {
       awaiting++;
       continue;
     }

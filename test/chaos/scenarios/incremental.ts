@@ -96,10 +96,11 @@ async function watchIncrementalRun(stack: ChaosStack, cursorListedAt: ListedAt):
       const sinceLastPoll = (killed?.stderr() ?? '').split(pollLine).at(-1) ?? '';
       const incremental = cursor !== undefined && Date.now() - cursor.fullListAt < fullListSeconds * 1000 && !sinceLastPoll.includes('listing in full');
       landings.push({ incremental, uncommitted: Number(outboxSize) || 0, afterEvent });
-      const listedAt = cursor === undefined ? undefined : cursorListedAt(cursor.value, await writeOf(storedCursor));
+      const write = cursor === undefined ? undefined : await writeOf(storedCursor);
+      const listedAt = cursor === undefined ? undefined : cursorListedAt(cursor.value, write);
       if (listedAt === undefined) return;
       cursorsChecked++;
-      const coverage = cursorCoverage(context.truth.history(), delivered, listedAt);
+      const coverage = cursorCoverage(context.truth.history(), delivered, listedAt, Math.max(listedAt, write?.at ?? listedAt));
       statesChecked += coverage.checked;
       awaitingConfirmation += coverage.deletionsAwaitingConfirmation;
       behind.push(...coverage.behind);
