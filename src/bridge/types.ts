@@ -24,7 +24,7 @@ export interface EndpointStatus {
   /** When polling of this endpoint (as currently configured) began. */
   readonly since?: number;
   /** Platform requests and throttling answers of the last settled poll. */
-  /** The last settled poll's platform requests, its throttled answers, and how long its requests waited for the account's rate limit, in all. */
+  /** The last settled poll's platform requests, its throttled answers, and how long the account's rate limit held it (requests waiting side by side count once). */
   readonly lastPoll?: { readonly requests: number; readonly throttles: number; readonly rateLimitWaitMs: number; readonly finishedAt: number };
   /** Set while the mass-deletion guard holds this endpoint's deletions (the endpoint is degraded). */
   readonly deletionsHeld?: VanishingVerdict;
