@@ -153,6 +153,42 @@ describe('fast DescribeInstances parsing, field by field against the SDK', () =>
     assert.equal(parsed.Reservations?.[0]?.Instances?.[0]?.Tags?.[0]?.Value, 'A&<&lt;');
   });
 
+  it('skips members it does not read whatever markup they hold, reading the rest as the SDK does', async () => {
+    await assertParity(
+      instanceXml(
+        '<instanceId>i-1</instanceId>' +
+          '<placement zone="a>b/" note=\'<x/>\'><!-- </placement> <instanceState> --><![CDATA[</placement><tagSet>]]><?pi </placement>?>' +
+          '<groupName>g</groupName><item><item/><item><code>99</code></item></item></placement >' +
+          '<monitoring\n><state\t>disabled</state\r\n></monitoring>' +
+          '<instanceState><code>16</code><extra><name>stopped</name></extra><name>running</name></instanceState>' +
+          '<tagSet><item><key>k</key><value>v</value><skipped><key>not</key></skipped></item></tagSet>',
+      ),
+      'markup inside skipped members',
+    );
+    const parsed = parseDescribeInstancesXml(
+      instanceXml('<instanceId>i-1</instanceId><placement><![CDATA[</placement><instanceState><code>80</code></instanceState>]]></placement><instanceState><code>16</code></instanceState>'),
+    );
+    assert.equal(parsed.Reservations?.[0]?.Instances?.[0]?.State?.Code, 16, 'markup inside a skipped CDATA section is not read');
+  });
+
+  it('refuses damage inside a member it does not read, naming it', () => {
+    const cases: readonly (readonly [string, RegExp])[] = [
+      ['<placement><zone>a</placement>', /mismatched tags <zone> and <\/placement>/],
+      ['<placement><zone>a</zone></placementX>', /mismatched tags <placement> and <\/placementX>/],
+      ['<placement><zone>a</zone>', /mismatched tags <placement> and <\/item>/],
+      ['<placement><!-- open', /an unclosed comment/],
+      ['<placement><![CDATA[ open', /an unclosed CDATA section/],
+      ['<placement><? open', /an unclosed processing instruction/],
+      ['<placement><zone a="1>', /an unclosed attribute value/],
+      ['<placement><>', /a tag without a name/],
+      ['<placement><!ELEMENT x>', /an unknown markup declaration/],
+    ];
+    for (const [inside, problem] of cases) {
+      assert.throws(() => parseDescribeInstancesXml(instanceXml(`<instanceId>i-1</instanceId>${inside}`)), problem, inside);
+    }
+    assert.throws(() => parseDescribeInstancesXml('<DescribeInstancesResponse><reservationSet><item><groupSet><item><groupId>sg-1</groupId>'), /a missing closing tag <\/item>/, 'a page cut inside a skipped member');
+  });
+
   it('reads the simulator fault that drops an instanceId as the SDK does, and the listing still refuses the page', async () => {
     const page = renderDescribeInstances('req-1', simulatorInventory().list(), undefined, 'us-east-1');
     const damaged = renderDescribeFault('missingInstanceId', page, 'req-1', Date.UTC(2026, 0, 1));
