@@ -19,7 +19,7 @@ export interface RawAnswer {
   readonly status: number;
   readonly contentType: string | undefined;
   readonly body: Uint8Array;
-  /** The body decoded as UTF-8, when the caller has it already (a page is decoded once). */
+  /** The body decoded as UTF-8, when the caller has it already (a page is decoded once, for this check; the scanner reads its bytes). */
   readonly text?: string;
 }
 
@@ -98,12 +98,12 @@ const emptyBody = new Uint8Array();
  * SDK's). The SDK's retry strategy classifies the error as a client error,
  * so a wrong answer is not retried: the poll fails and deletes nothing.
  *
- * A checked DescribeInstances answer takes the fast path: it is read by
- * {@link parseDescribeInstancesXml} (the members the adapter uses, in the
- * SDK's output shape) and the SDK's deserializer gets an empty body, which
- * it turns into `{ $metadata }`; a middleware outside it (high priority)
- * adds the parsed members. The SDK's generic XML reading costs 180–330 µs
- * per instance, this one about a tenth of that (adapters/ec2/README.md). A
+ * A checked DescribeInstances answer takes the fast path: its bytes are
+ * read by {@link parseDescribeInstancesXml} (the members the adapter uses,
+ * in the SDK's output shape) and the SDK's deserializer gets an empty body,
+ * which it turns into `{ $metadata }`; a middleware outside it (high
+ * priority) adds the parsed members. The SDK's generic XML reading costs
+ * 13–15× more per instance (adapters/ec2/README.md). A
  * body that is not well-formed XML fails as PLATFORM_PAYLOAD, as the SDK's
  * parse error did.
  */
