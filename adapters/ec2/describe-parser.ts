@@ -218,12 +218,12 @@ function matchingEndTag(bytes: Uint8Array, open: number, nameStart: number, name
 function endTagName(scan: Scan, open: number): string {
   const close = indexOfByte(scan.bytes, greaterThan, open + 2);
   if (close === -1) fail('an unclosed end tag', open);
-  return scan.buffer.toString('utf8', open + 2, close).trim();
+  return scan.bytes.toString('utf8', open + 2, close).trim();
 }
 
 /** A name in the answer, for an error message. */
 function nameAt(scan: Scan, nameStart: number, nameLength: number): string {
-  return scan.buffer.toString('utf8', nameStart, nameStart + nameLength);
+  return scan.bytes.toString('utf8', nameStart, nameStart + nameLength);
 }
 
 /** The child of a `parent` element named `bytes[nameStart, nameEnd)` that the adapter reads, or undefined when it skips it. */
@@ -330,7 +330,7 @@ function openContainer(kind: Kind, parent: Frame): Record<string, unknown> | und
  * the process: once any module subclasses `String` (`@redis/client` does,
  * for its RESP `VerbatimString`), V8 runs every `String.prototype` method
  * call such as `charCodeAt` and `indexOf` on a slower path for the rest of
- * the process (`node dist/bench/ec2-parse.bench.js` shows both).
+ * the process (`node dist/bench/string-subclass.bench.js` measures it).
  *
  * The root element's name is not judged here (`answer-check.ts` did that
  * on the raw bytes).
@@ -340,7 +340,7 @@ function openContainer(kind: Kind, parent: Frame): Record<string, unknown> | und
  */
 export function parseDescribeInstancesXml(answer: Uint8Array | string): ParsedDescribeInstances {
   const buffer = typeof answer === 'string' ? Buffer.from(answer, 'utf8') : Buffer.from(answer.buffer, answer.byteOffset, answer.byteLength);
-  const scan: Scan = { bytes: buffer, buffer, output: {}, stack: [], rootSeen: false };
+  const scan: Scan = { bytes: buffer, output: {}, stack: [], rootSeen: false };
   const length = buffer.length;
   let index = 0;
   while (index < length) {
@@ -362,9 +362,8 @@ export function parseDescribeInstancesXml(answer: Uint8Array | string): ParsedDe
 
 /** One pass over a DescribeInstances answer: its bytes, the elements open, the output being filled. */
 interface Scan {
-  /** The answer; `buffer` is the same bytes, for decoding values. */
-  readonly bytes: Uint8Array;
-  readonly buffer: Buffer;
+  /** The answer's bytes (a Buffer, so that values can be decoded from them). */
+  readonly bytes: Buffer;
   readonly output: ParsedDescribeInstances;
   readonly stack: Frame[];
   rootSeen: boolean;
@@ -389,7 +388,7 @@ function textValue(scan: Scan, from: number, to: number): string {
   const { bytes } = scan;
   let plain = true;
   for (let index = from; index < to && plain; index++) plain = bytes[index] !== ampersand && bytes[index] !== carriageReturn;
-  const text = scan.buffer.toString('utf8', from, to);
+  const text = scan.bytes.toString('utf8', from, to);
   return plain ? text : decodeEntities(normalizeLineEnds(text));
 }
 
@@ -420,7 +419,7 @@ function readDeclaration(scan: Scan, open: number): number {
   if (bytesAt(bytes, open, cdataOpen)) {
     const top = stack[stack.length - 1];
     if (top === undefined) fail('a CDATA section outside the root element', open);
-    if (top.text !== undefined) top.text += normalizeLineEnds(scan.buffer.toString('utf8', open + cdataOpen.length, end - cdataClose.length));
+    if (top.text !== undefined) top.text += normalizeLineEnds(scan.bytes.toString('utf8', open + cdataOpen.length, end - cdataClose.length));
   }
   return end;
 }
