@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { AuthorizationError, connect, credsAuthenticator, headers, nkeyAuthenticator, type Authenticator, type NatsConnection, type TlsOptions } from '@nats-io/transport-node';
-import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
+import { AuthorizationError, connect, credsAuthenticator, headers, nkeyAuthenticator, PermissionViolationError, type Authenticator, type NatsConnection, type TlsOptions } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import { createSlotLimiter, type SlotLimiter } from '../concurrency/index.js';
 import { BridgeError, ErrorCode } from '../errors/index.js';
 import type { EventPublisher, PublishOutcome } from './publisher.js';
 import type { OutgoingEvent } from './status-event.js';
+import { createStreamAcks, StreamAckError, type StreamAcks } from './stream-acks.js';
 import { createStreamHistory } from './stream-history.js';
 
 export interface NatsPublisherOptions {
@@ -66,7 +67,7 @@ export function createNatsPublisher(options: NatsPublisherOptions): EventPublish
     tls: tlsOptions(options.tls, servers),
     pauseBeforeRetry: createInterruptiblePause(),
     connection: undefined,
-    client: undefined,
+    acks: undefined,
     closed: false,
     closing: undefined,
     reconnecting: false,
@@ -96,7 +97,7 @@ export function createNatsPublisher(options: NatsPublisherOptions): EventPublish
         const failure = error instanceof BridgeError ? error : publishFailure(error, events[0]?.subject ?? 'dcm.*');
         return events.map(() => ({ ok: false, error: failure }) as const);
       }
-      if (options.jetstream && link.client) return publishToStream(link.client, ackWindow, options.ackTimeoutMs, events);
+      if (options.jetstream && link.acks) return publishToStream(link.acks, ackWindow, options.ackTimeoutMs, events);
       return publishCore(established, options.ackTimeoutMs, events);
     },
 
@@ -121,7 +122,8 @@ interface NatsLink {
   readonly tls: TlsOptions | undefined;
   readonly pauseBeforeRetry: ReturnType<typeof createInterruptiblePause>;
   connection: NatsConnection | undefined;
-  client: JetStreamClient | undefined;
+  /** With JetStream: the acks of the connection's publishes. */
+  acks: StreamAcks | undefined;
   closed: boolean;
   closing: Promise<void> | undefined;
   /** The client lost the link and is reconnecting. */
@@ -188,10 +190,13 @@ async function adoptConnection(link: NatsLink, made: NatsConnection, attempt: nu
   }
   link.lastConnectError = undefined;
   logger.info({ server: made.getServer(), attempts: attempt }, 'connected to NATS');
+  const acks = options.jetstream ? createStreamAcks(made) : undefined;
   void watchStatus(made, logger, (up) => {
     link.reconnecting = !up;
-  });
-  if (options.jetstream) link.client = jetstream(made, { timeout: options.ackTimeoutMs });
+  }, acks);
+  // A connection closes only when the publisher closes it (the client reconnects for as long as it runs).
+  void made.closed().then(() => acks?.close(`the NATS connection to ${link.broker} is closed`));
+  link.acks = acks;
   link.connection = made;
   return made;
 }
@@ -218,8 +223,8 @@ function unreachable(link: NatsLink): BridgeError {
 
 function publishFailure(error: unknown, subject: string): BridgeError {
   const text = error instanceof Error ? error.message : String(error);
-  // A publish nobody answers: the client reports "no responders" or, in 3.x, "jetstream is not enabled".
-  const noStream = /no responders|not enabled|503/i.test(text) || (error as { code?: string })?.code === '503';
+  // A publish nobody answers: a "no responders" status, or the client's "jetstream is not enabled".
+  const noStream = error instanceof StreamAckError ? error.code === '503' : /no responders|not enabled/i.test(text);
   const message = noStream
     ? `no JetStream stream captures ${subject} (${text}): DCM's stream is missing or JetStream is off (for a standalone setup set publisher.createStream: true)`
     : `publish to ${subject} failed: ${text}`;
@@ -234,12 +239,12 @@ function eventHeaders(id: string) {
 }
 
 /** JetStream: each event with its id as `Nats-Msg-Id`, within the shared ack window; one outcome per event. */
-function publishToStream(client: JetStreamClient, ackWindow: SlotLimiter, ackTimeoutMs: number, events: readonly OutgoingEvent[]): Promise<PublishOutcome[]> {
+function publishToStream(acks: StreamAcks, ackWindow: SlotLimiter, ackTimeoutMs: number, events: readonly OutgoingEvent[]): Promise<PublishOutcome[]> {
   return Promise.all(
     events.map((event) =>
       ackWindow.run(async (): Promise<PublishOutcome> => {
         try {
-          const ack = await client.publish(event.subject, event.body, { msgID: event.id, timeout: ackTimeoutMs, headers: eventHeaders(event.id) });
+          const ack = await acks.publish(event.subject, event.body, eventHeaders(event.id), ackTimeoutMs);
           return { ok: true, duplicate: ack.duplicate };
         } catch (error) {
           return { ok: false, error: publishFailure(error, event.subject) };
@@ -341,8 +346,10 @@ function fileAuthenticator(options: NatsPublisherOptions): { authenticator?: Aut
   return { authenticator };
 }
 
-async function watchStatus(connection: NatsConnection, logger: Logger, onLinkChange: (up: boolean) => void): Promise<void> {
+async function watchStatus(connection: NatsConnection, logger: Logger, onLinkChange: (up: boolean) => void, acks: StreamAcks | undefined): Promise<void> {
   for await (const status of connection.status()) {
+    // The server refuses a subject the bridge may not publish on with an error, not an answer: its publishes fail now, not at their timeout.
+    if (status.type === 'error' && status.error instanceof PermissionViolationError && status.error.operation === 'publish') acks?.refuse(status.error.subject, status.error);
     if (status.type === 'disconnect' || status.type === 'reconnecting') onLinkChange(false);
     if (status.type === 'reconnect') onLinkChange(true);
     if (status.type === 'disconnect' || status.type === 'reconnect' || status.type === 'error') logger.warn({ natsStatus: status.type }, `NATS ${status.type}`);

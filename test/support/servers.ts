@@ -89,6 +89,8 @@ export interface NatsServerOptions {
   readonly operator?: { readonly jwt: string; readonly systemAccount: string; readonly accounts: Readonly<Record<string, string>> };
   /** TLS required of every client (`--tls`). */
   readonly tls?: ServerTlsFiles;
+  /** One user with a password who may publish anywhere but on these subjects (the config file's `permissions`). */
+  readonly restrictedUser?: { readonly name: string; readonly password: string; readonly publishDenied: readonly string[] };
 }
 
 async function startProcess(name: string, command: string, args: (port: number, dir: string) => string[], scheme: string): Promise<TestServer> {
@@ -149,7 +151,7 @@ export function startNats(options: NatsServerOptions = {}): Promise<TestServer> 
   const flags = (dir: string): string[] => [
     ...(options.user ? ['--user', options.user.name, '--pass', options.user.password] : []),
     ...(tls ? ['--tls', '--tlscert', tls.certFile, '--tlskey', tls.keyFile, '--tlscacert', tls.caFile, ...(tls.verifyClients ? ['--tlsverify'] : [])] : []),
-    ...(options.nkeyUsers || options.operator ? ['-c', writeNatsConfig(dir, options)] : []),
+    ...(options.nkeyUsers || options.operator || options.restrictedUser ? ['-c', writeNatsConfig(dir, options)] : []),
   ];
   return startProcess('nats', 'nats-server', (port, dir) => ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', dir, ...flags(dir)], 'nats');
 }
@@ -158,6 +160,10 @@ export function startNats(options: NatsServerOptions = {}): Promise<TestServer> 
 function writeNatsConfig(dir: string, options: NatsServerOptions): string {
   const lines: string[] = [];
   if (options.nkeyUsers) lines.push(`authorization { users = [ ${options.nkeyUsers.map((nkey) => `{ nkey: ${nkey} }`).join(', ')} ] }`);
+  if (options.restrictedUser) {
+    const { name, password, publishDenied } = options.restrictedUser;
+    lines.push(`authorization { users = [ { user: ${JSON.stringify(name)}, password: ${JSON.stringify(password)}, permissions: { publish: { deny: ${JSON.stringify(publishDenied)} } } } ] }`);
+  }
   if (options.operator) {
     lines.push(`operator: ${options.operator.jwt}`, `system_account: ${options.operator.systemAccount}`, 'resolver: MEMORY');
     lines.push(`resolver_preload: {\n${Object.entries(options.operator.accounts).map(([account, jwt]) => `  ${account}: ${jwt}`).join('\n')}\n}`);
