@@ -2,8 +2,8 @@
  * The JetStream floor of `npm run bench` (#12): a minimal publisher, in its
  * own process, storing `count` events into a stream of the same kind as
  * DCM's (file storage, the default duplicate window), with what the bridge's
- * publisher uses: `@nats-io/transport-node` with `noAsyncTraces`, the
- * JetStream client's `publish` with a `Nats-Msg-Id`, the bridge's window of
+ * publisher uses: `@nats-io/transport-node` with `noAsyncTraces`, a publish
+ * with a `Nats-Msg-Id` awaiting its ack (`stream-publish.ts`), the bridge's window of
  * acks in flight (`publisher.maxInFlight`), bodies of the bridge's events'
  * size. The window stays full: a new publish starts as soon as any ack
  * arrives. Prints `{ wallMs, cpuUs, stored, peakRssMb }` as one JSON line on stdout;
@@ -12,9 +12,9 @@
  * Settings as JSON in `$BENCH_FLOOR` ({@link JetStreamFloorSettings}).
  */
 import { randomUUID } from 'node:crypto';
-import { jetstream } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { bodyOf } from './event-body.js';
+import { createStreamPublish } from './stream-publish.js';
 
 /** What a JetStream floor process is told. */
 export interface JetStreamFloorSettings {
@@ -31,7 +31,7 @@ const settings = JSON.parse(process.env['BENCH_FLOOR'] ?? '{}') as JetStreamFloo
 
 async function main(): Promise<void> {
   const connection = await connect({ servers: settings.natsUrl, noAsyncTraces: true });
-  const client = jetstream(connection, { timeout: 30_000 });
+  const publish = createStreamPublish(connection);
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
   let next = 0;
@@ -41,7 +41,7 @@ async function main(): Promise<void> {
       while (next < settings.count) {
         next++;
         const id = randomUUID();
-        await client.publish(settings.subject, bodyOf(id, settings.bodyBytes), { msgID: id });
+        await publish(settings.subject, bodyOf(id, settings.bodyBytes), id);
         stored++;
       }
     }),

@@ -4,7 +4,7 @@
  * as the fetch floor (`listers.ts`) and,
  * for every page: one `MGET` of the page's keys (a poll must know the states
  * it had), one JetStream publish per VM (a body of the bridge's event size,
- * `Nats-Msg-Id`, `noAsyncTraces`, the bridge's window of acks in flight,
+ * `Nats-Msg-Id`, `noAsyncTraces`, its ack awaited as `stream-publish.ts` does, the bridge's window of acks in flight,
  * kept full across pages) and one `MULTI` of the page's `SET`s (records of the
  * bridge's size), not awaited before the next page is asked for. One
  * unmeasured storm first warms it up as the bridge is warm when a storm
@@ -19,11 +19,12 @@
  *
  * Settings as JSON in `$BENCH_FLOOR` ({@link StormFloorSettings}).
  */
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { createClient } from '@redis/client';
 import { bodyOf } from './event-body.js';
 import { closeListers, createLister, type ListerSettings } from './listers.js';
+import { createStreamPublish } from './stream-publish.js';
 
 /** What a storm floor process is told. */
 export interface StormFloorSettings extends ListerSettings {
@@ -85,14 +86,14 @@ function createWindowedPublisher(send: (id: string) => Promise<unknown>, window:
 async function main(): Promise<void> {
   const list = await createLister(settings);
   const connection = await connect({ servers: settings.natsUrl, noAsyncTraces: true });
-  const client = jetstream(connection, { timeout: 30_000 });
+  const streamPublish = createStreamPublish(connection);
   const redis = createClient({ url: settings.redisUrl });
   await redis.connect();
   const record = 'r'.repeat(settings.recordBytes);
   const keyOf = (id: string): string => `${settings.keyPrefix}:${id}`;
   /** One storm: every VM listed, its key read, an event published, its record written; resolves to the events stored. */
   const storm = async (pass: number): Promise<number> => {
-    const publisher = createWindowedPublisher((id) => client.publish(settings.subject, bodyOf(id, settings.bodyBytes), { msgID: `${id}:${runNonce}:${pass}` }), settings.window);
+    const publisher = createWindowedPublisher((id) => streamPublish(settings.subject, bodyOf(id, settings.bodyBytes), `${id}:${runNonce}:${pass}`), settings.window);
     const writes: Promise<unknown>[] = [];
     await list(async (ids) => {
       if (ids.length === 0) return;
