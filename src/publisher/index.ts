@@ -4,6 +4,8 @@ export type { StatusEventInput, OutgoingEvent, DeliveredState } from './status-e
 export { createStreamHistory } from './stream-history.js';
 export type { DeliveredHistory, StreamHistoryOptions } from './stream-history.js';
 export { createNatsPublisher, dcmSubjects } from './nats-publisher.js';
+export { createStreamAcks, StreamAckError } from './stream-acks.js';
+export type { StreamAck, StreamAcks } from './stream-acks.js';
 export type { NatsPublisherOptions } from './nats-publisher.js';
 export { createStdoutPublisher } from './stdout-publisher.js';
 export type { EventPublisher, PublishOutcome } from './publisher.js';

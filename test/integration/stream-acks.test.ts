@@ -3,8 +3,7 @@ import assert from 'node:assert/strict';
 import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
 import { DiscardPolicy, jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { pino } from 'pino';
-import { buildStatusEvent, createNatsPublisher } from '../../src/publisher/index.js';
-import { createStreamAcks, StreamAckError, type StreamAck } from '../../src/publisher/stream-acks.js';
+import { buildStatusEvent, createNatsPublisher, createStreamAcks, StreamAckError, type StreamAck } from '../../src/publisher/index.js';
 import { startNats, type TestServer } from '../support/servers.js';
 
 // #12: the bridge matches JetStream's acks to its publishes itself; an ack means what the JetStream client's publish meant.
