@@ -2,9 +2,9 @@
  * The JetStream floor of `npm run bench` (#12): a minimal publisher, in its
  * own process, storing `count` events into a stream of the same kind as
  * DCM's (file storage, the default duplicate window), with what the bridge's
- * publisher uses: `@nats-io/transport-node` with `noAsyncTraces`, a publish
- * with a `Nats-Msg-Id` awaiting its ack (`stream-publish.ts`), the bridge's window of
- * acks in flight (`publisher.maxInFlight`), bodies of the bridge's events'
+ * publisher uses: `@nats-io/transport-node` with `noAsyncTraces`, a
+ * publish with a `Nats-Msg-Id` awaiting its ack (`stream-publish.ts`), the
+ * bridge's window of acks in flight (`publisher.maxInFlight`), bodies of the bridge's events'
  * size. The window stays full: a new publish starts as soon as any ack
  * arrives. Prints `{ wallMs, cpuUs, stored, peakRssMb }` as one JSON line on stdout;
  * the bench reads the rate off the stream's first and last storage times.

@@ -4,8 +4,9 @@
  * as the fetch floor (`listers.ts`) and,
  * for every page: one `MGET` of the page's keys (a poll must know the states
  * it had), one JetStream publish per VM (a body of the bridge's event size,
- * `Nats-Msg-Id`, `noAsyncTraces`, its ack awaited as `stream-publish.ts` does, the bridge's window of acks in flight,
- * kept full across pages) and one `MULTI` of the page's `SET`s (records of the
+ * `Nats-Msg-Id`, `noAsyncTraces`, its ack awaited as `stream-publish.ts`
+ * does, the bridge's window of acks in flight, kept full across pages) and
+ * one `MULTI` of the page's `SET`s (records of the
  * bridge's size), not awaited before the next page is asked for. One
  * unmeasured storm first warms it up as the bridge is warm when a storm
  * comes (connections, token, compiled code, the keys in Redis); its events

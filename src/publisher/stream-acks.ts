@@ -55,8 +55,8 @@ interface AwaitingAck {
   readonly timer: NodeJS.Timeout;
 }
 
-/** Creates the ack matching of one connection; `inboxPrefix` as the connection's own (default `_INBOX`). */
-export function createStreamAcks(connection: NatsConnection, inboxPrefix?: string): StreamAcks {
+/** Creates the ack matching of one connection, on inboxes under `_INBOX` as the client's own requests use. */
+export function createStreamAcks(connection: NatsConnection): StreamAcks {
   const awaiting = new Map<string, AwaitingAck>();
   let closedBecause: string | undefined;
   let inbox: { readonly base: string; readonly subscription: Subscription } | undefined;
@@ -77,7 +77,7 @@ export function createStreamAcks(connection: NatsConnection, inboxPrefix?: strin
   /** The inbox acks come to; a new one when the server closed the last (it refused the subscription). */
   const currentInbox = (): string => {
     if (inbox && !inbox.subscription.isClosed()) return inbox.base;
-    const base = `${createInbox(inboxPrefix)}.`;
+    const base = `${createInbox()}.`;
     const subscription = connection.subscribe(`${base}*`, {
       callback: (error, message) => {
         if (error) {
