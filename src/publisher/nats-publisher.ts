@@ -144,8 +144,8 @@ function connectOnce(link: NatsLink): Promise<NatsConnection> {
     timeout: options.ackTimeoutMs,
     // The client gives up reconnecting after two refusals in a row; a rotated credentials file must still get its turn.
     ignoreAuthErrorAbort: true,
-    // Otherwise every publish builds error objects for async stack traces up front, used or not
-    // (8 s of CPU per 100,000 events in the #12 profile); the bridge's own errors name the subject.
+    // Otherwise every request (the recall's JetStream API calls; events are not requests, see stream-acks.ts)
+    // builds error objects for async stack traces up front, used or not; the bridge's own errors name the subject.
     noAsyncTraces: true,
     ...(options.user ? { user: options.user } : {}),
     ...(options.password ? { pass: options.password } : {}),
