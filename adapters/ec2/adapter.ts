@@ -11,15 +11,21 @@ import { toBridgeError, type ErrorScope } from './errors.js';
 import { listManagedInstances } from './listing.js';
 import { describeEc2Platform } from './platform.js';
 import { createRetryStrategy, defaultRetryPolicy, requestTimeoutsFor, type RequestTimeouts, type RetryPolicy } from './retry-strategy.js';
-import { createAccountBuckets, defaultBucketSettings, type AccountBuckets, type TokenBucketSettings } from './token-bucket.js';
+import { createAccountBuckets, type AccountBuckets, type TokenBucketSettings } from './token-bucket.js';
 
 /** Tuning and dependencies of the adapter; the defaults suit real EC2, tests make waits short. */
 export interface Ec2AdapterOptions {
   /** SDK retries per call. Default {@link defaultRetryPolicy}. */
   readonly retryPolicy?: Partial<RetryPolicy>;
-  /** The per-account request bucket when the bridge gives none (`AdapterContext.rateLimit`). Default {@link defaultBucketSettings}. */
+  /**
+   * A per-account request bucket of the adapter's own, for a lab or test
+   * connecting it without the bridge (e.g. `defaultBucketSettings`).
+   * It applies only where the context gives no `rateLimit`; default none:
+   * as the adapter contract says, no `rateLimit` means not limited, so the
+   * bridge's `rateLimits.ec2.requestsPerSecond: 0` turns limiting off.
+   */
   readonly bucket?: TokenBucketSettings;
-  /** Shares buckets with another adapter instance (tests); default: a registry of this instance's own. */
+  /** Like `bucket`, shared with another adapter instance (tests). */
   readonly accountBuckets?: AccountBuckets;
   /** Shared config files and the STS endpoint (tests, private networks). */
   readonly credentials?: CredentialSettings;
@@ -47,7 +53,7 @@ export function createEc2Adapter(options: Ec2AdapterOptions = {}): PlatformAdapt
   const adapter: AdapterSettings = {
     options,
     policy: { ...defaultRetryPolicy, ...options.retryPolicy },
-    buckets: options.accountBuckets ?? createAccountBuckets(options.bucket ?? defaultBucketSettings),
+    buckets: options.accountBuckets ?? (options.bucket ? createAccountBuckets(options.bucket) : undefined),
     readFile: options.readFile ?? ((path: string) => readFileSync(path)),
   };
   return {
@@ -60,18 +66,19 @@ export function createEc2Adapter(options: Ec2AdapterOptions = {}): PlatformAdapt
 interface AdapterSettings {
   readonly options: Ec2AdapterOptions;
   readonly policy: RetryPolicy;
-  readonly buckets: AccountBuckets;
+  /** The adapter's own buckets, when it was given some. */
+  readonly buckets: AccountBuckets | undefined;
   readonly readFile: (path: string) => Buffer;
 }
 
-/** One endpoint's connection: its scope, its account's bucket, the SDK client once built, and the signal the retry waits follow. */
+/** One endpoint's connection: its scope, its account's bucket (if limited), the SDK client once built, and the signal the retry waits follow. */
 interface EndpointState {
   readonly adapter: AdapterSettings;
   readonly endpoint: EndpointConfig;
   readonly context: AdapterContext;
   readonly region: string;
   readonly scope: ErrorScope;
-  readonly bucket: RequestGate;
+  readonly bucket: RequestGate | undefined;
   /** Polls of one endpoint never overlap (scheduler invariant), so one slot suffices. */
   activeSignal: AbortSignal | undefined;
   connection: Promise<Ec2Connection> | undefined;
@@ -86,8 +93,8 @@ function connectEndpoint(adapter: AdapterSettings, endpoint: EndpointConfig, con
     context,
     region,
     scope: { endpoint: endpoint.name, region, secrets: [keys.secretAccessKey, keys.sessionToken, keys.accessKeyId].filter((value): value is string => value !== undefined) },
-    // The bridge's bucket (rateLimits.ec2: shared by the account's endpoints on every replica) when it gives one; else this adapter's own.
-    bucket: context.rateLimit ? context.rateLimit(accountKeyOf(endpoint)) : adapter.buckets.forAccount(accountKeyOf(endpoint), context.clock),
+    // The bridge's bucket (rateLimits.ec2: shared by the account's endpoints on every replica) when it gives one; else this adapter's own, if it has one.
+    bucket: context.rateLimit ? context.rateLimit(accountKeyOf(endpoint)) : adapter.buckets?.forAccount(accountKeyOf(endpoint), context.clock),
     activeSignal: undefined,
     connection: undefined,
   };
@@ -111,7 +118,7 @@ function sdkConnection(state: EndpointState): Promise<Ec2Connection> {
       maxAttempts: policy.maxAttempts,
       retryStrategy: createRetryStrategy(policy, {
         clock: context.clock,
-        bucket: state.bucket,
+        ...(state.bucket ? { bucket: state.bucket } : {}),
         signal: () => state.activeSignal,
         ...(options.random ? { random: options.random } : {}),
         onRetry: (retry) => context.logger.debug(retry, 'retrying DescribeInstances'),

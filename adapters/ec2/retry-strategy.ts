@@ -72,8 +72,8 @@ export function requestTimeoutsFor(intervalSeconds: number, policy: RetryPolicy)
 /** What the strategy needs besides its policy. */
 export interface RetryStrategyDependencies {
   readonly clock: Clock;
-  /** The account's request bucket (the bridge's shared one, or the adapter's own): every attempt, first or retry, takes one token. */
-  readonly bucket: RequestGate;
+  /** The account's request bucket (the bridge's shared one, or the adapter's own): every attempt, first or retry, takes one token. Absent: not limited. */
+  readonly bucket?: RequestGate;
   /** The signal of the listing in progress; waits end when it aborts. */
   readonly signal: () => AbortSignal | undefined;
   /** Source of jitter in [0, 1). */
@@ -97,17 +97,17 @@ export function createRetryStrategy(policy: RetryPolicy, dependencies: RetryStra
   const token = (retries: number): RetryToken => ({ getRetryCount: () => retries, getRetryDelay: () => 0 });
   return {
     async acquireInitialRetryToken() {
-      await dependencies.bucket.take(dependencies.signal());
+      await dependencies.bucket?.take(dependencies.signal());
       return token(0);
     },
     async refreshRetryTokenForRetry(previous: RetryToken, errorInfo: RetryErrorInfo) {
       const retries = previous.getRetryCount();
-      if (errorInfo.errorType === 'THROTTLING') dependencies.bucket.drain();
+      if (errorInfo.errorType === 'THROTTLING') dependencies.bucket?.drain();
       if (!retryable.has(errorInfo.errorType) || retries + 1 >= policy.maxAttempts) throw new Error('no retry: not retryable or out of attempts');
       const delayMs = retryDelayMs(policy, errorInfo.errorType === 'THROTTLING', retries, random());
       dependencies.onRetry?.({ attempt: retries + 2, errorType: errorInfo.errorType, delayMs });
       await dependencies.clock.sleep(delayMs, dependencies.signal());
-      await dependencies.bucket.take(dependencies.signal());
+      await dependencies.bucket?.take(dependencies.signal());
       return token(retries + 1);
     },
     recordSuccess() {

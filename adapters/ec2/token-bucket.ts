@@ -9,15 +9,18 @@ export type { TokenBucket, TokenBucketSettings };
  * Half of EC2's published request bucket for non-mutating (Describe*) actions
  * (100 tokens, 20 per second, per account and region): the bridge shares the
  * account's bucket with the console, IaC tools and other automation, so it
- * keeps the other half for them. See README.md ("Throttling").
+ * keeps the other half for them. See README.md ("Throttling"). The
+ * bridge's `rateLimits.ec2` defaults to the same; a lab connecting the
+ * adapter without the bridge passes it as `createEc2Adapter({ bucket })`.
  */
 export const defaultBucketSettings: TokenBucketSettings = Object.freeze({ capacity: 50, refillPerSecond: 10 });
 
 /**
  * Token buckets by account, shared by every endpoint of that account in one
- * adapter instance: the adapter's own limit when the bridge gives it none
- * (`AdapterContext.rateLimit` absent: a lab or a test connecting the
- * adapter directly). Under the bridge, `rateLimits.ec2` applies instead.
+ * adapter instance: the adapter's own limit, when it is given one
+ * (`createEc2Adapter({ bucket })`: a lab or a test connecting the adapter
+ * directly). Under the bridge, `rateLimits.ec2` applies instead, and
+ * `requestsPerSecond: 0` there means no limit.
  */
 export interface AccountBuckets {
   /**

@@ -1,8 +1,9 @@
-import { describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createFakeClock } from '../../../support/fake-clock.js';
 import { accountKeyOf, createAccountBuckets, createEc2Adapter, createTokenBucket, defaultBucketSettings } from '../../../../adapters/ec2/index.js';
-import { validateEc2Input } from '../../../support/ec2-lab.js';
+import { connectEc2, fastRetries, startEc2Lab, validateEc2Input, type Ec2Lab } from '../../../support/ec2-lab.js';
+import { listAll } from '../../../support/vsphere-lab.js';
 
 describe('EC2 request token bucket (fake clock)', () => {
   test('a full bucket serves its capacity at once, then one token per 1/refill seconds, in order', async () => {
@@ -80,5 +81,47 @@ describe('EC2 request token bucket (fake clock)', () => {
     const left = createAccountBuckets();
     const right = createAccountBuckets();
     assert.notEqual(left.forAccount('k', clock), right.forAccount('k', clock));
+  });
+});
+
+describe('EC2 adapter without the bridge\'s bucket (fake clock, simulator)', () => {
+  let lab: Ec2Lab;
+  before(async () => {
+    lab = await startEc2Lab();
+    lab.simulator.seedDcmInstances({ count: 260, tagged: 260 });
+  });
+  after(() => lab.close());
+  const pagesAsked = (): number => lab.simulator.stats().byRoute['POST /'] ?? 0;
+
+  test('given no bucket of its own, it is not limited: the bridge\'s rateLimits.ec2.requestsPerSecond: 0 means off', async () => {
+    const clock = createFakeClock();
+    const asked = pagesAsked();
+    const { connection } = connectEc2(lab.endpointInput({ name: 'aws-unlimited' }), createEc2Adapter({ ...fastRetries, pageSize: 5 }), clock);
+    // The fake clock never moves: a bucket would hold the listing once empty, and 52 pages are more than defaultBucketSettings' burst.
+    const instances = await listAll(connection);
+    assert.equal(instances.length, 260);
+    assert.equal(pagesAsked() - asked, 52, '52 pages of 5, asked back to back');
+    await connection.close();
+  });
+
+  test('given a bucket of its own (a lab without the bridge), every page waits for a token', async () => {
+    const clock = createFakeClock();
+    const asked = pagesAsked();
+    const { connection } = connectEc2(lab.endpointInput({ name: 'aws-limited' }), createEc2Adapter({ ...fastRetries, pageSize: 100, bucket: { capacity: 1, refillPerSecond: 1 } }), clock);
+    let done = false;
+    const listing = listAll(connection).then((instances) => {
+      done = true;
+      return instances;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(done, false, 'held after its one token');
+    assert.equal(pagesAsked() - asked, 1);
+    await clock.advance(1000);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(pagesAsked() - asked, 2, 'one more page per refilled token');
+    await clock.advance(1000);
+    assert.equal((await listing).length, 260);
+    assert.equal(pagesAsked() - asked, 3);
+    await connection.close();
   });
 });
