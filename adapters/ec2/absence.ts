@@ -147,7 +147,7 @@ export async function confirmInstancesAbsent(platformIds: readonly string[], opt
       let nextToken: string | undefined;
       do {
         calls += 1;
-        const answer = await options.describe({ Filters: [{ Name: 'instance-id', Values: batch }], MaxResults: maxPageSize, ...(nextToken ? { NextToken: nextToken } : {}) }, signal);
+        const answer = (await options.describe({ Filters: [{ Name: 'instance-id', Values: batch }], MaxResults: maxPageSize, ...(nextToken ? { NextToken: nextToken } : {}) }, signal)).read();
         for (const instance of checkDescribePage(answer, scope)) returned.set(instance.InstanceId ?? '', instance);
         nextToken = answer.NextToken || undefined;
         if (nextToken !== undefined) {

@@ -1,9 +1,10 @@
-import type { DescribeInstancesCommandInput, DescribeInstancesCommandOutput } from '@aws-sdk/client-ec2';
+import type { DescribeInstancesCommandInput } from '@aws-sdk/client-ec2';
 import { readFileSync } from 'node:fs';
 import type { AbsenceFinding, AdapterContext, PlatformAdapter, PlatformConnection, RawInstance } from '../../src/adapter/index.js';
 import type { EndpointConfig } from '../../src/config/index.js';
 import type { RequestGate } from '../../src/ratelimit/index.js';
 import { confirmInstancesAbsent } from './absence.js';
+import type { DescribeAnswer } from './answer-check.js';
 import type { Ec2Connection } from './client.js';
 import { ec2CredentialsOf, ec2OptionsOf } from './config-schema.js';
 import { accountKeyOf, credentialSourceFor, type CredentialSettings } from './credentials.js';
@@ -134,10 +135,10 @@ function sdkConnection(state: EndpointState): Promise<Ec2Connection> {
   }));
 }
 
-/** One DescribeInstances call; any failure becomes the bridge's error for this endpoint. */
-async function describe(state: EndpointState, input: DescribeInstancesCommandInput, callSignal: AbortSignal): Promise<DescribeInstancesCommandOutput> {
+/** One DescribeInstances call, its answer not read yet; any failure becomes the bridge's error for this endpoint. */
+async function describe(state: EndpointState, input: DescribeInstancesCommandInput, callSignal: AbortSignal, onSending?: () => void): Promise<DescribeAnswer> {
   try {
-    return await (await sdkConnection(state)).describe(input, callSignal);
+    return await (await sdkConnection(state)).describe(input, callSignal, onSending);
   } catch (error) {
     throw toBridgeError(error, state.scope, callSignal);
   }
@@ -149,7 +150,7 @@ async function* listEndpoint(state: EndpointState, signal: AbortSignal): AsyncGe
   try {
     yield* listManagedInstances(
       {
-        describe: (input, callSignal) => describe(state, input, callSignal),
+        describe: (input, callSignal, onSending) => describe(state, input, callSignal, onSending),
         selector: endpoint.selector,
         stateOverrides: endpoint.stateOverrides,
         endpoint: endpoint.name,

@@ -1,6 +1,6 @@
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import { BridgeError, ErrorCode } from '../../src/errors/index.js';
-import { isXmlShapeError, parseDescribeInstancesXml, type ParsedDescribeInstances } from './describe-parser.js';
+import { isXmlShapeError, nextTokenHintOf, parseDescribeInstancesXml, type ParsedDescribeInstances } from './describe-parser.js';
 
 /**
  * Media types an EC2 Query API answer may carry. EC2 sends
@@ -82,11 +82,63 @@ async function readBody(body: unknown): Promise<Uint8Array> {
   return Buffer.concat(chunks);
 }
 
-/** Pages read by the fast path, by the raw response they came in, until the outer middleware hands them out. */
-const fastPages = new WeakMap<object, ParsedDescribeInstances>();
+/**
+ * A checked DescribeInstances answer, not read yet: its `nextToken` is
+ * found first, so the listing can ask for the next page while EC2's answer
+ * to this one is read (`listing.ts`).
+ */
+export interface DescribeAnswer {
+  /** The `nextToken` found at the answer's end without reading it (`nextTokenHintOf`); the read page's `NextToken` decides. */
+  readonly nextTokenHint: string | undefined;
+  /**
+   * Reads the answer's bytes (`parseDescribeInstancesXml`): the members the
+   * adapter uses, in the SDK's output shape.
+   * @throws BridgeError PLATFORM_PAYLOAD when the body is not well-formed XML.
+   */
+  read(): ParsedDescribeInstances;
+}
 
-/** An empty body: what the SDK's deserializer is left to read once the fast path has read the page (it then only adds `$metadata`). */
+/** Answers of the fast path, by the raw response they came in, until the outer middleware files them by output. */
+const answersByResponse = new WeakMap<object, DescribeAnswer>();
+/** Answers of the fast path, by the output `client.send` resolves to, for {@link describeAnswerOf}. */
+const answersByOutput = new WeakMap<object, DescribeAnswer>();
+
+/** An empty body: what the SDK's deserializer is left to read once the fast path has the page (it then only adds `$metadata`). */
 const emptyBody = new Uint8Array();
+
+/**
+ * The answer behind a DescribeInstances output of a client with the answer
+ * check; each output answers once.
+ * @throws Error when the output did not come through {@link addAnswerCheck}.
+ */
+export function describeAnswerOf(output: object): DescribeAnswer {
+  const answer = answersByOutput.get(output);
+  if (answer === undefined) throw new Error('a DescribeInstances output without its checked answer: the client was built without addAnswerCheck');
+  answersByOutput.delete(output);
+  return answer;
+}
+
+/** The {@link DescribeAnswer} of checked bytes; a body that is not well-formed XML fails its `read` as PLATFORM_PAYLOAD, as the SDK's parse error did. */
+function describeAnswer(body: Uint8Array, scope: AnswerCheckScope, status: number, requestId: string | undefined): DescribeAnswer {
+  return {
+    nextTokenHint: nextTokenHintOf(body),
+    read() {
+      try {
+        return parseDescribeInstancesXml(body);
+      } catch (error) {
+        if (!isXmlShapeError(error)) throw error;
+        throw new BridgeError(ErrorCode.PlatformPayload, `ec2 endpoint ${scope.endpoint} (${scope.region}): DescribeInstances answered HTTP ${status} with a body that is not well-formed XML: ${error.message}${requestId ? ` [request id ${requestId}]` : ''}`, {
+          endpoint: scope.endpoint,
+          platform: 'ec2',
+          region: scope.region,
+          status,
+          problem: error.message,
+          ...(requestId ? { requestId } : {}),
+        });
+      }
+    },
+  };
+}
 
 /**
  * Adds {@link answerProblem} to a client, inside the SDK's deserializer (the
@@ -98,14 +150,12 @@ const emptyBody = new Uint8Array();
  * SDK's). The SDK's retry strategy classifies the error as a client error,
  * so a wrong answer is not retried: the poll fails and deletes nothing.
  *
- * A checked DescribeInstances answer takes the fast path: its bytes are
- * read by {@link parseDescribeInstancesXml} (the members the adapter uses,
- * in the SDK's output shape) and the SDK's deserializer gets an empty body,
- * which it turns into `{ $metadata }`; a middleware outside it (high
- * priority) adds the parsed members. The SDK's generic XML reading costs
- * 13–15× more per instance (adapters/ec2/README.md). A
- * body that is not well-formed XML fails as PLATFORM_PAYLOAD, as the SDK's
- * parse error did.
+ * A checked DescribeInstances answer takes the fast path: the SDK's
+ * deserializer gets an empty body, which it turns into `{ $metadata }`, and
+ * the bytes become a {@link DescribeAnswer} that a middleware outside it
+ * (high priority) files by the output, for {@link describeAnswerOf}. Its
+ * `read` is `parseDescribeInstancesXml`; the SDK's generic XML reading
+ * costs 13–15× more per instance (adapters/ec2/README.md).
  */
 export function addAnswerCheck(client: EC2Client, scope: AnswerCheckScope): void {
   client.middlewareStack.add(
@@ -133,19 +183,7 @@ export function addAnswerCheck(client: EC2Client, scope: AnswerCheckScope): void
         });
       }
       if (operation === 'DescribeInstances') {
-        try {
-          fastPages.set(response, parseDescribeInstancesXml(body));
-        } catch (error) {
-          if (!isXmlShapeError(error)) throw error;
-          throw new BridgeError(ErrorCode.PlatformPayload, `ec2 endpoint ${scope.endpoint} (${scope.region}): DescribeInstances answered HTTP ${status} with a body that is not well-formed XML: ${error.message}${requestId ? ` [request id ${requestId}]` : ''}`, {
-            endpoint: scope.endpoint,
-            platform: 'ec2',
-            region: scope.region,
-            status,
-            problem: error.message,
-            ...(requestId ? { requestId } : {}),
-          });
-        }
+        answersByResponse.set(response, describeAnswer(body, scope, status, requestId));
         response.body = emptyBody;
       }
       return result;
@@ -155,10 +193,10 @@ export function addAnswerCheck(client: EC2Client, scope: AnswerCheckScope): void
   client.middlewareStack.add(
     (next) => async (args) => {
       const result = await next(args);
-      const page = fastPages.get(result.response as object);
-      if (page !== undefined) {
-        fastPages.delete(result.response as object);
-        Object.assign(result.output as object, page);
+      const answer = answersByResponse.get(result.response as object);
+      if (answer !== undefined) {
+        answersByResponse.delete(result.response as object);
+        answersByOutput.set(result.output as object, answer);
       }
       return result;
     },

@@ -1,11 +1,11 @@
-import { DescribeInstancesCommand, EC2Client, type DescribeInstancesCommandInput, type DescribeInstancesCommandOutput, type EC2ClientConfig } from '@aws-sdk/client-ec2';
+import { DescribeInstancesCommand, EC2Client, type DescribeInstancesCommandInput, type EC2ClientConfig } from '@aws-sdk/client-ec2';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type { AdapterContext } from '../../src/adapter/index.js';
 import type { EndpointConfig } from '../../src/config/index.js';
 import { BridgeError } from '../../src/errors/index.js';
 import { createConnectGuard, guardAgent } from '../../src/platform-http/index.js';
-import { addAnswerCheck } from './answer-check.js';
+import { addAnswerCheck, describeAnswerOf, type DescribeAnswer } from './answer-check.js';
 import type { Ec2CredentialSource } from './credentials.js';
 import type { RequestTimeouts, SdkRetryStrategy } from './retry-strategy.js';
 
@@ -92,8 +92,12 @@ export function createEc2Client(settings: Ec2ClientSettings): EC2Client {
 
 /** One endpoint's SDK client, as the adapter uses it. */
 export interface Ec2Connection {
-  /** One DescribeInstances call (the SDK's retries included); throws what the SDK threw. */
-  describe(input: DescribeInstancesCommandInput, signal: AbortSignal): Promise<DescribeInstancesCommandOutput>;
+  /**
+   * One DescribeInstances call (the SDK's retries included): the checked
+   * answer, not read yet; throws what the SDK threw. `onSending` is told
+   * each time an attempt is handed to the HTTP handler.
+   */
+  describe(input: DescribeInstancesCommandInput, signal: AbortSignal, onSending?: () => void): Promise<DescribeAnswer>;
   /** Closes its sockets. */
   destroy(): void;
 }
@@ -106,7 +110,20 @@ export interface Ec2Connection {
 export function createEc2Connection(settings: Ec2ClientSettings): Ec2Connection {
   const client = createEc2Client(settings);
   return {
-    describe: (input, signal) => client.send(new DescribeInstancesCommand(input), { abortSignal: signal }),
+    async describe(input, signal, onSending) {
+      const command = new DescribeInstancesCommand(input);
+      if (onSending) {
+        // In the deserialize step, inside the retries and after signing: the handler is next.
+        command.middlewareStack.add(
+          (next) => (args) => {
+            onSending();
+            return next(args);
+          },
+          { step: 'deserialize', name: 'dcmOnSending', priority: 'low' },
+        );
+      }
+      return describeAnswerOf(await client.send(command, { abortSignal: signal }));
+    },
     destroy: () => client.destroy(),
   };
 }

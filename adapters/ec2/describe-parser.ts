@@ -499,6 +499,33 @@ function skipElement(scan: Scan, nameStart: number, nameLength: number, from: nu
   }
 }
 
+const nextTokenOpen = ascii('<nextToken>');
+const nextTokenClose = ascii('</nextToken>');
+
+/**
+ * The `nextToken` of a DescribeInstances answer as found near its end,
+ * without reading the rest: EC2 writes it as the root element's last
+ * member, after the reservations. A hint only, so the listing can ask for
+ * the next page while this one is read: the value must be plain text (no
+ * markup, entity or whitespace, which would need reading; EC2's tokens have
+ * none), and the page's own
+ * `NextToken`, once {@link parseDescribeInstancesXml} has read it, decides.
+ * Undefined when there is no such plain, non-empty element.
+ */
+export function nextTokenHintOf(answer: Uint8Array): string | undefined {
+  const bytes = Buffer.from(answer.buffer, answer.byteOffset, answer.byteLength);
+  const open = bytes.lastIndexOf(nextTokenOpen);
+  if (open === -1) return undefined;
+  const from = open + nextTokenOpen.length;
+  const to = bytes.indexOf(nextTokenClose, from);
+  if (to <= from) return undefined;
+  for (let index = from; index < to; index++) {
+    const byte = bytes[index];
+    if (byte === lessThan || byte === ampersand || isWhitespace(byte)) return undefined;
+  }
+  return bytes.toString('utf8', from, to);
+}
+
 /** True when `error` came from {@link parseDescribeInstancesXml} finding the text not well-formed. */
 export function isXmlShapeError(error: unknown): error is Error {
   return error instanceof XmlShapeError;

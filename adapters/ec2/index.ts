@@ -16,8 +16,8 @@ export { listManagedInstances, selectorFilters, toRawInstance, carriesSelector, 
 export type { AnswerScope, DescribePage, ListingOptions } from './listing.js';
 export { confirmInstancesAbsent, findingForInstance, absenceVerdictByState, maxIdsPerConfirmCall } from './absence.js';
 export type { AbsenceOptions, AbsenceReport } from './absence.js';
-export { answerProblem, addAnswerCheck } from './answer-check.js';
-export { parseDescribeInstancesXml } from './describe-parser.js';
+export { answerProblem, addAnswerCheck, describeAnswerOf } from './answer-check.js';
+export { nextTokenHintOf, parseDescribeInstancesXml } from './describe-parser.js';
 export type { ParsedDescribeInstances } from './describe-parser.js';
-export type { AnswerCheckScope, RawAnswer } from './answer-check.js';
+export type { AnswerCheckScope, DescribeAnswer, RawAnswer } from './answer-check.js';
 export { toBridgeError } from './errors.js';

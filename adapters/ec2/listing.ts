@@ -1,7 +1,9 @@
 import type { DescribeInstancesCommandInput, Instance, Reservation } from '@aws-sdk/client-ec2';
+import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import type { RawInstance } from '../../src/adapter/index.js';
 import type { Selector } from '../../src/config/index.js';
 import { BridgeError, ErrorCode } from '../../src/errors/index.js';
+import type { DescribeAnswer } from './answer-check.js';
 import { rawStateOf } from './state-table.js';
 
 /** DescribeInstances' largest page ("between 5 and 1000", EC2 API reference). */
@@ -15,8 +17,12 @@ export interface DescribePage {
 
 /** What {@link listManagedInstances} needs. */
 export interface ListingOptions {
-  /** One DescribeInstances call; throws a BridgeError on failure. */
-  readonly describe: (input: DescribeInstancesCommandInput, signal: AbortSignal) => Promise<DescribePage>;
+  /**
+   * One DescribeInstances call: its answer, read by `read()`; throws a
+   * BridgeError on failure. `onSending` is told when the request is handed
+   * to the HTTP transport (once the account's request budget let it go).
+   */
+  readonly describe: (input: DescribeInstancesCommandInput, signal: AbortSignal, onSending?: () => void) => Promise<DescribeAnswer>;
   readonly selector: Selector;
   /** The endpoint's `stateOverrides`: a qualified raw state they name is kept (see `rawStateOf`). */
   readonly stateOverrides: Readonly<Record<string, unknown>>;
@@ -149,6 +155,42 @@ function onPage(error: unknown, page: number): unknown {
   return new BridgeError(ErrorCode.ListIncomplete, `${error.message} (page ${page} of the listing)`, { ...error.context, page }, { cause: error });
 }
 
+/** The next page, asked for before the one in hand is read. */
+interface EarlyAsk {
+  /** The NextToken it was asked with: the hint, until the page in hand is read. */
+  readonly token: string;
+  readonly answer: Promise<DescribeAnswer>;
+  /** Cancels it when the page in hand names another token, fails, or the listing stops. */
+  readonly controller: AbortController;
+}
+
+/**
+ * How long the listing waits for an early ask to leave before it reads the
+ * page in hand: a request held by the account's request budget (an empty
+ * bucket, or Redis answering the take) is not waited for beyond this.
+ */
+const earlyAskLeaveMs = 2;
+
+/**
+ * Asks for the page `hint` names, and waits until the request has left (or
+ * at most {@link earlyAskLeaveMs}): reading the page in hand is synchronous
+ * work that would otherwise hold the request back until it is done.
+ */
+async function askEarly(hint: string, describePage: (token: string, signal: AbortSignal, onSending: () => void) => Promise<DescribeAnswer>, signal: AbortSignal): Promise<EarlyAsk> {
+  const controller = new AbortController();
+  let sending: () => void = () => undefined;
+  const sent = new Promise<void>((resolve) => (sending = resolve));
+  const answer = describePage(hint, AbortSignal.any([signal, controller.signal]), () => sending());
+  // Awaited when its turn comes, or cancelled: until then its failure must not count as unhandled.
+  answer.catch(() => undefined);
+  const timer = new AbortController();
+  await Promise.race([sent, answer.then(() => undefined, () => undefined), sleep(earlyAskLeaveMs, undefined, { signal: timer.signal }).catch(() => undefined)]);
+  timer.abort();
+  // The transport writes the request in the microtasks and ticks after it was handed over.
+  await nextTurn();
+  return { token: hint, answer, controller };
+}
+
 /**
  * Lists the endpoint's managed instances, one yielded page per
  * DescribeInstances answer that holds any, following NextToken to the end.
@@ -159,47 +201,69 @@ function onPage(error: unknown, page: number): unknown {
  * not a whole DescribeInstancesResponse (see {@link checkDescribePage})
  * fails the listing with LIST_INCOMPLETE naming the page: it never ends the
  * listing early or drops an instance.
+ *
+ * The next page is asked for as soon as an answer's `nextToken` is found at
+ * its end, before the answer is read, so EC2 prepares it while this one is
+ * read (`nextTokenHintOf`). Only the read page's own NextToken counts: an
+ * early ask with another token, or after a page that fails, is cancelled
+ * and its answer never read. At most one request is in flight at a time.
  */
 export async function* listManagedInstances(options: ListingOptions, signal: AbortSignal): AsyncGenerator<readonly RawInstance[]> {
   const filters = selectorFilters(options.selector);
   const pageSize = Math.min(options.pageSize ?? maxPageSize, maxPageSize);
+  const describePage = (token: string | undefined, callSignal: AbortSignal, onSending?: () => void): Promise<DescribeAnswer> =>
+    options.describe({ Filters: filters, MaxResults: pageSize, ...(token ? { NextToken: token } : {}) }, callSignal, onSending);
   const tokensSeen = new Set<string>();
   const yielded = new Set<string>();
   let nextToken: string | undefined;
+  let early: EarlyAsk | undefined;
   let pageNumber = 0;
-  do {
-    if (signal.aborted) throw abortedError(options, signal);
-    pageNumber += 1;
-    const answer = await options.describe({ Filters: filters, MaxResults: pageSize, ...(nextToken ? { NextToken: nextToken } : {}) }, signal).catch((error: unknown) => {
-      throw onPage(error, pageNumber);
-    });
-    const instances = checkDescribePage(answer, { endpoint: options.endpoint, region: options.region, which: `page ${pageNumber} of the listing` });
-    const page: RawInstance[] = [];
-    let skipped = 0;
-    let example = '';
-    for (const instance of instances) {
-      const raw = toRawInstance(instance, options.selector, options.stateOverrides);
-      if (raw === undefined) {
-        skipped += 1;
-        example ||= instance.InstanceId ?? '';
-      } else if (!yielded.has(raw.platformId)) {
-        yielded.add(raw.platformId);
-        page.push(raw);
+  try {
+    do {
+      if (signal.aborted) throw abortedError(options, signal);
+      pageNumber += 1;
+      const asked = early?.answer ?? describePage(nextToken, signal);
+      early = undefined;
+      const answer = await asked.catch((error: unknown) => {
+        throw onPage(error, pageNumber);
+      });
+      const hint = answer.nextTokenHint;
+      if (hint !== undefined && hint !== '' && !tokensSeen.has(hint)) early = await askEarly(hint, describePage, signal);
+      const read = answer.read();
+      const instances = checkDescribePage(read, { endpoint: options.endpoint, region: options.region, which: `page ${pageNumber} of the listing` });
+      const page: RawInstance[] = [];
+      let skipped = 0;
+      let example = '';
+      for (const instance of instances) {
+        const raw = toRawInstance(instance, options.selector, options.stateOverrides);
+        if (raw === undefined) {
+          skipped += 1;
+          example ||= instance.InstanceId ?? '';
+        } else if (!yielded.has(raw.platformId)) {
+          yielded.add(raw.platformId);
+          page.push(raw);
+        }
       }
-    }
-    if (skipped > 0) options.onSkipped?.({ page: pageNumber, count: skipped, example });
-    if (page.length > 0) yield page;
-    nextToken = answer.NextToken || undefined;
-    if (nextToken !== undefined) {
-      if (tokensSeen.has(nextToken)) {
-        throw new BridgeError(ErrorCode.PlatformPayload, `ec2 endpoint ${options.endpoint} (${options.region}): DescribeInstances returned a NextToken it had returned before, after ${tokensSeen.size + 1} pages; the listing would never end`, {
-          endpoint: options.endpoint,
-          platform: 'ec2',
-          region: options.region,
-          pages: tokensSeen.size + 1,
-        });
+      if (skipped > 0) options.onSkipped?.({ page: pageNumber, count: skipped, example });
+      if (page.length > 0) yield page;
+      nextToken = read.NextToken || undefined;
+      if (early !== undefined && early.token !== nextToken) {
+        early.controller.abort();
+        early = undefined;
       }
-      tokensSeen.add(nextToken);
-    }
-  } while (nextToken !== undefined);
+      if (nextToken !== undefined) {
+        if (tokensSeen.has(nextToken)) {
+          throw new BridgeError(ErrorCode.PlatformPayload, `ec2 endpoint ${options.endpoint} (${options.region}): DescribeInstances returned a NextToken it had returned before, after ${tokensSeen.size + 1} pages; the listing would never end`, {
+            endpoint: options.endpoint,
+            platform: 'ec2',
+            region: options.region,
+            pages: tokensSeen.size + 1,
+          });
+        }
+        tokensSeen.add(nextToken);
+      }
+    } while (nextToken !== undefined);
+  } finally {
+    early?.controller.abort();
+  }
 }

@@ -9,7 +9,8 @@
  *   at microversion 2.26 following `marker` paging, `JSON.parse` per page.
  * - `ec2-raw`: `DescribeInstances` with the adapter's filters and MaxResults
  *   1000, signed with `@smithy/signature-v4` (what the SDK signs with),
- *   the XML read by a plain scan for id, state and tags.
+ *   the XML read by a plain scan for id, state and tags; the next page asked
+ *   for once the answer's `nextToken` is found, before the scan (as the adapter asks).
  * - `ec2-sdk`: the AWS SDK's own `paginateDescribeInstances`, its full deserializer.
  * - `vsphere`: the calls the adapter makes on a warm poll (`adapters/vsphere/listing.ts`):
  *   list the instance-id category's tags, `list-attached-objects-on-tags` in
@@ -17,6 +18,7 @@
  *   1,000 ids a call (8 in flight, read in order).
  */
 import { createHash, createHmac } from 'node:crypto';
+import { setImmediate } from 'node:timers/promises';
 import { Agent, request } from 'undici';
 
 /** Which listing a floor process pages. */
@@ -36,7 +38,8 @@ export interface ListerSettings {
  * Called once per page with the ids of the managed VMs it held (only when
  * given: the fetch floor passes none and only counts), awaited before the
  * next page is asked for (vSphere: before the next beyond the 8 it asks for
- * ahead, as the adapter), so a storm floor's back-pressure reaches the listing.
+ * ahead; EC2: before the one after the next; as the adapters ask), so a
+ * storm floor's back-pressure reaches the listing.
  */
 export type PageVisitor = (ids: readonly string[]) => Promise<void>;
 
@@ -125,29 +128,37 @@ async function ec2RawLister(settings: ListerSettings): Promise<Lister> {
   const region = credentials['region'] ?? 'us-east-1';
   const signer = new SignatureV4({ service: 'ec2', region, sha256: NodeSha256, credentials: { accessKeyId: credentials['accessKeyId'] ?? '', secretAccessKey: credentials['secretAccessKey'] ?? '' } });
   const origin = new URL(settings.url);
+  const ask = async (nextToken: string | undefined): Promise<string> => {
+    const body = new URLSearchParams({ ...ec2Filters(settings.pageSize), ...(nextToken ? { NextToken: nextToken } : {}) }).toString();
+    const signed = await signer.sign({
+      method: 'POST',
+      protocol: origin.protocol,
+      hostname: origin.hostname,
+      port: Number(origin.port),
+      path: '/',
+      query: {},
+      headers: { host: origin.host, 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
+      body,
+    });
+    return (await call('POST', `${settings.url}/`, signed.headers, body)).text;
+  };
   return async (visitPage) => {
     let vms = 0;
-    let nextToken: string | undefined;
+    let pending = ask(undefined);
     for (;;) {
-      const body = new URLSearchParams({ ...ec2Filters(settings.pageSize), ...(nextToken ? { NextToken: nextToken } : {}) }).toString();
-      const signed = await signer.sign({
-        method: 'POST',
-        protocol: origin.protocol,
-        hostname: origin.hostname,
-        port: Number(origin.port),
-        path: '/',
-        query: {},
-        headers: { host: origin.host, 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
-        body,
-      });
-      const xml = (await call('POST', `${settings.url}/`, signed.headers, body)).text;
+      const xml = await pending;
+      // The answer's own nextToken is its last child; an instance never carries one.
+      const nextToken = /<nextToken>([^<]+)<\/nextToken>\s*<\/DescribeInstancesResponse>/.exec(xml)?.[1];
+      if (nextToken) {
+        // As the adapter asks (adapters/ec2/listing.ts): the next page as soon as the token is found, before this one is read.
+        pending = ask(nextToken);
+        pending.catch(() => undefined);
+        await setImmediate();
+      }
       const ids = managedInstanceIds(xml);
       vms += ids.length;
       if (visitPage) await visitPage(ids);
-      // The answer's own nextToken is its last child; an instance never carries one.
-      const token = /<nextToken>([^<]+)<\/nextToken>\s*<\/DescribeInstancesResponse>/.exec(xml);
-      if (!token?.[1]) return vms;
-      nextToken = token[1];
+      if (!nextToken) return vms;
     }
   };
 }

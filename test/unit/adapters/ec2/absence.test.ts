@@ -1,9 +1,8 @@
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AbsenceFinding } from '../../../../src/adapter/index.js';
-import type { DescribeInstancesCommandOutput } from '@aws-sdk/client-ec2';
 import { BridgeError, ErrorCode } from '../../../../src/errors/index.js';
-import { confirmInstancesAbsent, createEc2Adapter, maxIdsPerConfirmCall } from '../../../../adapters/ec2/index.js';
+import { confirmInstancesAbsent, createEc2Adapter, maxIdsPerConfirmCall, type DescribeAnswer } from '../../../../adapters/ec2/index.js';
 import { defaultSelector } from '../../../../src/config/index.js';
 import { connectEc2, fastRetries, startEc2Lab, type Ec2Lab } from '../../../support/ec2-lab.js';
 import { listAll } from '../../../support/vsphere-lab.js';
@@ -145,13 +144,13 @@ describe('EC2 confirmAbsence: DescribeInstances by instance-id filter, every ver
   test('a poll stopped between batches keeps the answered batches\' verdicts; the rest are unknown, and nothing throws', async () => {
     const controller = new AbortController();
     let describes = 0;
-    const describe = async (): Promise<DescribeInstancesCommandOutput> => {
+    const describe = async (): Promise<DescribeAnswer> => {
       describes++;
       if (describes === 2) {
         controller.abort(new BridgeError(ErrorCode.PollAborted, 'the poll ran out of time', {}));
         throw controller.signal.reason;
       }
-      return { $metadata: { httpStatusCode: 200 }, Reservations: [] };
+      return { nextTokenHint: undefined, read: () => ({ Reservations: [] }) };
     };
     const ids = ['i-0000000000000001', 'i-0000000000000002', 'i-0000000000000003', 'i-0000000000000004', 'i-0000000000000005'];
     const options = { describe, selector: defaultSelector, endpoint: 'ec2-unit', region: 'eu-west-1', batchSize: 2 };

@@ -5,7 +5,7 @@ import { DescribeInstancesCommand, EC2Client, type DescribeInstancesCommandOutpu
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { describe, it } from 'node:test';
-import { addAnswerCheck, checkDescribePage, findingForInstance, parseDescribeInstancesXml, toRawInstance } from '../../../../adapters/ec2/index.js';
+import { addAnswerCheck, checkDescribePage, describeAnswerOf, findingForInstance, nextTokenHintOf, parseDescribeInstancesXml, toRawInstance } from '../../../../adapters/ec2/index.js';
 import type { Selector } from '../../../../src/config/index.js';
 import { BridgeError, ErrorCode } from '../../../../src/errors/index.js';
 import { renderDescribeFault } from '../../../simulators/ec2/describe-faults.js';
@@ -36,10 +36,12 @@ function clientAnswering(answer: Answer, fast: boolean): EC2Client {
   return client;
 }
 
+/** The output as the SDK reads it, or (fast) the SDK's `$metadata` with the members the bridge's answer reads. */
 async function describeWith(answer: Answer, fast: boolean): Promise<DescribeInstancesCommandOutput> {
   const client = clientAnswering(answer, fast);
   try {
-    return await client.send(new DescribeInstancesCommand({}));
+    const output = await client.send(new DescribeInstancesCommand({}));
+    return fast ? { ...output, ...describeAnswerOf(output).read() } : output;
   } finally {
     client.destroy();
   }
@@ -81,6 +83,8 @@ async function assertParity(body: string, what: string): Promise<DescribeInstanc
   assert.deepEqual(adapterOutcome(fast), adapterOutcome(sdk), `${what}: what the adapter makes of it`);
   assert.equal(fast.$metadata.httpStatusCode, 200, `${what}: the SDK still adds $metadata`);
   assert.equal(fast.$metadata.requestId, sdk.$metadata.requestId);
+  const hint = nextTokenHintOf(Buffer.from(body, 'utf8'));
+  assert.ok(hint === undefined || hint === sdk.NextToken, `${what}: the NextToken hint ${hint} is the page's own (${sdk.NextToken})`);
   return fast;
 }
 
@@ -259,6 +263,17 @@ const instanceXmlArbitrary = fc
   );
 const reservationXml = fc.tuple(leaf('reservationId'), around(), fc.array(instanceXmlArbitrary, { maxLength: 3 })).map(([id, extra, instances]) => `<item>${id}${extra}<instancesSet>${instances.join('')}</instancesSet></item>`);
 const answerXml = fc.tuple(fc.array(reservationXml, { maxLength: 3 }), around(), leaf('nextToken')).map(([reservations, extra, token]) => root(`${extra}<reservationSet>${reservations.join('')}</reservationSet>${token}`));
+
+describe('the NextToken hint (found at the end of an answer before it is read)', () => {
+  const answer = (inside: string): Buffer => Buffer.from(`<?xml version="1.0" encoding="UTF-8"?><DescribeInstancesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>r</requestId>${inside}</DescribeInstancesResponse>`, 'utf8');
+  it('is the root\'s last nextToken when its value is plain text, else undefined', () => {
+    assert.equal(nextTokenHintOf(answer('<reservationSet/><nextToken>eyJ2IjoxfQ==</nextToken>')), 'eyJ2IjoxfQ==');
+    assert.equal(nextTokenHintOf(answer('<reservationSet><item><tagSet><item><key>nextToken</key><value>&lt;nextToken&gt;X</value></item></tagSet></item></reservationSet><nextToken>B</nextToken>')), 'B', 'markup in values is escaped: only the real element matches');
+    for (const inside of ['<reservationSet/>', '<reservationSet/><nextToken/>', '<reservationSet/><nextToken></nextToken>', '<reservationSet/><nextToken>a&amp;b</nextToken>', '<reservationSet/><nextToken><![CDATA[x]]></nextToken>', '<reservationSet/><nextToken>\n  </nextToken>', '<reservationSet/><ec2:nextToken>x</ec2:nextToken>', '<reservationSet/><nextToken>cut']) {
+      assert.equal(nextTokenHintOf(answer(inside)), undefined, inside);
+    }
+  });
+});
 
 describe('fast DescribeInstances parsing on generated answers', () => {
   it('reads every generated answer as the SDK does', async () => {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { DescribeInstancesCommandInput, Instance } from '@aws-sdk/client-ec2';
 import { defaultSelector } from '../../../../src/config/index.js';
 import { BridgeError, isBridgeError } from '../../../../src/errors/index.js';
-import { listManagedInstances, selectorFilters, type DescribePage } from '../../../../adapters/ec2/index.js';
+import { listManagedInstances, selectorFilters, type DescribeAnswer, type DescribePage } from '../../../../adapters/ec2/index.js';
 
 const managed = (id: string, state = 'running'): Instance => ({
   InstanceId: id,
@@ -14,6 +14,17 @@ const managed = (id: string, state = 'running'): Instance => ({
   ],
 });
 
+/** A page as the client hands it over: its NextToken found at its end (as EC2 writes it) unless told otherwise, read on demand. */
+function answerOf(page: DescribePage, nextTokenHint = page.NextToken, onRead?: () => void): DescribeAnswer {
+  return {
+    nextTokenHint,
+    read: () => {
+      onRead?.();
+      return { ...(page.Reservations ? { Reservations: [...page.Reservations] } : {}), ...(page.NextToken !== undefined ? { NextToken: page.NextToken } : {}) };
+    },
+  };
+}
+
 /** A scripted DescribeInstances: answers in order, recording each request. */
 function scripted(answers: readonly DescribePage[]) {
   const requests: DescribeInstancesCommandInput[] = [];
@@ -23,7 +34,7 @@ function scripted(answers: readonly DescribePage[]) {
       requests.push(input);
       const answer = answers[requests.length - 1];
       if (!answer) throw new Error('asked for more pages than scripted');
-      return answer;
+      return answerOf(answer);
     },
   };
 }
@@ -140,10 +151,10 @@ describe('EC2 listing: an answer that is not a whole DescribeInstancesResponse f
   test('a LIST_INCOMPLETE from the raw answer check gets the page number added', async () => {
     const raw = new BridgeError('LIST_INCOMPLETE', 'ec2 endpoint aws-lab (us-east-1): DescribeInstances answered HTTP 200 with an empty body; not a DescribeInstancesResponse, so the answer counts for nothing', { problem: 'an empty body' });
     let calls = 0;
-    const describe = async (): Promise<DescribePage> => {
+    const describe = async (): Promise<DescribeAnswer> => {
       calls += 1;
       if (calls === 2) throw raw;
-      return { Reservations: [{ Instances: [managed('i-1')] }], NextToken: 'A' };
+      return answerOf({ Reservations: [{ Instances: [managed('i-1')] }], NextToken: 'A' });
     };
     await assert.rejects(
       (async () => {
@@ -157,5 +168,100 @@ describe('EC2 listing: an answer that is not a whole DescribeInstancesResponse f
         return true;
       },
     );
+  });
+});
+
+describe('EC2 listing: the next page is asked for before the one in hand is read', () => {
+  /** A DescribeInstances whose answers are given by `answer(token)`, logging asks, reads and aborted asks in order. */
+  function logged(answer: (token: string | undefined) => { page: DescribePage; hint?: string } | Error) {
+    const log: string[] = [];
+    const signals: AbortSignal[] = [];
+    const describe = async (input: DescribeInstancesCommandInput, signal: AbortSignal, onSending?: () => void): Promise<DescribeAnswer> => {
+      const token = input.NextToken;
+      log.push(`ask ${token ?? '-'}`);
+      signals.push(signal);
+      signal.addEventListener('abort', () => log.push(`abort ${token ?? '-'}`), { once: true });
+      onSending?.();
+      await new Promise((resolve) => setImmediate(resolve));
+      const scripted = answer(token);
+      if (scripted instanceof Error) throw scripted;
+      const { page, hint = page.NextToken } = scripted;
+      return answerOf(page, hint, () => log.push(`read ${token ?? '-'}`));
+    };
+    return { log, signals, describe };
+  }
+  const pages: Record<string, DescribePage> = {
+    '-': { Reservations: [{ Instances: [managed('i-1')] }], NextToken: 'A' },
+    A: { Reservations: [{ Instances: [managed('i-2')] }], NextToken: 'B' },
+    B: { Reservations: [{ Instances: [managed('i-3')] }] },
+  };
+  const list = async (describe: ReturnType<typeof logged>['describe'], stopAfter = Infinity): Promise<string[][]> => {
+    const listed: string[][] = [];
+    for await (const page of listManagedInstances({ describe, selector: defaultSelector, stateOverrides: {}, endpoint: 'aws-lab', region: 'us-east-1' }, new AbortController().signal)) {
+      listed.push(page.map((instance) => instance.platformId));
+      if (listed.length >= stopAfter) break;
+    }
+    return listed;
+  };
+
+  test('each page\'s successor is asked for with the token found at its end, before the page is read', async () => {
+    const platform = logged((token) => ({ page: pages[token ?? '-'] as DescribePage }));
+    assert.deepEqual(await list(platform.describe), [['i-1'], ['i-2'], ['i-3']]);
+    assert.deepEqual(platform.log, ['ask -', 'ask A', 'read -', 'ask B', 'read A', 'read B']);
+  });
+
+  test('a hint the read page contradicts: the early ask is cancelled and the page\'s own NextToken asked', async () => {
+    const platform = logged((token) => ({ page: pages[token ?? '-'] as DescribePage, ...(token === undefined ? { hint: 'Z' } : {}) }));
+    assert.deepEqual(await list(platform.describe), [['i-1'], ['i-2'], ['i-3']]);
+    assert.deepEqual(platform.log, ['ask -', 'ask Z', 'read -', 'abort Z', 'ask A', 'ask B', 'read A', 'read B']);
+  });
+
+  test('a hint on the last page (the read page has no NextToken): cancelled, and the listing ends', async () => {
+    const platform = logged((token) => (token === 'Z' ? new Error('never answered') : { page: pages[token ?? '-'] as DescribePage, ...(token === 'B' ? { hint: 'Z' } : {}) }));
+    assert.deepEqual(await list(platform.describe), [['i-1'], ['i-2'], ['i-3']]);
+    assert.deepEqual(platform.log, ['ask -', 'ask A', 'read -', 'ask B', 'read A', 'ask Z', 'read B', 'abort Z']);
+  });
+
+  test('a page that cannot be read fails the listing with its own error, and the early ask is cancelled', async () => {
+    const unreadable = new BridgeError('PLATFORM_PAYLOAD', 'ec2 endpoint aws-lab (us-east-1): DescribeInstances answered HTTP 200 with a body that is not well-formed XML: mismatched tags');
+    const platform = logged((token) => ({ page: pages[token ?? '-'] as DescribePage }));
+    const describe: typeof platform.describe = async (input, signal, onSending) => {
+      const answer = await platform.describe(input, signal, onSending);
+      return input.NextToken === 'A' ? { nextTokenHint: answer.nextTokenHint, read: () => { throw unreadable; } } : answer;
+    };
+    await assert.rejects(list(describe), (error: unknown) => error === unreadable);
+    assert.deepEqual(platform.log, ['ask -', 'ask A', 'read -', 'ask B', 'abort B']);
+  });
+
+  test('a consumer that stops early: the early ask is cancelled', async () => {
+    const platform = logged((token) => ({ page: pages[token ?? '-'] as DescribePage }));
+    assert.deepEqual(await list(platform.describe, 1), [['i-1']]);
+    assert.deepEqual(platform.log, ['ask -', 'ask A', 'read -', 'abort A']);
+  });
+
+  test('an early ask that fails while the page before is handled: no unhandled rejection; the listing fails naming the next page', async () => {
+    const failure = new BridgeError('LIST_INCOMPLETE', 'ec2 endpoint aws-lab (us-east-1): DescribeInstances answered HTTP 200 with an empty body; not a DescribeInstancesResponse, so the answer counts for nothing', { problem: 'an empty body' });
+    const platform = logged((token) => (token === 'A' ? failure : { page: pages[token ?? '-'] as DescribePage }));
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const listed: string[][] = [];
+      await assert.rejects(
+        (async () => {
+          for await (const page of listManagedInstances({ describe: platform.describe, selector: defaultSelector, stateOverrides: {}, endpoint: 'aws-lab', region: 'us-east-1' }, new AbortController().signal)) {
+            listed.push(page.map((instance) => instance.platformId));
+            // The early ask fails while this page is held.
+            await new Promise((resolve) => setTimeout(resolve, 20));
+          }
+        })(),
+        (error: unknown) => isBridgeError(error, 'LIST_INCOMPLETE') && error.context['page'] === 2,
+      );
+      assert.deepEqual(listed, [['i-1']]);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.deepEqual(unhandled, []);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
   });
 });

