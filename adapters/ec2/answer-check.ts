@@ -19,13 +19,14 @@ export interface RawAnswer {
   readonly status: number;
   readonly contentType: string | undefined;
   readonly body: Uint8Array;
-  /** The body decoded as UTF-8, when the caller has it already (a page is decoded once, for this check; the scanner reads its bytes). */
-  readonly text?: string;
 }
 
-/** The first element's local name, after the XML declaration, comments, a doctype and whitespace; undefined when there is none. */
+/** How much of an answer's start is decoded to find its root element; a longer prolog has the whole body decoded. */
+const headBytes = 4096;
+
+/** The first element's local name, after the XML declaration, comments, a doctype and whitespace; undefined when there is none (or the text ends inside its name). */
 function rootElementOf(text: string): string | undefined {
-  const match = /^(?:\uFEFF)?(?:\s+|<\?[\s\S]*?\?>|<!--[\s\S]*?-->|<!DOCTYPE[^>]*>)*<([A-Za-z_][\w.:-]*)/i.exec(text);
+  const match = /^(?:\uFEFF)?(?:\s+|<\?[\s\S]*?\?>|<!--[\s\S]*?-->|<!DOCTYPE[^>]*>)*<([A-Za-z_][\w.:-]*)(?=[\s/>])/i.exec(text);
   const name = match?.[1];
   return name === undefined ? undefined : name.slice(name.indexOf(':') + 1);
 }
@@ -33,6 +34,25 @@ function rootElementOf(text: string): string | undefined {
 function quote(text: string): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   return JSON.stringify(flat.length > quotedBodyChars ? `${flat.slice(0, quotedBodyChars)}…` : flat);
+}
+
+const isXmlWhitespace = (byte: number | undefined): boolean => byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d;
+const isNameByte = (byte: number | undefined): boolean => byte !== undefined && ((byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5a) || (byte >= 0x61 && byte <= 0x7a) || byte === 0x5f || byte === 0x2e || byte === 0x2d);
+const requestIdName = Buffer.from('requestId>', 'latin1');
+
+/** True when `bytes` hold a `<requestId>` start tag, with or without a namespace prefix (`<ns:requestId>`), searched in the bytes. */
+function holdsRequestId(bytes: Buffer): boolean {
+  for (let at = bytes.indexOf(requestIdName); at !== -1; at = bytes.indexOf(requestIdName, at + 1)) {
+    let before = at - 1;
+    if (bytes[before] === 0x3a) {
+      const colon = before;
+      while (isNameByte(bytes[before - 1])) before -= 1;
+      before -= 1;
+      if (before === colon - 1) continue;
+    }
+    if (bytes[before] === 0x3c) return true;
+  }
+  return false;
 }
 
 /**
@@ -43,19 +63,23 @@ function quote(text: string): string {
  * pages"; this check runs on the raw answer first. It asks for: an XML
  * content type, a body, `<operation>Response` as the root element, closed at
  * the end (not cut short), and the `requestId` EC2 puts in every answer.
+ * It decodes the answer's two ends, not the whole page (about 1.4 MB),
+ * except to quote a body it refuses.
  */
 export function answerProblem(answer: RawAnswer): string | undefined {
   const expectedRoot = `${answer.operation}Response`;
   const mediaType = answer.contentType?.split(';')[0]?.trim().toLowerCase();
-  const text = answer.text ?? Buffer.from(answer.body.buffer, answer.body.byteOffset, answer.body.byteLength).toString('utf8');
-  if (mediaType === undefined || mediaType === '') return `no content type (EC2 answers text/xml)${text.trim() === '' ? ' and an empty body' : `, body ${quote(text)}`}`;
-  if (!xmlMediaTypes.has(mediaType)) return `content type ${mediaType}, not XML${text.trim() === '' ? '' : `: ${quote(text)}`}`;
-  if (text.trim() === '') return 'an empty body';
-  const root = rootElementOf(text);
-  if (root === undefined) return `a body that is not XML: ${quote(text)}`;
+  const bytes = Buffer.from(answer.body.buffer, answer.body.byteOffset, answer.body.byteLength);
+  const whole = (): string => bytes.toString('utf8');
+  const blank = bytes.every(isXmlWhitespace);
+  if (mediaType === undefined || mediaType === '') return `no content type (EC2 answers text/xml)${blank ? ' and an empty body' : `, body ${quote(whole())}`}`;
+  if (!xmlMediaTypes.has(mediaType)) return `content type ${mediaType}, not XML${blank ? '' : `: ${quote(whole())}`}`;
+  if (blank) return 'an empty body';
+  const root = rootElementOf(bytes.toString('utf8', 0, headBytes)) ?? (bytes.length > headBytes ? rootElementOf(whole()) : undefined);
+  if (root === undefined) return `a body that is not XML: ${quote(whole())}`;
   if (root !== expectedRoot) return `a <${root}> document instead of <${expectedRoot}>`;
-  if (!new RegExp(`</(?:[\\w.-]+:)?${expectedRoot}>\\s*$`).test(text.slice(-(expectedRoot.length + 256)))) return `a <${expectedRoot}> cut short (no closing tag)`;
-  if (!/<(?:[\w.-]+:)?requestId>/.test(text)) return `a <${expectedRoot}> without its requestId`;
+  if (!new RegExp(`</(?:[\\w.-]+:)?${expectedRoot}>\\s*$`).test(bytes.toString('utf8', Math.max(0, bytes.length - (expectedRoot.length + 256))))) return `a <${expectedRoot}> cut short (no closing tag)`;
+  if (!holdsRequestId(bytes)) return `a <${expectedRoot}> without its requestId`;
   return undefined;
 }
 
@@ -168,8 +192,7 @@ export function addAnswerCheck(client: EC2Client, scope: AnswerCheckScope): void
       response.body = body;
       const operation = (context.commandName ?? 'DescribeInstancesCommand').replace(/Command$/, '');
       const contentType = response.headers?.['content-type'];
-      const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
-      const problem = answerProblem({ operation, status, contentType, body, text });
+      const problem = answerProblem({ operation, status, contentType, body });
       const requestId = response.headers?.['x-amzn-requestid'];
       if (problem !== undefined) {
         throw new BridgeError(ErrorCode.ListIncomplete, `ec2 endpoint ${scope.endpoint} (${scope.region}): ${operation} answered HTTP ${status} with ${problem}; not a ${operation}Response, so the answer counts for nothing${requestId ? ` [request id ${requestId}]` : ''}`, {

@@ -23,6 +23,16 @@ describe('EC2 raw answer check (pure)', () => {
     assert.equal(judge('<?xml version="1.0"?><Response><Errors/></Response>'), 'a <Response> document instead of <DescribeInstancesResponse>');
     assert.equal(judge(ok.slice(0, -30)), 'a <DescribeInstancesResponse> cut short (no closing tag)');
     assert.equal(judge(ok.replace('<requestId>r-1</requestId>', '')), 'a <DescribeInstancesResponse> without its requestId');
+    assert.equal(judge(ok.replace('<requestId>r-1</requestId>', '<x>requestId></x><y:>requestId></y:>')), 'a <DescribeInstancesResponse> without its requestId', 'the name as text, or after an empty prefix, is no requestId');
+  });
+  test('the checks read the answer\'s ends from its bytes: a namespace prefix, a prolog longer than the decoded head, a root name at the head\'s edge', () => {
+    assert.equal(judge(ok.replace('<requestId>r-1</requestId>', '<ec2:requestId>r-1</ec2:requestId>')), undefined);
+    assert.equal(judge(`<!-- ${'x'.repeat(5000)} -->${ok}`), undefined, 'the root element after a 5 kB comment');
+    assert.equal(judge(`<!-- ${'x'.repeat(5000)} -->`), `a body that is not XML: "<!-- ${'x'.repeat(55)}…"`);
+    // 4,096 bytes decoded first: the root's name runs past them, so the whole body is read for it.
+    const prolog = `<!--${'x'.repeat(4096 - 7 - 4 - 10)}-->`;
+    assert.equal(judge(`${prolog}<DescribeInstancesResponse>${ok.slice(ok.indexOf('<requestId>'))}`), undefined, prolog.length.toString());
+    assert.equal(judge(`${prolog}<DescribeInstanceStatusResponse><requestId>r</requestId></DescribeInstanceStatusResponse>`), 'a <DescribeInstanceStatusResponse> document instead of <DescribeInstancesResponse>');
   });
 });
 
