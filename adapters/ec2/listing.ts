@@ -155,6 +155,45 @@ function onPage(error: unknown, page: number): unknown {
   return new BridgeError(ErrorCode.ListIncomplete, `${error.message} (page ${page} of the listing)`, { ...error.context, page }, { cause: error });
 }
 
+/**
+ * A page's instances that carry the selector, as RawInstances, each once per
+ * listing (`yielded` holds the ids already yielded); those without DCM's
+ * tags are counted and reported through `onSkipped`.
+ */
+function managedPage(instances: readonly Instance[], options: ListingOptions, yielded: Set<string>, pageNumber: number): RawInstance[] {
+  const page: RawInstance[] = [];
+  let skipped = 0;
+  let example = '';
+  for (const instance of instances) {
+    const raw = toRawInstance(instance, options.selector, options.stateOverrides);
+    if (raw === undefined) {
+      skipped += 1;
+      example ||= instance.InstanceId ?? '';
+    } else if (!yielded.has(raw.platformId)) {
+      yielded.add(raw.platformId);
+      page.push(raw);
+    }
+  }
+  if (skipped > 0) options.onSkipped?.({ page: pageNumber, count: skipped, example });
+  return page;
+}
+
+/**
+ * Adds `token` to the tokens the listing was given.
+ * @throws BridgeError PLATFORM_PAYLOAD when it was given before: the listing would never end.
+ */
+function rememberToken(tokensSeen: Set<string>, token: string, options: ListingOptions): void {
+  if (tokensSeen.has(token)) {
+    throw new BridgeError(ErrorCode.PlatformPayload, `ec2 endpoint ${options.endpoint} (${options.region}): DescribeInstances returned a NextToken it had returned before, after ${tokensSeen.size + 1} pages; the listing would never end`, {
+      endpoint: options.endpoint,
+      platform: 'ec2',
+      region: options.region,
+      pages: tokensSeen.size + 1,
+    });
+  }
+  tokensSeen.add(token);
+}
+
 /** The next page, asked for before the one in hand is read. */
 interface EarlyAsk {
   /** The NextToken it was asked with: the hint, until the page in hand is read. */
@@ -230,38 +269,14 @@ export async function* listManagedInstances(options: ListingOptions, signal: Abo
       const hint = answer.nextTokenHint;
       if (hint !== undefined && hint !== '' && !tokensSeen.has(hint)) early = await askEarly(hint, describePage, signal);
       const read = answer.read();
-      const instances = checkDescribePage(read, { endpoint: options.endpoint, region: options.region, which: `page ${pageNumber} of the listing` });
-      const page: RawInstance[] = [];
-      let skipped = 0;
-      let example = '';
-      for (const instance of instances) {
-        const raw = toRawInstance(instance, options.selector, options.stateOverrides);
-        if (raw === undefined) {
-          skipped += 1;
-          example ||= instance.InstanceId ?? '';
-        } else if (!yielded.has(raw.platformId)) {
-          yielded.add(raw.platformId);
-          page.push(raw);
-        }
-      }
-      if (skipped > 0) options.onSkipped?.({ page: pageNumber, count: skipped, example });
+      const page = managedPage(checkDescribePage(read, { endpoint: options.endpoint, region: options.region, which: `page ${pageNumber} of the listing` }), options, yielded, pageNumber);
       if (page.length > 0) yield page;
       nextToken = read.NextToken || undefined;
       if (early !== undefined && early.token !== nextToken) {
         early.controller.abort();
         early = undefined;
       }
-      if (nextToken !== undefined) {
-        if (tokensSeen.has(nextToken)) {
-          throw new BridgeError(ErrorCode.PlatformPayload, `ec2 endpoint ${options.endpoint} (${options.region}): DescribeInstances returned a NextToken it had returned before, after ${tokensSeen.size + 1} pages; the listing would never end`, {
-            endpoint: options.endpoint,
-            platform: 'ec2',
-            region: options.region,
-            pages: tokensSeen.size + 1,
-          });
-        }
-        tokensSeen.add(nextToken);
-      }
+      if (nextToken !== undefined) rememberToken(tokensSeen, nextToken, options);
     } while (nextToken !== undefined);
   } finally {
     early?.controller.abort();
