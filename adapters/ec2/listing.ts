@@ -245,7 +245,8 @@ async function askEarly(hint: string, describePage: (token: string, signal: Abor
  * its end, before the answer is read, so EC2 prepares it while this one is
  * read (`nextTokenHintOf`). Only the read page's own NextToken counts: an
  * early ask with another token, or after a page that fails, is cancelled
- * and its answer never read. At most one request is in flight at a time.
+ * and its answer never read. Pages are still asked one at a time: an early
+ * ask leaves once the answer before it has arrived.
  */
 export async function* listManagedInstances(options: ListingOptions, signal: AbortSignal): AsyncGenerator<readonly RawInstance[]> {
   const filters = selectorFilters(options.selector);
