@@ -18,9 +18,10 @@ export interface Ec2Bridge {
 /**
  * Starts an in-process bridge (stopped by `harness.dispose`) whose endpoints
  * are `endpoints` as an operator writes them: ec2 ones (from `Ec2Lab.endpointInput`)
- * and `file` ones (`{ name, platform: 'file', file }`).
+ * and `file` ones (`{ name, platform: 'file', file }`); `moreYaml` adds
+ * top-level settings (e.g. `rateLimits`).
  */
-export async function startEc2Bridge(harness: Harness, endpoints: readonly Record<string, unknown>[], adapterOptions: Ec2AdapterOptions = fastRetries): Promise<Ec2Bridge> {
+export async function startEc2Bridge(harness: Harness, endpoints: readonly Record<string, unknown>[], adapterOptions: Ec2AdapterOptions = fastRetries, moreYaml = ''): Promise<Ec2Bridge> {
   // A floor of 1 s: runOnce waits out the floor between polls, and these tests poll back to back (the real 10 s floor is tested in config.test.ts).
   const adapters = createAdapterRegistry([createEc2Adapter({ minimumIntervalSeconds: 1, ...adapterOptions }), createFileAdapter({ minimumIntervalSeconds: 1 })]);
   const yaml = `provider: { name: test-bridge }
@@ -28,7 +29,7 @@ cache: { url: ${harness.redis.url}, namespace: ns-${Math.random().toString(36).s
 publisher: { kind: nats, url: ${harness.nats.url}, jetstream: true, ackTimeoutSeconds: 2 }
 scheduler: { jitterRatio: 0 }
 endpoints: ${JSON.stringify(endpoints)}
-`;
+${moreYaml}`;
   const { config } = loadConfig({ yaml: { text: yaml, origin: 'test' }, env: {}, adapters });
   const bridge = await harness.bridge(config, { adapters });
   return {
