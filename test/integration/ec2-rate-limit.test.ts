@@ -4,20 +4,16 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { defaultBucketSettings } from '../../adapters/ec2/index.js';
-import { startHarness, type Harness } from '../support/harness.js';
+import { useHarness } from '../support/harness.js';
 import { startEc2Bridge } from '../support/ec2-bridge.js';
 import { fastRetries, startEc2Lab, type Ec2Lab } from '../support/ec2-lab.js';
 
-let harness: Harness;
+const harness = useHarness();
 let lab: Ec2Lab;
 before(async () => {
-  harness = await startHarness();
   lab = await startEc2Lab();
 });
-after(async () => {
-  await lab.close();
-  await harness.dispose();
-});
+after(() => lab.close());
 
 /** Pages of 5: 500 instances are 100 DescribeInstances calls, twice defaultBucketSettings' burst of 50 (such a bucket would take 5 s). */
 const instances = 500;
@@ -27,7 +23,7 @@ const pages = instances / 5;
 async function pollUnder(name: string, rateLimits: string): Promise<{ calls: number; elapsedMs: number }> {
   lab.simulator.reset();
   lab.simulator.seedDcmInstances({ count: instances, tagged: instances });
-  const { bridge } = await startEc2Bridge(harness, [lab.endpointInput({ name })], { ...fastRetries, pageSize: 5 }, `rateLimits: { ec2: ${rateLimits} }\n`);
+  const { bridge } = await startEc2Bridge(harness(), [lab.endpointInput({ name })], { ...fastRetries, pageSize: 5 }, `rateLimits: { ec2: ${rateLimits} }\n`);
   const started = Date.now();
   const result = await bridge.runOnce();
   const elapsedMs = Date.now() - started;
