@@ -1,6 +1,6 @@
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import { BridgeError, ErrorCode } from '../../src/errors/index.js';
-import { isXmlShapeError, nextTokenHintOf, parseDescribeInstancesXml, type ParsedDescribeInstances } from './describe-parser.js';
+import { isXmlShapeError, isXmlWhitespace, nextTokenHintOf, parseDescribeInstancesXml, type ParsedDescribeInstances } from './describe-parser.js';
 
 /**
  * Media types an EC2 Query API answer may carry. EC2 sends
@@ -36,7 +36,6 @@ function quote(text: string): string {
   return JSON.stringify(flat.length > quotedBodyChars ? `${flat.slice(0, quotedBodyChars)}…` : flat);
 }
 
-const isXmlWhitespace = (byte: number | undefined): boolean => byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d;
 const isNameByte = (byte: number | undefined): boolean => byte !== undefined && ((byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5a) || (byte >= 0x61 && byte <= 0x7a) || byte === 0x5f || byte === 0x2e || byte === 0x2d);
 const requestIdName = Buffer.from('requestId>', 'latin1');
 

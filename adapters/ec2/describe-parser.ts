@@ -123,13 +123,14 @@ const lineFeed = 0x0a;
 const doubleQuote = 0x22;
 const singleQuote = 0x27;
 
-function isWhitespace(byte: number | undefined): boolean {
+/** XML's whitespace bytes (space, tab, CR, LF); also what `answer-check.ts` reads a blank body by. */
+export function isXmlWhitespace(byte: number | undefined): boolean {
   return byte === 0x20 || byte === lineFeed || byte === 0x09 || byte === carriageReturn;
 }
 
 /** True for the bytes that end a tag's name: whitespace, `/` and `>`. */
 function endsName(byte: number | undefined): boolean {
-  return byte === greaterThan || byte === slash || isWhitespace(byte);
+  return byte === greaterThan || byte === slash || isXmlWhitespace(byte);
 }
 
 const ascii = (text: string): Uint8Array => Buffer.from(text, 'latin1');
@@ -210,7 +211,7 @@ function matchingEndTag(bytes: Uint8Array, open: number, nameStart: number, name
     if (bytes[from + offset] !== bytes[nameStart + offset]) return -1;
   }
   let index = from + nameLength;
-  while (isWhitespace(bytes[index])) index++;
+  while (isXmlWhitespace(bytes[index])) index++;
   return bytes[index] === greaterThan ? index : -1;
 }
 
@@ -376,7 +377,7 @@ function readText(scan: Scan, from: number, to: number): void {
   if (top === undefined) {
     const start = from === 0 && bytesAt(bytes, 0, byteOrderMark) ? byteOrderMark.length : from;
     for (let index = start; index < to; index++) {
-      if (!isWhitespace(bytes[index])) fail(scan.rootSeen ? 'content after the root element' : 'text before the root element', index);
+      if (!isXmlWhitespace(bytes[index])) fail(scan.rootSeen ? 'content after the root element' : 'text before the root element', index);
     }
   } else if (top.text !== undefined) {
     top.text += textValue(scan, from, to);
@@ -521,7 +522,7 @@ export function nextTokenHintOf(answer: Uint8Array): string | undefined {
   if (to <= from) return undefined;
   for (let index = from; index < to; index++) {
     const byte = bytes[index];
-    if (byte === lessThan || byte === ampersand || isWhitespace(byte)) return undefined;
+    if (byte === lessThan || byte === ampersand || isXmlWhitespace(byte)) return undefined;
   }
   return bytes.toString('utf8', from, to);
 }
