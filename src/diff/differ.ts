@@ -6,7 +6,7 @@ import { createIdClaims, ownersOf, type IdConflict } from './id-claims.js';
 import { recall, type RecalledState } from './recall.js';
 import { finishChangeList } from './changes-finish.js';
 import { finishFullList } from './full-finish.js';
-import { ListedIds } from './listed-ids.js';
+import { ListedIds, memberPositionsOf, type MemberPositions } from './listed-ids.js';
 import { diffPage } from './pages.js';
 import type { PollState } from './poll-state.js';
 
@@ -158,8 +158,8 @@ export interface Differ {
 
 /** Creates the {@link Differ} over a {@link StateCache}. */
 export function createDiffer(options: DifferOptions): Differ {
-  // The cache hands out the same members while the index is unchanged (it is never changed afterwards), so their owners are worked out once.
-  const ownersByMembers = new WeakMap<EndpointIndex['members'], ReturnType<typeof ownersOf>>();
+  // The cache hands out the same members while the index is unchanged (it is never changed afterwards), so their owners and positions are worked out once.
+  const rosters = new WeakMap<EndpointIndex['members'], { readonly ownership: ReturnType<typeof ownersOf>; readonly positions: MemberPositions }>();
   return {
     async begin(endpoint, poll) {
       const { index, recalled } = await indexAsDcmKnowsIt(options, endpoint, poll.epoch);
@@ -167,12 +167,12 @@ export function createDiffer(options: DifferOptions): Differ {
       // An index without an epoch but with members was written before epochs existed: its states count as another epoch's.
       const epochChanged = index.epoch !== poll.epoch && (index.epoch !== undefined || members.size > 0);
       const resyncRound = poll.resyncRound ?? (epochChanged ? poll.observedAt : undefined);
-      let ownership = ownersByMembers.get(members);
-      if (ownership === undefined) {
-        ownership = ownersOf(members);
-        ownersByMembers.set(members, ownership);
+      let roster = rosters.get(members);
+      if (roster === undefined) {
+        roster = { ownership: ownersOf(members), positions: memberPositionsOf(members) };
+        rosters.set(members, roster);
       }
-      const { owners, shared: idsShared } = ownership;
+      const { owners, shared: idsShared } = roster.ownership;
       const state: PollState = {
         endpoint,
         cache: options.cache,
@@ -185,7 +185,7 @@ export function createDiffer(options: DifferOptions): Differ {
         index,
         epochChanged,
         resync: resyncRound !== undefined,
-        listedIds: new ListedIds(),
+        listedIds: new ListedIds(roster.positions),
         presentOnly: new Set(),
         rewritten: new Map(),
         claims: createIdClaims(owners),
@@ -198,7 +198,7 @@ export function createDiffer(options: DifferOptions): Differ {
         addPage: (observations) => diffPage(state, observations),
         markPresent(platformIds) {
           for (const platformId of platformIds) {
-            state.listedIds.add(platformId, members.has(platformId));
+            state.listedIds.list(platformId);
             state.presentOnly.add(platformId);
           }
         },

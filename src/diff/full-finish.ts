@@ -62,7 +62,7 @@ export async function finishFullList(state: PollState, absence: AbsenceCheck): P
 /** Members the list left out that DCM was told of; the others (never told, or already DELETED) go to `remove`. */
 function missingMembers(state: PollState, remove: string[]): Missing[] {
   const missing: Missing[] = [];
-  if (state.listedIds.coversAllMembers(state.index.members.size)) return missing;
+  if (state.listedIds.coversAllMembers()) return missing;
   for (const [platformId, entry] of state.index.members) {
     if (state.listedIds.has(platformId)) continue;
     // Never told to DCM (its state, or its id, was never published), or already reported DELETED

@@ -1,5 +1,6 @@
 import type { InstanceRecord } from '../cache/index.js';
 import type { Change, Observation } from './differ.js';
+import { alreadyListed } from './listed-ids.js';
 import { resyncOf, transitionOf, type PollState } from './poll-state.js';
 
 /**
@@ -10,12 +11,11 @@ import { resyncOf, transitionOf, type PollState } from './poll-state.js';
  */
 export async function diffPage(state: PollState, observations: readonly Observation[]): Promise<Change[]> {
   const { listedIds, counts, claims, rewritten, resync } = state;
-  const members = state.index.members;
   const changes: Change[] = [];
   const needRecords: Observation[] = [];
   for (const observation of observations) {
-    const entry = members.get(observation.platformId);
-    if (!listedIds.add(observation.platformId, entry !== undefined)) continue;
+    const entry = listedIds.list(observation.platformId);
+    if (entry === alreadyListed) continue;
     counts.observed++;
     // A live entry carrying this id owns it unless the index has ids several entries carry (see ownersOf).
     const ownsItsId = !state.idsShared && entry?.instanceId === observation.instanceId && entry.status !== 'DELETED';
