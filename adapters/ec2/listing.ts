@@ -156,11 +156,10 @@ function onPage(error: unknown, page: number): unknown {
 }
 
 /**
- * A page's instances that carry the selector, as RawInstances, each once per
- * listing (`yielded` holds the ids already yielded); those without DCM's
- * tags are counted and reported through `onSkipped`.
+ * A page's instances that carry the selector, as RawInstances; those without
+ * DCM's tags are counted and reported through `onSkipped`.
  */
-function managedPage(instances: readonly Instance[], options: ListingOptions, yielded: Set<string>, pageNumber: number): RawInstance[] {
+function managedPage(instances: readonly Instance[], options: ListingOptions, pageNumber: number): RawInstance[] {
   const page: RawInstance[] = [];
   let skipped = 0;
   let example = '';
@@ -169,8 +168,7 @@ function managedPage(instances: readonly Instance[], options: ListingOptions, yi
     if (raw === undefined) {
       skipped += 1;
       example ||= instance.InstanceId ?? '';
-    } else if (!yielded.has(raw.platformId)) {
-      yielded.add(raw.platformId);
+    } else {
       page.push(raw);
     }
   }
@@ -236,7 +234,8 @@ async function askEarly(hint: string, describePage: (token: string, signal: Abor
  * An answer may be empty yet carry a NextToken (EC2 filters after paging),
  * so only a missing token ends the listing; a token seen before would loop
  * forever and fails the poll with PLATFORM_PAYLOAD. An instance listed twice
- * (a cursor crossing a concurrent change) is yielded once. An answer that is
+ * (a cursor crossing a concurrent change) is yielded twice: the core's diff
+ * counts and judges each instance once a poll. An answer that is
  * not a whole DescribeInstancesResponse (see {@link checkDescribePage})
  * fails the listing with LIST_INCOMPLETE naming the page: it never ends the
  * listing early or drops an instance.
@@ -254,7 +253,6 @@ export async function* listManagedInstances(options: ListingOptions, signal: Abo
   const describePage = (token: string | undefined, callSignal: AbortSignal, onSending?: () => void): Promise<DescribeAnswer> =>
     options.describe({ Filters: filters, MaxResults: pageSize, ...(token ? { NextToken: token } : {}) }, callSignal, onSending);
   const tokensSeen = new Set<string>();
-  const yielded = new Set<string>();
   let nextToken: string | undefined;
   let early: EarlyAsk | undefined;
   let pageNumber = 0;
@@ -270,7 +268,7 @@ export async function* listManagedInstances(options: ListingOptions, signal: Abo
       const hint = answer.nextTokenHint;
       if (hint !== undefined && hint !== '' && !tokensSeen.has(hint)) early = await askEarly(hint, describePage, signal);
       const read = answer.read();
-      const page = managedPage(checkDescribePage(read, { endpoint: options.endpoint, region: options.region, which: `page ${pageNumber} of the listing` }), options, yielded, pageNumber);
+      const page = managedPage(checkDescribePage(read, { endpoint: options.endpoint, region: options.region, which: `page ${pageNumber} of the listing` }), options, pageNumber);
       if (page.length > 0) yield page;
       nextToken = read.NextToken || undefined;
       if (early !== undefined && early.token !== nextToken) {

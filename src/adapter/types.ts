@@ -188,7 +188,9 @@ export interface PlatformConnection {
    * endpoint in the region asked for); it never ends early with a short list.
    * Each page yielded must be whole and true on its own: the core publishes
    * a page's changes while the following page is asked for (one page ahead),
-   * before the list is known complete.
+   * before the list is known complete. An instance may come on several
+   * pages (paging over a changing listing repeats some): the core counts and
+   * diffs the first of them.
    */
   list(signal: AbortSignal): AsyncIterable<readonly RawInstance[]>;
   /**

@@ -1,12 +1,12 @@
 import type { AbsenceFinding } from '../adapter/index.js';
 import type { EndpointIndex, IndexUpdate, InstanceRecord, StateCache } from '../cache/index.js';
-import type { VmStatus } from '../normalize/index.js';
+import { vmStatuses, type VmStatus } from '../normalize/index.js';
 import type { DeletionGuardSettings, VanishingVerdict } from './deletion-guard.js';
 import { createIdClaims, ownersOf, type IdConflict } from './id-claims.js';
 import { recall, type RecalledState } from './recall.js';
 import { finishChangeList } from './changes-finish.js';
 import { finishFullList } from './full-finish.js';
-import { ListedIds, memberPositionsOf, type MemberPositions } from './listed-ids.js';
+import { alreadyListed, ListedIds, memberPositionsOf, type MemberPositions } from './listed-ids.js';
 import { diffPage } from './pages.js';
 import type { PollState } from './poll-state.js';
 
@@ -63,8 +63,10 @@ export interface PollPlan {
 }
 
 export interface PollCounts {
-  /** Instances listed (with a valid id). */
+  /** Instances listed (with a valid id), each once however many pages showed it. */
   observed: number;
+  /** The observed instances by the status they were listed in. */
+  readonly byStatus: Record<VmStatus, number>;
   /** Status changes held back by the debounce window. */
   debounced: number;
   /** Instances missing from this complete list, not (yet) confirmed gone. */
@@ -114,8 +116,11 @@ export interface PollDiff {
    * page is listed; {@link finish} expects them all acknowledged.
    */
   addPage(observations: readonly Observation[]): Promise<Change[]>;
-  /** Instances listed but not publishable (invalid ids, no state now): present, so never "missing". */
-  markPresent(platformIds: Iterable<string>): void;
+  /**
+   * Instances listed but not publishable (invalid ids, no state now): present, so never "missing".
+   * @returns how many of them this poll had not listed before.
+   */
+  markPresent(platformIds: Iterable<string>): number;
   /**
    * Call only after a complete, successful listing whose page changes were
    * all acknowledged. Instances missing long enough are confirmed with the
@@ -190,23 +195,30 @@ export function createDiffer(options: DifferOptions): Differ {
         rewritten: new Map(),
         claims: createIdClaims(owners),
         idsShared,
-        counts: { observed: 0, debounced: 0, missing: 0, absence: { asked: 0, gone: 0, present: 0, unmanaged: 0, unknown: 0 } },
+        counts: { observed: 0, byStatus: zeroPerStatus(), debounced: 0, missing: 0, absence: { asked: 0, gone: 0, present: 0, unmanaged: 0, unknown: 0 } },
       };
       return {
         resyncRound,
         recalled,
         addPage: (observations) => diffPage(state, observations),
         markPresent(platformIds) {
+          let listedNow = 0;
           for (const platformId of platformIds) {
-            state.listedIds.list(platformId);
+            if (state.listedIds.list(platformId) !== alreadyListed) listedNow++;
             state.presentOnly.add(platformId);
           }
+          return listedNow;
         },
         finish: (absence) => finishFullList(state, absence),
         finishChanges: (listed, absence) => finishChangeList(state, listed, absence),
       };
     },
   };
+}
+
+/** A count of 0 for every VM status. */
+function zeroPerStatus(): Record<VmStatus, number> {
+  return Object.fromEntries(vmStatuses.map((status) => [status, 0])) as Record<VmStatus, number>;
 }
 
 /**

@@ -17,6 +17,7 @@ export async function diffPage(state: PollState, observations: readonly Observat
     const entry = listedIds.list(observation.platformId);
     if (entry === alreadyListed) continue;
     counts.observed++;
+    counts.byStatus[observation.status]++;
     // A live entry carrying this id owns it unless the index has ids several entries carry (see ownersOf).
     const ownsItsId = !state.idsShared && entry?.instanceId === observation.instanceId && entry.status !== 'DELETED';
     if (!ownsItsId && !claims.claim(observation.instanceId, observation.platformId)) continue;

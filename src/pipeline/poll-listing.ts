@@ -2,7 +2,7 @@ import type { AbsenceFinding, RawInstance } from '../adapter/index.js';
 import { dnsLabelPattern } from '../config/index.js';
 import type { Observation, PollDiff, PollPlan } from '../diff/index.js';
 import { BridgeError, ErrorCode, asBridgeError } from '../errors/index.js';
-import { platformTextMaxChars, vmStatuses, type Normalizer, type VmStatus } from '../normalize/index.js';
+import { platformTextMaxChars, type Normalizer, type VmStatus } from '../normalize/index.js';
 import { boundText } from '../text/index.js';
 import type { DeliveryStream } from './delivery.js';
 import { startListingBudget } from './listing-budget.js';
@@ -32,9 +32,8 @@ export interface ListedPoll {
   readonly cursor: string | undefined;
 }
 
-/** What a listing counted of the pages it read. */
+/** What a listing counted of the pages it read (the diff counts the publishable instances by status). */
 interface ListingTally {
-  readonly countsByStatus: Record<VmStatus, number>;
   invalidIds: number;
   unavailableCount: number;
 }
@@ -67,7 +66,7 @@ interface LazyPollStart {
 export async function listDiffAndDeliver(context: PollerContext, signal: AbortSignal, inputs: ListingInputs, plan: ListingPlan): Promise<ListedPoll> {
   const { endpoint } = context.options;
   const guard = guardListing(context, signal);
-  const tally: ListingTally = { countsByStatus: Object.fromEntries(vmStatuses.map((status) => [status, 0])) as Record<VmStatus, number>, invalidIds: 0, unavailableCount: 0 };
+  const tally: ListingTally = { invalidIds: 0, unavailableCount: 0 };
   const start = lazyPollStart(context, guard, inputs);
   try {
     if (signal.aborted) throw signal.reason;
@@ -158,18 +157,17 @@ function openPages(context: PollerContext, plan: ListingPlan, signal: AbortSigna
 function observePage(context: PollerContext, page: readonly RawInstance[], pollDiff: PollDiff, tally: ListingTally): Observation[] {
   const { endpoint, logger, metrics } = context.options;
   const { observations, invalid, unavailable } = observe(page, context.normalize);
-  tally.invalidIds += invalid.length;
   if (invalid.length > 0) {
-    metrics.invalidInstanceIds.inc({ endpoint: endpoint.name }, invalid.length);
-    pollDiff.markPresent(invalid.map((instance) => instance.platformId));
+    // Counted once a poll each, however many pages list them; the diff does the same for the others.
+    const listedNow = pollDiff.markPresent(invalid.map((instance) => instance.platformId));
+    tally.invalidIds += listedNow;
+    metrics.invalidInstanceIds.inc({ endpoint: endpoint.name }, listedNow);
     logger.warn({ invalid: invalid.slice(0, 5).map((instance) => ({ platformId: instance.platformId, instanceId: instance.instanceId })), count: invalid.length }, 'instances whose DCM id is not a DNS label of at most 63 characters are not published');
   }
   if (unavailable.length > 0) {
-    tally.unavailableCount += unavailable.length;
-    pollDiff.markPresent(unavailable.map((instance) => instance.platformId));
+    tally.unavailableCount += pollDiff.markPresent(unavailable.map((instance) => instance.platformId));
     logger.warn({ unavailable: unavailable.slice(0, 5).map((instance) => ({ platformId: instance.platformId, reason: instance.stateUnavailable })), count: unavailable.length }, 'the platform lists instances whose state it cannot report now; DCM keeps the state it was last told');
   }
-  for (const observation of observations) tally.countsByStatus[observation.status]++;
   return observations;
 }
 
@@ -184,7 +182,7 @@ async function finishListing(context: PollerContext, guard: GuardedListing, star
   await guard.offBudget(() => stream.drain());
   const absence = { confirm: (platformIds: readonly string[]) => confirmAbsence(context, platformIds, guard.signal), guardReleased: releasing };
   const finished = plan.kind === 'incremental' ? await pollDiff.finishChanges(outcome, absence) : await pollDiff.finish(absence);
-  return { plan: finished, stream, countsByStatus: tally.countsByStatus, invalidIds: tally.invalidIds, unavailableCount: tally.unavailableCount, resyncRound: pollDiff.resyncRound, releasing, cursor: outcome.end?.cursor };
+  return { plan: finished, stream, countsByStatus: finished.counts.byStatus, invalidIds: tally.invalidIds, unavailableCount: tally.unavailableCount, resyncRound: pollDiff.resyncRound, releasing, cursor: outcome.end?.cursor };
 }
 
 /** Asks the platform about absent instances; a failure leaves every verdict unknown (nothing deleted). */

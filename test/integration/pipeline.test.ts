@@ -61,3 +61,22 @@ test('instances with an id DCM cannot route are not published, and not counted m
   const metrics = await bridge.metrics.registry.getSingleMetricAsString('dcm_bridge_invalid_instance_ids_total');
   assert.match(metrics, /endpoint="odd"} 2/);
 });
+
+test('an instance listed on two pages is counted, published and reported once', async () => {
+  const [first, second] = instances(2);
+  const invalid = { platformId: 'vm-bad', instanceId: 'Not_A_Label', rawState: 'on' };
+  // Pages of 2: vm-1 is on pages 1 and 2, vm-bad on pages 2 and 3 (a cursor crossing a concurrent change lists such twice).
+  harness().setPlatform('twice', { instances: [first!, second!, first!, invalid, invalid], pageSize: 2 });
+  const bridge = await harness().bridge(harness().config({ endpoints: ['twice'] }));
+  const beforeCount = (await harness().dcm.messages()).length;
+  const result = await bridge.runOnce();
+  assert.ok(result.ok, JSON.stringify(result.endpoints));
+  const published = (await harness().dcm.messages()).slice(beforeCount);
+  assert.deepEqual(published.map((message) => message.event.data.id).sort(), ['inst-1', 'inst-2']);
+  const report = result.endpoints[0]?.lastReport;
+  assert.equal(report?.observed, 2);
+  assert.equal(report?.countsByStatus.RUNNING, 2, 'each running instance counted once');
+  assert.equal(report?.invalidIds, 1, 'the instance with an invalid id counted once');
+  const metrics = await bridge.metrics.registry.getSingleMetricAsString('dcm_bridge_invalid_instance_ids_total');
+  assert.match(metrics, /endpoint="twice"} 1/);
+});

@@ -64,7 +64,7 @@ async function setup(options: { debounceMs?: number; deleteAfterMissedLists?: nu
         },
       },
     });
-    const counts = { observed: 0, debounced: 0, missing: 0, absence: { asked: 0, gone: 0, present: 0, unmanaged: 0, unknown: 0 } };
+    const counts = { observed: 0, byStatus: { PROVISIONING: 0, RUNNING: 0, STOPPED: 0, FAILED: 0, DELETED: 0, DELETING: 0, PAUSED: 0, STOPPING: 0 }, debounced: 0, missing: 0, absence: { asked: 0, gone: 0, present: 0, unmanaged: 0, unknown: 0 } };
     // A page whose delivery failed ends the poll before its finish, as in the poller: no plan, only what was sent.
     return { counts, ...done.plan, changes: done.changes };
   };

@@ -82,7 +82,7 @@ describe('EC2 listing: NextToken handling', () => {
     });
   });
 
-  test('an instance listed twice is yielded once, untagged ones are left out (and reported); a reservation split over pages is fine', async () => {
+  test('an instance listed twice is yielded as listed (the core counts it once), untagged ones are left out (and reported); a reservation split over pages is fine', async () => {
     const stray: Instance = { InstanceId: 'i-9', State: { Name: 'running' }, Tags: [{ Key: 'managed-by', Value: 'dcm*' }, { Key: 'dcm-instance-id', Value: 'inst-9' }] };
     const untagged: Instance = { InstanceId: 'i-8', State: { Name: 'running' } };
     const platform = scripted([
@@ -94,7 +94,7 @@ describe('EC2 listing: NextToken handling', () => {
     for await (const page of listManagedInstances({ describe: platform.describe, selector: defaultSelector, stateOverrides: {}, endpoint: 'aws-lab', region: 'us-east-1', onSkipped: (report) => skipped.push(report) }, new AbortController().signal)) {
       pages.push(page.map((instance) => instance.platformId));
     }
-    assert.deepEqual(pages, [['i-1'], ['i-2']]);
+    assert.deepEqual(pages, [['i-1'], ['i-1', 'i-2']]);
     assert.deepEqual(skipped, [{ page: 1, count: 2, example: 'i-9' }]);
   });
 
