@@ -37,6 +37,8 @@ export interface PlatformRun {
   readonly fetchFloor: ListingSamples;
   /** EC2 only: the AWS SDK's own paginator on the same listing. */
   readonly sdkFloor?: ListingSamples;
+  /** The minimal client keeping the ids it listed and looking each one up (bench/floors/fetch-floor.ts, `remember`). Absent in results written before it was measured. */
+  readonly statefulFloor?: ListingSamples;
   /** The bridge's unchanged polls after the first. */
   readonly steady: BridgePollSamples;
   /** The bridge's first poll: every VM new to an empty cache. */
@@ -211,6 +213,7 @@ export function emptyRun(platform: string, vms: number): PlatformRun {
     vms,
     fetchFloor: { wallMs: [], cpuUsPerVm: [], peakRssMb: [] },
     ...(platform === 'ec2' ? { sdkFloor: { wallMs: [], cpuUsPerVm: [], peakRssMb: [] } } : {}),
+    statefulFloor: { wallMs: [], cpuUsPerVm: [], peakRssMb: [] },
     steady: { wallMs: [], cpuUsPerVm: [], peakRssMb: [], redisCommandsPer1000: [], cacheMsPer1000: [] },
     firstPoll: storm(),
     storm: storm(),

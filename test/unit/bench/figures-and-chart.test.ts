@@ -13,6 +13,9 @@ function filledRun(platform: string, vms: number, steadyMs: number): PlatformRun
   run.sdkFloor?.wallMs.push(500);
   run.sdkFloor?.cpuUsPerVm.push(200);
   run.sdkFloor?.peakRssMb.push(120);
+  run.statefulFloor?.wallMs.push(105);
+  run.statefulFloor?.cpuUsPerVm.push(12, 13, 12.5);
+  run.statefulFloor?.peakRssMb.push(95);
   run.steady.wallMs.push(steadyMs, steadyMs + 10, steadyMs - 10);
   run.steady.cpuUsPerVm.push(14, 15, 30);
   run.steady.peakRssMb.push(150, 160, 170);
@@ -60,6 +63,10 @@ describe('bench figures: each bridge figure beside its floor, judged by #12 goal
     assert.ok(cpu);
     assert.equal(formatRatio(cpu), '1.36× (+4.0 µs)');
     assert.equal(cpu.verdict, 'met');
+    // The same CPU beside the floor that keeps the ids it listed: shown, not judged.
+    const stateful = rows.find((row) => row.platform === 'openstack' && row.figureId === 'steady-cpu-stateful');
+    assert.ok(stateful);
+    assert.deepEqual([stateful.bridge, stateful.floor, formatRatio(stateful), stateful.verdict], [15, 12.5, '1.20× (+2.5 µs)', 'reference']);
     assert.equal(rows.find((row) => row.figureId === 'storm-rate')?.verdict, 'met');
     assert.equal(rows.find((row) => row.figureId === 'storm-rss')?.verdict, 'not met');
     // The storm floor is shown twice, unjudged: the bridge against it, and it against the JetStream floor (the ratio a bridge doing nothing else would reach).
