@@ -79,11 +79,10 @@ export async function* listManagedVms(options: ListingOptions, signal: AbortSign
   const { selection, batches } = await selectManagedVms(options, signal);
   for await (const summaries of mapAhead(batches, options.concurrency, (batch) => options.api.listVms(batch, signal))) {
     const page: RawInstance[] = [];
-    const seen = new Set<string>();
     for (const summary of summaries) {
-      // Only what was asked for, once: the filter is the contract, not a hint.
+      // Only what was asked for: the filter is the contract, not a hint. A VM answered twice is counted once by the core.
       const instanceId = selection.get(summary.vm);
-      if (instanceId === undefined || seen.size === seen.add(summary.vm).size) continue;
+      if (instanceId === undefined) continue;
       page.push(
         summary.name
           ? { platformId: summary.vm, instanceId: instanceId ?? undefined, rawState: summary.powerState, name: summary.name }
