@@ -10,59 +10,54 @@ export interface ParsedDescribeInstances {
   NextToken?: string;
 }
 
-/** What an element the adapter reads is, given its parent's kind and its own name. Everything not named in `childKinds` is skipped with its subtree. */
-type Kind =
-  | 'root'
-  | 'reservations'
-  | 'reservation'
-  | 'reservationId'
-  | 'instances'
-  | 'instance'
-  | 'instanceId'
-  | 'state'
-  | 'stateCode'
-  | 'stateName'
-  | 'stateReason'
-  | 'reasonCode'
-  | 'reasonMessage'
-  | 'transitionReason'
-  | 'tags'
-  | 'tag'
-  | 'tagKey'
-  | 'tagValue'
-  | 'nextToken';
+/**
+ * What reading an element does to the object its parent fills (`into`):
+ * - `text`: a leaf; its value is set as `into[field]`;
+ * - `number`: a leaf read as a number (`Number(value)`), as the SDK reads integers;
+ * - `list`: `into[field]` becomes a new list, filled by its `member` children;
+ * - `member`: a new object pushed onto the list `into[field]`, then filled by its children;
+ * - `object`: `into[field]` becomes a new object, filled by its children.
+ */
+type Role = 'text' | 'number' | 'list' | 'member' | 'object';
+
+/** An element the adapter reads: its name (and its UTF-8 bytes, which it is compared by), what reading it does, and the children it reads. */
+interface ReadElement {
+  readonly name: string;
+  readonly bytes: Uint8Array;
+  readonly role: Role;
+  /** The SDK's output member it fills (`Reservations`, `InstanceId`). */
+  readonly field: string;
+  /** Children read; every other child is skipped with its subtree (a leaf's too). */
+  readonly children: readonly ReadElement[];
+  readonly isLeaf: boolean;
+}
+
+const element = (name: string, role: Role, field: string, children: readonly ReadElement[] = []): ReadElement => ({ name, bytes: Buffer.from(name, 'latin1'), role, field, children, isLeaf: role === 'text' || role === 'number' });
 
 /**
  * The element tree the adapter reads, as EC2's XML names it (the service
- * model's `locationName`s: reservationSet/item/instancesSet/item/…). A
- * member missing from this table is skipped, as the SDK skips what its
- * schema does not name.
+ * model's `locationName`s: reservationSet/item/instancesSet/item/…) and
+ * into the SDK's output members. A member missing from this tree is
+ * skipped, as the SDK skips what its schema does not name. The root's
+ * name is not judged here (`answer-check.ts` did that on the raw bytes).
  */
-const childKinds: Readonly<Partial<Record<Kind, readonly (readonly [name: string, kind: Kind])[]>>> = {
-  root: [['reservationSet', 'reservations'], ['nextToken', 'nextToken']],
-  reservations: [['item', 'reservation']],
-  reservation: [['reservationId', 'reservationId'], ['instancesSet', 'instances']],
-  instances: [['item', 'instance']],
-  instance: [['instanceId', 'instanceId'], ['instanceState', 'state'], ['stateReason', 'stateReason'], ['reason', 'transitionReason'], ['tagSet', 'tags']],
-  state: [['code', 'stateCode'], ['name', 'stateName']],
-  stateReason: [['code', 'reasonCode'], ['message', 'reasonMessage']],
-  tags: [['item', 'tag']],
-  tag: [['key', 'tagKey'], ['value', 'tagValue']],
-};
-
-/** A child the adapter reads: its name, as text and as the UTF-8 bytes it is compared by, and its kind. */
-interface Child {
-  readonly name: string;
-  readonly bytes: Uint8Array;
-  readonly kind: Kind;
-}
-
-const childrenByKind: Readonly<Partial<Record<Kind, readonly Child[]>>> = Object.fromEntries(
-  Object.entries(childKinds).map(([parent, children]) => [parent, children.map(([name, kind]) => ({ name, bytes: Buffer.from(name, 'latin1'), kind }))]),
-);
-
-/** Kinds whose text is a value. */
-const leafKinds: ReadonlySet<Kind> = new Set(['reservationId', 'instanceId', 'stateCode', 'stateName', 'reasonCode', 'reasonMessage', 'transitionReason', 'tagKey', 'tagValue', 'nextToken']);
+const answerRoot: ReadElement = element('', 'object', '', [
+  element('reservationSet', 'list', 'Reservations', [
+    element('item', 'member', 'Reservations', [
+      element('reservationId', 'text', 'ReservationId'),
+      element('instancesSet', 'list', 'Instances', [
+        element('item', 'member', 'Instances', [
+          element('instanceId', 'text', 'InstanceId'),
+          element('instanceState', 'object', 'State', [element('code', 'number', 'Code'), element('name', 'text', 'Name')]),
+          element('stateReason', 'object', 'StateReason', [element('code', 'text', 'Code'), element('message', 'text', 'Message')]),
+          element('reason', 'text', 'StateTransitionReason'),
+          element('tagSet', 'list', 'Tags', [element('item', 'member', 'Tags', [element('key', 'text', 'Key'), element('value', 'text', 'Value')])]),
+        ]),
+      ]),
+    ]),
+  ]),
+  element('nextToken', 'text', 'NextToken'),
+]);
 
 /** The five entities XML predefines; any other named entity reads as nothing, as in the SDK's parser. */
 const namedEntities: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
@@ -90,18 +85,24 @@ function finishedValue(text: string): string {
   return text.includes('\n') && text.trim() === '' ? '' : text;
 }
 
-/** One open element: its name, what it is, and the object it fills. */
+/**
+ * One open element the adapter reads. Frames are kept by depth and reused
+ * from element to element (a page opens about 17 for each instance), so opening
+ * one allocates nothing.
+ */
 interface Frame {
-  readonly name: string;
   /** Where its name starts in the answer, so its end tag is compared in place. */
-  readonly nameStart: number;
-  readonly nameLength: number;
-  readonly kind: Kind;
-  readonly target: Record<string, unknown> | undefined;
+  nameStart: number;
+  nameLength: number;
+  element: ReadElement;
+  /** The object its children fill (containers); undefined for a leaf. */
+  target: Record<string, unknown> | undefined;
   /** Text of a leaf so far: its text runs (entities decoded) and CDATA sections (as written), joined; undefined for a container. */
   text: string | undefined;
   /** A leaf with an element inside is no value (the SDK reads an object there); it is left unset. */
   mixed: boolean;
+  /** Its text holds a printable ASCII character outside any entity, so it is not whitespace only: {@link finishedValue} need not look. */
+  solid: boolean;
 }
 
 class XmlShapeError extends Error {}
@@ -182,7 +183,11 @@ function skipDoctype(bytes: Uint8Array, from: number): number {
 /** Index of the first byte after the tag name that starts at `from`. */
 function nameEndAt(bytes: Uint8Array, from: number): number {
   let index = from;
-  while (index < bytes.length && !endsName(bytes[index])) index++;
+  for (; index < bytes.length; index++) {
+    const byte = bytes[index] ?? 0;
+    // Letters, the bulk of every name, sort above `>`: one comparison decides them.
+    if (byte <= greaterThan && endsName(byte)) break;
+  }
   return index;
 }
 
@@ -227,89 +232,70 @@ function nameAt(scan: Scan, nameStart: number, nameLength: number): string {
   return scan.bytes.toString('utf8', nameStart, nameStart + nameLength);
 }
 
-/** The child of a `parent` element named `bytes[nameStart, nameEnd)` that the adapter reads, or undefined when it skips it. */
-function childOf(parent: Kind, bytes: Uint8Array, nameStart: number, nameEnd: number): Child | undefined {
-  const children = childrenByKind[parent];
-  if (children === undefined) return undefined;
+/** The child among `children` named `bytes[nameStart, nameEnd)`, or undefined when the adapter skips it. */
+function childNamed(children: readonly ReadElement[], bytes: Uint8Array, nameStart: number, nameEnd: number): ReadElement | undefined {
   const length = nameEnd - nameStart;
   for (const child of children) if (child.bytes.length === length && bytesAt(bytes, nameStart, child.bytes)) return child;
   return undefined;
 }
 
-function setLeaf(frame: Frame, parent: Frame): void {
-  if (frame.mixed || parent.target === undefined) return;
-  const value = finishedValue(frame.text ?? '');
-  const target = parent.target;
-  switch (frame.kind) {
-    case 'reservationId':
-      target['ReservationId'] = value;
+/** Sets a closed leaf's value on the object its parent fills, unless an element inside it made it no value. */
+function setLeaf(leaf: ReadElement, frame: Pick<Frame, 'text' | 'mixed' | 'solid'>, into: Record<string, unknown> | undefined): void {
+  if (frame.mixed || into === undefined) return;
+  const text = frame.text ?? '';
+  const value = frame.solid ? text : finishedValue(text);
+  // Named stores, one site a member, as the objects of one kind share their shape; a store keyed by `leaf.field` is megamorphic.
+  switch (leaf.field) {
+    case 'ReservationId':
+      into['ReservationId'] = value;
       break;
-    case 'instanceId':
-      target['InstanceId'] = value;
+    case 'InstanceId':
+      into['InstanceId'] = value;
       break;
-    case 'stateCode':
-      target['Code'] = Number(value);
+    case 'Code':
+      into['Code'] = leaf.role === 'number' ? Number(value) : value;
       break;
-    case 'stateName':
-      target['Name'] = value;
+    case 'Name':
+      into['Name'] = value;
       break;
-    case 'reasonCode':
-      target['Code'] = value;
+    case 'Message':
+      into['Message'] = value;
       break;
-    case 'reasonMessage':
-      target['Message'] = value;
+    case 'StateTransitionReason':
+      into['StateTransitionReason'] = value;
       break;
-    case 'transitionReason':
-      target['StateTransitionReason'] = value;
+    case 'Key':
+      into['Key'] = value;
       break;
-    case 'tagKey':
-      target['Key'] = value;
-      break;
-    case 'tagValue':
-      target['Value'] = value;
-      break;
-    case 'nextToken':
-      target['NextToken'] = value;
+    case 'Value':
+      into['Value'] = value;
       break;
     default:
-      break;
+      into[leaf.field] = leaf.role === 'number' ? Number(value) : value;
   }
 }
 
-/** The object an opened container element fills, attached to its parent's. */
-function openContainer(kind: Kind, parent: Frame): Record<string, unknown> | undefined {
-  const into = parent.target;
+/** A leaf closed as soon as opened (`<reason/>`): the SDK reads ''. */
+const emptyLeaf = { text: '', mixed: false, solid: true } as const;
+
+/** The object an opened container element fills (see {@link Role}), attached to `into`. */
+function openContainer(container: ReadElement, into: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
   if (into === undefined) return undefined;
-  switch (kind) {
-    case 'reservations':
-      into['Reservations'] = [];
+  switch (container.role) {
+    case 'list':
+      into[container.field] = [];
       return into;
-    case 'instances':
-      into['Instances'] = [];
-      return into;
-    case 'tags':
-      into['Tags'] = [];
-      return into;
-    case 'reservation':
-    case 'instance':
-    case 'tag': {
-      const list = into[kind === 'reservation' ? 'Reservations' : kind === 'instance' ? 'Instances' : 'Tags'];
+    case 'member': {
       const member: Record<string, unknown> = {};
+      const list = into[container.field];
       if (Array.isArray(list)) list.push(member);
       return member;
     }
-    case 'state': {
-      const state: Record<string, unknown> = {};
-      into['State'] = state;
-      return state;
+    default: {
+      const object: Record<string, unknown> = {};
+      into[container.field] = object;
+      return object;
     }
-    case 'stateReason': {
-      const reason: Record<string, unknown> = {};
-      into['StateReason'] = reason;
-      return reason;
-    }
-    default:
-      return undefined;
   }
 }
 
@@ -341,7 +327,7 @@ function openContainer(kind: Kind, parent: Frame): Record<string, unknown> | und
  */
 export function parseDescribeInstancesXml(answer: Uint8Array | string): ParsedDescribeInstances {
   const buffer = typeof answer === 'string' ? Buffer.from(answer, 'utf8') : Buffer.from(answer.buffer, answer.byteOffset, answer.byteLength);
-  const scan: Scan = { bytes: buffer, output: {}, stack: [], rootSeen: false };
+  const scan: Scan = { bytes: buffer, output: {}, frames: [], depth: 0, skipped: [], rootSeen: false };
   const length = buffer.length;
   let index = 0;
   while (index < length) {
@@ -355,8 +341,8 @@ export function parseDescribeInstancesXml(answer: Uint8Array | string): ParsedDe
     else if (next === exclamationMark) index = readDeclaration(scan, open);
     else index = openElement(scan, open);
   }
-  const unclosed = scan.stack[scan.stack.length - 1];
-  if (unclosed !== undefined) fail(`a missing closing tag </${unclosed.name}>`, length);
+  const unclosed = innermost(scan);
+  if (unclosed !== undefined) fail(`a missing closing tag </${nameAt(scan, unclosed.nameStart, unclosed.nameLength)}>`, length);
   if (!scan.rootSeen) fail('no root element', 0);
   return scan.output;
 }
@@ -366,42 +352,79 @@ interface Scan {
   /** The answer's bytes (a Buffer, so that values can be decoded from them). */
   readonly bytes: Buffer;
   readonly output: ParsedDescribeInstances;
-  readonly stack: Frame[];
+  /** Frames by depth; `frames[0, depth)` are the elements open, the rest are kept for reuse. */
+  readonly frames: Frame[];
+  depth: number;
+  /** Start and length of each element open around the innermost one being skipped, pairwise (see {@link skipElement}). */
+  readonly skipped: number[];
   rootSeen: boolean;
+}
+
+/** The innermost open element, or undefined outside the root. */
+function innermost(scan: Scan): Frame | undefined {
+  return scan.depth === 0 ? undefined : scan.frames[scan.depth - 1];
+}
+
+/** Opens an element the adapter reads: the next frame, reused when there is one. */
+function pushFrame(scan: Scan, nameStart: number, nameLength: number, read: ReadElement, target: Record<string, unknown> | undefined): void {
+  const text = read.isLeaf ? '' : undefined;
+  const frame = scan.frames[scan.depth];
+  if (frame === undefined) {
+    scan.frames.push({ nameStart, nameLength, element: read, target, text, mixed: false, solid: false });
+  } else {
+    frame.nameStart = nameStart;
+    frame.nameLength = nameLength;
+    frame.element = read;
+    frame.target = target;
+    frame.text = text;
+    frame.mixed = false;
+    frame.solid = false;
+  }
+  scan.depth++;
 }
 
 /** Text between tags: a leaf's value (a piece of it), or nothing but whitespace (or a byte order mark) outside the root element. */
 function readText(scan: Scan, from: number, to: number): void {
-  const { bytes, stack } = scan;
-  const top = stack[stack.length - 1];
+  const { bytes } = scan;
+  const top = innermost(scan);
   if (top === undefined) {
     const start = from === 0 && bytesAt(bytes, 0, byteOrderMark) ? byteOrderMark.length : from;
     for (let index = start; index < to; index++) {
       if (!isXmlWhitespace(bytes[index])) fail(scan.rootSeen ? 'content after the root element' : 'text before the root element', index);
     }
   } else if (top.text !== undefined) {
-    top.text += textValue(scan, from, to);
+    top.text += leafText(scan, top, from, to);
   }
 }
 
-/** The text `bytes[from, to)` decoded, line ends normalised and entities decoded; only text holding `\r` or `&` takes the slower road. */
-function textValue(scan: Scan, from: number, to: number): string {
+/**
+ * A leaf's text `bytes[from, to)` decoded, line ends normalised and entities decoded; only text
+ * holding `\r` or `&` takes the slower road. Marks the leaf `solid` when plain text shows a
+ * printable ASCII character.
+ */
+function leafText(scan: Scan, leaf: Frame, from: number, to: number): string {
   const { bytes } = scan;
   let plain = true;
-  for (let index = from; index < to && plain; index++) plain = bytes[index] !== ampersand && bytes[index] !== carriageReturn;
-  const text = scan.bytes.toString('utf8', from, to);
-  return plain ? text : decodeEntities(normalizeLineEnds(text));
+  let printable = false;
+  for (let index = from; index < to; index++) {
+    const byte = bytes[index] ?? 0;
+    if (byte === ampersand || byte === carriageReturn) plain = false;
+    else if (byte > 0x20 && byte < 0x7f) printable = true;
+  }
+  const text = bytes.toString('utf8', from, to);
+  if (!plain) return decodeEntities(normalizeLineEnds(text));
+  if (printable) leaf.solid = true;
+  return text;
 }
 
 /** An end tag at `open`: closes the innermost element, which it must name, and sets its value if it is a leaf. Returns where the scan goes on. */
 function closeElement(scan: Scan, open: number): number {
-  const { bytes, stack } = scan;
-  const frame = stack.pop();
+  const frame = innermost(scan);
   if (frame === undefined) fail(`an end tag </${endTagName(scan, open)}> with no element open`, open);
-  const close = matchingEndTag(bytes, open, frame.nameStart, frame.nameLength);
-  if (close === -1) fail(`mismatched tags <${frame.name}> and </${endTagName(scan, open)}>`, open);
-  const parent = stack[stack.length - 1];
-  if (parent !== undefined && frame.text !== undefined) setLeaf(frame, parent);
+  const close = matchingEndTag(scan.bytes, open, frame.nameStart, frame.nameLength);
+  if (close === -1) fail(`mismatched tags <${nameAt(scan, frame.nameStart, frame.nameLength)}> and </${endTagName(scan, open)}>`, open);
+  scan.depth--;
+  if (frame.text !== undefined) setLeaf(frame.element, frame, innermost(scan)?.target);
   return close + 1;
 }
 
@@ -415,10 +438,10 @@ function declarationEnd(bytes: Uint8Array, open: number): number {
 
 /** A `<!` at `open`: a comment or a DOCTYPE (skipped) or a CDATA section (a piece of a leaf's value, as written). Returns where the scan goes on. */
 function readDeclaration(scan: Scan, open: number): number {
-  const { bytes, stack } = scan;
+  const { bytes } = scan;
   const end = declarationEnd(bytes, open);
   if (bytesAt(bytes, open, cdataOpen)) {
-    const top = stack[stack.length - 1];
+    const top = innermost(scan);
     if (top === undefined) fail('a CDATA section outside the root element', open);
     if (top.text !== undefined) top.text += normalizeLineEnds(scan.bytes.toString('utf8', open + cdataOpen.length, end - cdataClose.length));
   }
@@ -427,29 +450,28 @@ function readDeclaration(scan: Scan, open: number): number {
 
 /** An opening (or empty-element) tag at `open`: a frame for it, pushed unless the tag closes itself; an element the adapter does not read is skipped whole. Returns where the scan goes on. */
 function openElement(scan: Scan, open: number): number {
-  const { bytes, stack } = scan;
+  const { bytes } = scan;
   const nameStart = open + 1;
   const afterName = nameEndAt(bytes, nameStart);
   if (afterName === nameStart) fail('a tag without a name', open);
   const close = startTagEnd(bytes, afterName);
   const selfClosing = bytes[close - 1] === slash;
-  const parent = stack[stack.length - 1];
-  let frame: Frame;
+  const parent = innermost(scan);
   if (parent === undefined) {
     if (scan.rootSeen) fail('a second root element', open);
     scan.rootSeen = true;
-    frame = { name: nameAt(scan, nameStart, afterName - nameStart), nameStart, nameLength: afterName - nameStart, kind: 'root', target: scan.output as Record<string, unknown>, text: undefined, mixed: false };
-  } else {
-    if (parent.text !== undefined) parent.mixed = true;
-    const child = childOf(parent.kind, bytes, nameStart, afterName);
-    if (child === undefined) return selfClosing ? close + 1 : skipElement(scan, nameStart, afterName - nameStart, close + 1);
-    const isLeaf = leafKinds.has(child.kind);
-    frame = { name: child.name, nameStart, nameLength: child.bytes.length, kind: child.kind, target: isLeaf ? undefined : openContainer(child.kind, parent), text: isLeaf ? '' : undefined, mixed: false };
+    if (!selfClosing) pushFrame(scan, nameStart, afterName - nameStart, answerRoot, scan.output as Record<string, unknown>);
+    return close + 1;
   }
-  if (selfClosing) {
-    if (parent !== undefined && frame.text !== undefined) setLeaf(frame, parent);
+  if (parent.text !== undefined) parent.mixed = true;
+  const child = childNamed(parent.element.children, bytes, nameStart, afterName);
+  if (child === undefined) return selfClosing ? close + 1 : skipElement(scan, nameStart, afterName - nameStart, close + 1);
+  if (child.isLeaf) {
+    if (selfClosing) setLeaf(child, emptyLeaf, parent.target);
+    else pushFrame(scan, nameStart, afterName - nameStart, child, undefined);
   } else {
-    stack.push(frame);
+    const target = openContainer(child, parent.target);
+    if (!selfClosing) pushFrame(scan, nameStart, afterName - nameStart, child, target);
   }
   return close + 1;
 }
@@ -459,13 +481,12 @@ function openElement(scan: Scan, open: number): number {
  * tag, whose name is at `nameStart`) up to and including its end tag; returns the index after
  * it. The markup inside is judged as the scan judges the rest (nested tags balanced and named
  * alike, comments, CDATA sections and processing instructions closed) with the open elements'
- * names kept as positions, so an ignored member costs one pass over its bytes and, unless it
- * nests, allocates nothing.
+ * names kept as positions in the scan's one `skipped` list, so an ignored member costs one pass
+ * over its bytes and allocates nothing.
  */
 function skipElement(scan: Scan, nameStart: number, nameLength: number, from: number): number {
-  const { bytes } = scan;
-  /** Start and length of each element open around the innermost one, pairwise; made only when the skipped element nests. */
-  let outer: number[] | undefined;
+  // Empty on entry: every skip that returns has popped what it pushed, and one that fails ends the scan.
+  const { bytes, skipped } = scan;
   let innermostStart = nameStart;
   let innermostLength = nameLength;
   let index = from;
@@ -476,11 +497,9 @@ function skipElement(scan: Scan, nameStart: number, nameLength: number, from: nu
     if (next === slash) {
       const close = matchingEndTag(bytes, open, innermostStart, innermostLength);
       if (close === -1) fail(`mismatched tags <${nameAt(scan, innermostStart, innermostLength)}> and </${endTagName(scan, open)}>`, open);
-      const outerLength = outer?.pop();
-      const outerStart = outer?.pop();
-      if (outerStart === undefined || outerLength === undefined) return close + 1;
-      innermostStart = outerStart;
-      innermostLength = outerLength;
+      if (skipped.length === 0) return close + 1;
+      innermostLength = skipped.pop() ?? 0;
+      innermostStart = skipped.pop() ?? 0;
       index = close + 1;
     } else if (next === questionMark) {
       index = skipPast(bytes, open + 2, instructionClose, 'processing instruction');
@@ -491,7 +510,7 @@ function skipElement(scan: Scan, nameStart: number, nameLength: number, from: nu
       if (afterName === open + 1) fail('a tag without a name', open);
       const close = startTagEnd(bytes, afterName);
       if (bytes[close - 1] !== slash) {
-        (outer ??= []).push(innermostStart, innermostLength);
+        skipped.push(innermostStart, innermostLength);
         innermostStart = open + 1;
         innermostLength = afterName - open - 1;
       }
