@@ -163,7 +163,7 @@ function startLive(state: ConnectionState): Live {
 function computeGet(state: ConnectionState, settings: OpenstackSettings, session: KeystoneSession): ComputeGet {
   const computeUrlOf = (token: KeystoneToken): string => settings.computeUrl ?? selectComputeUrl(token.catalog, { interface: settings.interface, region: settings.region }, state.endpoint.name);
   const sendWith = (token: KeystoneToken, request: Parameters<ComputeGet>[0], signal: AbortSignal): Promise<PlatformResponse> =>
-    send(state.bodies, clientFor(state, computeUrlOf(token)), { method: 'GET', path: request.path, query: request.query, headers: { ...request.headers, 'x-auth-token': token.id }, signal });
+    send(state.bodies, clientFor(state, computeUrlOf(token)), { method: 'GET', path: request.path, query: request.query, headers: { ...request.headers, 'x-auth-token': token.id }, ...(request.listKey === undefined ? {} : { listKey: request.listKey }), signal });
   return async (request, signal) => {
     const token = await session.token(signal);
     try {

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { RawInstance } from '../../src/adapter/index.js';
 import { BridgeError, ErrorCode } from '../../src/errors/index.js';
-import type { PlatformResponse } from '../../src/platform-http/index.js';
+import type { PlatformRequest, PlatformResponse } from '../../src/platform-http/index.js';
 import { jsonContentTypeProblem } from './answers.js';
 import { isJsonObject } from '../../src/values/index.js';
 import { readServer, type ServerReading } from './servers.js';
@@ -15,7 +15,7 @@ export const computeMicroversion = { major: 2, minor: 26 } as const;
 export const microversionHeader = `compute ${computeMicroversion.major}.${computeMicroversion.minor}`;
 
 /** A GET to Nova with the connection's token (and its 401 retry) already handled. */
-export type ComputeGet = (request: { readonly path: string; readonly query: Readonly<Record<string, string>>; readonly headers: Readonly<Record<string, string>> }, signal: AbortSignal) => Promise<PlatformResponse>;
+export type ComputeGet = (request: Pick<PlatformRequest, 'path' | 'listKey'> & { readonly query: Readonly<Record<string, string>>; readonly headers: Readonly<Record<string, string>> }, signal: AbortSignal) => Promise<PlatformResponse>;
 
 /**
  * What a connection remembers from one listing to the next: the page size Nova
@@ -93,7 +93,8 @@ export async function* walkServerPages(options: Omit<ListingOptions, keyof Serve
   let marker: string | undefined;
   for (let page = 1; ; page++) {
     const answer = await options.get(
-      { path: listPath, query: { ...filters, limit: String(options.pageSize), ...(marker === undefined ? {} : { marker }) }, headers: { 'openstack-api-version': microversionHeader } },
+      // A page of 1,000 servers is 1.4 MB: parsed in pieces, its objects die young instead of piling up in the old generation.
+      { path: listPath, query: { ...filters, limit: String(options.pageSize), ...(marker === undefined ? {} : { marker }) }, headers: { 'openstack-api-version': microversionHeader }, listKey: 'servers' },
       signal,
     );
     const { servers, nextHref } = readPage(answer, options.endpoint, page);

@@ -1,3 +1,4 @@
+import { parseJsonInPieces } from './json-in-pieces.js';
 import type { Readable } from 'node:stream';
 
 /** A body read in full, or the fact that it was larger than allowed. */
@@ -22,9 +23,15 @@ export async function readBody(body: Readable, limit: number): Promise<BodyRead>
   return { ok: true, bytes: Buffer.concat(chunks) };
 }
 
-/** Parses JSON bytes; an empty body is `undefined`. Throws SyntaxError on anything else that is not JSON. */
-export function parseJson(bytes: Buffer): unknown {
+/**
+ * Parses JSON bytes; an empty body is `undefined`. With `listKey`, a large
+ * document whose first key holds a list of objects is parsed in pieces
+ * (`parseJsonInPieces`), to the same value. Throws SyntaxError on anything
+ * else that is not JSON.
+ */
+export function parseJson(bytes: Buffer, listKey?: string): unknown {
   if (bytes.length === 0) return undefined;
+  if (listKey !== undefined) return parseJsonInPieces(bytes, listKey);
   return JSON.parse(bytes.toString('utf8')) as unknown;
 }
 

@@ -72,6 +72,12 @@ export interface PlatformRequest {
    * is handed back unparsed in `bytes` (the caller decodes it), `body` stays undefined.
    */
   readonly answer?: 'json' | 'bytes';
+  /**
+   * For a JSON answer whose bulk is a list of objects under its first key
+   * (`servers`): that list is parsed in pieces, so that a large page's
+   * objects are allocated young (`json-in-pieces.ts`). The body is the same.
+   */
+  readonly listKey?: string;
   /** Names the call in errors when the path alone does not (every SOAP call is `POST /sdk`): `RetrievePropertiesEx`. */
   readonly operation?: string;
   /** The poll's signal: aborting it ends the request with POLL_ABORTED. */
@@ -264,7 +270,7 @@ async function readAnswer(client: ClientState, target: RequestTarget, request: P
   }
   let body: unknown;
   try {
-    body = parseJson(read.bytes);
+    body = parseJson(read.bytes, request.listKey);
   } catch (error) {
     // Not the parser's message: it quotes the body, which may hold a token.
     const endsEarly = /end of JSON|Unterminated/i.test((error as Error).message);
