@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { bridgeCliScript } from '../../test/support/cli-process.js';
 import type { Cleanup } from './cleanup.js';
@@ -61,7 +62,14 @@ export function startBenchBridge(configPath: string, env: Readonly<Record<string
   // BENCH_BRIDGE_NODE_OPTIONS reaches the bridge alone (not the floors), for profiles and heap-flag experiments.
   const nodeOptions = process.env['BENCH_BRIDGE_NODE_OPTIONS'];
   const childEnv = { PATH: process.env['PATH'] ?? '', ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}), ...env };
-  const child = spawn(process.execPath, [bridgeCliScript, 'run', '--config', configPath], { env: childEnv, stdio: ['ignore', 'ignore', 'pipe'] });
+  // BENCH_BRIDGE_STDOUT appends the bridge's stdout to a file: V8's --trace-gc prints there, the bridge's own log goes to stderr.
+  const stdoutPath = process.env['BENCH_BRIDGE_STDOUT'];
+  const stdout = stdoutPath ? openSync(stdoutPath, 'a') : 'ignore';
+  const child = spawn(process.execPath, [bridgeCliScript, 'run', '--config', configPath], { env: childEnv, stdio: ['ignore', stdout, 'pipe'] });
+  // The child holds its own copy of the descriptor.
+  if (typeof stdout === 'number') closeSync(stdout);
+  const stderr = child.stderr;
+  if (!stderr) throw new Error('the bridge process has no stderr pipe');
   const pid = child.pid ?? -1;
   const samples: PollSample[] = [];
   const lastLines: string[] = [];
@@ -87,7 +95,7 @@ export function startBenchBridge(configPath: string, env: Readonly<Record<string
   listening.catch(() => undefined);
   void exit.then(() => refuse(new Error(`the bridge exited before its API listened:\n${lastLines.join('\n')}`)));
 
-  createInterface({ input: child.stderr }).on('line', (line) => {
+  createInterface({ input: stderr }).on('line', (line) => {
     lastLines.push(line.length > 600 ? `${line.slice(0, 600)}…` : line);
     if (lastLines.length > 40) lastLines.shift();
     if (!line.startsWith('{')) return;
