@@ -125,6 +125,7 @@ function sdkConnection(state: EndpointState): Promise<Ec2Connection> {
         onRetry: (retry) => context.logger.debug(retry, 'retrying DescribeInstances'),
       }),
       timeouts: options.requestTimeouts ?? requestTimeoutsFor(endpoint.intervalSeconds, policy),
+      clock: context.clock,
       readFile: adapter.readFile,
       ...(context.onRequest ? { onRequest: context.onRequest } : {}),
       ...(context.targetCheck ? { targetCheck: context.targetCheck } : {}),

@@ -1,5 +1,6 @@
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import { BridgeError, ErrorCode } from '../../src/errors/index.js';
+import type { AnswerBuffers } from './answer-buffers.js';
 import { isXmlShapeError, isXmlWhitespace, nextTokenHintOf, parseDescribeInstancesXml, type ParsedDescribeInstances } from './describe-parser.js';
 
 /**
@@ -115,8 +116,10 @@ export interface DescribeAnswer {
   readonly nextTokenHint: string | undefined;
   /**
    * Reads the answer's bytes (`parseDescribeInstancesXml`): the members the
-   * adapter uses, in the SDK's output shape.
+   * adapter uses, in the SDK's output shape. Once only: the bytes are given
+   * back to the endpoint's buffers as it returns.
    * @throws BridgeError PLATFORM_PAYLOAD when the body is not well-formed XML.
+   * @throws Error when called a second time.
    */
   read(): ParsedDescribeInstances;
 }
@@ -141,13 +144,22 @@ export function describeAnswerOf(output: object): DescribeAnswer {
   return answer;
 }
 
-/** The {@link DescribeAnswer} of checked bytes; a body that is not well-formed XML fails its `read` as PLATFORM_PAYLOAD, as the SDK's parse error did. */
-function describeAnswer(body: Uint8Array, scope: AnswerCheckScope, status: number, requestId: string | undefined): DescribeAnswer {
+/**
+ * The {@link DescribeAnswer} of checked bytes; a body that is not well-formed
+ * XML fails its `read` as PLATFORM_PAYLOAD, as the SDK's parse error did.
+ * The output holds copies of what it read (strings), never a view of the
+ * bytes, so they go back to `buffers` once read.
+ */
+function describeAnswer(body: Uint8Array, scope: AnswerCheckScope, status: number, requestId: string | undefined, buffers: AnswerBuffers | undefined): DescribeAnswer {
+  let unread: Uint8Array | undefined = body;
   return {
     nextTokenHint: nextTokenHintOf(body),
     read() {
+      const bytes = unread;
+      if (bytes === undefined) throw new Error('a DescribeInstances answer read twice: its bytes were given back after the first read');
+      unread = undefined;
       try {
-        return parseDescribeInstancesXml(body);
+        return parseDescribeInstancesXml(bytes);
       } catch (error) {
         if (!isXmlShapeError(error)) throw error;
         throw new BridgeError(ErrorCode.PlatformPayload, `ec2 endpoint ${scope.endpoint} (${scope.region}): DescribeInstances answered HTTP ${status} with a body that is not well-formed XML: ${error.message}${requestId ? ` [request id ${requestId}]` : ''}`, {
@@ -158,6 +170,8 @@ function describeAnswer(body: Uint8Array, scope: AnswerCheckScope, status: numbe
           problem: error.message,
           ...(requestId ? { requestId } : {}),
         });
+      } finally {
+        buffers?.giveBack(bytes);
       }
     },
   };
@@ -178,9 +192,10 @@ function describeAnswer(body: Uint8Array, scope: AnswerCheckScope, status: numbe
  * the bytes become a {@link DescribeAnswer} that a middleware outside it
  * (high priority) files by the output, for {@link describeAnswerOf}. Its
  * `read` is `parseDescribeInstancesXml`; the SDK's generic XML reading
- * costs 13–15× more per instance (adapters/ec2/README.md).
+ * costs 13–15× more per instance (adapters/ec2/README.md). A read answer's
+ * bytes go back to `buffers`, the ones the client's handler read them into.
  */
-export function addAnswerCheck(client: EC2Client, scope: AnswerCheckScope): void {
+export function addAnswerCheck(client: EC2Client, scope: AnswerCheckScope, buffers?: AnswerBuffers): void {
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const result = await next(args);
@@ -205,7 +220,7 @@ export function addAnswerCheck(client: EC2Client, scope: AnswerCheckScope): void
         });
       }
       if (operation === 'DescribeInstances') {
-        answersByResponse.set(response, describeAnswer(body, scope, status, requestId));
+        answersByResponse.set(response, describeAnswer(body, scope, status, requestId, buffers));
         response.body = emptyBody;
       }
       return result;

@@ -1,12 +1,13 @@
 import { DescribeInstancesCommand, EC2Client, type DescribeInstancesCommandInput, type EC2ClientConfig } from '@aws-sdk/client-ec2';
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
 import type { AdapterContext } from '../../src/adapter/index.js';
+import type { Clock } from '../../src/clock/index.js';
 import type { EndpointConfig } from '../../src/config/index.js';
 import { BridgeError } from '../../src/errors/index.js';
-import { createConnectGuard, guardAgent } from '../../src/platform-http/index.js';
+import { createConnectGuard, tlsConnectOptions } from '../../src/platform-http/index.js';
+import { createAnswerBuffers, type AnswerBuffers } from './answer-buffers.js';
 import { addAnswerCheck, describeAnswerOf, type DescribeAnswer } from './answer-check.js';
 import type { Ec2CredentialSource } from './credentials.js';
+import { createUndiciHandler } from './http-handler.js';
 import type { RequestTimeouts, SdkRetryStrategy } from './retry-strategy.js';
 
 /** Everything one endpoint's SDK client is built from. */
@@ -17,56 +18,63 @@ export interface Ec2ClientSettings {
   readonly retryStrategy: SdkRetryStrategy;
   readonly maxAttempts: number;
   readonly timeouts: RequestTimeouts;
+  /** Times each attempt's answer (see `http-handler.ts`). */
+  readonly clock: Clock;
   /** Reads `tls.caFile`. */
   readonly readFile: (path: string) => Buffer;
   readonly onRequest?: AdapterContext['onRequest'];
-  /** The target policy of an API-registered endpoint: both agents resolve and check through it (`guardAgent`). */
+  /** The target policy of an API-registered endpoint: every socket resolves and connects through it. */
   readonly targetCheck?: AdapterContext['targetCheck'];
+  /** Where large answers are read into; given back once a DescribeInstances answer was read. Absent: a buffer each. */
+  readonly buffers?: AnswerBuffers;
 }
 
 /** Sockets per endpoint: the listing is sequential, so one is busy and a spare covers a reconnect. */
 const socketsPerEndpoint = 2;
 
+/** The longest answer read, as the other adapters' client bounds theirs: a 1,000-instance page is about 1.4 MB. */
+const maxAnswerBytes = 64 * 1024 * 1024;
+
 /** Error names the SDK gives throttling answers (EC2's own is RequestLimitExceeded, HTTP 503). */
 const throttleNames: ReadonlySet<string> = new Set(['RequestLimitExceeded', 'Throttling', 'ThrottlingException', 'RequestThrottled']);
 
 /**
- * The endpoint's `EC2Client`. Transport is the SDK's NodeHttpHandler, built
- * by the SDK from the options given here: our own agents (keep-alive,
- * `tls.caFile` replacing the trust store, verification off only with
- * `tls.insecureSkipVerify`) and its timeouts (`connectionTimeout`,
- * `requestTimeout` as an error, `socketTimeout` for a stalled body).
- * `url` overrides the EC2 endpoint; signing (SigV4) and credential
+ * The endpoint's `EC2Client`. Transport is undici (`http-handler.ts`), as
+ * for the other adapters: keep-alive sockets, `tls.caFile` replacing the
+ * trust store, verification off only with `tls.insecureSkipVerify`, the
+ * SDK handler's timeouts (connection, answer, a stalled body), answers of
+ * at most 64 MiB, and for an API-registered endpoint the target policy on
+ * every socket (`url` and the regional endpoint the SDK derives alike).
+ * `url` overrides the EC2 endpoint; signing (SigV4), retries and credential
  * resolution stay the SDK's. Every 2xx answer must be the documented XML
  * answer of its action (`answer-check.ts`), else the call fails with
  * LIST_INCOMPLETE instead of yielding an empty output.
  */
 export function createEc2Client(settings: Ec2ClientSettings): EC2Client {
   const { endpoint, timeouts } = settings;
-  const ca = endpoint.tls.caFile ? settings.readFile(endpoint.tls.caFile) : undefined;
-  // The SDK's handler opens its sockets through these agents only, so guarding them covers `url` and the regional endpoint the SDK derives.
   const guard = settings.targetCheck ? createConnectGuard(settings.targetCheck, { endpoint: endpoint.name, platform: 'ec2' }) : undefined;
-  const guarded = <Agent extends object>(agent: Agent): Agent => (guard ? guardAgent(agent, guard) : agent);
-  const lookup = guard ? { lookup: guard.lookup } : {};
   const config: EC2ClientConfig = {
     region: settings.region,
     ...(endpoint.url ? { endpoint: endpoint.url } : {}),
     credentials: settings.credentials,
     maxAttempts: settings.maxAttempts,
     retryStrategy: settings.retryStrategy,
-    requestHandler: {
-      httpsAgent: guarded(new HttpsAgent({ keepAlive: true, maxSockets: socketsPerEndpoint, rejectUnauthorized: !endpoint.tls.insecureSkipVerify, ...(ca ? { ca } : {}), ...lookup })),
-      httpAgent: guarded(new HttpAgent({ keepAlive: true, maxSockets: socketsPerEndpoint, ...lookup })),
-      connectionTimeout: timeouts.connectionTimeoutMs,
-      requestTimeout: timeouts.requestTimeoutMs,
-      throwOnRequestTimeout: true,
-      socketTimeout: timeouts.requestTimeoutMs,
-    },
+    requestHandler: createUndiciHandler({
+      endpoint: endpoint.name,
+      region: settings.region,
+      tls: tlsConnectOptions(endpoint.tls, settings.readFile),
+      ...(guard ? { guard } : {}),
+      timeouts,
+      clock: settings.clock,
+      sockets: socketsPerEndpoint,
+      maxBodyBytes: maxAnswerBytes,
+      ...(settings.buffers ? { buffers: settings.buffers } : {}),
+    }),
   };
   const client = new EC2Client(config);
   // The SDK's logger step filters every output through its schema for a logger the bridge never gives it (a no-op): pure cost per page.
   client.middlewareStack.remove('loggerMiddleware');
-  addAnswerCheck(client, { endpoint: endpoint.name, region: settings.region });
+  addAnswerCheck(client, { endpoint: endpoint.name, region: settings.region }, settings.buffers);
   const onRequest = settings.onRequest;
   if (onRequest) {
     // In the deserialize step, inside the retry loop: one report per attempt, as the metric counts requests.
@@ -108,7 +116,7 @@ export interface Ec2Connection {
  * endpoint first polls, so a bridge without one never loads the SDK.
  */
 export function createEc2Connection(settings: Ec2ClientSettings): Ec2Connection {
-  const client = createEc2Client(settings);
+  const client = createEc2Client({ ...settings, buffers: settings.buffers ?? createAnswerBuffers() });
   return {
     async describe(input, signal, onSending) {
       const command = new DescribeInstancesCommand(input);

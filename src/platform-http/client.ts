@@ -9,6 +9,7 @@ import { parseJson, parseJsonQuietly, readBody } from './body.js';
 import { createConnectGuard, guardedConnector } from './connect-guard.js';
 import { abortedError, errorCodeOf, payloadError, refusedTargetError, retryAfterStatuses, statusError, timeoutCodes, timeoutError, unreachableError, type ErrorBodyDetail, type RequestTarget } from './errors.js';
 import { parseRetryAfter } from './retry-after.js';
+import { untilAborted } from './until-aborted.js';
 import { tlsConnectOptions, type TlsSettings } from './tls.js';
 
 /** How one endpoint's HTTP client is built. Everything it needs is passed in. */
@@ -298,31 +299,6 @@ function report(options: PlatformHttpOptions, status: number | 'error'): void {
   } catch (error) {
     options.logger.warn({ err: error }, 'the request hook failed');
   }
-}
-
-/**
- * `pending`, or the signal's reason as soon as it fires. undici ignores an
- * abort while the socket is still connecting (a blackholed address, a host
- * still resolving), so a removed endpoint or a stopping bridge would wait
- * for the connect to time out; a response that still arrives is discarded.
- */
-function untilAborted<T extends { readonly body: { destroy(): unknown } }>(pending: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    if (signal.aborted) onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    pending.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        if (signal.aborted) value.body.destroy();
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }
 
 function queryString(query: PlatformRequest['query']): string {

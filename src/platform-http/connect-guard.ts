@@ -81,27 +81,3 @@ export function guardedConnector(options: buildConnector.BuildOptions, guard: Co
     queueMicrotask(() => callback(refusal, null));
   };
 }
-
-/** What {@link guardAgent} needs of a `node:http`/`node:https` agent: its socket factory, called with the request's host. */
-interface SocketFactory {
-  createConnection(options: { readonly host?: string | null }, callback: (error: Error | null, socket?: unknown) => void): unknown;
-}
-
-/**
- * Puts the guard in front of a `node:http`/`node:https` agent (the AWS SDK's
- * transport): its sockets resolve through the guard's `lookup` (give it in
- * the agent's options, `{ lookup: guard.lookup }`), and a literal host is
- * judged here, before a socket exists. Returns the same agent.
- */
-export function guardAgent<Agent extends object>(agent: Agent, guard: ConnectGuard): Agent {
-  const factory = agent as unknown as SocketFactory;
-  const open = factory.createConnection.bind(agent);
-  factory.createConnection = (options, callback) => {
-    const refusal = guard.refuseLiteral(options.host ?? '');
-    if (!refusal) return open(options, callback);
-    // The agent treats an undefined return as "the callback will say": it then fails the request with the refusal.
-    queueMicrotask(() => callback(refusal));
-    return undefined;
-  };
-  return agent;
-}

@@ -1,5 +1,5 @@
-// The EC2 adapter's transport is the AWS SDK's NodeHttpHandler, not platform-http: its agents
-// carry the target policy's lookup, so `url`, the regional endpoint the SDK derives, and a
+// The EC2 adapter's transport is its own SDK handler on undici (http-handler.ts), not platform-http:
+// its connector carries the target policy, so `url`, the regional endpoint the SDK derives, and a
 // literal address are all judged when the socket is opened.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
