@@ -3,14 +3,23 @@
 // timeouts (on a fake clock), and the errors the SDK's retry strategy then reads.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { createAnswerBuffers, type AnswerBuffers } from '../../../../adapters/ec2/answer-buffers.js';
+import { addAnswerCheck, describeAnswerOf } from '../../../../adapters/ec2/answer-check.js';
 import { createUndiciHandler, type SdkHttpRequest, type UndiciHandlerSettings } from '../../../../adapters/ec2/http-handler.js';
 import { createSystemClock } from '../../../../src/clock/index.js';
 import { isBridgeError } from '../../../../src/errors/index.js';
 import { createFakeClock } from '../../../support/fake-clock.js';
+import { ec2Headers } from '../../../simulators/ec2/errors.js';
+import { createInventory } from '../../../simulators/ec2/index.js';
+import { renderDescribeInstances } from '../../../simulators/ec2/representation.js';
 import { startLocalServer, type LocalServer } from '../../platform-http/local-server.js';
 
 const page = Buffer.alloc(300_000, 'x');
+const inventory = createInventory({ now: () => Date.now(), terminatedRetentionSeconds: 3600, ownerId: '123456789012', region: 'us-east-1', seed: 3 });
+inventory.seedDcmInstances({ count: 100, tagged: 100 });
+// 100 instances: about 140 KB, read into the endpoint's buffers.
+const describePage = Buffer.from(renderDescribeInstances('req-1', inventory.list(), undefined, 'us-east-1'));
 let server: LocalServer;
 let port: number;
 
@@ -20,6 +29,10 @@ before(async () => {
     if (path === '/page') {
       res.writeHead(200, { 'content-type': 'text/xml', 'x-amzn-requestid': 'r-1', 'x-twice': ['a', 'b'] });
       return void res.end(page);
+    }
+    if (path === '/') {
+      res.writeHead(200, { ...ec2Headers('req-1', Date.now()), 'content-type': 'text/xml;charset=UTF-8' });
+      return void res.end(describePage);
     }
     if (path === '/huge') {
       res.writeHead(200, { 'content-type': 'text/xml' });
@@ -185,6 +198,44 @@ describe('the EC2 SDK handler on undici', () => {
     assert.equal(error.cause, reason);
     await assert.rejects(handler.handle(request('/page'), { abortSignal: controller.signal }), { name: 'AbortError' });
     handler.destroy();
+  });
+});
+
+describe('a DescribeInstances answer through the SDK, the handler and the answer check', () => {
+  test('is read once; its bytes then go back to the buffers they were read into, and the next page uses them', async () => {
+    const buffers = createAnswerBuffers();
+    const lent: ArrayBufferLike[] = [];
+    const givenBack: ArrayBufferLike[] = [];
+    const watched: AnswerBuffers = {
+      take: (length) => {
+        const buffer = buffers.take(length);
+        lent.push(buffer.buffer);
+        return buffer;
+      },
+      giveBack: (bytes) => {
+        givenBack.push(bytes.buffer);
+        buffers.giveBack(bytes);
+      },
+    };
+    const client = new EC2Client({
+      region: 'us-east-1',
+      endpoint: server.url,
+      credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret-example' },
+      maxAttempts: 1,
+      requestHandler: createUndiciHandler(settings({ buffers: watched })),
+    });
+    addAnswerCheck(client, { endpoint: 'aws-lab', region: 'us-east-1' }, watched);
+    const first = describeAnswerOf(await client.send(new DescribeInstancesCommand({ MaxResults: 1000 })));
+    assert.equal(lent.length, 1);
+    assert.equal(givenBack.length, 0, 'not given back before it is read');
+    const read = first.read();
+    assert.equal(read.Reservations?.flatMap((reservation) => reservation.Instances ?? []).length, 100);
+    assert.deepEqual(givenBack, lent);
+    assert.throws(() => first.read(), /read twice/);
+    const second = describeAnswerOf(await client.send(new DescribeInstancesCommand({ MaxResults: 1000 })));
+    assert.equal(lent[1], lent[0], 'the second page is read into the first one\'s buffer');
+    assert.deepEqual(second.read(), read, 'the same page reads the same from a reused buffer');
+    client.destroy();
   });
 });
 
