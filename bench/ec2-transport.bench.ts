@@ -15,16 +15,16 @@
  * Run: node dist/bench/ec2-transport.bench.js
  */
 import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { Agent, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { createAnswerBuffers } from '../adapters/ec2/answer-buffers.js';
 import { addAnswerCheck, describeAnswerOf } from '../adapters/ec2/answer-check.js';
 import { createUndiciHandler } from '../adapters/ec2/http-handler.js';
 import { createSystemClock } from '../src/clock/index.js';
+import { countCollections, readInFreshProcesses } from './lib/fresh-readings.js';
 import { ec2Headers } from '../test/simulators/ec2/errors.js';
 import { createInventory } from '../test/simulators/ec2/index.js';
 import { renderDescribeInstances } from '../test/simulators/ec2/representation.js';
@@ -84,14 +84,7 @@ function clientFor(transport: Transport, port: number): EC2Client {
 
 /** One reading, in this process: prints its figures as JSON. */
 async function measure(transport: Transport, port: number): Promise<void> {
-  const counts = { markCompacts: 0, scavenges: 0 };
-  new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) {
-      const kind = (entry as { detail?: { kind?: number } }).detail?.kind;
-      if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) counts.markCompacts++;
-      else if (kind === constants.NODE_PERFORMANCE_GC_MINOR) counts.scavenges++;
-    }
-  }).observe({ entryTypes: ['gc'] });
+  const counts = countCollections();
   const live = new Map<string, { instanceId: string; status: string; version: number; tags: string[] }>();
   for (let index = 0; index < liveEntries; index++) live.set(`i-${index.toString(16).padStart(17, '0')}`, { instanceId: `inst-${index}`, status: 'RUNNING', version: index, tags: [`a${index}`, `b${index}`] });
   const client = clientFor(transport, port);
@@ -111,8 +104,7 @@ async function measure(transport: Transport, port: number): Promise<void> {
     return instances;
   };
   await poll();
-  counts.markCompacts = 0;
-  counts.scavenges = 0;
+  counts.reset();
   const before = process.cpuUsage();
   let instances = 0;
   for (let round = 0; round < polls; round++) instances += await poll();
@@ -133,14 +125,7 @@ async function runAll(): Promise<void> {
       createInterface({ input: server.stdout }).once('line', resolve);
       server.once('exit', (code) => reject(new Error(`the page server exited (${code})`)));
     });
-    const results: Figures[] = [];
-    for (let round = 0; round < 3; round++) {
-      for (const transport of transports) {
-        const child = spawnSync(process.execPath, [script], { env: { ...process.env, EC2_TRANSPORT_ROLE: 'measure', EC2_TRANSPORT: transport, EC2_TRANSPORT_PORT: port }, encoding: 'utf8' });
-        if (child.status !== 0) throw new Error(`the ${transport} reading failed: ${child.stderr}`);
-        results.push(JSON.parse(child.stdout) as Figures);
-      }
-    }
+    const results = readInFreshProcesses<Figures>({ script, variants: transports, variantVariable: 'EC2_TRANSPORT', env: { EC2_TRANSPORT_ROLE: 'measure', EC2_TRANSPORT_PORT: port }, rounds: 3 });
     console.log(`${polls} polls of ${pagesPerPoll} DescribeInstances pages of ${instancesPerPage} instances (${renderedPage().length} bytes each), ${liveEntries} entries live; Node ${process.version}; a fresh process a reading`);
     for (const row of results) {
       console.log(`${row.transport.padEnd(22)} ${row.cpuMicrosecondsPerInstance.toFixed(2).padStart(6)} µs CPU/instance, ${row.markCompactsPerPoll.toFixed(1).padStart(4)} mark-compacts a poll, ${row.scavengesPerPoll.toFixed(1).padStart(5)} scavenges a poll`);

@@ -12,9 +12,8 @@
  * separate from `npm run bench`.
  * Run: node dist/bench/json-pieces.bench.js [liveEntries]
  */
-import { spawnSync } from 'node:child_process';
-import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { countCollections, readInFreshProcesses } from './lib/fresh-readings.js';
 import { parseJsonInPieces } from '../src/platform-http/index.js';
 import { readOpenstackFixture } from '../test/simulators/openstack/support.js';
 
@@ -41,14 +40,7 @@ function novaPage(): Buffer {
 /** One reading, in this process: prints its figures as JSON. */
 async function measure(reading: Reading, liveEntries: number): Promise<void> {
   const page = novaPage();
-  const counts = { markCompacts: 0, scavenges: 0 };
-  new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) {
-      const kind = (entry as { detail?: { kind?: number } }).detail?.kind;
-      if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) counts.markCompacts++;
-      else if (kind === constants.NODE_PERFORMANCE_GC_MINOR) counts.scavenges++;
-    }
-  }).observe({ entryTypes: ['gc'] });
+  const counts = countCollections();
   const live = new Map<string, { instanceId: string; status: string; version: number; tags: string[] }>();
   for (let index = 0; index < liveEntries; index++) live.set(`live-${index}`, { instanceId: `inst-${index}`, status: 'RUNNING', version: index, tags: [`a${index}`, `b${index}`] });
   const parse = reading === 'pieces' ? (bytes: Buffer) => parseJsonInPieces(bytes, 'servers') : (bytes: Buffer) => JSON.parse(bytes.toString('utf8')) as unknown;
@@ -60,8 +52,7 @@ async function measure(reading: Reading, liveEntries: number): Promise<void> {
     return document.servers.length;
   };
   for (let warmUp = 0; warmUp < 50; warmUp++) readPage();
-  counts.markCompacts = 0;
-  counts.scavenges = 0;
+  counts.reset();
   const before = process.cpuUsage();
   let servers = 0;
   for (let index = 0; index < pages; index++) servers += readPage();
@@ -69,20 +60,13 @@ async function measure(reading: Reading, liveEntries: number): Promise<void> {
   if (unknownServers !== servers + 50 * serversPerPage) throw new Error(`${unknownServers} servers looked up, ${servers} read`);
   // Let the observer hear the last collections.
   await new Promise((resolve) => setTimeout(resolve, 50));
-  const figures: Figures = { reading, cpuMicrosecondsPerServer: (cpu.user + cpu.system) / servers, ...counts, rssMb: process.memoryUsage().rss / 1e6 };
+  const figures: Figures = { reading, cpuMicrosecondsPerServer: (cpu.user + cpu.system) / servers, markCompacts: counts.markCompacts, scavenges: counts.scavenges, rssMb: process.memoryUsage().rss / 1e6 };
   process.stdout.write(`${JSON.stringify(figures)}\n`);
 }
 
 function runAll(liveEntries: number): void {
   const script = fileURLToPath(import.meta.url);
-  const results: Figures[] = [];
-  for (let round = 0; round < 3; round++) {
-    for (const reading of ['whole', 'pieces'] as const) {
-      const child = spawnSync(process.execPath, [script, String(liveEntries)], { env: { ...process.env, JSON_PIECES_READING: reading }, encoding: 'utf8' });
-      if (child.status !== 0) throw new Error(`the ${reading} reading failed: ${child.stderr}`);
-      results.push(JSON.parse(child.stdout) as Figures);
-    }
-  }
+  const results = readInFreshProcesses<Figures>({ script, args: [String(liveEntries)], variants: ['whole', 'pieces'], variantVariable: 'JSON_PIECES_READING', rounds: 3 });
   console.log(`${pages} Nova pages of ${serversPerPage} servers (${novaPage().length} bytes each), ${liveEntries} entries live; Node ${process.version}; a fresh process a reading`);
   for (const row of results) {
     console.log(`${row.reading.padEnd(7)} ${row.cpuMicrosecondsPerServer.toFixed(2).padStart(6)} µs CPU/server, ${String(row.markCompacts).padStart(3)} mark-compacts, ${String(row.scavenges).padStart(4)} scavenges, RSS ${row.rssMb.toFixed(0)} MB`);
