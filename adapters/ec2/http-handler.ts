@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { Agent, buildConnector, type Dispatcher } from 'undici';
 import type { Clock } from '../../src/clock/index.js';
 import { BridgeError, ErrorCode } from '../../src/errors/index.js';
-import { guardedConnector, untilAborted, type ConnectGuard, type tlsConnectOptions } from '../../src/platform-http/index.js';
+import { armDeadline, guardedConnector, untilAborted, type ConnectGuard, type tlsConnectOptions } from '../../src/platform-http/index.js';
 import type { AnswerBuffers } from './answer-buffers.js';
 import type { RequestTimeouts } from './retry-strategy.js';
 
@@ -97,7 +97,9 @@ export function createUndiciHandler(settings: UndiciHandlerSettings): SdkRequest
     async handle(request, options = {}) {
       const callerSignal = options.abortSignal instanceof AbortSignal ? options.abortSignal : undefined;
       if (callerSignal?.aborted) throw abortError(callerSignal);
+      // Until the headers, then as the longest silence between pieces of the body.
       const deadline = armDeadline(settings.clock, settings.timeouts.requestTimeoutMs, callerSignal);
+      let waitingFor: 'answer' | 'body' = 'answer';
       try {
         const pending: Promise<Dispatcher.ResponseData> = agent.request({
           origin: `${request.protocol}//${request.hostname}${request.port ? `:${request.port}` : ''}`,
@@ -108,13 +110,13 @@ export function createUndiciHandler(settings: UndiciHandlerSettings): SdkRequest
           signal: deadline.signal,
         });
         const answer = await untilAborted(pending, deadline.signal);
+        waitingFor = 'body';
         deadline.restart();
         const body = await readWhole(answer.body, settings, deadline.restart);
         return { response: { statusCode: answer.statusCode, headers: flatHeaders(answer.headers), body } };
       } catch (error) {
         if (callerSignal?.aborted) throw abortError(callerSignal);
-        const missing = deadline.timedOut();
-        throw missing === undefined ? transportError(error) : timeoutError(missing, error);
+        throw deadline.timedOut() ? timeoutError(waitingFor, error) : transportError(error);
       } finally {
         deadline.end();
       }
@@ -125,41 +127,6 @@ export function createUndiciHandler(settings: UndiciHandlerSettings): SdkRequest
     httpHandlerConfigs: () => ({}),
     destroy() {
       void agent.destroy().catch(() => undefined);
-    },
-  };
-}
-
-/** One attempt's abort: the caller's signal, or `timeoutMs` of silence on the clock (restarted as the headers and each body chunk arrive). */
-interface Deadline {
-  readonly signal: AbortSignal;
-  /** What had not come in time, once the deadline passed. */
-  timedOut(): 'answer' | 'body' | undefined;
-  restart(): void;
-  end(): void;
-}
-
-function armDeadline(clock: Clock, timeoutMs: number, callerSignal: AbortSignal | undefined): Deadline {
-  const controller = new AbortController();
-  const onAbort = (): void => controller.abort(callerSignal?.reason);
-  callerSignal?.addEventListener('abort', onAbort, { once: true });
-  let waitingFor: 'answer' | 'body' = 'answer';
-  let passed = false;
-  const expire = (): void => {
-    passed = true;
-    controller.abort(new Error(`no ${waitingFor} within ${timeoutMs} ms`));
-  };
-  let timer = clock.schedule(timeoutMs, expire);
-  return {
-    signal: controller.signal,
-    timedOut: () => (passed ? waitingFor : undefined),
-    restart() {
-      waitingFor = 'body';
-      clock.cancel(timer);
-      timer = clock.schedule(timeoutMs, expire);
-    },
-    end() {
-      clock.cancel(timer);
-      callerSignal?.removeEventListener('abort', onAbort);
     },
   };
 }

@@ -6,6 +6,7 @@ import type { Clock } from '../clock/index.js';
 import type { RequestGate } from '../ratelimit/index.js';
 import { BridgeError, ErrorCode, isBridgeError } from '../errors/index.js';
 import { parseJson, parseJsonQuietly, readBody } from './body.js';
+import { armDeadline } from './deadline.js';
 import { createConnectGuard, guardedConnector } from './connect-guard.js';
 import { abortedError, errorCodeOf, payloadError, refusedTargetError, retryAfterStatuses, statusError, timeoutCodes, timeoutError, unreachableError, type ErrorBodyDetail, type RequestTarget } from './errors.js';
 import { parseRetryAfter } from './retry-after.js';
@@ -189,7 +190,8 @@ async function send(client: ClientState, request: PlatformRequest): Promise<Plat
     if (request.signal.aborted) throw abortedError(target, request.signal.reason);
   }
   const timeoutMs = request.timeoutMs ?? client.requestTimeoutMs;
-  const deadline = armDeadline(options.clock, request.signal, timeoutMs);
+  // From sending to the last body byte.
+  const deadline = armDeadline(options.clock, timeoutMs, request.signal);
   const progress: Progress = { status: undefined, outcome: 'error' };
   try {
     const response = await untilAborted(
@@ -230,26 +232,6 @@ function dispatcher(client: ClientState, target: RequestTarget): Pool {
   // No redirect interceptor: undici's Pool hands a 3xx back, and a 3xx is an error below.
   client.pool = new Pool(client.origin, { connections: options.connections ?? defaults.connections, keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000, connect: guarded });
   return client.pool;
-}
-
-/** One request's abort: the caller's signal, or `timeoutMs` on the clock from now to the last body byte. */
-function armDeadline(clock: Clock, callerSignal: AbortSignal, timeoutMs: number): { readonly signal: AbortSignal; timedOut(): boolean; end(): void } {
-  const controller = new AbortController();
-  const onAbort = (): void => controller.abort(callerSignal.reason);
-  callerSignal.addEventListener('abort', onAbort, { once: true });
-  let timedOut = false;
-  const timer = clock.schedule(timeoutMs, () => {
-    timedOut = true;
-    controller.abort(new Error(`no answer within ${timeoutMs} ms`));
-  });
-  return {
-    signal: controller.signal,
-    timedOut: () => timedOut,
-    end() {
-      clock.cancel(timer);
-      callerSignal.removeEventListener('abort', onAbort);
-    },
-  };
 }
 
 /** A response's answer: a status error for anything but 2xx, else its body, whole and (unless bytes were asked for) parsed as JSON. */

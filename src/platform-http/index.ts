@@ -17,3 +17,5 @@ export { parseRetryAfter } from './retry-after.js';
 export type { TlsSettings } from './tls.js';
 export { tlsConnectOptions } from './tls.js';
 export { untilAborted } from './until-aborted.js';
+export { armDeadline } from './deadline.js';
+export type { Deadline } from './deadline.js';
