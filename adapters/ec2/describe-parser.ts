@@ -1,4 +1,5 @@
 import type { Reservation } from '@aws-sdk/client-ec2';
+import { RepeatedTexts } from './repeated-texts.js';
 
 /**
  * The members of a DescribeInstances answer the adapter reads, in the SDK's
@@ -27,12 +28,35 @@ interface ReadElement {
   readonly role: Role;
   /** The SDK's output member it fills (`Reservations`, `InstanceId`). */
   readonly field: string;
-  /** Children read; every other child is skipped with its subtree (a leaf's too). */
-  readonly children: readonly ReadElement[];
+  /**
+   * Children read, by the length of their name (`childrenByLength[5]` holds those named in five
+   * bytes); every other child is skipped with its subtree (a leaf's too). An instance has about
+   * 45 children and the adapter reads 5, so most names are refused by their length alone.
+   */
+  readonly childrenByLength: readonly (readonly ReadElement[] | undefined)[];
   readonly isLeaf: boolean;
+  /**
+   * A leaf whose values repeat from instance to instance (tag keys, `dcm`, state names): read
+   * through the scan's {@link RepeatedTexts}, so a page decodes each such value once, not once
+   * an instance.
+   */
+  readonly repeats: boolean;
 }
 
-const element = (name: string, role: Role, field: string, children: readonly ReadElement[] = []): ReadElement => ({ name, bytes: Buffer.from(name, 'latin1'), role, field, children, isLeaf: role === 'text' || role === 'number' });
+function byNameLength(children: readonly ReadElement[]): (readonly ReadElement[] | undefined)[] {
+  const table: (ReadElement[] | undefined)[] = Array.from({ length: Math.max(0, ...children.map((child) => child.bytes.length)) + 1 }, () => undefined);
+  for (const child of children) (table[child.bytes.length] ??= []).push(child);
+  return table;
+}
+
+interface ElementOptions {
+  readonly children?: readonly ReadElement[];
+  readonly repeats?: boolean;
+}
+
+function element(name: string, role: Role, field: string, { children = [], repeats = false }: ElementOptions = {}): ReadElement {
+  return { name, bytes: Buffer.from(name, 'latin1'), role, field, childrenByLength: byNameLength(children), isLeaf: role === 'text' || role === 'number', repeats };
+}
 
 /**
  * The element tree the adapter reads, as EC2's XML names it (the service
@@ -41,23 +65,35 @@ const element = (name: string, role: Role, field: string, children: readonly Rea
  * skipped, as the SDK skips what its schema does not name. The root's
  * name is not judged here (`answer-check.ts` did that on the raw bytes).
  */
-const answerRoot: ReadElement = element('', 'object', '', [
-  element('reservationSet', 'list', 'Reservations', [
-    element('item', 'member', 'Reservations', [
-      element('reservationId', 'text', 'ReservationId'),
-      element('instancesSet', 'list', 'Instances', [
-        element('item', 'member', 'Instances', [
-          element('instanceId', 'text', 'InstanceId'),
-          element('instanceState', 'object', 'State', [element('code', 'number', 'Code'), element('name', 'text', 'Name')]),
-          element('stateReason', 'object', 'StateReason', [element('code', 'text', 'Code'), element('message', 'text', 'Message')]),
-          element('reason', 'text', 'StateTransitionReason'),
-          element('tagSet', 'list', 'Tags', [element('item', 'member', 'Tags', [element('key', 'text', 'Key'), element('value', 'text', 'Value')])]),
-        ]),
-      ]),
-    ]),
-  ]),
-  element('nextToken', 'text', 'NextToken'),
-]);
+const answerRoot: ReadElement = element('', 'object', '', {
+  children: [
+    element('reservationSet', 'list', 'Reservations', {
+      children: [
+        element('item', 'member', 'Reservations', {
+          children: [
+            element('reservationId', 'text', 'ReservationId'),
+            element('instancesSet', 'list', 'Instances', {
+              children: [
+                element('item', 'member', 'Instances', {
+                  children: [
+                    element('instanceId', 'text', 'InstanceId'),
+                    element('instanceState', 'object', 'State', { children: [element('code', 'number', 'Code', { repeats: true }), element('name', 'text', 'Name', { repeats: true })] }),
+                    element('stateReason', 'object', 'StateReason', { children: [element('code', 'text', 'Code', { repeats: true }), element('message', 'text', 'Message', { repeats: true })] }),
+                    element('reason', 'text', 'StateTransitionReason'),
+                    element('tagSet', 'list', 'Tags', {
+                      children: [element('item', 'member', 'Tags', { children: [element('key', 'text', 'Key', { repeats: true }), element('value', 'text', 'Value', { repeats: true })] })],
+                    }),
+                  ],
+                }),
+              ],
+            }),
+          ],
+        }),
+      ],
+    }),
+    element('nextToken', 'text', 'NextToken'),
+  ],
+});
 
 /** The five entities XML predefines; any other named entity reads as nothing, as in the SDK's parser. */
 const namedEntities: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
@@ -232,10 +268,13 @@ function nameAt(scan: Scan, nameStart: number, nameLength: number): string {
   return scan.bytes.toString('utf8', nameStart, nameStart + nameLength);
 }
 
-/** The child among `children` named `bytes[nameStart, nameEnd)`, or undefined when the adapter skips it. */
-function childNamed(children: readonly ReadElement[], bytes: Uint8Array, nameStart: number, nameEnd: number): ReadElement | undefined {
+/** The child of `parent` named `bytes[nameStart, nameEnd)`, or undefined when the adapter skips it. */
+function childNamed(parent: ReadElement, bytes: Uint8Array, nameStart: number, nameEnd: number): ReadElement | undefined {
   const length = nameEnd - nameStart;
-  for (const child of children) if (child.bytes.length === length && bytesAt(bytes, nameStart, child.bytes)) return child;
+  // Checked, not read past the end: a read out of an array's bounds takes V8's slower path.
+  const candidates = length < parent.childrenByLength.length ? parent.childrenByLength[length] : undefined;
+  if (candidates === undefined) return undefined;
+  for (const child of candidates) if (bytesAt(bytes, nameStart, child.bytes)) return child;
   return undefined;
 }
 
@@ -327,7 +366,7 @@ function openContainer(container: ReadElement, into: Record<string, unknown> | u
  */
 export function parseDescribeInstancesXml(answer: Uint8Array | string): ParsedDescribeInstances {
   const buffer = typeof answer === 'string' ? Buffer.from(answer, 'utf8') : Buffer.from(answer.buffer, answer.byteOffset, answer.byteLength);
-  const scan: Scan = { bytes: buffer, output: {}, frames: [], depth: 0, skipped: [], rootSeen: false };
+  const scan: Scan = { bytes: buffer, output: {}, frames: [], depth: 0, skipped: [], rootSeen: false, repeatedTexts: new RepeatedTexts() };
   const length = buffer.length;
   let index = 0;
   while (index < length) {
@@ -358,6 +397,8 @@ interface Scan {
   /** Start and length of each element open around the innermost one being skipped, pairwise (see {@link skipElement}). */
   readonly skipped: number[];
   rootSeen: boolean;
+  /** The values of leaves that repeat ({@link ReadElement.repeats}), decoded once a page. */
+  readonly repeatedTexts: RepeatedTexts;
 }
 
 /** The innermost open element, or undefined outside the root. */
@@ -411,7 +452,7 @@ function leafText(scan: Scan, leaf: Frame, from: number, to: number): string {
     if (byte === ampersand || byte === carriageReturn) plain = false;
     else if (byte > 0x20 && byte < 0x7f) printable = true;
   }
-  const text = bytes.toString('utf8', from, to);
+  const text = plain && leaf.element.repeats ? scan.repeatedTexts.text(bytes, from, to) : bytes.toString('utf8', from, to);
   if (!plain) return decodeEntities(normalizeLineEnds(text));
   if (printable) leaf.solid = true;
   return text;
@@ -464,7 +505,7 @@ function openElement(scan: Scan, open: number): number {
     return close + 1;
   }
   if (parent.text !== undefined) parent.mixed = true;
-  const child = childNamed(parent.element.children, bytes, nameStart, afterName);
+  const child = childNamed(parent.element, bytes, nameStart, afterName);
   if (child === undefined) return selfClosing ? close + 1 : skipElement(scan, nameStart, afterName - nameStart, close + 1);
   if (child.isLeaf) {
     if (selfClosing) setLeaf(child, emptyLeaf, parent.target);
