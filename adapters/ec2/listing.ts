@@ -1,5 +1,5 @@
 import type { DescribeInstancesCommandInput, Instance, Reservation } from '@aws-sdk/client-ec2';
-import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { RawInstance } from '../../src/adapter/index.js';
 import type { Selector } from '../../src/config/index.js';
 import { BridgeError, ErrorCode } from '../../src/errors/index.js';
@@ -220,9 +220,11 @@ async function askEarly(hint: string, describePage: (token: string, signal: Abor
   const answer = describePage(hint, AbortSignal.any([signal, controller.signal]), () => sending());
   // Awaited when its turn comes, or cancelled: until then its failure must not count as unhandled.
   answer.catch(() => undefined);
-  const timer = new AbortController();
-  await Promise.race([sent, answer.then(() => undefined, () => undefined), sleep(earlyAskLeaveMs, undefined, { signal: timer.signal }).catch(() => undefined)]);
-  timer.abort();
+  // A plain timer, cleared: cancelling a promised sleep would build two errors with their stacks a page.
+  let leaveTimer: NodeJS.Timeout | undefined;
+  const leaveTime = new Promise<void>((resolve) => (leaveTimer = setTimeout(resolve, earlyAskLeaveMs)));
+  await Promise.race([sent, answer.then(() => undefined, () => undefined), leaveTime]);
+  clearTimeout(leaveTimer);
   // The transport writes the request in the microtasks and ticks after it was handed over.
   await nextTurn();
   return { token: hint, answer, controller };
