@@ -20,6 +20,9 @@ describe('npm run bench at a tiny size', () => {
 
       const results = JSON.parse(readFileSync(join(outDir, 'latest.json'), 'utf8')) as BenchResults;
       assert.deepEqual(results.runs[0]?.failures, [], 'no phase failed');
+      // The steady figures are BENCH_REPEATS polls after one uncounted warm-up poll, as the fetch floors list once first.
+      assert.match(exit.stderr, /openstack 200: steady poll to warm up[^\n]*\n[^\n]*openstack 200: steady poll 1\/1/);
+      assert.equal(results.runs[0]?.steady.cpuUsPerVm.length, 1, 'the warm-up poll is not among the steady figures');
       const markdown = readFileSync(join(outDir, 'latest.md'), 'utf8');
       for (const figure of platformFigures.filter((definition) => !definition.platforms)) {
         const line = markdown.split('\n').find((candidate) => candidate.startsWith(`| openstack 200 | ${figure.label} |`));
