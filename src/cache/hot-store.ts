@@ -60,6 +60,8 @@ export interface RedisHotCommands {
 interface RedisTransaction {
   get(key: string): RedisTransaction;
   set(key: string, value: string, options?: { PX: number }): RedisTransaction;
+  /** `MSET` of flat [key, value, …] pairs. */
+  mSet(pairs: string[]): RedisTransaction;
   del(key: string): RedisTransaction;
   hSet(key: string, fields: Map<string, string>): RedisTransaction;
   hDel(key: string, fields: string[]): RedisTransaction;
@@ -150,9 +152,28 @@ export function redisHotStore(client: RedisHotCommands): HotStore {
       // Where each swap's GET reply lands in EXEC's replies.
       const swapReplies: number[] = [];
       let replies = 0;
+      // Consecutive sets without expiry (a storm page's records) go out as
+      // one MSET per slice, in the same place in the MULTI: node-redis
+      // encodes and writes every command as a chunk of its own, about 4 µs
+      // of client CPU a key as SETs against under 1 µs in an MSET (README,
+      // "Storms").
+      let pairs: string[] = [];
+      const flushPairs = (): void => {
+        if (pairs.length === 0) return;
+        if (pairs.length === 2) transaction.set(pairs[0] as string, pairs[1] as string);
+        else transaction.mSet(pairs);
+        replies++;
+        pairs = [];
+      };
       for (const write of writes) {
+        if (write.op === 'set' && write.ttlMs === undefined) {
+          pairs.push(write.key, write.value);
+          if (pairs.length >= 2 * fieldsPerCommand) flushPairs();
+          continue;
+        }
+        flushPairs();
         if (write.op === 'set') {
-          transaction.set(write.key, write.value, ...(write.ttlMs !== undefined ? [{ PX: Math.max(1, Math.round(write.ttlMs)) }] : []));
+          transaction.set(write.key, write.value, { PX: Math.max(1, Math.round(write.ttlMs ?? 0)) });
           replies++;
         } else if (write.op === 'swap') {
           swapReplies.push(replies);
@@ -173,6 +194,7 @@ export function redisHotStore(client: RedisHotCommands): HotStore {
           }
         }
       }
+      flushPairs();
       const answers = (await transaction.exec()) as unknown[];
       return swapReplies.map((position) => (answers[position] ?? null) as string | null);
     },
