@@ -66,7 +66,7 @@ export function buildStatusEvent(input: StatusEventInput): OutgoingEvent {
   const subject = `dcm.${input.serviceType}`;
   const event: Record<string, unknown> = {
     id,
-    time: new Date(input.observedAt).toISOString(),
+    time: isoTime(input.observedAt),
     type: `dcm.status.${input.serviceType}`,
     source: `dcm/providers/${input.providerName}`,
     specversion: '1.0',
@@ -81,6 +81,18 @@ export function buildStatusEvent(input: StatusEventInput): OutgoingEvent {
   if (input.previousStatus) event['dcmpreviousstatus'] = input.previousStatus;
   return { subject, id, body: JSON.stringify(event) };
 }
+
+/**
+ * `observedAt` as an ISO 8601 time. Every event of a poll carries the poll's
+ * start, so the last one written is kept: `toISOString` costs about 0.5 µs,
+ * a storm writes 100,000 of them. A memo of a pure function; nothing else
+ * reads it.
+ */
+function isoTime(observedAt: number): string {
+  if (observedAt !== lastTime.at) lastTime = { at: observedAt, text: new Date(observedAt).toISOString() };
+  return lastTime.text;
+}
+let lastTime = { at: Number.NaN, text: '' };
 
 /** One instance's state as a status event in DCM's stream told it. */
 export interface DeliveredState {
