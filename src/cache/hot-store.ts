@@ -156,7 +156,7 @@ export function redisHotStore(client: RedisHotCommands): HotStore {
       // one MSET per slice, in the same place in the MULTI: node-redis
       // encodes and writes every command as a chunk of its own, about 4 µs
       // of client CPU a key as SETs against under 1 µs in an MSET (README,
-      // "Storms").
+      // "Performance", the changes measured alone).
       let pairs: string[] = [];
       const flushPairs = (): void => {
         if (pairs.length === 0) return;

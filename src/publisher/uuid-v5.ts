@@ -6,7 +6,7 @@ import { hash } from 'node:crypto';
  * package computes the same value but spends about 5 µs per id converting
  * strings to byte arrays in JavaScript; a storm builds one id per event. The
  * one-shot `hash` builds no Hash object (1.3–1.5 µs an id against 2.8–4.4
- * with `createHash`, README "Storms"). A test holds this to the `uuid`
+ * with `createHash`; README, "Performance"). A test holds this to the `uuid`
  * package's output.
  */
 export function uuidV5(name: string, namespace: string): string {
