@@ -1,10 +1,10 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { openStateCache, type EndpointIndex, type IndexEntry, type IndexUpdate, type StateCache } from '../../src/cache/index.js';
 import { leaseTableOf } from '../../src/cluster/index.js';
 import { isBridgeError, ErrorCode } from '../../src/errors/index.js';
-import { startRedis, type TestServer } from '../support/servers.js';
+import { freshNamespace, redisForTestFile } from '../support/redis-per-file.js';
 
 /**
  * The index each view of the cache keeps between polls (#12,
@@ -12,15 +12,7 @@ import { startRedis, type TestServer } from '../support/servers.js';
  * wrote it, while a view whose index is unchanged does not read the hash.
  */
 
-let redis: TestServer;
-before(async () => {
-  redis = await startRedis();
-});
-after(async () => {
-  await redis.dispose();
-});
-
-const fresh = (): string => `ns-${Math.random().toString(36).slice(2)}`;
+const redis = redisForTestFile();
 const entry = (instanceId: string, status: IndexEntry['status'] = 'RUNNING', missedLists = 0): IndexEntry => ({ missedLists, instanceId, ...(status ? { status } : {}) });
 const plain = (index: EndpointIndex): { members: Array<[string, IndexEntry]>; epoch: string | undefined } => ({ members: [...index.members].sort(([a], [b]) => (a < b ? -1 : 1)), epoch: index.epoch });
 
@@ -31,7 +23,7 @@ async function hashReads(cache: StateCache): Promise<number> {
 }
 
 test('redis: an unchanged index is read whole once; the view\'s own writes show without reading the hash again', async () => {
-  const cache = await openStateCache({ url: redis.url, namespace: fresh() });
+  const cache = await openStateCache({ url: redis.url, namespace: freshNamespace() });
   try {
     await cache.writeState('ep', { index: { set: new Map([['a', entry('i-a')], ['b', entry('i-b')]]), epoch: 'e1' } });
     const before = await hashReads(cache);
@@ -59,7 +51,7 @@ test('redis: an unchanged index is read whole once; the view\'s own writes show 
 });
 
 test('redis: what another process writes, forgets or flushes is seen on the next read', async () => {
-  const namespace = fresh();
+  const namespace = freshNamespace();
   const [ours, theirs] = await Promise.all([openStateCache({ url: redis.url, namespace }), openStateCache({ url: redis.url, namespace })]);
   try {
     await ours.writeState('ep', { index: { set: new Map([['a', entry('i-a')]]), epoch: 'e1' } });
@@ -82,7 +74,7 @@ test('redis: what another process writes, forgets or flushes is seen on the next
 });
 
 test('redis: an index written before version keys existed is read whole once, then trusted', async () => {
-  const namespace = fresh();
+  const namespace = freshNamespace();
   const cache = await openStateCache({ url: redis.url, namespace });
   try {
     await cache.coordination.redis!.sendCommand(['HSET', `${namespace}:v2:index:ep`, 'a', '0 i-a RUNNING', 'b', '2 i-b STOPPED']);
@@ -96,7 +88,7 @@ test('redis: an index written before version keys existed is read whole once, th
 });
 
 test('redis: a replica that lost its lease in between reads the index whole again, though the writer knew no version key', async () => {
-  const namespace = fresh();
+  const namespace = freshNamespace();
   const cache = await openStateCache({ url: redis.url, namespace });
   try {
     const leases = leaseTableOf(cache.coordination);
@@ -124,7 +116,7 @@ test('redis: a replica that lost its lease in between reads the index whole agai
 
 for (const kind of ['redis', 'memory'] as const) {
   test(`${kind}: a refused write leaves nothing remembered that did not land`, async () => {
-    const cache = await openStateCache({ url: kind === 'redis' ? redis.url : '', namespace: fresh() });
+    const cache = await openStateCache({ url: kind === 'redis' ? redis.url : '', namespace: freshNamespace() });
     try {
       const leases = leaseTableOf(cache.coordination);
       const taken = await leases.take('ep', 'replica-a', 60_000);
@@ -162,7 +154,7 @@ for (const kind of ['redis', 'memory'] as const) {
     );
     await fc.assert(
       fc.asyncProperty(fc.array(fc.array(operation, { minLength: 1, maxLength: 5 }), { minLength: 1, maxLength: 6 }), async (batches) => {
-        const namespace = fresh();
+        const namespace = freshNamespace();
         const url = kind === 'redis' ? redis.url : '';
         const cache = await openStateCache({ url, namespace });
         const other = kind === 'redis' ? await openStateCache({ url, namespace }) : cache;

@@ -1,8 +1,8 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { openStateCache, type InstanceRecord, type StateCache } from '../../src/cache/index.js';
-import { startRedis, type TestServer } from '../support/servers.js';
+import { freshNamespace, redisForTestFile } from '../support/redis-per-file.js';
 
 /**
  * A page's records reach Redis as MSETs inside the page's MULTI (#12,
@@ -11,15 +11,7 @@ import { startRedis, type TestServer } from '../support/servers.js';
  * tombstone and a live one never does, and a later write of the same id wins.
  */
 
-let redis: TestServer;
-before(async () => {
-  redis = await startRedis();
-});
-after(async () => {
-  await redis.dispose();
-});
-
-const fresh = (): string => `ns-${Math.random().toString(36).slice(2)}`;
+const redis = redisForTestFile();
 const statuses = ['RUNNING', 'STOPPED', 'DELETED', 'PROVISIONING'] as const;
 const recordOf = (platformId: string, status: (typeof statuses)[number], sequence: number): InstanceRecord => ({
   platformId,
@@ -39,7 +31,7 @@ async function calls(cache: StateCache, command: string): Promise<number> {
 }
 
 test('redis: records written in any mix of live and DELETED read back as written, the last write of an id winning; only DELETED ones expire', async () => {
-  const namespace = fresh();
+  const namespace = freshNamespace();
   const cache = await openStateCache({ url: redis.url, namespace, tombstoneSeconds: 3600 });
   try {
     await fc.assert(
@@ -68,7 +60,7 @@ test('redis: records written in any mix of live and DELETED read back as written
 });
 
 test('redis: a page of 1,000 live records is one MSET, not 1,000 SETs', async () => {
-  const cache = await openStateCache({ url: redis.url, namespace: fresh() });
+  const cache = await openStateCache({ url: redis.url, namespace: freshNamespace() });
   try {
     const records = Array.from({ length: 1000 }, (_, index) => recordOf(`i-${index}`, 'RUNNING', 1));
     const [msetsBefore, setsBefore] = [await calls(cache, 'mset'), await calls(cache, 'set')];
