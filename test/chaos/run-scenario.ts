@@ -5,6 +5,7 @@ import { createSeededRandom, type RandomSource } from '../simulators/common/inde
 import { startChurn, type Churn } from './churn.js';
 import { crashSigns } from './crash-signs.js';
 import { judge, streamConvergedAt, type Verdict } from './judge.js';
+import { startOnCallOperator, type OnCallOperator } from './on-call-operator.js';
 import { startOpenstackPlatform } from './platforms/openstack.js';
 import { dcmStream, type DeliveredEvent } from './recorder.js';
 import type { FaultContext, RunSettings, Scenario, ScenarioWatch } from './scenario.js';
@@ -65,7 +66,10 @@ export function trialsOf(scenario: Scenario, settings: RunSettings): number {
  * Runs one scenario: a fresh stack, `instances` seeded and published, the
  * churn on, the trials with random pauses between them, then the churn
  * stopped, convergence awaited, the bridge stopped with SIGTERM, and the
- * stream, the logs, the metrics and the API output judged.
+ * stream, the logs, the metrics and the API output judged. An operator is on
+ * call throughout (`on-call-operator.ts`): deletions the mass-deletion guard
+ * holds are released once the platform bears them out, as the README's
+ * runbook says; what the operator did is in the scenario's notes.
  */
 export async function runScenario(scenario: Scenario, settings: RunSettings, log: (line: string) => void = () => undefined): Promise<ScenarioResult> {
   const startedAt = Date.now();
@@ -81,6 +85,7 @@ export async function runScenario(scenario: Scenario, settings: RunSettings, log
   });
   let churn: Churn | undefined;
   let watch: ScenarioWatch | undefined;
+  let operator: OnCallOperator | undefined;
   try {
     watch = await scenario.watch?.(stack, settings);
     await stack.platform.seed(settings.instances, truth);
@@ -90,6 +95,14 @@ export async function runScenario(scenario: Scenario, settings: RunSettings, log
     await waitFor(() => everyInstanceMatches(stack, truth), 60_000, `the bridge's first poll did not publish the ${settings.instances} seeded instances`);
     log(`${scenario.name}: ${settings.instances} instances published; churn at ${settings.changesPerSecond}/s, ${trials} trial(s), seed ${seed}`);
 
+    operator = startOnCallOperator({
+      apiUrl: () => stack.bridge.apiUrl(),
+      endpoint: stack.platform.endpointName,
+      readToken: stack.readToken,
+      writeToken: stack.writeToken,
+      truth,
+      told: () => stack.recorder.liveLastStatus(),
+    });
     churn = startChurn({ platform: stack.platform, truth, random, changesPerSecond: settings.changesPerSecond });
     const context = faultContext(stack, churn, truth, random, settings, notes);
     const [minPause, maxPause] = scenario.pauseIntervals ?? [1, 3];
@@ -109,6 +122,8 @@ export async function runScenario(scenario: Scenario, settings: RunSettings, log
     const faultsEndedAt = Date.now();
 
     await convergence(stack, truth, settings);
+    await operator.stop();
+    notes.push(...operator.actions());
     texts.push(...(await apiOutput(stack)));
     await stack.bridge.stop();
     const delivered = await stack.recorder.readStream();
@@ -155,6 +170,7 @@ export async function runScenario(scenario: Scenario, settings: RunSettings, log
       durationMs: Date.now() - startedAt,
     };
   } finally {
+    await operator?.stop();
     await churn?.stop();
     await watch?.dispose();
     await stack.dispose();
