@@ -53,7 +53,9 @@ export const dcmSubjects = 'dcm.*';
  * The connection is made in the background and retried until `close()`, so
  * a bridge whose NATS is down keeps running: its publishes fail after
  * `ackTimeoutMs` with an error naming the broker, its polls back off, and
- * nothing is committed until the broker is back. `close()` is bounded
+ * nothing is committed until the broker is back. Once connected, a dropped
+ * link fails the publishes awaiting their acks at once, and every publish
+ * until the client has reconnected: the client would discard them unsent. `close()` is bounded
  * whatever the broker does: a connection that never came up is abandoned,
  * and one that does not drain within `drainTimeoutMs` is closed.
  */
@@ -97,6 +99,8 @@ export function createNatsPublisher(options: NatsPublisherOptions): EventPublish
         const failure = error instanceof BridgeError ? error : publishFailure(error, events[0]?.subject ?? 'dcm.*');
         return events.map(() => ({ ok: false, error: failure }) as const);
       }
+      // The client drops what it buffers while the link is down when it redials: a publish now could only time out.
+      if (link.reconnecting) return events.map(() => ({ ok: false, error: linkDown(link) }) as const);
       if (options.jetstream && link.acks) return publishToStream(link.acks, ackWindow, options.ackTimeoutMs, events);
       return publishCore(established, options.ackTimeoutMs, events);
     },
@@ -193,6 +197,8 @@ async function adoptConnection(link: NatsLink, made: NatsConnection, attempt: nu
   const acks = options.jetstream ? createStreamAcks(made) : undefined;
   void watchStatus(made, logger, (up) => {
     link.reconnecting = !up;
+    // Not one of their acks can come any more: the poll fails now and backs off, instead of at ackTimeoutMs.
+    if (!up) acks?.linkLost(`the connection to NATS at ${link.broker} dropped before JetStream acknowledged the publish`);
   }, acks);
   // A connection closes only when the publisher closes it (the client reconnects for as long as it runs).
   void made.closed().then(() => acks?.close(`the NATS connection to ${link.broker} is closed`));
@@ -219,6 +225,10 @@ function unreachable(link: NatsLink): BridgeError {
     ? `NATS at ${broker} refused the bridge's credentials (${detail}; check publisher.user/password, token, credsFile or nkeySeedFile)`
     : `NATS at ${broker} is not reachable (${detail}; waited ${link.options.ackTimeoutMs / 1000} s)`;
   return new BridgeError(ErrorCode.PublishFailed, message, { broker }, lastConnectError === undefined ? undefined : { cause: lastConnectError });
+}
+
+function linkDown(link: NatsLink): BridgeError {
+  return new BridgeError(ErrorCode.PublishFailed, `the connection to NATS at ${link.broker} is down and the client is reconnecting; nothing is published until it is back`, { broker: link.broker });
 }
 
 function publishFailure(error: unknown, subject: string): BridgeError {

@@ -24,7 +24,8 @@ export interface StreamAck {
  * What an ack means is unchanged: a publish resolves only on a JetStream
  * `PubAck` naming a stream; a JetStream API error, a "no responders" status
  * (no stream captures the subject), the server refusing the subject, the
- * connection closing, or no answer within the timeout reject it. An ack that
+ * link dropping or the connection closing before the ack, or no answer
+ * within the timeout reject it. An ack that
  * comes after its publish gave up is dropped: the event stays unacknowledged
  * and is sent again with the same `Nats-Msg-Id`, which the stream's duplicate
  * window recognises.
@@ -34,13 +35,20 @@ export interface StreamAcks {
   publish(subject: string, body: string | Uint8Array, headers: MsgHdrs, timeoutMs: number): Promise<StreamAck>;
   /** Rejects what awaits an ack on `subject` with `error` (the server refused to let the bridge publish there). */
   refuse(subject: string, error: Error): void;
+  /**
+   * Rejects every publish awaiting its ack now, because the link it went out
+   * on dropped: an ack the server sent to the old link is gone, and the
+   * client discards what it had not yet written when it redials. Later
+   * publishes go on (over the link the client makes next).
+   */
+  linkLost(reason: string): void;
   /** Rejects every publish still awaiting its ack, and every later one. */
   close(reason: string): void;
 }
 
 /** Why a publish got no ack; `code` '503' marks "no stream captures the subject". */
 export class StreamAckError extends Error {
-  readonly code: 'timeout' | '503' | 'api' | 'refused' | 'closed' | 'invalid';
+  readonly code: 'timeout' | '503' | 'api' | 'refused' | 'closed' | 'link-lost' | 'invalid';
   constructor(code: StreamAckError['code'], message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'StreamAckError';
@@ -119,6 +127,10 @@ export function createStreamAcks(connection: NatsConnection): StreamAcks {
 
     refuse(subject, error) {
       for (const [token, entry] of [...awaiting]) if (entry.subject === subject) settle(token)?.reject(new StreamAckError('refused', error.message, { cause: error }));
+    },
+
+    linkLost(reason) {
+      failAll(new StreamAckError('link-lost', reason));
     },
 
     close(reason) {

@@ -129,6 +129,23 @@ test('close rejects what awaits an ack, and every later publish at once', async 
   }
 });
 
+test('a lost link rejects what awaits an ack as link-lost; later publishes get their acks', async () => {
+  const acks = createStreamAcks(connection);
+  const silent = connection.subscribe('silent.link', { callback: () => undefined });
+  try {
+    const waiting = acks.publish('silent.link', 'x', withId('l-1'), 60_000);
+    await connection.flush();
+    acks.linkLost('the link dropped for the test');
+    const lost = await rejection(waiting);
+    assert.equal(lost.code, 'link-lost');
+    assert.match(lost.message, /the link dropped for the test/);
+    const next = await acks.publish('acks.after-link', 'x', withId('after-link'), 5000);
+    assert.equal(next.stream, 'acks', 'unlike close, a lost link refuses nothing later');
+  } finally {
+    silent.unsubscribe();
+  }
+});
+
 test('the bridge\'s publisher: a subject the server forbids fails with the server\'s refusal, not at the ack timeout', async () => {
   const dcm = await connect({ servers: restricted.url, user: restrictedUser.name, pass: restrictedUser.password });
   await (await jetstreamManager(dcm)).streams.add({ name: 'dcm-status', subjects: ['dcm.*'] });

@@ -10,6 +10,8 @@ export interface TestServer {
   readonly port: number;
   /** Stops the process (SIGTERM) and waits for it to exit. */
   stop(): Promise<void>;
+  /** Kills the process (SIGKILL, a crash, paused or not) and waits for it to exit: its clients' connections drop at once. */
+  kill(): Promise<void>;
   /** Starts it again on the same port and data directory. */
   restart(): Promise<void>;
   /** Stops it and removes its data directory. */
@@ -106,20 +108,22 @@ async function startProcess(name: string, command: string, args: (port: number, 
     child = started;
     await waitForPort(port, () => started.exitCode === null, () => `${name}: ${output}`);
   };
-  const stop = async (): Promise<void> => {
+  const end = async (signal: NodeJS.Signals): Promise<void> => {
     const running = child;
     child = undefined;
     if (!running || running.exitCode !== null) return;
     await new Promise<void>((resolve) => {
       running.once('exit', () => resolve());
-      running.kill('SIGTERM');
+      running.kill(signal);
     });
   };
+  const stop = (): Promise<void> => end('SIGTERM');
   await launch();
   return {
     url: `${scheme}://127.0.0.1:${port}`,
     port,
     stop,
+    kill: () => end('SIGKILL'),
     restart: launch,
     pause: () => child?.kill('SIGSTOP'),
     resume: () => child?.kill('SIGCONT'),

@@ -1,0 +1,80 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { pino } from 'pino';
+import { buildStatusEvent, createNatsPublisher, type EventPublisher, type OutgoingEvent, type PublishOutcome } from '../../src/publisher/index.js';
+import { startNats, type TestServer } from '../support/servers.js';
+
+// When the link to nats-server drops, the client discards what it had not written and acks sent to the old
+// link never come: the bridge's publishes fail at once and the poll backs off, instead of each waiting
+// ackTimeoutSeconds for nothing (which stretched the blind time after a broker restart, see the fault suite).
+
+const streamName = 'dcm-status';
+// Far past the test's own timeout: an outcome that arrives at all did not come from the ack timer.
+const ackTimeoutMs = 600_000;
+
+let nats: TestServer;
+let publisher: EventPublisher;
+
+before(async () => {
+  nats = await startNats();
+  const setup = await connect({ servers: nats.url });
+  await (await jetstreamManager(setup)).streams.add({ name: streamName, subjects: ['dcm.*'] });
+  await setup.close();
+  publisher = createNatsPublisher({ url: nats.url, jetstream: true, createStream: false, streamName, maxInFlight: 8, ackTimeoutMs, retryDelayMs: 100, connectionName: 'link-drop-test', logger: pino({ level: 'silent' }) });
+});
+after(async () => {
+  await publisher.close();
+  await nats.dispose();
+});
+
+const event = (sequence: number): OutgoingEvent =>
+  buildStatusEvent({ providerName: 'p', endpoint: 'lab', platform: 'file', serviceType: 'vm', platformId: `vm-${sequence}`, instanceId: `inst-${sequence}`, status: 'RUNNING', previousStatus: undefined, message: 'm', observedAt: 0, sequence, epoch: 'link-drop-test' });
+
+async function waitFor(condition: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+function failure(outcome: PublishOutcome | undefined): string {
+  assert.ok(outcome && !outcome.ok, `the publish failed, got ${JSON.stringify(outcome)}`);
+  return outcome.error.message;
+}
+
+test('a broker that crashes while publishes await their acks fails them at once; while it is away publishes fail at once; after it returns each event is stored once', { timeout: 60_000 }, async () => {
+  const [stored] = await publisher.publish([event(1)]);
+  assert.ok(stored?.ok, 'connected: the first event is acknowledged');
+
+  // Frozen, the server reads nothing: the next events sit in its socket, unanswered, when it dies.
+  nats.pause();
+  const awaiting = publisher.publish([event(2), event(3)]);
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  await nats.kill();
+  const dropped = await awaiting;
+  for (const outcome of dropped) assert.match(failure(outcome), /connection to NATS at .* dropped before JetStream acknowledged the publish/);
+
+  await waitFor(() => !publisher.isConnected(), 'the publisher to see the link down');
+  const [whileAway] = await publisher.publish([event(4)]);
+  assert.match(failure(whileAway), /connection to NATS at .* is down and the client is reconnecting; nothing is published until it is back/);
+
+  await nats.restart();
+  await waitFor(() => publisher.isConnected(), 'the publisher to reconnect');
+  const again = await publisher.publish([event(1), event(2), event(3), event(4)]);
+  assert.deepEqual(
+    again.map((outcome) => outcome.ok && outcome.duplicate),
+    [true, false, false, false],
+    'after the restart: the event stored before it is a duplicate, the ones the crash took are stored now',
+  );
+
+  const reader = await connect({ servers: nats.url });
+  try {
+    const info = await (await jetstreamManager(reader)).streams.info(streamName);
+    assert.equal(info.state.messages, 4, 'each event is in the stream once');
+  } finally {
+    await reader.close();
+  }
+});
