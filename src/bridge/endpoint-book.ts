@@ -43,6 +43,8 @@ export interface EndpointBook {
   countRateLimitWait(endpoint: string, platform: string, waitedMs: number): void;
   /** A poll settled (the scheduler's report, and the pipeline's when it succeeded). */
   settle(settlement: PollSettlement, report?: PollReport): void;
+  /** The endpoint's next poll was moved to `nextPollAt` between polls (the scheduler expedited it). */
+  rescheduled(endpoint: string, nextPollAt: number): void;
   /** Judges health again without a poll (a maintenance window opened or closed). */
   rejudge(endpoint: string): void;
   forget(endpoint: string): void;
@@ -110,11 +112,11 @@ export function createEndpointBook(options: EndpointBookOptions): EndpointBook {
       if (isBridgeError(error, ErrorCode.LeaseLost)) options.onLeaseLost();
       if (!error && report) metrics.pollRequests.observe({ endpoint: settlement.name, kind: report.kind }, status.lastPoll?.requests ?? 0);
       recordHealth(status);
-      if (error) {
-        metrics.pollFailures.inc({ endpoint: settlement.name, code: error.code });
-        const next = settlement.nextRunAt !== undefined ? new Date(settlement.nextRunAt).toISOString() : undefined;
-        logger.child({ endpoint: settlement.name }).warn({ err: error, consecutiveFailures: settlement.consecutiveFailures, nextPollAt: next }, `poll failed: ${error.message}`);
-      }
+      if (error) reportFailure(logger, metrics, settlement, error);
+    },
+    rescheduled(endpoint, nextPollAt) {
+      const status = statuses.get(endpoint);
+      if (status) statuses.set(endpoint, { ...status, nextPollAt });
     },
     rejudge(endpoint) {
       const status = statuses.get(endpoint);
@@ -130,6 +132,13 @@ export function createEndpointBook(options: EndpointBookOptions): EndpointBook {
       for (const state of healthStates) metrics.endpointHealth.remove({ endpoint, state });
     },
   };
+}
+
+/** A failed poll in the failure counter and the log, with when the endpoint is polled next. */
+function reportFailure(logger: Logger, metrics: BridgeMetrics, settlement: PollSettlement, error: BridgeError): void {
+  metrics.pollFailures.inc({ endpoint: settlement.name, code: error.code });
+  const next = settlement.nextRunAt !== undefined ? new Date(settlement.nextRunAt).toISOString() : undefined;
+  logger.child({ endpoint: settlement.name }).warn({ err: error, consecutiveFailures: settlement.consecutiveFailures, nextPollAt: next }, `poll failed: ${error.message}`);
 }
 
 /** The platform requests of one poll, as the book counts them. */

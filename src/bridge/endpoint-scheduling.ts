@@ -49,6 +49,8 @@ export function createEndpointScheduling(context: BridgeContext, options: Endpoi
     },
   });
 
+  context.publisher.onLinkUp?.(() => pollAgainAfterBroker(context, scheduler, book, [...pollers.keys()]));
+
   const scheduleOrThrow = (endpoint: EndpointConfig, resyncOnFirstPoll: boolean, lastStartedAt: number | undefined): void => {
     const adapter = dependencies.adapters.require(endpoint.platform);
     maintenance.follow(endpoint);
@@ -105,6 +107,24 @@ export function createEndpointScheduling(context: BridgeContext, options: Endpoi
     poller: (name) => pollers.get(name),
     connected: () => [...connections.keys()],
   };
+}
+
+/**
+ * The broker is back, which ends what failed the polls of these endpoints
+ * that could not publish: each polls as if the broker had never gone (see
+ * {@link Scheduler.expedite}), not at the end of a backoff that grew while it
+ * was away.
+ */
+function pollAgainAfterBroker(context: BridgeContext, scheduler: Scheduler, book: EndpointBook, endpoints: readonly string[]): void {
+  for (const name of endpoints) {
+    const status = book.status(name);
+    if (!status || status.consecutiveFailures === 0 || status.lastError?.code !== ErrorCode.PublishFailed) continue;
+    const nextPollAt = scheduler.expedite(name);
+    if (nextPollAt === undefined) continue;
+    book.rescheduled(name, nextPollAt);
+    const at = new Date(nextPollAt).toISOString();
+    context.logger.info({ endpoint: name, nextPollAt: at }, `the broker is back: ${name} polls again at ${at}, not at the end of its backoff`);
+  }
 }
 
 /**

@@ -74,6 +74,7 @@ export function createNatsPublisher(options: NatsPublisherOptions): EventPublish
     closing: undefined,
     reconnecting: false,
     lastConnectError: undefined,
+    linkUpListeners: new Set(),
   };
   /** Publishes awaiting their acks, across every batch of every endpoint: `maxInFlight` bounds the whole publisher. */
   const ackWindow = createSlotLimiter(options.maxInFlight);
@@ -112,6 +113,8 @@ export function createNatsPublisher(options: NatsPublisherOptions): EventPublish
 
     isConnected: () => link.connection !== undefined && !link.connection.isClosed() && !link.reconnecting,
 
+    onLinkUp: (listener) => void link.linkUpListeners.add(listener),
+
     close: () => close(link, options.drainTimeoutMs ?? 2000),
   };
 }
@@ -133,6 +136,8 @@ interface NatsLink {
   /** The client lost the link and is reconnecting. */
   reconnecting: boolean;
   lastConnectError: unknown;
+  /** Told each time the link comes up (see {@link EventPublisher.onLinkUp}). */
+  readonly linkUpListeners: Set<() => void>;
 }
 
 function connectOnce(link: NatsLink): Promise<NatsConnection> {
@@ -199,12 +204,24 @@ async function adoptConnection(link: NatsLink, made: NatsConnection, attempt: nu
     link.reconnecting = !up;
     // Not one of their acks can come any more: the poll fails now and backs off, instead of at ackTimeoutMs.
     if (!up) acks?.linkLost(`the connection to NATS at ${link.broker} dropped before JetStream acknowledged the publish`);
+    else tellLinkUp(link);
   }, acks);
   // A connection closes only when the publisher closes it (the client reconnects for as long as it runs).
   void made.closed().then(() => acks?.close(`the NATS connection to ${link.broker} is closed`));
   link.acks = acks;
   link.connection = made;
+  tellLinkUp(link);
   return made;
+}
+
+function tellLinkUp(link: NatsLink): void {
+  for (const listener of link.linkUpListeners) {
+    try {
+      listener();
+    } catch (error) {
+      link.options.logger.error({ err: error }, 'a listener to the NATS link coming up failed');
+    }
+  }
 }
 
 /** The open connection; else waits up to `ackTimeoutMs` for the first one, then throws an error naming the broker. */

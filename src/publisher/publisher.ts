@@ -19,5 +19,10 @@ export interface EventPublisher {
   readonly history?: DeliveredHistory;
   /** True when the broker connection is up. */
   isConnected(): boolean;
+  /**
+   * Calls `listener` each time the broker connection comes up: the first
+   * connect and every reconnect. Absent where there is no link to lose (stdout).
+   */
+  onLinkUp?(listener: () => void): void;
   close(): Promise<void>;
 }

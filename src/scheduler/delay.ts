@@ -29,6 +29,11 @@ export function usableRetryAfterMs(retryAfterMs: number | undefined, capMs: numb
   return Math.min(retryAfterMs, capMs);
 }
 
+/** The longest wait between polls: `backoffMaxMs`, never below the interval, within what a timer can wait. */
+export function backoffCapMs(intervalMs: number, backoffMaxMs: number): number {
+  return Math.min(Math.max(backoffMaxMs, intervalMs), maxTimerDelayMs);
+}
+
 /** The backoff after `consecutiveFailures` failures: interval × 2^failures, capped (never below the interval). */
 export function backoffDelay(intervalMs: number, consecutiveFailures: number, backoffMaxMs: number): number {
   if (consecutiveFailures <= 0) return intervalMs;
@@ -50,7 +55,7 @@ export function backoffDelay(intervalMs: number, consecutiveFailures: number, ba
  */
 export function nextPollAt(input: NextPollInput): number {
   const failed = input.consecutiveFailures > 0;
-  const capMs = Math.min(Math.max(input.backoffMaxMs, input.intervalMs), maxTimerDelayMs);
+  const capMs = backoffCapMs(input.intervalMs, input.backoffMaxMs);
   const baseDelay = failed ? backoffDelay(input.intervalMs, input.consecutiveFailures, capMs) : input.intervalMs;
   const earliest = failed ? input.finishedAt + baseDelay : Math.max(input.startedAt + input.intervalMs, input.finishedAt);
   const jitter = input.random * input.jitterRatio * baseDelay;

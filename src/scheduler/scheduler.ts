@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Clock, TimerHandle } from '../clock/index.js';
 import { createSlotLimiter } from '../concurrency/index.js';
 import { BridgeError, ErrorCode, asBridgeError } from '../errors/index.js';
-import { nextPollAt, type NextPollInput } from './delay.js';
+import { backoffCapMs, nextPollAt, usableRetryAfterMs, type NextPollInput } from './delay.js';
 
 /** One endpoint's recurring poll, as the scheduler sees it. */
 export interface PollJob {
@@ -71,6 +71,16 @@ export interface Scheduler {
   start(): void;
   /** Stops scheduling, aborts in-flight listings and waits for in-flight polls to finish. */
   stop(): Promise<void>;
+  /**
+   * Brings forward the next poll of a job backing off after failures, because
+   * what failed it is back (its broker reconnected): to when it would poll had
+   * the last poll succeeded (one interval after that poll's start, or now,
+   * plus a jitter of at most `jitterRatio × interval`), never sooner than its
+   * floor or before a platform's retry-after hint has run out, never into a
+   * pause, and never later than already planned. Answers
+   * the new time, or undefined when the job was not moved.
+   */
+  expedite(name: string): number | undefined;
   /** Runs every job once (bounded by the concurrency limit, each no sooner than one floor after its previous start) without scheduling; the `once` command. */
   runAllOnce(signal?: AbortSignal): Promise<PollSettlement[]>;
   state(name: string): JobState | undefined;
@@ -84,6 +94,8 @@ interface JobEntry {
   consecutiveFailures: number;
   lastStartedAt?: number;
   nextRunAt?: number;
+  /** Until when the last poll's platform hint (Retry-After) asks the job to wait; an expedited poll still honours it. */
+  retryAfterEndsAt?: number;
   removed: boolean;
 }
 
@@ -121,6 +133,11 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     async stop() {
       phase.stopping = true;
       await Promise.all([...jobs.values()].map((entry) => runner.halt(entry, 'shutting down')));
+    },
+    expedite(name) {
+      const entry = jobs.get(name);
+      if (!entry || !phase.started || phase.stopping) return undefined;
+      return runner.expedite(entry);
     },
     async runAllOnce(signal) {
       const settlements = await Promise.all(
@@ -160,6 +177,8 @@ interface JobRunner {
   run(entry: JobEntry, reschedule: boolean): Promise<PollSettlement | undefined>;
   /** No further polls; an in-flight one is aborted and awaited. */
   halt(entry: JobEntry, reason: string): Promise<void>;
+  /** See {@link Scheduler.expedite}. */
+  expedite(entry: JobEntry): number | undefined;
 }
 
 function createJobRunner(options: SchedulerOptions, stopping: () => boolean): JobRunner {
@@ -210,6 +229,7 @@ function createJobRunner(options: SchedulerOptions, stopping: () => boolean): Jo
       entry.lastStartedAt = startedAt;
       const error = await runHoldingSlot(entry, abort.signal, slots);
       const finishedAt = clock.now();
+      entry.retryAfterEndsAt = retryAfterEndsAt(options, entry, error, finishedAt);
       const nextRunAt = reschedule && !entry.removed && !stopping() ? pauseEndAfter(entry, nextPollAt(delayInput(options, entry, { startedAt, finishedAt, error, random: random() }))) : undefined;
       const settlement: PollSettlement = { name: entry.job.name, startedAt, finishedAt, consecutiveFailures: entry.consecutiveFailures, ...(error ? { error } : {}), ...(nextRunAt !== undefined ? { nextRunAt } : {}) };
       try {
@@ -231,6 +251,15 @@ function createJobRunner(options: SchedulerOptions, stopping: () => boolean): Jo
       scheduleAt(entry, pauseEndAfter(entry, Math.max(clock.now() + Math.floor(random() * options.jitterRatio * entry.job.intervalMs), floorEndsAt(entry))));
     },
     run,
+    expedite(entry) {
+      const planned = entry.nextRunAt;
+      if (entry.running || entry.removed || entry.timer === undefined || planned === undefined || entry.consecutiveFailures === 0) return undefined;
+      const at = pauseEndAfter(entry, Math.ceil(asIfSucceededAt(entry, clock.now()) + random() * options.jitterRatio * entry.job.intervalMs));
+      if (at >= planned) return undefined;
+      clock.cancel(entry.timer);
+      scheduleAt(entry, at);
+      return at;
+    },
     async halt(entry, reason) {
       if (entry.timer) clock.cancel(entry.timer);
       entry.timer = undefined;
@@ -239,6 +268,17 @@ function createJobRunner(options: SchedulerOptions, stopping: () => boolean): Jo
       await entry.running;
     },
   };
+}
+
+/** When a failing job would poll had its last poll succeeded: one interval after that poll's start, never before its floor or its platform's hint ran out. */
+function asIfSucceededAt(entry: JobEntry, now: number): number {
+  return Math.max(now, (entry.lastStartedAt ?? -Infinity) + entry.job.intervalMs, floorEndsAt(entry), entry.retryAfterEndsAt ?? -Infinity);
+}
+
+/** Until when a failed poll's platform hint (Retry-After), cut to the backoff cap, asks the job to wait; undefined without one. */
+function retryAfterEndsAt(options: SchedulerOptions, entry: JobEntry, error: BridgeError | undefined, finishedAt: number): number | undefined {
+  const hintMs = usableRetryAfterMs(typeof error?.context.retryAfterMs === 'number' ? error.context.retryAfterMs : undefined, backoffCapMs(entry.job.intervalMs, options.backoffMaxMs));
+  return hintMs === undefined ? undefined : finishedAt + hintMs;
 }
 
 /** The earliest a job may start again: one floor after its previous start. */

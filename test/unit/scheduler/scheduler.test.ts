@@ -229,3 +229,67 @@ test('a one-off run (`once`) given a signal that has already fired polls nothing
   assert.equal(polled, false, 'the shutdown came before the round: no poll starts');
   assert.deepEqual(settlements, []);
 });
+
+test('expedite: a job backing off polls when a healthy one would (one interval after its last start), then every interval', async () => {
+  const { clock, scheduler } = setup({ backoffMaxMs: 300_000 });
+  let brokerDown = true;
+  const job = timedJob(clock, 'after-broker', 20_000, 0, () => {
+    if (brokerDown) throw new BridgeError(ErrorCode.PublishFailed, 'NATS down');
+  });
+  scheduler.add(job.job);
+  scheduler.start();
+  const begin = clock.now();
+  await clock.advance(61_000);
+  // Failed at 0, 40 and 120 s planned: 2 × 20, then 4 × 20 after the second failure.
+  assert.deepEqual(job.starts.map((start) => start - begin), [0, 40_000]);
+  assert.equal(scheduler.state('after-broker')?.nextRunAt, begin + 120_000);
+
+  brokerDown = false;
+  assert.equal(scheduler.expedite('after-broker'), begin + 61_000, 'one interval after the last start has passed: now');
+  await clock.advance(0);
+  assert.deepEqual(job.starts.map((start) => start - begin), [0, 40_000, 61_000]);
+  assert.equal(scheduler.state('after-broker')?.consecutiveFailures, 0, 'the expedited poll succeeded');
+  assert.equal(scheduler.expedite('after-broker'), undefined, 'a healthy job is not moved');
+  await clock.advance(20_000);
+  assert.deepEqual(job.starts.map((start) => start - begin), [0, 40_000, 61_000, 81_000], 'then it polls every interval again');
+  await scheduler.stop();
+});
+
+test('expedite waits out the interval after the last start and a platform\'s retry-after hint; it never delays a poll', async () => {
+  const { clock, scheduler } = setup({ backoffMaxMs: 300_000 });
+  const failing = (error: () => BridgeError) => timedJob(clock, `job-${Math.random()}`, 30_000, 0, () => {
+    throw error();
+  });
+  const plain = failing(() => new BridgeError(ErrorCode.PublishFailed, 'NATS down'));
+  const hinted = failing(() => new BridgeError(ErrorCode.PlatformThrottled, 'slow down', { retryAfterMs: 100_000 }));
+  for (const { job } of [plain, hinted]) scheduler.add(job);
+  scheduler.start();
+  const begin = clock.now();
+  await clock.advance(1_000);
+  assert.equal(scheduler.state(plain.job.name)?.nextRunAt, begin + 60_000);
+  assert.equal(scheduler.expedite(plain.job.name), begin + 30_000, 'not before one interval after the failed start');
+  assert.equal(scheduler.state(hinted.job.name)?.nextRunAt, begin + 100_000);
+  assert.equal(scheduler.expedite(hinted.job.name), undefined, 'the platform asked for 100 s: nothing sooner');
+  assert.equal(scheduler.expedite('no-such-job'), undefined);
+  await clock.advance(29_000);
+  assert.deepEqual(plain.starts.map((start) => start - begin), [0, 30_000]);
+  assert.equal(scheduler.state(plain.job.name)?.nextRunAt, begin + 150_000, 'failed again: 4 intervals of backoff');
+  assert.equal(scheduler.expedite(plain.job.name), begin + 60_000, 'moved to one interval after the new start');
+  await scheduler.stop();
+});
+
+test('expedite never moves a poll into a pause: it goes to the pause\'s end when that is still sooner than planned', async () => {
+  const { clock, scheduler } = setup({ backoffMaxMs: 300_000 });
+  const begin = clock.now();
+  const pause = { from: begin + 70_000, to: begin + 100_000 };
+  const failing = timedJob(clock, 'paused', 10_000, 0, () => {
+    throw new BridgeError(ErrorCode.PublishFailed, 'NATS down');
+  });
+  scheduler.add({ ...failing.job, pausedUntil: (at) => (at >= pause.from && at < pause.to ? pause.to : undefined) });
+  scheduler.start();
+  await clock.advance(65_000);
+  assert.deepEqual(failing.starts.map((start) => start - begin), [0, 20_000, 60_000]);
+  assert.equal(scheduler.state('paused')?.nextRunAt, begin + 140_000);
+  assert.equal(scheduler.expedite('paused'), pause.to, 'one interval after 60 s is inside the pause: its end');
+  await scheduler.stop();
+});
