@@ -49,7 +49,9 @@ export function createEndpointScheduling(context: BridgeContext, options: Endpoi
     },
   });
 
-  context.publisher.onLinkUp?.(() => pollAgainAfterBroker(context, scheduler, book, [...pollers.keys()]));
+  const pollAgainWhenBack = (failure: DependencyFailure) => () => pollAgainAfter(context, { scheduler, book, failure, endpoints: [...pollers.keys()] });
+  context.publisher.onLinkUp?.(pollAgainWhenBack({ code: ErrorCode.PublishFailed, dependency: 'the broker' }));
+  context.cache.onLinkUp?.(pollAgainWhenBack({ code: ErrorCode.CacheFailed, dependency: 'the cache' }));
 
   const scheduleOrThrow = (endpoint: EndpointConfig, resyncOnFirstPoll: boolean, lastStartedAt: number | undefined): void => {
     const adapter = dependencies.adapters.require(endpoint.platform);
@@ -109,21 +111,34 @@ export function createEndpointScheduling(context: BridgeContext, options: Endpoi
   };
 }
 
+/** A shared dependency whose outage fails polls with `code`: NATS (`PUBLISH_FAILED`) or Redis (`CACHE_FAILED`). */
+interface DependencyFailure {
+  readonly code: ErrorCode;
+  /** As the log names it. */
+  readonly dependency: string;
+}
+
 /**
- * The broker is back, which ends what failed the polls of these endpoints
- * that could not publish: each polls as if the broker had never gone (see
+ * A dependency is back, which ends what failed the polls of the endpoints
+ * whose last poll failed on it: each polls as if it had never gone (see
  * {@link Scheduler.expedite}), not at the end of a backoff that grew while it
  * was away.
  */
-function pollAgainAfterBroker(context: BridgeContext, scheduler: Scheduler, book: EndpointBook, endpoints: readonly string[]): void {
-  for (const name of endpoints) {
-    const status = book.status(name);
-    if (!status || status.consecutiveFailures === 0 || status.lastError?.code !== ErrorCode.PublishFailed) continue;
-    const nextPollAt = scheduler.expedite(name);
-    if (nextPollAt === undefined) continue;
-    book.rescheduled(name, nextPollAt);
-    const at = new Date(nextPollAt).toISOString();
-    context.logger.info({ endpoint: name, nextPollAt: at }, `the broker is back: ${name} polls again at ${at}, not at the end of its backoff`);
+function pollAgainAfter(context: BridgeContext, parts: { readonly scheduler: Scheduler; readonly book: EndpointBook; readonly failure: DependencyFailure; readonly endpoints: readonly string[] }): void {
+  const { scheduler, book, failure } = parts;
+  try {
+    for (const name of parts.endpoints) {
+      const status = book.status(name);
+      if (!status || status.consecutiveFailures === 0 || status.lastError?.code !== failure.code) continue;
+      const nextPollAt = scheduler.expedite(name);
+      if (nextPollAt === undefined) continue;
+      book.rescheduled(name, nextPollAt);
+      const at = new Date(nextPollAt).toISOString();
+      context.logger.info({ endpoint: name, nextPollAt: at }, `${failure.dependency} is back: ${name} polls again at ${at}, not at the end of its backoff`);
+    }
+  } catch (error) {
+    // Called from the clients' connection events: nothing may escape into them.
+    context.logger.error({ err: error }, `bringing polls forward now that ${failure.dependency} is back failed`);
   }
 }
 

@@ -255,6 +255,12 @@ export interface StateCache {
   readonly coordination: CoordinationStore;
   /** Resolves when the store answers. */
   ping(): Promise<void>;
+  /**
+   * Calls `listener` each time Redis is ready again after the link was lost
+   * (not at the first connect). Absent for the in-memory cache, which has no
+   * link to lose.
+   */
+  onLinkUp?(listener: () => void): void;
   close(): Promise<void>;
 }
 
@@ -345,6 +351,7 @@ export async function openStateCache(options: StateCacheOptions): Promise<StateC
     ...documentCalls(backend),
     fenced: (fenceOf) => ({ ...cache, ...indexedState(backend, createIndexMemory(), fenceOf), ...endpointWrites(backend, fenceOf), fenced: cache.fenced }),
     coordination: backend.coordination,
+    ...(backend.store ? { onLinkUp: linkUpListener(backend.store) } : {}),
     ping: () =>
       guard('ping', async () => {
         await backend.keyv.get('ping');
@@ -355,6 +362,23 @@ export async function openStateCache(options: StateCacheOptions): Promise<StateC
   };
   if (backend.store) await connectAndTry(backend.store, cache, options.connectTimeoutMs ?? 5000);
   return cache;
+}
+
+/** Registers listeners told when the client is ready again after losing its link (it reconnects by itself; commands fail at once meanwhile). */
+function linkUpListener(store: KeyvRedis<unknown>): (listener: () => void) => void {
+  const listeners = new Set<() => void>();
+  const link = { ready: false, lost: false };
+  const lose = (): void => void (link.lost = link.ready);
+  store.client.on('error', lose);
+  store.client.on('end', lose);
+  store.client.on('reconnecting', lose);
+  store.client.on('ready', () => {
+    const regained = link.lost;
+    link.ready = true;
+    link.lost = false;
+    if (regained) for (const listener of listeners) listener();
+  });
+  return (listener) => void listeners.add(listener);
 }
 
 /** What the cache's operations share: the stores, the keys, and the epoch check in progress. */

@@ -1,13 +1,15 @@
-// A broker outage fails every poll of the endpoints it serves, and each failure doubles their backoff (up to
+// A NATS or Redis outage fails every poll of the endpoints it serves, and each failure doubles their backoff (up to
 // scheduler.backoffMaxSeconds, 5 minutes by default): without more, the changes made in the outage would reach DCM
-// only at the end of a backoff that grew while the broker was away. The built CLI, nats-server SIGKILLed and
-// restarted with its store; the bridge is watched over its status API, NATS and its log only.
-import { test } from 'node:test';
+// only at the end of a backoff that grew while the broker or cache was away. The built CLI, nats-server
+// (restarted with its store) or redis-server (restarted empty) SIGKILLed under it; the bridge is watched over its
+// status API, NATS and its log only.
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_CREDENTIALS } from '../simulators/ec2/index.js';
 import { bridgeConfigYaml, startBridgeRun, startSimulatorProcess } from '../support/cli-process.js';
 import { useHarness, writeConfig } from '../support/harness.js';
 import type { ReceivedMessage } from '../support/jetstream-consumer.js';
+import type { TestServer } from '../support/servers.js';
 
 const harness = useHarness();
 
@@ -31,7 +33,16 @@ async function simulatorControl(url: string, path: string, body?: unknown): Prom
   return response.json();
 }
 
-test('when NATS comes back, an endpoint backing off after publish failures polls one interval after its last try, not at the end of its backoff', async (t) => {
+interface Outage {
+  readonly server: () => TestServer;
+  /** The poll's error while it is down: its code and what its message says. */
+  readonly code: string;
+  readonly failure: RegExp;
+  /** The start of the log line that says why the endpoint polls before its backoff ended. */
+  readonly backAgain: string;
+}
+
+async function changeReachesDcmBeforeTheBackoffEnds(t: TestContext, outage: Outage): Promise<void> {
   const platform = await startSimulatorProcess('ec2', ['--instances', '3', '--tagged', '3']);
   t.after(() => platform.dispose());
   const endpoint = `  - name: aws-lab
@@ -42,35 +53,52 @@ test('when NATS comes back, an endpoint backing off after publish failures polls
     credentials: { accessKeyId: "\${env:AWS_KEY_ID}", secretAccessKey: "\${env:AWS_SECRET}" }
 `;
   const yaml = bridgeConfigYaml({ cacheUrl: harness().redis.url, natsUrl: harness().nats.url, ackTimeoutSeconds: 2, endpoints: endpoint });
-  const bridge = await startBridgeRun(writeConfig(harness(), 'broker-back.yaml', yaml), { env: { AWS_KEY_ID: DEFAULT_CREDENTIALS.accessKeyId, AWS_SECRET: DEFAULT_CREDENTIALS.secretAccessKey } });
+  const bridge = await startBridgeRun(writeConfig(harness(), `back-${outage.code}.yaml`, yaml), { env: { AWS_KEY_ID: DEFAULT_CREDENTIALS.accessKeyId, AWS_SECRET: DEFAULT_CREDENTIALS.secretAccessKey } });
   t.after(() => bridge.dispose());
   const status = async (): Promise<EndpointStatusView> => (await (await fetch(`${bridge.apiUrl}/api/v1alpha1/endpoints/aws-lab/status`)).json()) as EndpointStatusView;
-  const stoppedEvents = async (): Promise<ReceivedMessage[]> => (await harness().dcm.messages()).filter((message) => message.event.data.status === 'STOPPED');
+  const before = (await harness().dcm.messages()).length;
+  const stoppedEvents = async (): Promise<ReceivedMessage[]> => (await harness().dcm.messages()).slice(before).filter((message) => message.event.data.status === 'STOPPED');
 
-  await until('the first poll\'s three events', async () => ((await harness().dcm.messages()).length === 3 ? true : undefined));
-  await harness().nats.kill();
+  await until("the first poll's three events", async () => ((await harness().dcm.messages()).length === before + 3 ? true : undefined));
+  await outage.server().kill();
   const { instances } = (await simulatorControl(platform.url, '/_sim/instances')) as { instances: Array<{ instanceId: string; tags: Record<string, string> }> };
   const stopped = instances.find((instance) => instance.tags['managed-by'] === 'dcm');
   assert.ok(stopped, 'a managed instance');
   await simulatorControl(platform.url, `/_sim/instances/${stopped.instanceId}/state`, { state: 'stopped' });
 
-  // The next poll, at the 10 s interval, cannot publish: it backs off 2 intervals.
+  // The next poll, at the 10 s interval, fails: it backs off 2 intervals.
   const failed = await until('a failed poll', async () => {
     const view = await status();
     return view.consecutive_failures >= 1 && view.next_poll_time !== undefined ? view : undefined;
   });
-  assert.equal(failed.last_error?.code, 'PUBLISH_FAILED', JSON.stringify(failed));
-  assert.match(failed.last_error?.message ?? '', /is down and the client is reconnecting|dropped before JetStream acknowledged/, 'it failed at once on the dropped link, not at the ack timeout');
+  assert.equal(failed.last_error?.code, outage.code, JSON.stringify(failed));
+  assert.match(failed.last_error?.message ?? '', outage.failure, 'it failed at once on the lost link, not at a timeout');
   const backoffEnds = Date.parse(failed.next_poll_time ?? '');
 
-  await harness().nats.restart();
+  await outage.server().restart();
   const [delivered] = await until('the STOPPED event', async () => ((await stoppedEvents()).length > 0 ? stoppedEvents() : undefined), 40_000);
   const deliveredAt = Date.now();
   assert.equal(delivered?.event.data.id, stopped.tags['dcm-instance-id'], 'the change made in the outage reached DCM');
   assert.ok(deliveredAt < backoffEnds, `delivered ${backoffEnds - deliveredAt} ms before the backoff would have polled (${failed.next_poll_time})`);
   assert.ok(
-    bridge.logLines().some((line) => typeof line['msg'] === 'string' && line['msg'].startsWith('the broker is back: aws-lab polls again at')),
+    bridge.logLines().some((line) => typeof line['msg'] === 'string' && line['msg'].startsWith(outage.backAgain)),
     'the log says why the endpoint polls before its backoff ended',
   );
-  assert.equal((await status()).consecutive_failures, 0, 'the poll after the broker came back succeeded');
-});
+  assert.equal((await status()).consecutive_failures, 0, 'the poll after the outage succeeded');
+}
+
+test('when NATS comes back, an endpoint backing off after publish failures polls one interval after its last try, not at the end of its backoff', (t) =>
+  changeReachesDcmBeforeTheBackoffEnds(t, {
+    server: () => harness().nats,
+    code: 'PUBLISH_FAILED',
+    failure: /is down and the client is reconnecting|dropped before JetStream acknowledged/,
+    backAgain: 'the broker is back: aws-lab polls again at',
+  }));
+
+test('when Redis comes back, an endpoint backing off after cache failures polls one interval after its last try, not at the end of its backoff', (t) =>
+  changeReachesDcmBeforeTheBackoffEnds(t, {
+    server: () => harness().redis,
+    code: 'CACHE_FAILED',
+    failure: /state cache \(redis\)/,
+    backAgain: 'the cache is back: aws-lab polls again at',
+  }));
