@@ -1,5 +1,6 @@
 import { BridgeError, ErrorCode } from '../errors/index.js';
 import type { CoordinationStore } from './state-cache.js';
+import { followRedisLink } from './link-watch.js';
 
 /** What a subscriber of a channel is told. */
 export interface ChannelListener {
@@ -171,22 +172,16 @@ async function openSubscriber(state: RedisChannelsState): Promise<RedisSubscribe
 
 /** Follows the subscriber's link: keeps its last error, and tells every listener to re-read once a lost link is ready again. */
 function watchSubscriberLink(state: RedisChannelsState, connection: RedisSubscriberClient): { readonly lastError: unknown } {
-  const link = { ready: false, lost: false, lastError: undefined as unknown };
-  connection.on('error', (error) => {
-    // Without a listener node-redis would throw the error out of the process; it reconnects on its own.
-    link.lastError = error;
-    if (link.ready) link.lost = true;
-  });
-  connection.on('end', () => (link.lost = link.ready));
-  connection.on('reconnecting', () => (link.lost = link.ready));
-  connection.on('ready', () => {
-    // node-redis re-sends SUBSCRIBE and awaits its replies before 'ready', so whoever re-reads now misses nothing later.
-    const resubscribed = link.lost;
-    link.ready = true;
-    link.lost = false;
-    if (!resubscribed || state.closed) return;
-    for (const set of state.listeners.values()) for (const listener of set) listener.onResubscribed();
-  });
+  const link = { lastError: undefined as unknown };
+  followRedisLink(
+    connection,
+    () => {
+      // Resubscribed before 'ready': whoever re-reads now misses nothing later.
+      if (state.closed) return;
+      for (const set of state.listeners.values()) for (const listener of set) listener.onResubscribed();
+    },
+    (error) => (link.lastError = error),
+  );
   return link;
 }
 

@@ -11,6 +11,7 @@ import type { EndpointStore } from '../adapter/index.js';
 import type { VmStatus } from '../normalize/index.js';
 import { createInTurn } from '../concurrency/index.js';
 import { createIndexMemory, type IndexMemory } from './index-memory.js';
+import { followRedisLink, type RedisLinkEvents } from './link-watch.js';
 
 /** What the bridge remembers of one instance: the state DCM was last told, and when. */
 export interface InstanceRecord {
@@ -351,7 +352,7 @@ export async function openStateCache(options: StateCacheOptions): Promise<StateC
     ...documentCalls(backend),
     fenced: (fenceOf) => ({ ...cache, ...indexedState(backend, createIndexMemory(), fenceOf), ...endpointWrites(backend, fenceOf), fenced: cache.fenced }),
     coordination: backend.coordination,
-    ...(backend.store ? { onLinkUp: linkUpListener(backend.store) } : {}),
+    ...(backend.store ? { onLinkUp: linkUpListeners(backend.store) } : {}),
     ping: () =>
       guard('ping', async () => {
         await backend.keyv.get('ping');
@@ -364,19 +365,11 @@ export async function openStateCache(options: StateCacheOptions): Promise<StateC
   return cache;
 }
 
-/** Registers listeners told when the client is ready again after losing its link (it reconnects by itself; commands fail at once meanwhile). */
-function linkUpListener(store: KeyvRedis<unknown>): (listener: () => void) => void {
+/** Registers listeners told when the client is ready again after losing its link (commands fail at once meanwhile: no offline queue). */
+function linkUpListeners(store: KeyvRedis<unknown>): (listener: () => void) => void {
   const listeners = new Set<() => void>();
-  const link = { ready: false, lost: false };
-  const lose = (): void => void (link.lost = link.ready);
-  store.client.on('error', lose);
-  store.client.on('end', lose);
-  store.client.on('reconnecting', lose);
-  store.client.on('ready', () => {
-    const regained = link.lost;
-    link.ready = true;
-    link.lost = false;
-    if (regained) for (const listener of listeners) listener();
+  followRedisLink(store.client as unknown as RedisLinkEvents, () => {
+    for (const listener of listeners) listener();
   });
   return (listener) => void listeners.add(listener);
 }

@@ -55,9 +55,10 @@ export const dcmSubjects = 'dcm.*';
  * `ackTimeoutMs` with an error naming the broker, its polls back off, and
  * nothing is committed until the broker is back. Once connected, a dropped
  * link fails the publishes awaiting their acks at once, and every publish
- * until the client has reconnected: the client would discard them unsent. `close()` is bounded
- * whatever the broker does: a connection that never came up is abandoned,
- * and one that does not drain within `drainTimeoutMs` is closed.
+ * until the client has reconnected: the client would discard them unsent.
+ * `close()` is bounded whatever the broker does: a connection that never
+ * came up is abandoned, and one that does not drain within `drainTimeoutMs`
+ * is closed.
  */
 export function createNatsPublisher(options: NatsPublisherOptions): EventPublisher {
   const servers = options.url.split(',').map((server) => server.trim()).filter(Boolean);
