@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
 import { DiscardPolicy, jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { pino } from 'pino';
-import { buildStatusEvent, createNatsPublisher, createStreamAcks, StreamAckError, type StreamAck } from '../../src/publisher/index.js';
+import { buildStatusEvent, createNatsPublisher, createStreamAcks, StreamAckError, type StreamAck, type StreamAcks } from '../../src/publisher/index.js';
 import { startNats, type TestServer } from '../support/servers.js';
 
 // #12: the bridge matches JetStream's acks to its publishes itself; an ack means what the JetStream client's publish meant.
@@ -113,37 +113,33 @@ test('an answer that is not an ack rejects the publish', async () => {
   }
 });
 
-test('close rejects what awaits an ack, and every later publish at once', async () => {
+/** A publish to a subscriber that never answers, given up by `end` once it is on the wire: its rejection, and the acks for more. */
+async function silentPublishEndedBy(end: (acks: StreamAcks) => void): Promise<{ readonly acks: StreamAcks; readonly rejected: StreamAckError }> {
   const acks = createStreamAcks(connection);
   const silent = connection.subscribe('silent.vm', { callback: () => undefined });
   try {
-    const waiting = acks.publish('silent.vm', 'x', withId('c-1'), 60_000);
+    const waiting = acks.publish('silent.vm', 'x', withId(`silent-${Math.random()}`), 60_000);
     await connection.flush();
-    acks.close('closing for the test');
-    const closed = await rejection(waiting);
-    assert.equal(closed.code, 'closed');
-    assert.match(closed.message, /closing for the test/);
-    assert.equal((await rejection(acks.publish('acks.late', 'x', withId('c-2'), 60_000))).code, 'closed');
+    end(acks);
+    return { acks, rejected: await rejection(waiting) };
   } finally {
     silent.unsubscribe();
   }
+}
+
+test('close rejects what awaits an ack, and every later publish at once', async () => {
+  const { acks, rejected } = await silentPublishEndedBy((acks) => acks.close('closing for the test'));
+  assert.equal(rejected.code, 'closed');
+  assert.match(rejected.message, /closing for the test/);
+  assert.equal((await rejection(acks.publish('acks.late', 'x', withId('c-2'), 60_000))).code, 'closed');
 });
 
 test('a lost link rejects what awaits an ack as link-lost; later publishes get their acks', async () => {
-  const acks = createStreamAcks(connection);
-  const silent = connection.subscribe('silent.link', { callback: () => undefined });
-  try {
-    const waiting = acks.publish('silent.link', 'x', withId('l-1'), 60_000);
-    await connection.flush();
-    acks.linkLost('the link dropped for the test');
-    const lost = await rejection(waiting);
-    assert.equal(lost.code, 'link-lost');
-    assert.match(lost.message, /the link dropped for the test/);
-    const next = await acks.publish('acks.after-link', 'x', withId('after-link'), 5000);
-    assert.equal(next.stream, 'acks', 'unlike close, a lost link refuses nothing later');
-  } finally {
-    silent.unsubscribe();
-  }
+  const { acks, rejected } = await silentPublishEndedBy((acks) => acks.linkLost('the link dropped for the test'));
+  assert.equal(rejected.code, 'link-lost');
+  assert.match(rejected.message, /the link dropped for the test/);
+  const next = await acks.publish('acks.after-link', 'x', withId('after-link'), 5000);
+  assert.equal(next.stream, 'acks', 'unlike close, a lost link refuses nothing later');
 });
 
 test('the bridge\'s publisher: a subject the server forbids fails with the server\'s refusal, not at the ack timeout', async () => {
