@@ -258,8 +258,8 @@ export interface StateCache {
   ping(): Promise<void>;
   /**
    * Calls `listener` each time Redis is ready again after the link was lost
-   * (not at the first connect). Absent for the in-memory cache, which has no
-   * link to lose.
+   * (not at the first connect); `listener` must not throw. Absent for the
+   * in-memory cache, which has no link to lose.
    */
   onLinkUp?(listener: () => void): void;
   close(): Promise<void>;

@@ -215,14 +215,9 @@ async function adoptConnection(link: NatsLink, made: NatsConnection, attempt: nu
   return made;
 }
 
+/** Its listeners must not throw: they run inside the client's status loop. */
 function tellLinkUp(link: NatsLink): void {
-  for (const listener of link.linkUpListeners) {
-    try {
-      listener();
-    } catch (error) {
-      link.options.logger.error({ err: error }, 'a listener to the NATS link coming up failed');
-    }
-  }
+  for (const listener of link.linkUpListeners) listener();
 }
 
 /** The open connection; else waits up to `ackTimeoutMs` for the first one, then throws an error naming the broker. */

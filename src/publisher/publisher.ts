@@ -21,7 +21,8 @@ export interface EventPublisher {
   isConnected(): boolean;
   /**
    * Calls `listener` each time the broker connection comes up: the first
-   * connect and every reconnect. Absent where there is no link to lose (stdout).
+   * connect and every reconnect. `listener` must not throw. Absent where
+   * there is no link to lose (stdout).
    */
   onLinkUp?(listener: () => void): void;
   close(): Promise<void>;
