@@ -20,7 +20,10 @@ export interface HealthAnnouncerOptions {
  * Publishes a `dcm.bridge.endpoint.health` CloudEvent whenever an endpoint's
  * three-state health differs from the one last announced (the first verdict
  * after a poll included). Announcements are at most once: a broker failure
- * is logged and never fails a poll.
+ * is logged and never fails a poll. One the publisher refused (the broker
+ * away) does not count as announced, so the next poll's verdict is
+ * announced when the broker is back, unless the health is again what was
+ * last announced.
  */
 export interface HealthAnnouncer {
   /** Called after every settled poll of `endpoint`. */
@@ -62,6 +65,11 @@ export function createHealthAnnouncer(options: HealthAnnouncerOptions): HealthAn
         options.logger.info({ endpoint, health: verdict.state, previous }, `endpoint ${endpoint} is ${verdict.state}`);
       } catch (error) {
         options.logger.warn({ err: error, endpoint, subject: options.subject }, 'announcing endpoint health failed');
+        // Unless a later verdict was recorded meanwhile.
+        if (announced.get(endpoint) === verdict.state) {
+          if (previous === undefined) announced.delete(endpoint);
+          else announced.set(endpoint, previous);
+        }
       }
     },
     forget: (endpoint) => {

@@ -109,6 +109,8 @@ export function createNatsPublisher(options: NatsPublisherOptions): EventPublish
 
     async announce(subject, body) {
       const established = await connection();
+      // The client would buffer it and drop it when it redials: say so, so the caller does not count it as sent.
+      if (link.reconnecting) throw linkDown(link);
       established.publish(subject, body, { headers: headers() });
     },
 

@@ -13,7 +13,7 @@ export interface EventPublisher {
   /** `jetstream` acknowledges durably; `core` and `stdout` only confirm the write. */
   readonly guarantee: 'jetstream' | 'core' | 'stdout';
   publish(events: readonly OutgoingEvent[]): Promise<PublishOutcome[]>;
-  /** Sends one event on a subject outside `dcm.*` (bridge health), at most once. */
+  /** Sends one event on a subject outside `dcm.*` (bridge health), at most once; rejects when it certainly cannot leave (no broker, or its link down). */
   announce(subject: string, body: string): Promise<void>;
   /** What DCM was told, read back from its stream; only a JetStream publisher with the recall on has it. */
   readonly history?: DeliveredHistory;

@@ -60,6 +60,7 @@ test('a broker that crashes while publishes await their acks fails them at once;
   await waitFor(() => !publisher.isConnected(), 'the publisher to see the link down');
   const [whileAway] = await publisher.publish([event(4)]);
   assert.match(failure(whileAway), /connection to NATS at .* is down and the client is reconnecting; nothing is published until it is back/);
+  await assert.rejects(publisher.announce('dcm.bridge.health', '{}'), /is down and the client is reconnecting/, 'a health announcement cannot leave either, and its caller hears so');
 
   await nats.restart();
   await waitFor(() => publisher.isConnected(), 'the publisher to reconnect');

@@ -5,6 +5,7 @@
 // status API, NATS and its log only.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
+import { connect } from '@nats-io/transport-node';
 import { DEFAULT_CREDENTIALS } from '../simulators/ec2/index.js';
 import { bridgeConfigYaml, startBridgeRun, startSimulatorProcess } from '../support/cli-process.js';
 import { useHarness, writeConfig } from '../support/harness.js';
@@ -42,7 +43,8 @@ interface Outage {
   readonly backAgain: string;
 }
 
-async function changeReachesDcmBeforeTheBackoffEnds(t: TestContext, outage: Outage): Promise<void> {
+/** The built CLI polling one EC2 simulator process (`aws-lab`, 3 managed instances) on the harness's Redis and NATS; its status API read as `status()`. */
+async function bridgeOnEc2(t: TestContext, configName: string) {
   const platform = await startSimulatorProcess('ec2', ['--instances', '3', '--tagged', '3']);
   t.after(() => platform.dispose());
   const endpoint = `  - name: aws-lab
@@ -55,9 +57,14 @@ async function changeReachesDcmBeforeTheBackoffEnds(t: TestContext, outage: Outa
   const yaml = bridgeConfigYaml({ cacheUrl: harness().redis.url, natsUrl: harness().nats.url, ackTimeoutSeconds: 2, endpoints: endpoint });
   // Counted before the bridge starts: its first poll may publish before it logs that its API listens.
   const before = (await harness().dcm.messages()).length;
-  const bridge = await startBridgeRun(writeConfig(harness(), `back-${outage.code}.yaml`, yaml), { env: { AWS_KEY_ID: DEFAULT_CREDENTIALS.accessKeyId, AWS_SECRET: DEFAULT_CREDENTIALS.secretAccessKey } });
+  const bridge = await startBridgeRun(writeConfig(harness(), configName, yaml), { env: { AWS_KEY_ID: DEFAULT_CREDENTIALS.accessKeyId, AWS_SECRET: DEFAULT_CREDENTIALS.secretAccessKey } });
   t.after(() => bridge.dispose());
   const status = async (): Promise<EndpointStatusView> => (await (await fetch(`${bridge.apiUrl}/api/v1alpha1/endpoints/aws-lab/status`)).json()) as EndpointStatusView;
+  return { platform, bridge, before, status };
+}
+
+async function changeReachesDcmBeforeTheBackoffEnds(t: TestContext, outage: Outage): Promise<void> {
+  const { platform, bridge, before, status } = await bridgeOnEc2(t, `back-${outage.code}.yaml`);
   const stoppedEvents = async (): Promise<ReceivedMessage[]> => (await harness().dcm.messages()).slice(before).filter((message) => message.event.data.status === 'STOPPED');
 
   await until("the first poll's three events", async () => ((await harness().dcm.messages()).length === before + 3 ? true : undefined));
@@ -104,3 +111,22 @@ test('when Redis comes back, an endpoint backing off after cache failures polls 
     failure: /state cache \(redis\)/,
     backAgain: 'the cache is back: aws-lab polls again at',
   }));
+
+test('a health change made while NATS was away is announced once it is back, from the health subscribers last heard', async (t) => {
+  const subscriber = await connect({ servers: harness().nats.url, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
+  t.after(() => subscriber.close());
+  const heard: Array<{ readonly status: string; readonly previous_status: string | null }> = [];
+  subscriber.subscribe('dcm.bridge.health', { callback: (_error, message) => void heard.push(message.json<{ data: { status: string; previous_status: string | null } }>().data) });
+  await subscriber.flush();
+  const { platform, status } = await bridgeOnEc2(t, 'health-back.yaml');
+  await until('"healthy" announced', async () => (heard.some((data) => data.status === 'healthy') ? true : undefined));
+
+  // The platform fails while the broker is away: the endpoint turns unhealthy, which cannot be announced then.
+  await harness().nats.kill();
+  await simulatorControl(platform.url, '/_sim/faults', { faults: [{ kind: 'http5xx', status: 503 }] });
+  await until('a failed poll', async () => ((await status()).consecutive_failures >= 1 ? true : undefined));
+  await harness().nats.restart();
+  // Its platform still failing, the endpoint keeps its backoff; its next poll's verdict, unhealthy again, is announced.
+  const announced = await until('the "unhealthy" announcement', async () => heard.find((data) => data.status === 'unhealthy'), 45_000);
+  assert.equal(announced.previous_status, 'healthy', 'from the health subscribers last heard');
+});
