@@ -101,16 +101,12 @@ export function createNatsPublisher(options: NatsPublisherOptions): EventPublish
         const failure = error instanceof BridgeError ? error : publishFailure(error, events[0]?.subject ?? 'dcm.*');
         return events.map(() => ({ ok: false, error: failure }) as const);
       }
-      // The client drops what it buffers while the link is down when it redials: a publish now could only time out.
-      if (link.reconnecting) return events.map(() => ({ ok: false, error: linkDown(link) }) as const);
       if (options.jetstream && link.acks) return publishToStream(link.acks, ackWindow, options.ackTimeoutMs, events);
       return publishCore(established, options.ackTimeoutMs, events);
     },
 
     async announce(subject, body) {
       const established = await connection();
-      // The client would buffer it and drop it when it redials: say so, so the caller does not count it as sent.
-      if (link.reconnecting) throw linkDown(link);
       established.publish(subject, body, { headers: headers() });
     },
 
@@ -222,9 +218,17 @@ function tellLinkUp(link: NatsLink): void {
   for (const listener of link.linkUpListeners) listener();
 }
 
-/** The open connection; else waits up to `ackTimeoutMs` for the first one, then throws an error naming the broker. */
+/**
+ * The open connection; else waits up to `ackTimeoutMs` for the first one,
+ * then throws an error naming the broker. Throws at once while the client
+ * reconnects: it drops what it buffers meanwhile when it redials, so a
+ * publish, an announcement or a stream read now could only time out.
+ */
 async function connected(link: NatsLink, ready: Promise<NatsConnection | undefined>): Promise<NatsConnection> {
-  if (link.connection && !link.connection.isClosed()) return link.connection;
+  if (link.connection && !link.connection.isClosed()) {
+    if (link.reconnecting) throw linkDown(link);
+    return link.connection;
+  }
   if (link.closed) throw new BridgeError(ErrorCode.PublishFailed, `the NATS publisher for ${link.broker} is closed`, { broker: link.broker });
   const made = await withTimeout(ready, link.options.ackTimeoutMs);
   if (made === timedOut || made === undefined) throw unreachable(link);

@@ -22,7 +22,7 @@ before(async () => {
   const setup = await connect({ servers: nats.url });
   await (await jetstreamManager(setup)).streams.add({ name: streamName, subjects: ['dcm.*'] });
   await setup.close();
-  publisher = createNatsPublisher({ url: nats.url, jetstream: true, createStream: false, streamName, maxInFlight: 8, ackTimeoutMs, retryDelayMs: 100, connectionName: 'link-drop-test', logger: pino({ level: 'silent' }) });
+  publisher = createNatsPublisher({ url: nats.url, jetstream: true, createStream: false, streamName, maxInFlight: 8, ackTimeoutMs, retryDelayMs: 100, connectionName: 'link-drop-test', recall: { providerName: 'p' }, logger: pino({ level: 'silent' }) });
 });
 after(async () => {
   await publisher.close();
@@ -45,7 +45,7 @@ function failure(outcome: PublishOutcome | undefined): string {
   return outcome.error.message;
 }
 
-test('a broker that crashes while publishes await their acks fails them at once; while it is away publishes fail at once; after it returns each event is stored once', { timeout: 60_000 }, async () => {
+test('a broker that crashes while publishes await their acks fails them at once; while it is away publishes, announcements and stream reads fail at once; after it returns each event is stored once', { timeout: 60_000 }, async () => {
   const [stored] = await publisher.publish([event(1)]);
   assert.ok(stored?.ok, 'connected: the first event is acknowledged');
 
@@ -61,6 +61,8 @@ test('a broker that crashes while publishes await their acks fails them at once;
   const [whileAway] = await publisher.publish([event(4)]);
   assert.match(failure(whileAway), /connection to NATS at .* is down and the client is reconnecting; nothing is published until it is back/);
   await assert.rejects(publisher.announce('dcm.bridge.health', '{}'), /is down and the client is reconnecting/, 'a health announcement cannot leave either, and its caller hears so');
+  assert.ok(publisher.history, 'the recall is on');
+  await assert.rejects(publisher.history.lastDelivered('lab'), /cannot read what DCM was told from stream dcm-status: the connection to NATS at .* is down and the client is reconnecting/, 'nor can the recall read the stream');
 
   await nats.restart();
   await waitFor(() => publisher.isConnected(), 'the publisher to reconnect');
