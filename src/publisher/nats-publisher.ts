@@ -54,8 +54,9 @@ export const dcmSubjects = 'dcm.*';
  * a bridge whose NATS is down keeps running: its publishes fail after
  * `ackTimeoutMs` with an error naming the broker, its polls back off, and
  * nothing is committed until the broker is back. Once connected, a dropped
- * link fails the publishes awaiting their acks at once, and every publish
- * until the client has reconnected: the client would discard them unsent.
+ * link fails the publishes awaiting their acks at once, and every publish,
+ * announcement and stream read until the client has reconnected: the client
+ * would discard them unsent.
  * `close()` is bounded whatever the broker does: a connection that never
  * came up is abandoned, and one that does not drain within `drainTimeoutMs`
  * is closed.

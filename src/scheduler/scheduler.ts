@@ -77,8 +77,8 @@ export interface Scheduler {
    * the last poll succeeded (one interval after that poll's start, or now,
    * plus a jitter of at most `jitterRatio × interval`), never sooner than its
    * floor or before a platform's retry-after hint has run out, never into a
-   * pause, and never later than already planned. Answers
-   * the new time, or undefined when the job was not moved.
+   * pause, and never later than already planned. Answers the new time, or
+   * undefined when the job was not moved.
    */
   expedite(name: string): number | undefined;
   /** Runs every job once (bounded by the concurrency limit, each no sooner than one floor after its previous start) without scheduling; the `once` command. */
