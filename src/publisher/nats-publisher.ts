@@ -214,7 +214,7 @@ async function adoptConnection(link: NatsLink, made: NatsConnection, attempt: nu
   return made;
 }
 
-/** Its listeners must not throw: they run inside the client's status loop. */
+/** Its listeners must not throw: they run inside the connect and the client's status loop. */
 function tellLinkUp(link: NatsLink): void {
   for (const listener of link.linkUpListeners) listener();
 }

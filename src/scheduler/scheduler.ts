@@ -73,7 +73,7 @@ export interface Scheduler {
   stop(): Promise<void>;
   /**
    * Brings forward the next poll of a job backing off after failures, because
-   * what failed it is back (its broker reconnected): to when it would poll had
+   * what failed it is back (its broker or cache): to when it would poll had
    * the last poll succeeded (one interval after that poll's start, or now,
    * plus a jitter of at most `jitterRatio × interval`), never sooner than its
    * floor or before a platform's retry-after hint has run out, never into a
