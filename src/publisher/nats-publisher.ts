@@ -77,6 +77,7 @@ export function createNatsPublisher(options: NatsPublisherOptions): EventPublish
     reconnecting: false,
     lastConnectError: undefined,
     linkUpListeners: new Set(),
+    linkLostListeners: new Set(),
   };
   /** Publishes awaiting their acks, across every batch of every endpoint: `maxInFlight` bounds the whole publisher. */
   const ackWindow = createSlotLimiter(options.maxInFlight);
@@ -90,7 +91,19 @@ export function createNatsPublisher(options: NatsPublisherOptions): EventPublish
   return {
     guarantee: options.jetstream ? 'jetstream' : 'core',
     ...(options.jetstream && options.recall
-      ? { history: createStreamHistory({ connection, streamName: options.streamName, providerName: options.recall.providerName, stallTimeoutMs: Math.max(options.ackTimeoutMs, 10_000), logger: options.logger }) }
+      ? {
+          history: createStreamHistory({
+            connection,
+            streamName: options.streamName,
+            providerName: options.recall.providerName,
+            stallTimeoutMs: Math.max(options.ackTimeoutMs, 10_000),
+            onLinkLost: (listener: (reason: string) => void) => {
+              link.linkLostListeners.add(listener);
+              return () => void link.linkLostListeners.delete(listener);
+            },
+            logger: options.logger,
+          }),
+        }
       : {}),
 
     async publish(events) {
@@ -138,6 +151,8 @@ interface NatsLink {
   lastConnectError: unknown;
   /** Told each time the link comes up (see {@link EventPublisher.onLinkUp}). */
   readonly linkUpListeners: Set<() => void>;
+  /** Told each time the client loses the link; they must not throw (they run in the client's status loop). */
+  readonly linkLostListeners: Set<(reason: string) => void>;
 }
 
 function connectOnce(link: NatsLink): Promise<NatsConnection> {
@@ -203,8 +218,10 @@ async function adoptConnection(link: NatsLink, made: NatsConnection, attempt: nu
   void watchStatus(made, logger, (up) => {
     link.reconnecting = !up;
     // Not one of their acks can come any more: the poll fails now and backs off, instead of at ackTimeoutMs.
-    if (!up) acks?.linkLost(`the connection to NATS at ${link.broker} dropped before JetStream acknowledged the publish`);
-    else tellLinkUp(link);
+    if (!up) {
+      acks?.linkLost(`the connection to NATS at ${link.broker} dropped before JetStream acknowledged the publish`);
+      for (const listener of link.linkLostListeners) listener(`the connection to NATS at ${link.broker} dropped`);
+    } else tellLinkUp(link);
   }, acks);
   // A connection closes only when the publisher closes it (the client reconnects for as long as it runs).
   void made.closed().then(() => acks?.close(`the NATS connection to ${link.broker} is closed`));

@@ -29,6 +29,13 @@ export interface StreamHistoryOptions {
   readonly providerName: string;
   /** Longest pause between two messages while reading, before the read counts as failed. */
   readonly stallTimeoutMs: number;
+  /**
+   * Subscribes to the connection's losses (returns the unsubscribe). The
+   * client drops what it had asked for when it redials, so a read under way
+   * then fails at once with the reason given, instead of waiting out
+   * `stallTimeoutMs` or a request's timeout for answers that cannot come.
+   */
+  readonly onLinkLost?: (listener: (reason: string) => void) => () => void;
   /** The states read are kept this long after the last request, so a wave of endpoints recalling after one cache loss reads the stream once. */
   readonly keepMs?: number;
   readonly logger: Logger;
@@ -58,14 +65,24 @@ export function createStreamHistory(options: StreamHistoryOptions): DeliveredHis
   };
 
   const readNew = async (): Promise<void> => {
-    const connection = await options.connection();
-    const manager = await jetstreamManager(connection);
-    const info = await manager.streams.info(options.streamName);
-    const lastSequence = info.state.last_seq;
-    if (info.state.messages === 0 || lastSequence <= readThrough) return;
+    const link = watchLinkDuringRead(options.onLinkLost);
+    try {
+      const connection = await link.unlessLost(options.connection());
+      const manager = await link.unlessLost(jetstreamManager(connection));
+      const info = await link.unlessLost(manager.streams.info(options.streamName));
+      const lastSequence = info.state.last_seq;
+      if (info.state.messages === 0 || lastSequence <= readThrough) return;
+      await readMessages(connection, link, info.state.first_seq, lastSequence);
+    } finally {
+      link.stopWatching();
+    }
+  };
+
+  const readMessages = async (connection: NatsConnection, link: ReadLinkWatch, firstSequence: number, lastSequence: number): Promise<void> => {
     const started = performance.now();
-    const consumer = await jetstream(connection).consumers.get(options.streamName, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: Math.max(readThrough + 1, info.state.first_seq) });
-    const messages = await consumer.consume({ max_messages: 1000 });
+    const consumer = await link.unlessLost(jetstream(connection).consumers.get(options.streamName, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: Math.max(readThrough + 1, firstSequence) }));
+    const messages = await link.unlessLost(consumer.consume({ max_messages: 1000 }));
+    link.onLost(() => messages.stop());
     let stalled = false;
     let stall = setTimeout(() => ((stalled = true), messages.stop()), options.stallTimeoutMs);
     let read = 0;
@@ -86,8 +103,11 @@ export function createStreamHistory(options: StreamHistoryOptions): DeliveredHis
     } finally {
       clearTimeout(stall);
       messages.stop();
-      await consumer.delete().catch(() => undefined);
+      // Without a link the delete could only time out; the server drops the ordered consumer on its own.
+      if (link.lostReason === undefined) await consumer.delete().catch(() => undefined);
     }
+    const lost = link.lostReason;
+    if (lost !== undefined) throw new Error(`${lost} while the stream was being read (read through sequence ${readThrough} of ${lastSequence}); the rest is read once the connection is back`);
     if (stalled) throw new Error(`no message from stream ${options.streamName} for ${options.stallTimeoutMs / 1000} s (read through sequence ${readThrough} of ${lastSequence})`);
     options.logger.info({ stream: options.streamName, messages: read, throughSequence: readThrough, ms: Math.round(performance.now() - started) }, 'read what DCM was told back from its stream');
   };
@@ -111,5 +131,38 @@ export function createStreamHistory(options: StreamHistoryOptions): DeliveredHis
       }
       return new Map(byEndpoint.get(endpoint) ?? []);
     },
+  };
+}
+
+/** One read's watch over the connection (see {@link StreamHistoryOptions.onLinkLost}). */
+interface ReadLinkWatch {
+  /** `request`, unless the link is lost first: then rejects at once with the reason. */
+  unlessLost<T>(request: Promise<T>): Promise<T>;
+  /** Runs `stop` when the link is lost (ends the read's message loop). */
+  onLost(stop: () => void): void;
+  /** Why the link was lost during the read, if it was. */
+  readonly lostReason: string | undefined;
+  stopWatching(): void;
+}
+
+function watchLinkDuringRead(onLinkLost: StreamHistoryOptions['onLinkLost']): ReadLinkWatch {
+  let lostReason: string | undefined;
+  let stop = (): void => undefined;
+  let refuse: (error: Error) => void = () => undefined;
+  const lost = new Promise<never>((_resolve, reject) => (refuse = reject));
+  // Only the races below listen; a loss while no request is pending is read from lostReason.
+  lost.catch(() => undefined);
+  const unsubscribe = onLinkLost?.((reason) => {
+    lostReason ??= reason;
+    stop();
+    refuse(new Error(`${reason} while the stream was being read; it is read again once the connection is back`));
+  });
+  return {
+    unlessLost: (request) => Promise.race([request, lost]),
+    onLost: (stopReading) => void (stop = stopReading),
+    get lostReason() {
+      return lostReason;
+    },
+    stopWatching: () => unsubscribe?.(),
   };
 }

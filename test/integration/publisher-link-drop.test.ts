@@ -16,13 +16,15 @@ const ackTimeoutMs = 600_000;
 
 let nats: TestServer;
 let publisher: EventPublisher;
+/** The publisher's log lines, parsed. */
+const logged: Record<string, unknown>[] = [];
 
 before(async () => {
   nats = await startNats();
   const setup = await connect({ servers: nats.url });
   await (await jetstreamManager(setup)).streams.add({ name: streamName, subjects: ['dcm.*'] });
   await setup.close();
-  publisher = createNatsPublisher({ url: nats.url, jetstream: true, createStream: false, streamName, maxInFlight: 8, ackTimeoutMs, retryDelayMs: 100, connectionName: 'link-drop-test', recall: { providerName: 'p' }, logger: pino({ level: 'silent' }) });
+  publisher = createNatsPublisher({ url: nats.url, jetstream: true, createStream: false, streamName, maxInFlight: 8, ackTimeoutMs, retryDelayMs: 100, connectionName: 'link-drop-test', recall: { providerName: 'p' }, logger: pino({ level: 'info' }, { write: (line: string) => void logged.push(JSON.parse(line) as Record<string, unknown>) }) });
 });
 after(async () => {
   await publisher.close();
@@ -79,4 +81,47 @@ test('a broker that crashes while publishes await their acks fails them at once;
   } finally {
     await reader.close();
   }
+});
+
+test('a broker that crashes while the recall reads the stream fails the read at once, and a read after its return recalls every instance', { timeout: 90_000 }, async () => {
+  assert.ok(publisher.history, 'the recall is on');
+  // Enough events that the read is still under way when the server dies: the consumer fetches 1,000 at a time.
+  const count = 40_000;
+  for (let first = 1; first <= count; first += 1000) {
+    const outcomes = await publisher.publish(Array.from({ length: 1000 }, (_, index) => event(100 + first + index)));
+    assert.ok(outcomes.every((outcome) => outcome.ok), 'the stream is filled');
+  }
+
+  const watcher = await connect({ servers: nats.url });
+  const reading = publisher.history.lastDelivered('lab');
+  const failed = reading.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  try {
+    const manager = await jetstreamManager(watcher);
+    // The read's consumer exists: the read is past its first requests and is receiving the stream.
+    const deadline = Date.now() + 20_000;
+    while ((await manager.consumers.list(streamName).next()).length === 0) {
+      if (Date.now() > deadline) throw new Error('the read never made its consumer');
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+  } finally {
+    await watcher.close().catch(() => undefined);
+  }
+  await nats.kill();
+  const error = await failed;
+  // The stall timeout is 600 s (the ack timeout's): an error within the test's timeout came from the lost link.
+  assert.ok(error instanceof Error, 'the read fails while the broker is away');
+  assert.match(error.message, /cannot read what DCM was told from stream dcm-status: the connection to NATS at .* dropped while the stream was being read/);
+
+  await nats.restart();
+  await waitFor(() => publisher.isConnected(), 'the publisher to reconnect');
+  const states = await publisher.history.lastDelivered('lab');
+  assert.equal(states.size, count + 4, 'every instance the stream holds is recalled, the ones read before the crash and the rest');
+  assert.equal(states.get(`vm-${100 + count}`)?.status, 'RUNNING');
+  const reads = logged.filter((entry) => entry['msg'] === 'read what DCM was told back from its stream');
+  assert.equal(reads.length, 1, 'one read completed');
+  const readAfterReturn = Number(reads[0]?.['messages']);
+  assert.ok(readAfterReturn > 0 && readAfterReturn < count + 4, `the read after the return went on from the last event read before the crash, not from the start: ${readAfterReturn} of ${count + 4} messages`);
 });
