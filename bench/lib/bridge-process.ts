@@ -61,7 +61,7 @@ export interface BenchBridge {
 export function startBenchBridge(configPath: string, env: Readonly<Record<string, string>>, cleanup: Cleanup, options: BenchBridgeOptions = {}): BenchBridge {
   // BENCH_BRIDGE_NODE_OPTIONS reaches the bridge alone (not the floors), for profiles and heap-flag experiments.
   const nodeOptions = process.env['BENCH_BRIDGE_NODE_OPTIONS'];
-  const childEnv = { PATH: process.env['PATH'] ?? '', ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}), ...env };
+  const childEnv = { PATH: process.env['PATH'] ?? '', ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}), ...benchBridgeEnvironment(process.env['BENCH_BRIDGE_ENV']), ...env };
   // BENCH_BRIDGE_STDOUT appends the bridge's stdout to a file: V8's --trace-gc prints there, the bridge's own log goes to stderr.
   const stdoutPath = process.env['BENCH_BRIDGE_STDOUT'];
   const stdout = stdoutPath ? openSync(stdoutPath, 'a') : 'ignore';
@@ -167,4 +167,19 @@ export function startBenchBridge(configPath: string, env: Readonly<Record<string
     },
     tail: () => lastLines.join('\n'),
   };
+}
+
+/**
+ * `BENCH_BRIDGE_ENV="NAME=value NAME2=value2"`: variables for the bridge
+ * processes alone, for trades no Node flag reaches (the C library's
+ * allocator reads `MALLOC_*` when the process starts).
+ */
+export function benchBridgeEnvironment(setting: string | undefined): Record<string, string> {
+  const variables: Record<string, string> = {};
+  for (const pair of (setting ?? '').split(/\s+/).filter(Boolean)) {
+    const equals = pair.indexOf('=');
+    if (equals <= 0) throw new Error(`BENCH_BRIDGE_ENV: "${pair}" is not NAME=value`);
+    variables[pair.slice(0, equals)] = pair.slice(equals + 1);
+  }
+  return variables;
 }
