@@ -17,6 +17,9 @@
  * endpoints polled by 1, 2, 3 replicas in cluster mode (bench/lib/replicas.ts;
  * BENCH_REPLICA_ENDPOINTS 200, BENCH_REPLICA_VMS 100 per endpoint,
  * BENCH_REPLICAS 1,2,3, BENCH_REPLICA_SECONDS 60 per step).
+ * The bridge processes alone (bench/lib/bridge-process.ts): BENCH_BRIDGE_NODE_OPTIONS,
+ * BENCH_BRIDGE_ENV, BENCH_BRIDGE_STDOUT, and BENCH_BRIDGE_MEMORY_LIMIT (each
+ * bridge in a cgroup with that memory limit, as in a container).
  * Progress goes to stderr; the table to stdout.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -344,7 +347,7 @@ async function main(): Promise<void> {
   const cleanup = createCleanup();
   cleanup.onSignals(progress);
   const context: BenchContext = {
-    command: `BENCH_SIZES=${sizes.join(',')} BENCH_PLATFORMS=${platforms.join(',')} BENCH_REPEATS=${repeats} BENCH_PHASES=${phases.join(',')} npm run bench`,
+    command: `${bridgeSettings()}BENCH_SIZES=${sizes.join(',')} BENCH_PLATFORMS=${platforms.join(',')} BENCH_REPEATS=${repeats} BENCH_PHASES=${phases.join(',')} npm run bench`,
     node: process.versions.node,
     cores: cpus().length,
     cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
@@ -420,3 +423,11 @@ main().catch((error: unknown) => {
   progress(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   process.exitCode = 1;
 });
+
+/** The settings that change how the bridge processes run, as they would be typed before the command. */
+function bridgeSettings(): string {
+  return ['BENCH_BRIDGE_MEMORY_LIMIT', 'BENCH_BRIDGE_NODE_OPTIONS', 'BENCH_BRIDGE_ENV']
+    .filter((name) => process.env[name])
+    .map((name) => `${name}=${JSON.stringify(process.env[name])} `)
+    .join('');
+}

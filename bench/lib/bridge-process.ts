@@ -3,6 +3,7 @@ import { closeSync, openSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { bridgeCliScript } from '../../test/support/cli-process.js';
 import type { Cleanup } from './cleanup.js';
+import { createMemoryLimit, parseMemoryLimit, type MemoryLimit } from './memory-limit.js';
 import { processCpuMs, processMemory } from './proc.js';
 
 /** A poll the bridge reported finished (its `poll` log field), with the process's readings taken as the line arrived. */
@@ -53,6 +54,8 @@ export interface BenchBridge {
   tail(): string;
 }
 
+let bridgesStarted = 0;
+
 /**
  * Runs `node <outDir>/src/cli.js run --config F` (as users run it, and as
  * test/support/cli-process.ts does) with `env` besides PATH. Each JSON log
@@ -65,7 +68,13 @@ export function startBenchBridge(configPath: string, env: Readonly<Record<string
   // BENCH_BRIDGE_STDOUT appends the bridge's stdout to a file: V8's --trace-gc prints there, the bridge's own log goes to stderr.
   const stdoutPath = process.env['BENCH_BRIDGE_STDOUT'];
   const stdout = stdoutPath ? openSync(stdoutPath, 'a') : 'ignore';
-  const child = spawn(process.execPath, [bridgeCliScript, 'run', '--config', configPath], { env: childEnv, stdio: ['ignore', stdout, 'pipe'] });
+  const command = [process.execPath, bridgeCliScript, 'run', '--config', configPath];
+  // BENCH_BRIDGE_MEMORY_LIMIT: the bridge joins a limited cgroup before node starts, as in a container with a memory limit.
+  const limitSetting = process.env['BENCH_BRIDGE_MEMORY_LIMIT'];
+  const memoryLimit: MemoryLimit | undefined = limitSetting ? createMemoryLimit(`dcm-bench-bridge-${process.pid}-${++bridgesStarted}`, parseMemoryLimit(limitSetting)) : undefined;
+  const child = memoryLimit
+    ? spawn('/bin/sh', ['-c', 'echo $$ > "$1" && shift && exec "$@"', 'sh', memoryLimit.procsFile, ...command], { env: childEnv, stdio: ['ignore', stdout, 'pipe'] })
+    : spawn(command[0] ?? process.execPath, command.slice(1), { env: childEnv, stdio: ['ignore', stdout, 'pipe'] });
   // The child holds its own copy of the descriptor.
   if (typeof stdout === 'number') closeSync(stdout);
   const stderr = child.stderr;
@@ -78,6 +87,15 @@ export function startBenchBridge(configPath: string, env: Readonly<Record<string
   const exit = new Promise<void>((resolve) => child.once('close', () => resolve()));
   void exit.then(() => {
     exited = true;
+    if (memoryLimit) {
+      const kills = memoryLimit.oomKills();
+      if (kills > 0) lastLines.push(`the kernel's out-of-memory killer acted ${kills} time(s) in the bridge's cgroup (BENCH_BRIDGE_MEMORY_LIMIT=${limitSetting})`);
+      try {
+        memoryLimit.remove();
+      } catch {
+        // A process of the group may still be exiting; an empty group left behind holds nothing.
+      }
+    }
     for (const waiter of [...waiters]) waiter();
   });
   const undo = cleanup.add(`bridge ${pid}`, async () => {
