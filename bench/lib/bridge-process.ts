@@ -74,7 +74,7 @@ export function startBenchBridge(configPath: string, env: Readonly<Record<string
   const memoryLimit: MemoryLimit | undefined = limitSetting ? createMemoryLimit(`dcm-bench-bridge-${process.pid}-${++bridgesStarted}`, parseMemoryLimit(limitSetting)) : undefined;
   const child = memoryLimit
     ? spawn('/bin/sh', ['-c', 'echo $$ > "$1" && shift && exec "$@"', 'sh', memoryLimit.procsFile, ...command], { env: childEnv, stdio: ['ignore', stdout, 'pipe'] })
-    : spawn(command[0] ?? process.execPath, command.slice(1), { env: childEnv, stdio: ['ignore', stdout, 'pipe'] });
+    : spawn(process.execPath, command.slice(1), { env: childEnv, stdio: ['ignore', stdout, 'pipe'] });
   // The child holds its own copy of the descriptor.
   if (typeof stdout === 'number') closeSync(stdout);
   const stderr = child.stderr;

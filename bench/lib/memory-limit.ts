@@ -10,11 +10,9 @@ import { join } from 'node:path';
  * `memory` controller), as root has on a plain Linux host.
  */
 export interface MemoryLimit {
-  /** The limit, in bytes. */
-  readonly bytes: number;
   /** The `cgroup.procs` file a process writes its own pid into before it execs node. */
   readonly procsFile: string;
-  /** Times the kernel's out-of-memory killer acted inside the group (v2 `memory.events` oom_kill; v1 `memory.oom_control`). */
+  /** Times the kernel's out-of-memory killer acted inside the group (v2 `memory.events` oom_kill; v1 `memory.oom_control`); 0 when the kernel does not say. */
   oomKills(): number;
   /** Removes the group (its processes must have exited). */
   remove(): void;
@@ -38,17 +36,20 @@ export function createMemoryLimit(name: string, bytes: number): MemoryLimit {
   try {
     mkdirSync(group);
     writeFileSync(join(group, v2 ? 'memory.max' : 'memory.limit_in_bytes'), String(bytes));
-    // Without swap accounting a v1 group could page out instead of being limited; with it, no swap at all.
+    // Swapping would let the group run past its limit in effect, which a container with a limit and no swap cannot (v1 has no per-group switch).
     if (v2 && existsSync(join(group, 'memory.swap.max'))) writeFileSync(join(group, 'memory.swap.max'), '0');
   } catch (error) {
     throw new Error(`BENCH_BRIDGE_MEMORY_LIMIT: cannot make cgroup ${group} (${error instanceof Error ? error.message : String(error)}; it needs root on a host whose cgroups are writable)`, { cause: error });
   }
   return {
-    bytes,
     procsFile: join(group, 'cgroup.procs'),
     oomKills() {
-      const text = readFileSync(join(group, v2 ? 'memory.events' : 'memory.oom_control'), 'utf8');
-      return Number(/oom_kill (\d+)/.exec(text)?.[1] ?? 0);
+      try {
+        const text = readFileSync(join(group, v2 ? 'memory.events' : 'memory.oom_control'), 'utf8');
+        return Number(/oom_kill (\d+)/.exec(text)?.[1] ?? 0);
+      } catch {
+        return 0;
+      }
     },
     remove() {
       if (existsSync(group)) rmdirSync(group);
