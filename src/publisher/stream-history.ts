@@ -1,5 +1,5 @@
 import type { NatsConnection } from '@nats-io/transport-node';
-import { DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { DeliverPolicy, jetstream, jetstreamManager, type Consumer, type ConsumerMessages } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import { BridgeError, ErrorCode } from '../errors/index.js';
 import { readStatusEvent, type DeliveredState } from './status-event.js';
@@ -81,7 +81,7 @@ export function createStreamHistory(options: StreamHistoryOptions): DeliveredHis
   const readMessages = async (connection: NatsConnection, link: ReadLinkWatch, firstSequence: number, lastSequence: number): Promise<void> => {
     const started = performance.now();
     const consumer = await link.unlessLost(jetstream(connection).consumers.get(options.streamName, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: Math.max(readThrough + 1, firstSequence) }));
-    const messages = await link.unlessLost(consumer.consume({ max_messages: 1000 }));
+    const messages = await consumeUnlessLost(consumer, link);
     link.onLost(() => messages.stop());
     let stalled = false;
     let stall = setTimeout(() => ((stalled = true), messages.stop()), options.stallTimeoutMs);
@@ -143,6 +143,20 @@ interface ReadLinkWatch {
   /** Why the link was lost during the read, if it was. */
   readonly lostReason: string | undefined;
   stopWatching(): void;
+}
+
+/** The consumer's messages, unless the link is lost first; a consume that starts after the loss is stopped, so it does not pull once the link is back. */
+async function consumeUnlessLost(consumer: Consumer, link: ReadLinkWatch): Promise<ConsumerMessages> {
+  const consuming = consumer.consume({ max_messages: 1000 });
+  try {
+    return await link.unlessLost(consuming);
+  } catch (error) {
+    consuming.then(
+      (late) => late.stop(),
+      () => undefined,
+    );
+    throw error;
+  }
 }
 
 function watchLinkDuringRead(onLinkLost: StreamHistoryOptions['onLinkLost']): ReadLinkWatch {
