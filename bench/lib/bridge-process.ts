@@ -58,8 +58,10 @@ let bridgesStarted = 0;
 
 /**
  * Runs `node <outDir>/src/cli.js run --config F` (as users run it, and as
- * test/support/cli-process.ts does) with `env` besides PATH. Each JSON log
- * line carrying a poll report is sampled the moment it is read.
+ * test/support/cli-process.ts does) with `env` besides PATH, and the
+ * `BENCH_BRIDGE_*` settings for the bridges alone (node options, variables,
+ * stdout, a memory limit). Each JSON log line carrying a poll report is
+ * sampled the moment it is read.
  */
 export function startBenchBridge(configPath: string, env: Readonly<Record<string, string>>, cleanup: Cleanup, options: BenchBridgeOptions = {}): BenchBridge {
   // BENCH_BRIDGE_NODE_OPTIONS reaches the bridge alone (not the floors), for profiles and heap-flag experiments.
